@@ -1,0 +1,566 @@
+//! Finding, decoding and loading the tables of one dataset folder (data
+//! contract §1–3) into typed polars frames. Loaders know no rule.
+//!
+//! Types after loading: text columns are `String`, dates and periods are
+//! `Date`, money is `Int64` **fen** (1/100 yuan: exact sums that do not
+//! depend on summation order, so parallel runs give identical figures), and
+//! quantities are `Float64`. Every frame has a `__row` column: the row's
+//! number in its file, header = 1.
+
+pub mod aliases;
+pub mod id_number;
+pub mod normalize;
+mod read;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use aliases::Aliases;
+pub use schema::{ColumnSpec, Kind, ROW, TableKind};
+
+use crate::error::{Error, Result, ValueError};
+use id_number::IdParse;
+use read::{RawTable, raw_col};
+
+/// Where a table came from, for the run manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    pub table: String,
+    pub path: PathBuf,
+    pub format: &'static str,
+    pub encoding: &'static str,
+    pub bytes: u64,
+    pub sha256: String,
+    pub rows: usize,
+    /// Headers present in the file that no column of the contract claims.
+    pub extra_headers: Vec<String>,
+}
+
+/// A problem in one cell that is a finding, not an error: id numbers
+/// mangled by Excel, and (with `lenient`) values that could not be read.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadIssue {
+    pub table: TableKind,
+    pub path: PathBuf,
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+    pub kind: IssueKind,
+    pub village_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum IssueKind {
+    /// Digits lost to Excel's scientific notation.
+    ExcelMangledId,
+    /// Fails the GB 11643 check, impossible birth date, or not 18/15 digits.
+    InvalidId,
+    /// An unreadable value kept as null under `--lenient`.
+    BadValue,
+}
+
+impl Serialize for TableKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.canonical())
+    }
+}
+
+pub struct Table {
+    pub kind: TableKind,
+    pub source: SourceInfo,
+    pub frame: DataFrame,
+}
+
+/// All tables of one export, loaded once and shared by every rule.
+pub struct Dataset {
+    pub dir: PathBuf,
+    pub tables: BTreeMap<TableKind, Table>,
+    pub issues: Vec<LoadIssue>,
+    /// Files in the folder that name no table (labels, notes …).
+    pub ignored: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Unreadable values become null and a load issue instead of an error.
+    pub lenient: bool,
+    pub aliases: Option<Aliases>,
+}
+
+const FORMATS: [&str; 4] = ["csv", "xlsx", "xlsm", "parquet"];
+
+impl Dataset {
+    pub fn frame(&self, t: TableKind) -> Option<&DataFrame> {
+        self.tables.get(&t).map(|t| &t.frame)
+    }
+
+    pub fn has(&self, t: TableKind) -> bool {
+        self.tables.contains_key(&t)
+    }
+
+    pub fn source(&self, t: TableKind) -> Option<&SourceInfo> {
+        self.tables.get(&t).map(|t| &t.source)
+    }
+
+    pub fn total_rows(&self) -> usize {
+        self.tables.values().map(|t| t.frame.height()).sum()
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.tables.values().map(|t| t.source.bytes).sum()
+    }
+
+    /// Build a dataset from frames already typed (tests, benches, the tuner).
+    pub fn from_frames(frames: Vec<(TableKind, DataFrame)>) -> Dataset {
+        let tables = frames
+            .into_iter()
+            .map(|(kind, frame)| {
+                let source = SourceInfo {
+                    table: kind.canonical().into(),
+                    path: PathBuf::from(format!("<{kind}>")),
+                    format: "memory",
+                    encoding: "",
+                    bytes: 0,
+                    sha256: String::new(),
+                    rows: frame.height(),
+                    extra_headers: vec![],
+                };
+                (
+                    kind,
+                    Table {
+                        kind,
+                        source,
+                        frame,
+                    },
+                )
+            })
+            .collect();
+        Dataset {
+            dir: PathBuf::new(),
+            tables,
+            issues: vec![],
+            ignored: vec![],
+        }
+    }
+
+    /// Load every table found in `dir`. Tables load in parallel.
+    pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Dataset> {
+        let aliases = opts.aliases.clone().unwrap_or_else(Aliases::builtin);
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::NotADataset {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let mut files: BTreeMap<TableKind, PathBuf> = BTreeMap::new();
+        let mut ignored = Vec::new();
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            if !path.is_file() {
+                continue;
+            }
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            let table = aliases
+                .table_for_stem(stem)
+                .filter(|_| FORMATS.contains(&ext.as_str()));
+            match table {
+                Some(t) => {
+                    if let Some(prev) = files.insert(t, path.clone()) {
+                        return Err(Error::TableTwice {
+                            table: t.canonical().into(),
+                            a: prev,
+                            b: path,
+                        });
+                    }
+                }
+                None => ignored.push(path),
+            }
+        }
+        if files.is_empty() {
+            return Err(Error::NotADataset {
+                path: dir.to_path_buf(),
+                message: "no file names a table of the data contract (e.g. ledger.csv or 集体资金收支明细.csv)".into(),
+            });
+        }
+        let loaded: Vec<Result<(Table, Vec<LoadIssue>)>> = files
+            .into_par_iter()
+            .map(|(kind, path)| load_table(kind, &path, &aliases, opts))
+            .collect();
+        let mut tables = BTreeMap::new();
+        let mut issues = Vec::new();
+        for r in loaded {
+            let (t, mut iss) = r?;
+            issues.append(&mut iss);
+            tables.insert(t.kind, t);
+        }
+        Ok(Dataset {
+            dir: dir.to_path_buf(),
+            tables,
+            issues,
+            ignored,
+        })
+    }
+}
+
+fn sha256_file(path: &Path) -> Result<(u64, String)> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if k == 0 {
+            break;
+        }
+        n += k as u64;
+        h.update(&buf[..k]);
+    }
+    Ok((n, format!("{:x}", h.finalize())))
+}
+
+/// Load one file as one table of the contract.
+pub fn load_table(
+    kind: TableKind,
+    path: &Path,
+    aliases: &Aliases,
+    opts: &LoadOptions,
+) -> Result<(Table, Vec<LoadIssue>)> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (hash, raw) = rayon::join(
+        || sha256_file(path),
+        || match ext.as_str() {
+            "xlsx" | "xlsm" => read::read_xlsx(path),
+            "parquet" => read::read_parquet(path),
+            _ => read::read_csv(path),
+        },
+    );
+    let (bytes, sha256) = hash?;
+    let raw = raw?;
+    let format = match ext.as_str() {
+        "xlsx" | "xlsm" => "xlsx",
+        "parquet" => "parquet",
+        _ => "csv",
+    };
+    let encoding = raw.encoding;
+    let (frame, issues, extra_headers) = type_table(kind, path, raw, aliases, opts)?;
+    let source = SourceInfo {
+        table: kind.canonical().into(),
+        path: path.to_path_buf(),
+        format,
+        encoding,
+        bytes,
+        sha256,
+        rows: frame.height(),
+        extra_headers,
+    };
+    Ok((
+        Table {
+            kind,
+            source,
+            frame,
+        },
+        issues,
+    ))
+}
+
+/// Match headers to the contract's columns and normalise each column.
+fn type_table(
+    kind: TableKind,
+    path: &Path,
+    raw: RawTable,
+    aliases: &Aliases,
+    opts: &LoadOptions,
+) -> Result<(DataFrame, Vec<LoadIssue>, Vec<String>)> {
+    // Which raw column holds each canonical column.
+    let mut found: BTreeMap<&'static str, (usize, String)> = BTreeMap::new();
+    let mut extra = Vec::new();
+    for (i, h) in raw.headers.iter().enumerate() {
+        match aliases
+            .column_for_header(h)
+            .filter(|c| kind.column(c).is_some())
+        {
+            Some(c) => {
+                if let Some((j, first)) = found.get(c) {
+                    return Err(Error::DuplicateColumn {
+                        path: path.to_path_buf(),
+                        column: c.to_string(),
+                        first: (first.clone(), j + 1),
+                        second: (h.clone(), i + 1),
+                    });
+                }
+                found.insert(c, (i, h.clone()));
+            }
+            None if h.trim().is_empty() => {}
+            None => extra.push(h.clone()),
+        }
+    }
+    for spec in kind.columns().iter().filter(|c| c.required) {
+        if !found.contains_key(spec.name) {
+            return Err(Error::MissingColumn {
+                path: path.to_path_buf(),
+                table: kind.canonical().into(),
+                column: spec.name.into(),
+                accepted: aliases.accepted(spec.name),
+            });
+        }
+    }
+    let height = raw.frame.height();
+    let file_row = |i: usize| -> usize {
+        match &raw.rows {
+            Some(r) => r[i] as usize,
+            None => i + 2,
+        }
+    };
+    let results: Vec<(Column, Vec<CellProblem>)> = kind
+        .columns()
+        .par_iter()
+        .map(|spec| match found.get(spec.name) {
+            Some((i, _)) => {
+                let src = raw.frame.column(&raw_col(*i)).expect("raw column exists");
+                let src = src.str().expect("raw columns are text");
+                normalise_column(spec, src)
+            }
+            None => (null_column(spec, height), vec![]),
+        })
+        .collect();
+
+    let mut columns = Vec::with_capacity(results.len() + 1);
+    let mut errors = Vec::new();
+    let mut issue_cells = Vec::new();
+    for (spec, (col, problems)) in kind.columns().iter().zip(results) {
+        let header = found
+            .get(spec.name)
+            .map(|(_, h)| h.clone())
+            .unwrap_or_default();
+        for p in problems {
+            let e = ValueError {
+                row: file_row(p.index),
+                column: spec.name.to_string(),
+                header: header.clone(),
+                value: p.value,
+                reason: p.reason,
+            };
+            match p.issue {
+                Some(k) => issue_cells.push((p.index, e, k)),
+                None if opts.lenient => issue_cells.push((p.index, e, IssueKind::BadValue)),
+                None => errors.push(e),
+            }
+        }
+        columns.push(col);
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.row);
+        let total = errors.len();
+        errors.truncate(5);
+        return Err(Error::BadValues {
+            path: path.to_path_buf(),
+            total,
+            first: errors,
+        });
+    }
+    let rows: Vec<u32> = (0..height).map(|i| file_row(i) as u32).collect();
+    columns.push(Column::new(ROW.into(), rows));
+    let frame = DataFrame::new(height, columns).map_err(|e| Error::format(path, e))?;
+
+    let villages = frame
+        .column("village_code")
+        .ok()
+        .and_then(|c| c.str().ok().cloned());
+    let issues = issue_cells
+        .into_iter()
+        .map(|(idx, e, kind_)| LoadIssue {
+            table: kind,
+            path: path.to_path_buf(),
+            row: e.row,
+            column: e.column,
+            value: e.value,
+            reason: e.reason,
+            kind: kind_,
+            village_code: villages
+                .as_ref()
+                .and_then(|v| v.get(idx).map(str::to_string)),
+        })
+        .collect();
+    Ok((frame, issues, extra))
+}
+
+/// A cell's text, or `None` when it is blank (spaces, U+3000 and BOMs only).
+fn blank(v: Option<&str>) -> Option<&str> {
+    v.map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{FEFF}'))
+        .filter(|s| !s.is_empty())
+}
+
+struct CellProblem {
+    index: usize,
+    value: String,
+    reason: String,
+    /// A data-quality finding, not an error.
+    issue: Option<IssueKind>,
+}
+
+fn dtype(kind: Kind) -> DataType {
+    match kind {
+        Kind::Date | Kind::Period => DataType::Date,
+        Kind::Money => DataType::Int64,
+        Kind::Number => DataType::Float64,
+        _ => DataType::String,
+    }
+}
+
+fn null_column(spec: &ColumnSpec, height: usize) -> Column {
+    Column::full_null(spec.name.into(), height, &dtype(spec.kind))
+}
+
+/// Normalise one column of raw text to its typed form.
+fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<CellProblem>) {
+    let mut problems = Vec::new();
+    let name: PlSmallStr = spec.name.into();
+    let mut bad = |index: usize, value: &str, reason: String, issue: Option<IssueKind>| {
+        problems.push(CellProblem {
+            index,
+            value: value.to_string(),
+            reason,
+            issue,
+        });
+    };
+    macro_rules! typed {
+        ($parse:expr, $ty:ty) => {{
+            let mut out: Vec<Option<$ty>> = Vec::with_capacity(src.len());
+            for (i, v) in src.iter().enumerate() {
+                match blank(v) {
+                    None => {
+                        if spec.non_empty {
+                            bad(i, "", "empty value in a required column".into(), None);
+                        }
+                        out.push(None);
+                    }
+                    Some(s) => match $parse(s) {
+                        Ok(x) => out.push(Some(x)),
+                        Err(reason) => {
+                            bad(i, s, reason, None);
+                            out.push(None);
+                        }
+                    },
+                }
+            }
+            out
+        }};
+    }
+    let col = match spec.kind {
+        Kind::Date | Kind::Period => {
+            let f = if spec.kind == Kind::Date {
+                normalize::parse_date
+            } else {
+                normalize::parse_period
+            };
+            let v = typed!(|s| f(s).map(normalize::to_epoch_days), i32);
+            Int32Chunked::from_iter_options(name, v.into_iter())
+                .into_date()
+                .into_column()
+        }
+        Kind::Money => {
+            let v = typed!(normalize::parse_amount_fen, i64);
+            Int64Chunked::from_iter_options(name, v.into_iter()).into_column()
+        }
+        Kind::Number => {
+            let v = typed!(normalize::parse_number, f64);
+            Float64Chunked::from_iter_options(name, v.into_iter()).into_column()
+        }
+        Kind::IdNumber => {
+            let mut out: Vec<Option<String>> = Vec::with_capacity(src.len());
+            for (i, v) in src.iter().enumerate() {
+                match blank(v) {
+                    None => {
+                        if spec.non_empty {
+                            bad(i, "", "empty value in a required column".into(), None);
+                        }
+                        out.push(None)
+                    }
+                    Some(s) => match id_number::parse_id(s) {
+                        IdParse::Id(id) => {
+                            match id_number::id_problem(&id) {
+                                Some(id_number::IdProblem::BadCheck { expected }) => bad(
+                                    i,
+                                    s,
+                                    format!("check character should be {expected} (GB 11643)"),
+                                    Some(IssueKind::InvalidId),
+                                ),
+                                Some(id_number::IdProblem::ImpossibleBirthDate) => bad(
+                                    i,
+                                    s,
+                                    "impossible birth date".into(),
+                                    Some(IssueKind::InvalidId),
+                                ),
+                                None => {}
+                            }
+                            out.push(Some(id));
+                        }
+                        IdParse::ExcelMangled => {
+                            bad(
+                                i,
+                                s,
+                                "id number mangled by Excel (scientific notation); digits lost"
+                                    .into(),
+                                Some(IssueKind::ExcelMangledId),
+                            );
+                            out.push(None);
+                        }
+                        // Kept (cleaned) so that it still matches itself elsewhere.
+                        IdParse::Malformed => {
+                            bad(
+                                i,
+                                s,
+                                "not an 18- or 15-character id number".into(),
+                                Some(IssueKind::InvalidId),
+                            );
+                            out.push(Some(normalize::clean_code(s)));
+                        }
+                    },
+                }
+            }
+            StringChunked::from_iter_options(name, out.into_iter()).into_column()
+        }
+        Kind::Direction => {
+            let v = typed!(
+                |s| normalize::parse_direction(s).map(str::to_string),
+                String
+            );
+            StringChunked::from_iter_options(name, v.into_iter()).into_column()
+        }
+        Kind::VillageCode => {
+            let v = typed!(normalize::clean_village_code, String);
+            StringChunked::from_iter_options(name, v.into_iter()).into_column()
+        }
+        Kind::Digits => {
+            let v = typed!(normalize::clean_account, String);
+            let v = v.into_iter().map(|o| o.filter(|s| !s.is_empty()));
+            StringChunked::from_iter_options(name, v).into_column()
+        }
+        Kind::Text | Kind::Name | Kind::Code => {
+            let f = match spec.kind {
+                Kind::Text => normalize::clean_text,
+                Kind::Name => normalize::clean_name,
+                _ => normalize::clean_code,
+            };
+            let v = typed!(|s| Ok::<_, String>(f(s)), String);
+            StringChunked::from_iter_options(name, v.into_iter()).into_column()
+        }
+    };
+    (col, problems)
+}

@@ -1,0 +1,405 @@
+//! Value normalisers for what real exports hold (data contract §3).
+//!
+//! Each returns `Err(reason)` with a short Chinese-free reason the loader
+//! turns into a file/row/column error; none of them panics on any input.
+
+use chrono::{Datelike, NaiveDate};
+
+/// Full-width ASCII (U+FF01..U+FF5E) to half-width; U+3000 to a space.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Trim, half-width, and collapse inner runs of whitespace to one space.
+pub fn clean_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars().map(half_width) {
+        if c.is_whitespace() || c == '\u{FEFF}' {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A person's or company's name: every space removed (exports pad `张　伟`
+/// and `张 伟` to line up), full-width letters to half-width, Latin
+/// letters upper-cased, the middle dot of minority names unified.
+pub fn clean_name(s: &str) -> String {
+    s.chars()
+        .map(half_width)
+        .filter(|c| !c.is_whitespace() && *c != '\u{FEFF}' && *c != '\u{200B}')
+        .map(|c| match c {
+            '•' | '·' | '．' | '・' | '.' => '·',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect()
+}
+
+/// Codes (voucher, contract, batch, decision numbers, credit codes):
+/// half-width, no spaces, upper-case Latin letters.
+pub fn clean_code(s: &str) -> String {
+    s.chars()
+        .map(half_width)
+        .filter(|c| !c.is_whitespace() && *c != '\u{FEFF}')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Digits only: bank accounts and phones (`6228 4800 …`, `138-0000-0000`).
+pub fn clean_digits(s: &str) -> String {
+    s.chars()
+        .map(half_width)
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+/// Account numbers Excel turned into floats are unrecoverable.
+pub fn clean_account(s: &str) -> Result<String, String> {
+    let t = clean_code(s);
+    if super::id_number::looks_excel_mangled(&t) {
+        return Err("number mangled by Excel (scientific notation)".into());
+    }
+    Ok(clean_digits(&t))
+}
+
+/// Village codes are strings: `370102001001`, also `370102001001.0` or a
+/// number cell. An exponent form lost digits and is refused.
+pub fn clean_village_code(s: &str) -> Result<String, String> {
+    let t = clean_code(s);
+    if t.contains('E') && super::id_number::looks_excel_mangled(&t) {
+        return Err("village code mangled by Excel (scientific notation)".into());
+    }
+    let t = match t.split_once('.') {
+        Some((int, frac)) if frac.chars().all(|c| c == '0') => int.to_string(),
+        _ => t,
+    };
+    if t.is_empty() {
+        return Err("empty village code".into());
+    }
+    Ok(t)
+}
+
+const EXCEL_EPOCH_DAYS_FROM_CE: i32 = 693_594; // 1899-12-30
+
+/// Days since 1970-01-01, as polars' Date stores them.
+pub fn to_epoch_days(d: NaiveDate) -> i32 {
+    d.num_days_from_ce() - 719_163
+}
+
+pub fn from_epoch_days(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days + 719_163)
+}
+
+/// Every date form of contract §3: `2025-03-01`, `2025/3/1`, `2025.03.01`,
+/// `20250301`, `2025年3月1日`, an Excel serial number (`45717`), and the
+/// ISO date-time an Excel date cell becomes (`2025-03-01T00:00:00`).
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let t: String = s.chars().map(half_width).collect();
+    let t = t.trim();
+    let b = t.as_bytes();
+    // Fast path: canonical ISO.
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Ok(y), Ok(m), Ok(d)) = (t[..4].parse(), t[5..7].parse(), t[8..10].parse()) {
+            return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no such date {t}"));
+        }
+    }
+    if t.is_empty() {
+        return Err("empty date".into());
+    }
+    // Date-time forms: keep the date part.
+    let t = t
+        .split(|c| c == 'T' || c == ' ')
+        .next()
+        .unwrap_or(t)
+        .trim_end_matches('日');
+    if t.len() == 8 && t.bytes().all(|c| c.is_ascii_digit()) {
+        let (y, m, d) = (
+            t[..4].parse().ok(),
+            t[4..6].parse().ok(),
+            t[6..8].parse().ok(),
+        );
+        if let (Some(y), Some(m), Some(d)) = (y, m, d) {
+            if (1890..=2200).contains(&y) {
+                return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no such date {t}"));
+            }
+        }
+    }
+    // Excel serial (days since 1899-12-30), possibly with a fraction of a day.
+    if let Ok(f) = t.parse::<f64>() {
+        if f.is_finite() && (1.0..=200_000.0).contains(&f) {
+            let days = f.floor() as i32;
+            return NaiveDate::from_num_days_from_ce_opt(EXCEL_EPOCH_DAYS_FROM_CE + days)
+                .ok_or_else(|| format!("Excel serial out of range {t}"));
+        }
+        return Err(format!("not a date: {t}"));
+    }
+    let parts: Vec<&str> = t
+        .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月'))
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() == 3
+        && parts.iter().all(|p| p.bytes().all(|c| c.is_ascii_digit()))
+        && parts[0].len() == 4
+    {
+        let y: i32 = parts[0].parse().map_err(|_| format!("not a date: {t}"))?;
+        let m: u32 = parts[1].parse().map_err(|_| format!("not a date: {t}"))?;
+        let d: u32 = parts[2].parse().map_err(|_| format!("not a date: {t}"))?;
+        return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no such date {t}"));
+    }
+    Err(format!("not a date: {t}"))
+}
+
+/// A payment period `YYYY-MM` (also `2025/03`, `202503`, `2025年3月`, or a
+/// full date): the first day of that month.
+pub fn parse_period(s: &str) -> Result<NaiveDate, String> {
+    let t: String = s.chars().map(half_width).collect();
+    let t = t.trim().trim_end_matches('月').trim_end_matches("份");
+    let t = t.trim_end_matches('月');
+    if t.len() == 6 && t.bytes().all(|c| c.is_ascii_digit()) {
+        let y: i32 = t[..4].parse().map_err(|_| format!("not a period: {t}"))?;
+        let m: u32 = t[4..].parse().map_err(|_| format!("not a period: {t}"))?;
+        return NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(|| format!("not a period: {t}"));
+    }
+    let parts: Vec<&str> = t
+        .split(|c: char| matches!(c, '-' | '/' | '.' | '年'))
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() == 2
+        && parts[0].len() == 4
+        && parts.iter().all(|p| p.bytes().all(|c| c.is_ascii_digit()))
+    {
+        let y: i32 = parts[0].parse().map_err(|_| format!("not a period: {t}"))?;
+        let m: u32 = parts[1].parse().map_err(|_| format!("not a period: {t}"))?;
+        return NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(|| format!("not a period: {t}"));
+    }
+    let d = parse_date(s).map_err(|_| format!("not a period (YYYY-MM): {}", s.trim()))?;
+    Ok(d.with_day(1).expect("day 1 exists"))
+}
+
+/// Largest amount accepted: one hundred billion yuan. Anything larger is a
+/// unit or parsing error in the export, not money.
+pub const MAX_ABS_FEN: i64 = 10_000_000_000_000;
+
+/// Money to integer fen (1/100 yuan): `1234.5`, `1,234.50`, `¥1,234.50`,
+/// `1234.50元`, `(1,234.50)` and `-1234.5` (reversals), full-width digits.
+/// Exact: no float is involved for decimal strings.
+pub fn parse_amount_fen(s: &str) -> Result<i64, String> {
+    let mut t: String = s
+        .chars()
+        .map(half_width)
+        .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '¥' | '￥' | '元' | '，'))
+        .collect();
+    if t.is_empty() {
+        return Err("empty amount".into());
+    }
+    let mut neg = false;
+    if t.starts_with('(') && t.ends_with(')') {
+        neg = true;
+        t = t[1..t.len() - 1].to_string();
+    }
+    if let Some(rest) = t.strip_prefix('-') {
+        neg = !neg;
+        t = rest.to_string();
+    } else if let Some(rest) = t.strip_prefix('+') {
+        t = rest.to_string();
+    }
+    let bad = || format!("not an amount: {}", s.trim());
+    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+    if int.is_empty() && frac.is_empty() {
+        return Err(bad());
+    }
+    if !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
+        // Scientific notation from a number cell.
+        if let Ok(f) = t.parse::<f64>() {
+            if f.is_finite() {
+                let fen = (f * 100.0).round();
+                if fen.abs() < MAX_ABS_FEN as f64 {
+                    return Ok(if neg { -(fen as i64) } else { fen as i64 });
+                }
+            }
+        }
+        return Err(bad());
+    }
+    if int.len() > 15 {
+        return Err(format!("amount out of range: {}", s.trim()));
+    }
+    let whole: i64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
+    let mut cents: i64 = 0;
+    let fb = frac.as_bytes();
+    for i in 0..2 {
+        cents = cents * 10 + fb.get(i).map_or(0, |c| i64::from(c - b'0'));
+    }
+    // Round half up on the third decimal (number cells carry float noise).
+    if fb.get(2).is_some_and(|c| *c >= b'5') {
+        cents += 1;
+    }
+    let fen = whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(cents))
+        .ok_or_else(bad)?;
+    if fen > MAX_ABS_FEN {
+        return Err(format!("amount out of range: {}", s.trim()));
+    }
+    Ok(if neg { -fen } else { fen })
+}
+
+/// A plain number (quantities such as 亩).
+pub fn parse_number(s: &str) -> Result<f64, String> {
+    let t: String = s
+        .chars()
+        .map(half_width)
+        .filter(|c| !c.is_whitespace() && *c != ',')
+        .collect();
+    let t = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
+    t.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .ok_or_else(|| format!("not a number: {}", s.trim()))
+}
+
+/// `收入`/`支出` and the forms exports use for them.
+pub fn parse_direction(s: &str) -> Result<&'static str, String> {
+    let t = clean_name(s);
+    match t.as_str() {
+        "收入" | "收" | "借" | "INCOME" | "IN" | "1" => Ok("收入"),
+        "支出" | "支" | "付" | "贷" | "EXPENSE" | "OUT" | "2" => Ok("支出"),
+        _ => Err(format!("not 收入/支出: {}", s.trim())),
+    }
+}
+
+/// Format fen as yuan with two decimals, exactly.
+pub fn fen_to_yuan_string(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", a / 100, a % 100)
+}
+
+/// Format fen as yuan with thousands separators for messages: `182,400元`
+/// (cents shown only when not whole).
+pub fn fen_to_yuan_display(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    let whole = (a / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if a % 100 == 0 {
+        format!("{sign}{grouped}元")
+    } else {
+        format!("{sign}{grouped}.{:02}元", a % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    }
+
+    #[test]
+    fn every_date_form() {
+        for s in [
+            "2025-03-01",
+            "2025/3/1",
+            "2025.03.01",
+            "20250301",
+            "2025年3月1日",
+            "45717",
+            "2025-03-01T00:00:00",
+            "2025-03-01 00:00:00",
+            "２０２５－０３－０１",
+            " 2025-3-1 ",
+            "45717.5",
+        ] {
+            assert_eq!(parse_date(s), Ok(d(2025, 3, 1)), "{s}");
+        }
+        assert!(parse_date("2025-02-30").is_err());
+        assert!(parse_date("").is_err());
+        assert!(parse_date("明天").is_err());
+        assert!(parse_date("-5").is_err());
+    }
+
+    #[test]
+    fn periods() {
+        for s in [
+            "2025-03",
+            "2025/3",
+            "202503",
+            "2025年3月",
+            "2025-03-15",
+            "2025.03",
+        ] {
+            assert_eq!(parse_period(s), Ok(d(2025, 3, 1)), "{s}");
+        }
+        assert!(parse_period("2025-13").is_err());
+    }
+
+    #[test]
+    fn every_amount_form() {
+        for s in [
+            "1234.5",
+            "1,234.50",
+            "¥1,234.50",
+            "1234.50元",
+            "１２３４．５０",
+            "￥1,234.5 ",
+            "1.2345E3",
+        ] {
+            assert_eq!(parse_amount_fen(s), Ok(123_450), "{s}");
+        }
+        assert_eq!(parse_amount_fen("-500"), Ok(-50_000));
+        assert_eq!(parse_amount_fen("(500.00)"), Ok(-50_000));
+        assert_eq!(parse_amount_fen("0.005"), Ok(1));
+        assert!(parse_amount_fen("abc").is_err());
+        assert!(parse_amount_fen("").is_err());
+        assert!(parse_amount_fen("99999999999999999999").is_err());
+        assert!(parse_amount_fen("1e300").is_err());
+        assert!(parse_amount_fen(".").is_err());
+    }
+
+    #[test]
+    fn names_compare_equal_after_cleaning() {
+        assert_eq!(clean_name("张　伟"), "张伟");
+        assert_eq!(clean_name(" 张 伟 "), "张伟");
+        assert_eq!(clean_name("ＡＢＣ公司"), "ABC公司");
+        assert_eq!(clean_name("阿依古丽•买买提"), clean_name("阿依古丽·买买提"));
+    }
+
+    #[test]
+    fn village_codes_stay_strings() {
+        assert_eq!(clean_village_code("370102001001").unwrap(), "370102001001");
+        assert_eq!(
+            clean_village_code("370102001001.0").unwrap(),
+            "370102001001"
+        );
+        assert!(clean_village_code("3.70102E+11").is_err());
+    }
+
+    #[test]
+    fn money_display() {
+        assert_eq!(fen_to_yuan_display(18_240_000), "182,400元");
+        assert_eq!(fen_to_yuan_display(123_450), "1,234.50元");
+        assert_eq!(fen_to_yuan_string(-5), "-0.05");
+    }
+}

@@ -1,0 +1,285 @@
+//! The tables and columns of the data contract (§1–2), with the type each
+//! column is normalised to. Aliases are data (`rules/aliases.toml`), not here.
+
+use std::fmt;
+
+/// How a column's raw text is normalised, and its polars dtype afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Trimmed text, full-width folded, inner whitespace collapsed. String.
+    Text,
+    /// Person or company name, every space removed. String.
+    Name,
+    /// Citizen id number, 18 characters; 15-digit upgraded; Excel-mangled → null
+    /// plus a load issue. String.
+    IdNumber,
+    /// Credit code, voucher/contract/batch/decision numbers. String.
+    Code,
+    /// Village code, always a string even when the export wrote a number.
+    VillageCode,
+    /// Bank account or phone: digits only. String.
+    Digits,
+    /// A calendar date. Date.
+    Date,
+    /// `YYYY-MM`: first day of the month. Date.
+    Period,
+    /// Money, as integer fen (1/100 yuan). Int64.
+    Money,
+    /// A plain quantity. Float64.
+    Number,
+    /// 收入 / 支出. String.
+    Direction,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// The column must be present in the file.
+    pub required: bool,
+    /// Every row must hold a value (only checked for required columns).
+    pub non_empty: bool,
+}
+
+const fn req(name: &'static str, kind: Kind) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        required: true,
+        non_empty: true,
+    }
+}
+/// Required column whose cells may be blank (an id number not known).
+const fn req_blank(name: &'static str, kind: Kind) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        required: true,
+        non_empty: false,
+    }
+}
+const fn opt(name: &'static str, kind: Kind) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        required: false,
+        non_empty: false,
+    }
+}
+
+use Kind::*;
+
+const CADRES: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    opt("village_name", Text),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    req("role", Text),
+    opt("phone", Digits),
+    opt("bank_account", Digits),
+    opt("household_id", Code),
+    opt("address", Name),
+    opt("term_start", Date),
+    opt("term_end", Date),
+];
+
+const RELATIVES: &[ColumnSpec] = &[
+    req("cadre_id_number", IdNumber),
+    req("name", Name),
+    opt("id_number", IdNumber),
+    req("relation", Name),
+    opt("phone", Digits),
+    opt("bank_account", Digits),
+];
+
+const HOUSEHOLDS: &[ColumnSpec] = &[
+    req("household_id", Code),
+    req("village_code", VillageCode),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    req("relation_to_head", Name),
+    opt("address", Name),
+];
+
+const LEDGER: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("voucher_no", Code),
+    req("date", Date),
+    req("direction", Direction),
+    req("amount", Money),
+    req_blank("summary", Text),
+    opt("category", Text),
+    req_blank("counterparty", Name),
+    opt("counterparty_id", IdNumber),
+    opt("counterparty_account", Digits),
+    opt("payment_method", Name),
+    opt("contract_no", Code),
+    opt("decision_no", Code),
+];
+
+const CONTRACTS: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("contract_no", Code),
+    req_blank("project_name", Text),
+    req("vendor", Name),
+    opt("vendor_credit_code", Code),
+    opt("vendor_id_number", IdNumber),
+    opt("vendor_legal_rep", Name),
+    opt("vendor_legal_rep_id", IdNumber),
+    req("amount", Money),
+    req("signed_date", Date),
+    req_blank("procurement", Name),
+    opt("decision_no", Code),
+];
+
+const SUBSIDIES: &[ColumnSpec] = &[
+    req("program", Name),
+    req("batch_no", Code),
+    req("period", Period),
+    req("village_code", VillageCode),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    opt("household_id", Code),
+    opt("bank_account", Digits),
+    opt("phone", Digits),
+    req("amount", Money),
+    opt("quantity", Number),
+    opt("unit", Name),
+    opt("approved_date", Date),
+    req("paid_date", Date),
+];
+
+const HIRES: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    opt("batch_no", Code),
+    req("post", Name),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    opt("bank_account", Digits),
+    opt("phone", Digits),
+    req("start_date", Date),
+    opt("end_date", Date),
+    req("monthly_wage", Money),
+    opt("hire_method", Name),
+];
+
+const PUBLICITY: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("ref_no", Code),
+    req_blank("kind", Name),
+    req("start_date", Date),
+    req("end_date", Date),
+    opt("channel", Text),
+];
+
+const DECISIONS: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("decision_no", Code),
+    req_blank("subject", Text),
+    opt("amount", Money),
+    req_blank("proposed_date", Date),
+    req_blank("consulted_date", Date),
+    req_blank("reviewed_date", Date),
+    req_blank("resolved_date", Date),
+    opt("resolution_published_date", Date),
+    opt("result_published_date", Date),
+];
+
+const DEATHS: &[ColumnSpec] = &[
+    req("id_number", IdNumber),
+    req_blank("name", Name),
+    req("death_date", Date),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TableKind {
+    Cadres,
+    Relatives,
+    Households,
+    Ledger,
+    Contracts,
+    Subsidies,
+    Hires,
+    Publicity,
+    Decisions,
+    Deaths,
+}
+
+impl TableKind {
+    pub const ALL: [TableKind; 10] = [
+        TableKind::Cadres,
+        TableKind::Relatives,
+        TableKind::Households,
+        TableKind::Ledger,
+        TableKind::Contracts,
+        TableKind::Subsidies,
+        TableKind::Hires,
+        TableKind::Publicity,
+        TableKind::Decisions,
+        TableKind::Deaths,
+    ];
+
+    pub fn canonical(self) -> &'static str {
+        match self {
+            TableKind::Cadres => "cadres",
+            TableKind::Relatives => "relatives",
+            TableKind::Households => "households",
+            TableKind::Ledger => "ledger",
+            TableKind::Contracts => "contracts",
+            TableKind::Subsidies => "subsidies",
+            TableKind::Hires => "hires",
+            TableKind::Publicity => "publicity",
+            TableKind::Decisions => "decisions",
+            TableKind::Deaths => "deaths",
+        }
+    }
+
+    /// The Chinese file name of the contract, for officers' messages.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TableKind::Cadres => "村干部名册",
+            TableKind::Relatives => "近亲属备案",
+            TableKind::Households => "户籍人口",
+            TableKind::Ledger => "集体资金收支明细",
+            TableKind::Contracts => "工程项目合同",
+            TableKind::Subsidies => "补贴救助发放花名册",
+            TableKind::Hires => "村级用工",
+            TableKind::Publicity => "公示记录",
+            TableKind::Decisions => "四议两公开决策记录",
+            TableKind::Deaths => "死亡人员信息",
+        }
+    }
+
+    pub fn from_canonical(s: &str) -> Option<TableKind> {
+        TableKind::ALL.into_iter().find(|t| t.canonical() == s)
+    }
+
+    pub fn columns(self) -> &'static [ColumnSpec] {
+        match self {
+            TableKind::Cadres => CADRES,
+            TableKind::Relatives => RELATIVES,
+            TableKind::Households => HOUSEHOLDS,
+            TableKind::Ledger => LEDGER,
+            TableKind::Contracts => CONTRACTS,
+            TableKind::Subsidies => SUBSIDIES,
+            TableKind::Hires => HIRES,
+            TableKind::Publicity => PUBLICITY,
+            TableKind::Decisions => DECISIONS,
+            TableKind::Deaths => DEATHS,
+        }
+    }
+
+    pub fn column(self, name: &str) -> Option<&'static ColumnSpec> {
+        self.columns().iter().find(|c| c.name == name)
+    }
+}
+
+impl fmt::Display for TableKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.canonical())
+    }
+}
+
+/// Name of the column every loaded frame carries: the row's number in its
+/// file, header = row 1, as a spreadsheet shows it. Evidence cites it.
+pub const ROW: &str = "__row";

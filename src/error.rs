@@ -1,0 +1,129 @@
+//! One error type for the engine. Every input error names the file, and where
+//! it is known the row, the column and the value seen.
+
+use std::path::{Path, PathBuf};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One bad cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    /// Row in the file, header = row 1.
+    pub row: usize,
+    /// Canonical column name and the header as written.
+    pub column: String,
+    pub header: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut v: String = self.value.chars().take(60).collect();
+        if self.value.chars().count() > 60 {
+            v.push('…');
+        }
+        write!(f, "row {}, column {}", self.row, self.column)?;
+        if self.header != self.column {
+            write!(f, " ({})", self.header)?;
+        }
+        write!(f, ": {} (value {:?})", self.reason, v)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+
+    #[error("{}: {message}", path.display())]
+    Format { path: PathBuf, message: String },
+
+    #[error("{}: file is empty (no header row)", path.display())]
+    Empty { path: PathBuf },
+
+    #[error("{}: missing required column `{column}` of table {table}; accepted headers: {}", path.display(), accepted.join(", "))]
+    MissingColumn {
+        path: PathBuf,
+        table: String,
+        column: String,
+        accepted: Vec<String>,
+    },
+
+    #[error("{}: headers {} and {} both name column `{column}`", path.display(), first.0, second.0)]
+    DuplicateColumn {
+        path: PathBuf,
+        column: String,
+        first: (String, usize),
+        second: (String, usize),
+    },
+
+    #[error("{}: {} bad value(s); {}", path.display(), total, first.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    BadValues {
+        path: PathBuf,
+        total: usize,
+        first: Vec<ValueError>,
+    },
+
+    #[error("table {table} given twice: {} and {}", a.display(), b.display())]
+    TableTwice {
+        table: String,
+        a: PathBuf,
+        b: PathBuf,
+    },
+
+    #[error("{}: not a dataset folder: {message}", path.display())]
+    NotADataset { path: PathBuf, message: String },
+
+    #[error("{}: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+
+    #[error("rule {rule} failed: {message}")]
+    Rule { rule: String, message: String },
+
+    #[error("{}: could not write output: {message}", path.display())]
+    Output { path: PathBuf, message: String },
+}
+
+impl Error {
+    pub fn io(path: &Path, e: impl std::fmt::Display) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+    pub fn format(path: &Path, e: impl std::fmt::Display) -> Error {
+        Error::Format {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+    pub fn config(path: &Path, e: impl std::fmt::Display) -> Error {
+        Error::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+    pub fn output(path: &Path, e: impl std::fmt::Display) -> Error {
+        Error::Output {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    }
+    pub fn rule(code: &str, e: impl std::fmt::Display) -> Error {
+        Error::Rule {
+            rule: code.to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Exit codes (README): 1 bad input, 2 bad configuration, 4 internal or
+    /// output failure. 3 is `--fail-on`.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config { .. } => 2,
+            Error::Rule { .. } | Error::Output { .. } => 4,
+            _ => 1,
+        }
+    }
+}

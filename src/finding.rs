@@ -1,0 +1,243 @@
+//! A finding: one lead for an officer (data contract §4).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::dataset::normalize::fen_to_yuan_string;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Kinship,
+    SplitContract,
+    DuplicateBeneficiary,
+    DeceasedBeneficiary,
+    PublicityWindow,
+    MissingDecision,
+    CashPayment,
+    InvalidId,
+    WeakSignal,
+    Eligibility,
+    GhostWorker,
+}
+
+impl Category {
+    pub const ALL: [Category; 11] = [
+        Category::Kinship,
+        Category::SplitContract,
+        Category::DuplicateBeneficiary,
+        Category::DeceasedBeneficiary,
+        Category::PublicityWindow,
+        Category::MissingDecision,
+        Category::CashPayment,
+        Category::InvalidId,
+        Category::WeakSignal,
+        Category::Eligibility,
+        Category::GhostWorker,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Kinship => "kinship",
+            Category::SplitContract => "split_contract",
+            Category::DuplicateBeneficiary => "duplicate_beneficiary",
+            Category::DeceasedBeneficiary => "deceased_beneficiary",
+            Category::PublicityWindow => "publicity_window",
+            Category::MissingDecision => "missing_decision",
+            Category::CashPayment => "cash_payment",
+            Category::InvalidId => "invalid_id",
+            Category::WeakSignal => "weak_signal",
+            Category::Eligibility => "eligibility",
+            Category::GhostWorker => "ghost_worker",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+
+    /// The Chinese label officers see in reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Category::Kinship => "优亲厚友",
+            Category::SplitContract => "化整为零",
+            Category::DuplicateBeneficiary => "重复享受",
+            Category::DeceasedBeneficiary => "死亡人员领取",
+            Category::PublicityWindow => "公示不规范",
+            Category::MissingDecision => "未履行四议两公开",
+            Category::CashPayment => "超限额现金支付",
+            Category::InvalidId => "身份证号异常",
+            Category::WeakSignal => "弱信号",
+            Category::Eligibility => "不符合条件",
+            Category::GhostWorker => "虚报冒领工资",
+        }
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.trim() {
+            "high" => Some(Severity::High),
+            "medium" => Some(Severity::Medium),
+            "low" => Some(Severity::Low),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One lead. Rules fill everything but `finding_id`, which the engine
+/// derives from the facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub finding_id: String,
+    pub rule: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// 0–100, for ranking.
+    pub score: u8,
+    pub village_code: String,
+    pub subject_id: String,
+    /// Sorted, deduplicated.
+    pub related_ids: Vec<String>,
+    /// Money involved, fen.
+    #[serde(skip)]
+    pub amount_fen: i64,
+    pub message: String,
+    pub evidence: serde_json::Value,
+}
+
+impl Finding {
+    pub fn new(
+        rule: &str,
+        category: Category,
+        severity: Severity,
+        village_code: &str,
+        subject_id: &str,
+    ) -> Finding {
+        Finding {
+            finding_id: String::new(),
+            rule: rule.to_string(),
+            category,
+            severity,
+            score: 50,
+            village_code: village_code.to_string(),
+            subject_id: subject_id.to_string(),
+            related_ids: Vec::new(),
+            amount_fen: 0,
+            message: String::new(),
+            evidence: serde_json::Value::Null,
+        }
+    }
+
+    pub fn score(mut self, s: f64) -> Self {
+        self.score = s.round().clamp(0.0, 100.0) as u8;
+        self
+    }
+    pub fn amount(mut self, fen: i64) -> Self {
+        self.amount_fen = fen;
+        self
+    }
+    pub fn related<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+        self.related_ids.extend(ids.into_iter().map(Into::into));
+        self
+    }
+    pub fn message(mut self, m: impl Into<String>) -> Self {
+        self.message = m.into();
+        self
+    }
+    pub fn evidence(mut self, e: serde_json::Value) -> Self {
+        self.evidence = e;
+        self
+    }
+
+    /// Amount as the contract writes it: yuan, two decimals.
+    pub fn amount_yuan(&self) -> String {
+        fen_to_yuan_string(self.amount_fen)
+    }
+
+    /// Sort and dedupe related ids, drop the subject from them, and derive the
+    /// id from the facts: rule, village, subject, related keys and amount.
+    /// Row numbers and run time are not facts: a re-sorted export or a rerun
+    /// gives the same id.
+    pub fn seal(&mut self) {
+        self.related_ids
+            .retain(|r| !r.is_empty() && *r != self.subject_id);
+        self.related_ids.sort();
+        self.related_ids.dedup();
+        let mut h = Sha256::new();
+        for part in [
+            self.rule.as_str(),
+            self.village_code.as_str(),
+            self.subject_id.as_str(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        for r in &self.related_ids {
+            h.update(r.as_bytes());
+            h.update([0x1e]);
+        }
+        h.update(self.amount_fen.to_le_bytes());
+        let d = h.finalize();
+        self.finding_id = d[..8].iter().map(|b| format!("{b:02x}")).collect();
+    }
+
+    /// Identity of the case across runs, whatever its facts: rule, village and
+    /// subject. The triage store keys cases on it.
+    pub fn case_key(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.rule.as_str(),
+            self.village_code.as_str(),
+            self.subject_id.as_str(),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The queue order: highest score first, then severity, then a total order
+/// on the facts so that output is deterministic.
+pub fn sort_findings(f: &mut [Finding]) {
+    f.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(a.severity.cmp(&b.severity))
+            .then(a.rule.cmp(&b.rule))
+            .then(a.village_code.cmp(&b.village_code))
+            .then(a.subject_id.cmp(&b.subject_id))
+            .then(a.finding_id.cmp(&b.finding_id))
+    });
+}

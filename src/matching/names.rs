@@ -1,0 +1,1 @@
+//! Chinese name handling (see issue 4): filled in by the kinship work.

@@ -1,0 +1,1 @@
+//! Vendor identity (see issue 5): filled in by the money-rules work.

@@ -1,0 +1,180 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Rule, parse_params, rule_params, util};
+use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::{Dataset, ROW, TableKind};
+use crate::error::{Error, Result};
+use crate::finding::{Category, Finding, Severity};
+
+const DOC: &str = "\
+## What it flags
+Ledger 支出 lines settled in cash whose total to one payee on one voucher is
+above the cash limit. A line counts as cash when its 结算方式 is one of
+`cash-methods`, or, when 结算方式 is blank, its 摘要 contains one of
+`summary-keywords`. Exactly the limit is allowed.
+
+## Why it matters
+《现金管理暂行条例》第五条 sets the 结算起点 at 1,000 yuan: above it,
+payments go by bank transfer. Cash leaves no trail to the real payee, which
+is how 虚列支出 and 截留私分 are paid out.
+
+## Parameters
+- `limit` (1000.0): yuan; a payment above it must not be cash.
+- `cash-methods` ([\"现金\", \"现金支付\", \"现付\", \"现金付款\"]): 结算方式 values that mean cash.
+- `summary-keywords` ([\"现金支付\", \"付现金\", \"现金发放\"]): used only when 结算方式 is blank.
+
+## Known false positives
+Localities that raised the 结算起点 with the bank's approval (set `limit`),
+and cash paid to individuals for labour or relief where the street allows it
+(the message asks for the approval).
+";
+
+/// 超限额现金支付.
+pub struct CashPayment;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Params {
+    pub limit: f64,
+    pub cash_methods: Vec<String>,
+    pub summary_keywords: Vec<String>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            limit: 1000.0,
+            cash_methods: ["现金", "现金支付", "现付", "现金付款"]
+                .map(String::from)
+                .to_vec(),
+            summary_keywords: ["现金支付", "付现金", "现金发放"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+struct Line {
+    row: u32,
+    amount: i64,
+    date: i32,
+    summary: String,
+    method: String,
+}
+
+impl Rule for CashPayment {
+    fn code(&self) -> &'static str {
+        "CSH001"
+    }
+    fn name(&self) -> &'static str {
+        "cash_payment"
+    }
+    fn category(&self) -> Category {
+        Category::CashPayment
+    }
+    fn severity(&self) -> Severity {
+        Severity::Medium
+    }
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+    fn needs(&self) -> &'static [TableKind] {
+        &[TableKind::Ledger]
+    }
+    rule_params!(Params);
+
+    fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
+        let code = self.code();
+        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let limit = util::yuan_to_fen(p.limit);
+        let Some(df) = ds.frame(TableKind::Ledger) else {
+            return Ok(vec![]);
+        };
+        let village = util::str_col(code, df, "village_code")?;
+        let voucher = util::str_col(code, df, "voucher_no")?;
+        let direction = util::str_col(code, df, "direction")?;
+        let amount = util::i64_col(code, df, "amount")?;
+        let method = util::str_col(code, df, "payment_method")?;
+        let summary = util::str_col(code, df, "summary")?;
+        let payee = util::str_col(code, df, "counterparty")?;
+        let payee_id = util::str_col(code, df, "counterparty_id")?;
+        let date = util::date_col(code, df, "date")?;
+        let rows = util::u32_col(code, df, ROW)?;
+
+        let is_cash = |i: usize| -> bool {
+            match method.get(i) {
+                Some(m) if !m.is_empty() => p.cash_methods.iter().any(|c| c == m),
+                _ => summary
+                    .get(i)
+                    .is_some_and(|s| p.summary_keywords.iter().any(|k| s.contains(k.as_str()))),
+            }
+        };
+        type Key = (String, String, String, String);
+        let mut groups: BTreeMap<Key, Vec<Line>> = BTreeMap::new();
+        for i in 0..df.height() {
+            if direction.get(i) != Some("支出") || !is_cash(i) {
+                continue;
+            }
+            let (Some(v), Some(vo), Some(a)) = (village.get(i), voucher.get(i), amount.get(i))
+            else {
+                continue;
+            };
+            let key = (
+                v.to_string(),
+                vo.to_string(),
+                payee.get(i).unwrap_or_default().to_string(),
+                payee_id.get(i).unwrap_or_default().to_string(),
+            );
+            groups.entry(key).or_default().push(Line {
+                row: rows.get(i).unwrap_or_default(),
+                amount: a,
+                date: date.get(i).unwrap_or_default(),
+                summary: summary.get(i).unwrap_or_default().to_string(),
+                method: method.get(i).unwrap_or_default().to_string(),
+            });
+        }
+        let mut out = Vec::new();
+        for ((v, vo, payee, payee_id), lines) in groups {
+            let total: i64 = lines.iter().map(|l| l.amount).sum();
+            if total <= limit {
+                continue;
+            }
+            let ratio = total as f64 / limit.max(1) as f64;
+            let score = 40.0 + 20.0 * ratio.log10();
+            let who = if payee.is_empty() {
+                "未填写收款人".to_string()
+            } else {
+                format!("向“{payee}”")
+            };
+            out.push(
+                Finding::new(code, Category::CashPayment, Severity::Medium, &v, &vo)
+                    .score(score.min(85.0))
+                    .amount(total)
+                    .related([payee_id.clone()])
+                    .message(format!(
+                        "凭证{vo}{who}现金支付{}，超过现金结算起点{}，请核实是否经批准及实际收款人",
+                        fen_to_yuan_display(total),
+                        fen_to_yuan_display(limit)
+                    ))
+                    .evidence(json!({
+                        "voucher_no": vo,
+                        "payee": payee,
+                        "payee_id": payee_id,
+                        "limit": fen_to_yuan_string(limit),
+                        "total": fen_to_yuan_string(total),
+                        "lines": lines.iter().map(|l| json!({
+                            "row": l.row,
+                            "date": util::day_string(l.date),
+                            "amount": fen_to_yuan_string(l.amount),
+                            "summary": l.summary,
+                            "payment_method": l.method,
+                        })).collect::<Vec<_>>(),
+                    })),
+            );
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,111 @@
+//! The rule pack: a small trait, one file per rule, a hand-listed registry.
+//! Rules read frames and return findings; they never write files.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::dataset::{Dataset, TableKind};
+use crate::error::Result;
+use crate::finding::{Category, Finding, Severity};
+
+mod cash_payment;
+mod eligibility;
+mod invalid_id;
+pub mod util;
+
+pub trait Rule: Send + Sync {
+    /// Stable code, e.g. `CSH001`.
+    fn code(&self) -> &'static str;
+    /// snake_case name, e.g. `cash_payment`.
+    fn name(&self) -> &'static str;
+    fn category(&self) -> Category;
+    /// Default severity of its findings.
+    fn severity(&self) -> Severity;
+    /// Markdown with the sections What it flags / Why it matters /
+    /// Parameters / Known false positives; `weiquan explain` prints it.
+    fn doc(&self) -> &'static str;
+    /// Tables without which the rule cannot run.
+    fn needs(&self) -> &'static [TableKind];
+    /// The parameters with their default values.
+    fn default_params(&self) -> toml::Table;
+    /// Check a user's parameter table (unknown keys, wrong types).
+    fn validate(&self, params: &toml::Table) -> Result<(), String>;
+    fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>>;
+}
+
+/// Parse a rule's parameter table into its `Params` (defaults for what is absent).
+pub fn parse_params<P: DeserializeOwned>(t: &toml::Table) -> Result<P, String> {
+    toml::Value::Table(t.clone())
+        .try_into::<P>()
+        .map_err(|e| e.message().to_string())
+}
+
+pub fn params_table<P: Serialize>(p: &P) -> toml::Table {
+    toml::Table::try_from(p).expect("rule parameters serialise to a TOML table")
+}
+
+/// Implements the parameter plumbing of [`Rule`] for a `Params` type.
+macro_rules! rule_params {
+    ($p:ty) => {
+        fn default_params(&self) -> toml::Table {
+            $crate::rules::params_table(&<$p>::default())
+        }
+        fn validate(&self, params: &toml::Table) -> std::result::Result<(), String> {
+            $crate::rules::parse_params::<$p>(params).map(|_| ())
+        }
+    };
+}
+pub(crate) use rule_params;
+
+/// Every rule, sorted by code.
+pub fn registry() -> &'static [&'static dyn Rule] {
+    &[
+        &cash_payment::CashPayment,
+        &eligibility::Eligibility,
+        &invalid_id::InvalidId,
+    ]
+}
+
+pub fn find(code: &str) -> Option<&'static dyn Rule> {
+    let c = code.trim().to_ascii_uppercase();
+    registry()
+        .iter()
+        .copied()
+        .find(|r| r.code() == c || r.name() == code.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_unique_and_sorted() {
+        let codes: Vec<&str> = registry().iter().map(|r| r.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(codes, sorted);
+    }
+
+    #[test]
+    fn every_rule_documented_with_its_parameters() {
+        for r in registry() {
+            let doc = r.doc();
+            for section in [
+                "## What it flags",
+                "## Why it matters",
+                "## Parameters",
+                "## Known false positives",
+            ] {
+                assert!(doc.contains(section), "{} lacks {section}", r.code());
+            }
+            for key in r.default_params().keys() {
+                assert!(
+                    doc.contains(&format!("`{key}`")),
+                    "{} does not document parameter {key}",
+                    r.code()
+                );
+            }
+        }
+    }
+}

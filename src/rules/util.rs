@@ -1,0 +1,48 @@
+//! Small helpers the rules share: column access and money/threshold units.
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Yuan (a parameter) to fen (how amounts are stored), rounded.
+pub fn yuan_to_fen(yuan: f64) -> i64 {
+    (yuan * 100.0).round() as i64
+}
+
+/// A string column of a loaded frame; the loader guarantees presence.
+pub fn str_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
+    df.column(name)
+        .and_then(|c| c.str())
+        .map_err(|e| Error::rule(code, e))
+}
+
+pub fn i64_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a Int64Chunked> {
+    df.column(name)
+        .and_then(|c| c.i64())
+        .map_err(|e| Error::rule(code, e))
+}
+
+pub fn u32_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a UInt32Chunked> {
+    df.column(name)
+        .and_then(|c| c.u32())
+        .map_err(|e| Error::rule(code, e))
+}
+
+/// A date column as days since 1970-01-01.
+pub fn date_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a Int32Chunked> {
+    df.column(name)
+        .and_then(|c| c.date())
+        .map(|d| d.physical())
+        .map_err(|e| Error::rule(code, e))
+}
+
+pub fn polars_err(code: &str) -> impl Fn(PolarsError) -> Error + '_ {
+    move |e| Error::rule(code, e)
+}
+
+/// Format days since 1970-01-01 as `YYYY-MM-DD`.
+pub fn day_string(days: i32) -> String {
+    crate::dataset::normalize::from_epoch_days(days)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}

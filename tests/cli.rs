@@ -1,0 +1,143 @@
+//! The binary end to end: outputs, determinism, exit codes, atomic folders.
+
+mod common;
+use std::process::Command;
+
+fn weiquan() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_weiquan"))
+}
+
+#[test]
+fn scan_writes_bom_csv_jsonl_and_manifest_deterministically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        let st = weiquan()
+            .args(["scan", "--quiet", "--out"])
+            .arg(out)
+            .arg(common::fixture("cash_payment/fire"))
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+    let csv_a = std::fs::read(a.join("findings.csv")).unwrap();
+    assert!(csv_a.starts_with(b"\xEF\xBB\xBFfinding_id,rule,category,severity,score,village_code,subject_id,related_ids,amount,message,evidence"));
+    assert_eq!(csv_a, std::fs::read(b.join("findings.csv")).unwrap());
+    assert_eq!(
+        std::fs::read(a.join("findings.jsonl")).unwrap(),
+        std::fs::read(b.join("findings.jsonl")).unwrap()
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("run.json")).unwrap()).unwrap();
+    assert_eq!(manifest["counts"]["total"], 3);
+    assert!(manifest["inputs"][0]["sha256"].as_str().unwrap().len() == 64);
+    let skipped = manifest["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["run"]["status"] == "skipped")
+        .count();
+    assert!(skipped >= 1, "ELG001 needs subsidies, absent here");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(a.join("findings.csv"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "findings readable by others: {mode:o}");
+    }
+}
+
+#[test]
+fn bad_input_exits_1_and_leaves_no_output_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("ledger.csv"), "village_code,voucher_no\n1,2\n").unwrap();
+    let out = tmp.path().join("out");
+    let o = weiquan()
+        .args(["scan", "--out"])
+        .arg(&out)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ledger.csv") && err.contains("missing required column"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one clear error line: {err}");
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "no temp folder left behind"
+    );
+}
+
+#[test]
+fn bad_config_exits_2_and_fail_on_exits_3() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("r.toml");
+    std::fs::write(&rules, "[CSH001]\nlimt = 1\n").unwrap();
+    let o = weiquan()
+        .args(["scan", "--out"])
+        .arg(tmp.path().join("o"))
+        .arg("--rules")
+        .arg(&rules)
+        .arg(common::fixture("cash_payment/fire"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("limt"));
+    let st = weiquan()
+        .args(["scan", "--quiet", "--fail-on", "medium", "--out"])
+        .arg(tmp.path().join("o"))
+        .arg(common::fixture("cash_payment/fire"))
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(3));
+    let st = weiquan()
+        .args(["scan", "--quiet", "--fail-on", "high", "--out"])
+        .arg(tmp.path().join("o"))
+        .arg(common::fixture("cash_payment/fire"))
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+}
+
+#[test]
+fn rules_explain_and_coverage() {
+    let o = weiquan().arg("rules").output().unwrap();
+    let s = String::from_utf8(o.stdout).unwrap();
+    assert!(s.contains("CSH001") && s.contains("cash_payment"));
+    let o = weiquan().args(["explain", "CSH001"]).output().unwrap();
+    let s = String::from_utf8(o.stdout).unwrap();
+    assert!(s.contains("## Why it matters") && s.contains("现金管理暂行条例"));
+    assert_eq!(
+        weiquan().args(["explain", "NOPE"]).status().unwrap().code(),
+        Some(2)
+    );
+    let o = weiquan().arg("coverage").output().unwrap();
+    assert!(String::from_utf8(o.stdout).unwrap().contains("31."));
+}
+
+#[test]
+fn mask_pii_masks_ids_in_every_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let st = weiquan()
+        .args(["scan", "--quiet", "--mask-pii", "--out"])
+        .arg(&out)
+        .arg(common::fixture("eligibility/fire"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    for f in ["findings.csv", "findings.jsonl"] {
+        let s = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(!s.contains("370102195001010011"), "{f} leaks an id");
+        assert!(s.contains("370102********0011"), "{f}");
+    }
+}
