@@ -16,6 +16,7 @@ pub mod matching;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod triage;
 
 pub use config::RulesConfig;
 pub use dataset::{Dataset, LoadOptions, TableKind};

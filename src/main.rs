@@ -10,7 +10,8 @@ use weiquan::config::RulesConfig;
 use weiquan::dataset::{Aliases, LoadOptions};
 use weiquan::finding::Severity;
 use weiquan::scan::{self, ScanOptions};
-use weiquan::{Error, rules};
+use weiquan::triage::{self, CaseFilter, CaseUpdate, Mark, Status, Store};
+use weiquan::{Category, Error, rules};
 
 #[derive(Parser)]
 #[command(
@@ -65,6 +66,21 @@ enum Cmd {
         /// No summary on the console.
         #[arg(long, short)]
         quiet: bool,
+        /// Case store to record the run in (default: weiquan.db beside the
+        /// output folder, e.g. `--out out/demo` → out/weiquan.db).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// Do not record the run in a case store.
+        #[arg(long, conflicts_with = "db")]
+        no_db: bool,
+    },
+    /// Work the case store: list, show and update cases, Excel round trip.
+    Cases {
+        /// The case store (default: ./weiquan.db, where `scan --out out` keeps it).
+        #[arg(long, global = true, value_name = "FILE", default_value = "weiquan.db")]
+        db: PathBuf,
+        #[command(subcommand)]
+        cmd: CasesCmd,
     },
     /// List the rules: code, category, severity, name.
     Rules,
@@ -72,6 +88,93 @@ enum Cmd {
     Explain { code: String },
     /// Which of the 31 policy processes the rules watch.
     Coverage,
+}
+
+#[derive(clap::Args, Clone)]
+struct CaseFilterArgs {
+    /// Status(es): new, open, confirmed, dismissed, rectified (or 新线索, 处理中,
+    /// 已查实, 已排除, 已整改). Default: every status but dismissed and rectified.
+    #[arg(long, value_delimiter = ',')]
+    status: Vec<String>,
+    /// Every status.
+    #[arg(long, conflicts_with = "status")]
+    all: bool,
+    /// Village code.
+    #[arg(long)]
+    village: Option<String>,
+    /// Rule code or name.
+    #[arg(long)]
+    rule: Option<String>,
+    /// high, medium or low.
+    #[arg(long)]
+    severity: Option<String>,
+    /// Category (e.g. kinship).
+    #[arg(long)]
+    category: Option<String>,
+    /// Only cases the latest run marked new, recurring, reopened or gone.
+    #[arg(long)]
+    mark: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum CasesCmd {
+    /// The queue, highest score first.
+    List {
+        #[command(flatten)]
+        filter: CaseFilterArgs,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Mask id and account numbers.
+        #[arg(long)]
+        mask_pii: bool,
+    },
+    /// One case: facts, evidence and full history.
+    Show {
+        /// Case id (线索编号) or a unique prefix.
+        id: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        mask_pii: bool,
+    },
+    /// Change a case's status, assignee, deadline or note (recorded in its history).
+    Set {
+        /// Case id (线索编号) or a unique prefix.
+        id: String,
+        #[arg(long)]
+        status: Option<String>,
+        /// Empty to clear.
+        #[arg(long)]
+        assignee: Option<String>,
+        /// YYYY-MM-DD; empty to clear.
+        #[arg(long)]
+        deadline: Option<String>,
+        /// Empty to clear.
+        #[arg(long)]
+        note: Option<String>,
+        /// Who is making the change (default: the OS user).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Write the cases to a workbook for officers (Excel/WPS).
+    Export {
+        #[arg(long, value_name = "FILE")]
+        xlsx: PathBuf,
+        #[command(flatten)]
+        filter: CaseFilterArgs,
+        #[arg(long)]
+        mask_pii: bool,
+    },
+    /// Read officers' edits back from an exported workbook: all rows or none.
+    Import {
+        file: PathBuf,
+        /// Who made the edits (default: the OS user).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// The runs recorded in the store.
+    Runs,
 }
 
 fn main() -> ExitCode {
@@ -112,6 +215,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             mask_pii,
             fail_on,
             quiet,
+            db,
+            no_db,
         } => {
             let fail_on = match fail_on.as_deref() {
                 None => None,
@@ -143,14 +248,28 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             } else {
                 indicatif::ProgressBar::hidden()
             };
-            let (_ds, res) = scan::run_dataset(&dataset, &cfg, &opts, &|code| {
+            let (ds, res) = scan::run_dataset(&dataset, &cfg, &opts, &|code| {
                 bar.set_message(code.to_string());
                 bar.inc(1);
             })?;
             bar.finish_and_clear();
-            scan::write_outputs(&out, &res, mask_pii)?;
+            let tracked = if no_db {
+                scan::write_outputs(&out, &res, mask_pii)?;
+                None
+            } else {
+                let store = scan::StoreOptions {
+                    db: db.unwrap_or_else(|| triage::default_db_path(&out)),
+                    by: triage::current_user(None),
+                };
+                Some(scan::write_outputs_tracked(
+                    &out, &ds, &res, mask_pii, &store,
+                )?)
+            };
             if !quiet {
                 print!("{}", scan::summary(&res));
+                if let Some(t) = &tracked {
+                    println!("  {}", t.summary_line());
+                }
                 println!("  written to {}", out.display());
             }
             if let Some(sev) = fail_on {
@@ -202,9 +321,211 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Cases { db, cmd } => cases(&db, cmd),
         Cmd::Coverage => {
             print!("{}", weiquan::coverage::render());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn arg_error(flag: &str, msg: String) -> Error {
+    Error::config(std::path::Path::new(flag), msg)
+}
+
+fn case_filter(a: &CaseFilterArgs) -> Result<CaseFilter, Error> {
+    let statuses = a
+        .status
+        .iter()
+        .map(|s| {
+            Status::parse(s).ok_or_else(|| {
+                arg_error(
+                    "--status",
+                    format!("`{s}` is not new, open, confirmed, dismissed or rectified"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CaseFilter {
+        statuses,
+        all: a.all,
+        village: a.village.clone(),
+        rule: a.rule.clone(),
+        severity: a
+            .severity
+            .as_deref()
+            .map(|s| {
+                Severity::parse(s).ok_or_else(|| {
+                    arg_error("--severity", format!("`{s}` is not high, medium or low"))
+                })
+            })
+            .transpose()?,
+        category: a
+            .category
+            .as_deref()
+            .map(|s| {
+                Category::parse(s)
+                    .ok_or_else(|| arg_error("--category", format!("unknown category `{s}`")))
+            })
+            .transpose()?,
+        mark: a
+            .mark
+            .as_deref()
+            .map(|s| {
+                Mark::parse(s).ok_or_else(|| {
+                    arg_error(
+                        "--mark",
+                        format!("`{s}` is not new, recurring, reopened or gone"),
+                    )
+                })
+            })
+            .transpose()?,
+    })
+}
+
+fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
+    match cmd {
+        CasesCmd::List {
+            filter,
+            json,
+            mask_pii,
+        } => {
+            let store = Store::open_existing(db)?;
+            let mut list = store.list(&case_filter(&filter)?)?;
+            if mask_pii {
+                list = list.iter().map(|c| c.masked()).collect();
+            }
+            if json {
+                for c in &list {
+                    println!("{}", serde_json::to_string(c).unwrap_or_default());
+                }
+            } else {
+                print!("{}", triage::render_list(&list));
+            }
+        }
+        CasesCmd::Show { id, json, mask_pii } => {
+            let store = Store::open_existing(db)?;
+            let mut case = store.case(&id)?;
+            let mut findings = store.case_findings(&case.case_id)?;
+            let history = store.history(&case.case_id)?;
+            if mask_pii {
+                case = case.masked();
+                findings = findings.iter().map(weiquan::report::mask_finding).collect();
+            }
+            if json {
+                let v = serde_json::json!({
+                    "case": case,
+                    "findings": findings.iter().map(weiquan::report::finding_json).collect::<Vec<_>>(),
+                    "history": history,
+                });
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                print!("{}", triage::render_case(&case, &findings, &history));
+            }
+        }
+        CasesCmd::Set {
+            id,
+            status,
+            assignee,
+            deadline,
+            note,
+            by,
+        } => {
+            let mut store = Store::open_existing(db)?;
+            let case_id = store.resolve_id(&id)?;
+            let status = status
+                .as_deref()
+                .map(|s| {
+                    Status::parse(s).ok_or_else(|| {
+                        arg_error(
+                            "--status",
+                            format!("`{s}` is not new, open, confirmed, dismissed or rectified"),
+                        )
+                    })
+                })
+                .transpose()?;
+            let deadline = deadline
+                .as_deref()
+                .map(|d| {
+                    if d.trim().is_empty() {
+                        return Ok(None);
+                    }
+                    weiquan::dataset::normalize::parse_date(d)
+                        .map(|x| Some(x.format("%Y-%m-%d").to_string()))
+                        .map_err(|e| arg_error("--deadline", format!("`{d}`: {e}")))
+                })
+                .transpose()?;
+            let update = CaseUpdate {
+                case_id,
+                status,
+                assignee,
+                deadline,
+                note,
+            };
+            let changes =
+                store.apply_updates(&[update], &triage::current_user(by.as_deref()), "cli")?;
+            if changes.is_empty() {
+                println!("no change");
+            }
+            for c in changes {
+                println!(
+                    "{} {}: {} -> {}",
+                    c.case_id,
+                    c.field,
+                    c.old.as_deref().unwrap_or("-"),
+                    c.new.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        CasesCmd::Export {
+            xlsx,
+            filter,
+            mask_pii,
+        } => {
+            let store = Store::open_existing(db)?;
+            let n = triage::export_xlsx(&store, &case_filter(&filter)?, &xlsx, mask_pii)?;
+            println!("{n} case(s) written to {}", xlsx.display());
+        }
+        CasesCmd::Import { file, by } => {
+            let mut store = Store::open_existing(db)?;
+            let r = triage::import_xlsx(&mut store, &file, &triage::current_user(by.as_deref()))?;
+            println!(
+                "{} row(s) read, {} case(s) changed, {} field(s)",
+                r.rows,
+                r.cases_changed(),
+                r.changes.len()
+            );
+            for c in &r.changes {
+                println!(
+                    "  {} {}: {} -> {}",
+                    c.case_id,
+                    c.field,
+                    c.old.as_deref().unwrap_or("-"),
+                    c.new.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        CasesCmd::Runs => {
+            let store = Store::open_existing(db)?;
+            println!(
+                "run  started                    new  recurring  reopened  hidden  gone  findings  dataset"
+            );
+            for r in store.runs()? {
+                let c = r.counts;
+                println!(
+                    "{:<4} {:<26} {:>4} {:>10} {:>9} {:>7} {:>5} {:>9}  {}",
+                    r.run_id,
+                    r.started_at,
+                    c.new,
+                    c.recurring,
+                    c.reopened,
+                    c.hidden,
+                    c.gone,
+                    c.findings,
+                    r.dataset
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,6 @@
 //! One scan: load a dataset folder, run the rule pack, write the findings
-//! folder atomically with its manifest.
+//! folder atomically with its manifest and `report.html`, and (with a case
+//! store) record the run so that the next one knows what is new.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,11 +9,13 @@ use std::time::Instant;
 use serde_json::json;
 
 use crate::config::RulesConfig;
+use crate::dataset::normalize::fen_to_yuan_string;
 use crate::dataset::{Dataset, LoadOptions};
 use crate::engine::{self, RuleRun, RuleStatus};
 use crate::error::{Error, Result};
 use crate::finding::Finding;
-use crate::report;
+use crate::report::{self, html};
+use crate::triage;
 
 #[derive(Clone, Default)]
 pub struct ScanOptions {
@@ -56,9 +59,67 @@ pub fn run_dataset(
     Ok((ds, res))
 }
 
-/// Write `findings.csv`, `findings.jsonl` and `run.json` into `out`, atomically.
+/// Write `findings.csv`, `findings.jsonl`, `run.json` and `report.html` into
+/// `out`, atomically, without a case store.
 pub fn write_outputs(out: &Path, res: &ScanResult, mask_pii: bool) -> Result<PathBuf> {
     let staged = report::StagedDir::new(out)?;
+    write_staged(&staged, res, mask_pii, None)?;
+    staged.commit()?;
+    Ok(out.to_path_buf())
+}
+
+/// Where and as whom a scan records itself in the case store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub db: PathBuf,
+    pub by: String,
+}
+
+/// Record the run in the case store (new / recurring / reopened / gone) and
+/// write the outputs with the store's view of each finding. The store's
+/// transaction commits only after every output file is written, and the
+/// output folder is moved into place after that: a run that fails or is
+/// killed on the way leaves the store as it was.
+pub fn write_outputs_tracked(
+    out: &Path,
+    ds: &Dataset,
+    res: &ScanResult,
+    mask_pii: bool,
+    store: &StoreOptions,
+) -> Result<triage::RunTriage> {
+    let mut db = triage::Store::open(&store.db)?;
+    let started =
+        chrono::Local::now() - chrono::Duration::milliseconds((res.load_ms + res.rules_ms) as i64);
+    let mut manifest = res.manifest.clone();
+    manifest["mask_pii"] = json!(mask_pii);
+    let input = triage::RunInput {
+        dataset: ds.dir.display().to_string(),
+        out_dir: Some(out.display().to_string()),
+        started_at: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        manifest,
+        ran_rules: res
+            .rules
+            .iter()
+            .filter(|r| matches!(r.status, RuleStatus::Ran { .. }))
+            .map(|r| r.code.to_string())
+            .collect(),
+        villages: triage::dataset_villages(ds),
+        by: store.by.clone(),
+    };
+    let pending = db.begin_run(&input, &res.findings)?;
+    let staged = report::StagedDir::new(out)?;
+    write_staged(&staged, res, mask_pii, Some(&pending.triage))?;
+    let t = pending.commit()?;
+    staged.commit()?;
+    Ok(t)
+}
+
+fn write_staged(
+    staged: &report::StagedDir,
+    res: &ScanResult,
+    mask_pii: bool,
+    triage: Option<&triage::RunTriage>,
+) -> Result<()> {
     let masked: Vec<Finding>;
     let findings = if mask_pii {
         masked = res.findings.iter().map(report::mask_finding).collect();
@@ -70,12 +131,64 @@ pub fn write_outputs(out: &Path, res: &ScanResult, mask_pii: bool) -> Result<Pat
     report::write_findings_jsonl(&staged.path("findings.jsonl"), findings)?;
     let mut manifest = res.manifest.clone();
     manifest["mask_pii"] = json!(mask_pii);
+    if let Some(t) = triage {
+        manifest["triage"] = json!({
+            "db": t.db,
+            "run_id": t.run_id,
+            "counts": t.counts,
+        });
+    }
     let run_json = staged.path("run.json");
     let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::output(&run_json, e))?;
     std::io::Write::write_all(&mut report::create_private(&run_json)?, text.as_bytes())
         .map_err(|e| Error::output(&run_json, e))?;
-    staged.commit()?;
-    Ok(out.to_path_buf())
+
+    let rows: Option<BTreeMap<String, html::RowTriage>> = triage.map(|t| {
+        t.by_finding
+            .iter()
+            .map(|(id, x)| {
+                let row = html::RowTriage {
+                    case_id: x.case_id.clone(),
+                    mark: x.mark.as_str().to_string(),
+                    status: x.status.as_str().to_string(),
+                    hidden: x.hidden,
+                };
+                (id.clone(), row)
+            })
+            .collect()
+    });
+    let gone: Vec<html::GoneCase> = triage
+        .map(|t| t.gone.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            let c = if mask_pii { c.masked() } else { c.clone() };
+            html::GoneCase {
+                case_id: c.case_id,
+                rule: c.rule,
+                category: c.category,
+                severity: c.severity.as_str().to_string(),
+                score: c.score,
+                village_code: c.village_code,
+                subject_id: c.subject_id,
+                amount: fen_to_yuan_string(c.amount_fen),
+                message: c.message,
+                status: c.status.as_str().to_string(),
+                gone_since_run: c.gone_run,
+            }
+        })
+        .collect();
+    html::write_report(
+        &staged.path("report.html"),
+        &html::ReportInput {
+            findings,
+            triage: rows.as_ref(),
+            gone: &gone,
+            manifest: &manifest,
+            mask_pii,
+            run_id: triage.map(|t| t.run_id),
+        },
+    )
 }
 
 fn manifest(

@@ -1,7 +1,8 @@
 //! Writers for what a scan leaves behind (data contract §4): `findings.csv`
-//! (UTF-8 with BOM), `findings.jsonl`, `run.json`. A scan's folder is built
-//! under a temporary name and renamed into place: a failed run leaves the
-//! previous folder, never a half-written one.
+//! (UTF-8 with BOM), `findings.jsonl`, `run.json`, and `report.html`
+//! ([`html`]). A scan's folder is built under a temporary name and renamed
+//! into place: a failed run leaves the previous folder, never a half-written
+//! one.
 
 use std::fs;
 use std::io::Write;
@@ -9,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::finding::Finding;
+
+pub mod html;
 
 pub const CSV_COLUMNS: [&str; 11] = [
     "finding_id",
