@@ -599,7 +599,7 @@ mod tests {
             Ok(Some("2025-06-30".into()))
         );
         assert_eq!(
-            parse_deadline(&Data::Float(45838.0)),
+            parse_deadline(&Data::Float(45839.0)),
             Ok(Some("2025-07-01".into()))
         );
         assert_eq!(parse_deadline(&Data::Empty), Ok(None));
