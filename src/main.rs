@@ -333,17 +333,25 @@ fn arg_error(flag: &str, msg: String) -> Error {
     Error::config(std::path::Path::new(flag), msg)
 }
 
+fn parse_arg<T>(
+    flag: &str,
+    v: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    allowed: &str,
+) -> Result<Option<T>, Error> {
+    v.map(|s| parse(s).ok_or_else(|| arg_error(flag, format!("`{s}` is not {allowed}"))))
+        .transpose()
+}
+
+const STATUSES: &str = "new, open, confirmed, dismissed or rectified";
+
 fn case_filter(a: &CaseFilterArgs) -> Result<CaseFilter, Error> {
     let statuses = a
         .status
         .iter()
         .map(|s| {
-            Status::parse(s).ok_or_else(|| {
-                arg_error(
-                    "--status",
-                    format!("`{s}` is not new, open, confirmed, dismissed or rectified"),
-                )
-            })
+            Status::parse(s)
+                .ok_or_else(|| arg_error("--status", format!("`{s}` is not {STATUSES}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(CaseFilter {
@@ -351,36 +359,37 @@ fn case_filter(a: &CaseFilterArgs) -> Result<CaseFilter, Error> {
         all: a.all,
         village: a.village.clone(),
         rule: a.rule.clone(),
-        severity: a
-            .severity
-            .as_deref()
-            .map(|s| {
-                Severity::parse(s).ok_or_else(|| {
-                    arg_error("--severity", format!("`{s}` is not high, medium or low"))
-                })
-            })
-            .transpose()?,
-        category: a
-            .category
-            .as_deref()
-            .map(|s| {
-                Category::parse(s)
-                    .ok_or_else(|| arg_error("--category", format!("unknown category `{s}`")))
-            })
-            .transpose()?,
-        mark: a
-            .mark
-            .as_deref()
-            .map(|s| {
-                Mark::parse(s).ok_or_else(|| {
-                    arg_error(
-                        "--mark",
-                        format!("`{s}` is not new, recurring, reopened or gone"),
-                    )
-                })
-            })
-            .transpose()?,
+        severity: parse_arg(
+            "--severity",
+            a.severity.as_deref(),
+            Severity::parse,
+            "high, medium or low",
+        )?,
+        category: parse_arg(
+            "--category",
+            a.category.as_deref(),
+            Category::parse,
+            "a category (see the data contract)",
+        )?,
+        mark: parse_arg(
+            "--mark",
+            a.mark.as_deref(),
+            Mark::parse,
+            "new, recurring, reopened or gone",
+        )?,
     })
+}
+
+fn print_changes(changes: &[triage::Change]) {
+    for c in changes {
+        println!(
+            "  {} {}: {} -> {}",
+            c.case_id,
+            c.field,
+            c.old.as_deref().unwrap_or("-"),
+            c.new.as_deref().unwrap_or("-")
+        );
+    }
 }
 
 fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
@@ -433,17 +442,7 @@ fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
         } => {
             let mut store = Store::open_existing(db)?;
             let case_id = store.resolve_id(&id)?;
-            let status = status
-                .as_deref()
-                .map(|s| {
-                    Status::parse(s).ok_or_else(|| {
-                        arg_error(
-                            "--status",
-                            format!("`{s}` is not new, open, confirmed, dismissed or rectified"),
-                        )
-                    })
-                })
-                .transpose()?;
+            let status = parse_arg("--status", status.as_deref(), Status::parse, STATUSES)?;
             let deadline = deadline
                 .as_deref()
                 .map(|d| {
@@ -467,15 +466,7 @@ fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
             if changes.is_empty() {
                 println!("no change");
             }
-            for c in changes {
-                println!(
-                    "{} {}: {} -> {}",
-                    c.case_id,
-                    c.field,
-                    c.old.as_deref().unwrap_or("-"),
-                    c.new.as_deref().unwrap_or("-")
-                );
-            }
+            print_changes(&changes);
         }
         CasesCmd::Export {
             xlsx,
@@ -495,15 +486,7 @@ fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
                 r.cases_changed(),
                 r.changes.len()
             );
-            for c in &r.changes {
-                println!(
-                    "  {} {}: {} -> {}",
-                    c.case_id,
-                    c.field,
-                    c.old.as_deref().unwrap_or("-"),
-                    c.new.as_deref().unwrap_or("-")
-                );
-            }
+            print_changes(&r.changes);
         }
         CasesCmd::Runs => {
             let store = Store::open_existing(db)?;

@@ -1024,3 +1024,126 @@ fn unzip_entry(xlsx: &Path, entry: &str) -> String {
     std::io::Read::read_to_string(&mut z.by_name(entry).unwrap(), &mut s).unwrap();
     s
 }
+
+/// Figures for a street-sized run (not a check): `cargo test --release
+/// --test triage store_at_street_scale -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn store_at_street_scale() {
+    use std::time::Instant;
+    let cpu = || -> f64 {
+        // utime + stime of this thread, clock ticks (1/100 s): the machine is shared.
+        let s = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+        let f: Vec<&str> = s
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let t = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+        (t(11) + t(12)) / 100.0
+    };
+    let n: usize = std::env::var("WQ_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50_000);
+    let make = |i: usize, bump: i64| {
+        let village = format!("3701020{:05}", i % 2000);
+        let mut f = Finding::new(
+            "CSH001",
+            Category::CashPayment,
+            Severity::Medium,
+            &village,
+            &format!("V{i:07}"),
+        )
+        .score((i % 100) as f64)
+        .amount(150_000 + bump)
+        .related([format!("3701021990010{:05}", i % 99_999)])
+        .message(format!("凭证V{i:07}向“张三”现金支付1,500元，超过现金结算起点1,000元，请核实是否经批准及实际收款人"))
+        .evidence(json!({"voucher_no": format!("V{i:07}"), "payee": "张三", "limit": "1000.00",
+            "lines": [{"row": i + 2, "date": "2025-03-01", "amount": "1500.00", "summary": "购买办公用品", "payment_method": "现金"}]}));
+        f.seal();
+        f
+    };
+    let mut run1: Vec<Finding> = (0..n).map(|i| make(i, 0)).collect();
+    weiquan::finding::sort_findings(&mut run1);
+    let villages: Vec<String> = (0..2000).map(|v| format!("3701020{v:05}")).collect();
+    let inp = RunInput {
+        villages: villages.iter().cloned().collect(),
+        ..input(&["CSH001"], &[])
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("s.db");
+    let mut store = Store::open(&db).unwrap();
+    let (t, c) = (Instant::now(), cpu());
+    store.record_run(&inp, &run1).unwrap();
+    eprintln!(
+        "{n} findings, first run (all new): {:?}",
+        format!("{:.2?} wall, {:.2}s cpu", t.elapsed(), cpu() - c)
+    );
+    let (t, c) = (Instant::now(), cpu());
+    let r = store.record_run(&inp, &run1).unwrap();
+    eprintln!(
+        "same data again: {:?} ({:?})",
+        format!("{:.2?} wall, {:.2}s cpu", t.elapsed(), cpu() - c),
+        r.counts
+    );
+    // 10% with a new payment, 5% resolved.
+    let mut run3: Vec<Finding> = (0..n)
+        .filter(|i| i % 20 != 7)
+        .map(|i| make(i, if i % 10 == 3 { 70_000 } else { 0 }))
+        .collect();
+    weiquan::finding::sort_findings(&mut run3);
+    let (t, c) = (Instant::now(), cpu());
+    let r = store.record_run(&inp, &run3).unwrap();
+    eprintln!(
+        "changed data: {:?} ({:?})",
+        format!("{:.2?} wall, {:.2}s cpu", t.elapsed(), cpu() - c),
+        r.counts
+    );
+    eprintln!(
+        "store size after 3 runs: {:.1} MB",
+        std::fs::metadata(&db).unwrap().len() as f64 / 1e6
+    );
+    let (t, c) = (Instant::now(), cpu());
+    let all = store.list(&CaseFilter::default()).unwrap();
+    eprintln!(
+        "list {} open cases: {:?}",
+        all.len(),
+        format!("{:.2?} wall, {:.2}s cpu", t.elapsed(), cpu() - c)
+    );
+    let (t, c) = (Instant::now(), cpu());
+    let x = tmp.path().join("x.xlsx");
+    weiquan::triage::export_xlsx(&store, &CaseFilter::default(), &x, false).unwrap();
+    eprintln!(
+        "export xlsx: {:?}, {:.1} MB",
+        format!("{:.2?} wall, {:.2}s cpu", t.elapsed(), cpu() - c),
+        std::fs::metadata(&x).unwrap().len() as f64 / 1e6
+    );
+    let (t, c) = (Instant::now(), cpu());
+    let r = weiquan::triage::import_xlsx(&mut store, &x, "perf").unwrap();
+    eprintln!(
+        "import xlsx (no edits, {} rows): {:?}",
+        r.rows,
+        format!("{:.2?} wall, {:.2}s cpu", t.elapsed(), cpu() - c)
+    );
+    let (t, c) = (Instant::now(), cpu());
+    let m = json!({"dataset": "perf"});
+    let page = weiquan::report::html::render(&weiquan::report::html::ReportInput {
+        findings: &run3,
+        triage: None,
+        gone: &[],
+        manifest: &m,
+        mask_pii: false,
+        run_id: None,
+    });
+    eprintln!(
+        "report.html: {:?}, {:.1} MB",
+        format!("{:.2?} wall, {:.2}s cpu", t.elapsed(), cpu() - c),
+        page.len() as f64 / 1e6
+    );
+    std::fs::write(tmp.path().join("report.html"), page).unwrap();
+    if let Ok(p) = std::env::var("WQ_KEEP") {
+        std::fs::copy(tmp.path().join("report.html"), p).unwrap();
+    }
+}

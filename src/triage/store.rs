@@ -1000,7 +1000,8 @@ fn record(
             let fact = serde_json::to_string(&fact_json(f)).unwrap_or_default();
             tx.prepare_cached(
                 "INSERT INTO facts (finding_id, case_id, finding) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (finding_id) DO UPDATE SET finding = excluded.finding",
+                 ON CONFLICT (finding_id) DO UPDATE SET finding = excluded.finding
+                 WHERE finding <> excluded.finding",
             )?
             .execute(params![f.finding_id, case_id, fact])?;
             tx.prepare_cached(

@@ -385,6 +385,15 @@ pub fn import_xlsx(store: &mut Store, path: &Path, by: &str) -> Result<ImportRep
     }
     let col_letter = |j: usize| column_name(c0 as usize + j);
 
+    // One read of the store, not one query per row.
+    let known: BTreeMap<String, CaseRow> = store
+        .list(&CaseFilter {
+            all: true,
+            ..CaseFilter::default()
+        })?
+        .into_iter()
+        .map(|c| (c.case_id.clone(), c))
+        .collect();
     let mut errors: Vec<String> = Vec::new();
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut updates = Vec::new();
@@ -410,8 +419,8 @@ pub fn import_xlsx(store: &mut Store, path: &Path, by: &str) -> Result<ImportRep
             None
         } else {
             seen.insert(id.clone(), excel_row);
-            match store.find_case(&id)? {
-                Some(c) => Some(c),
+            match known.get(&id) {
+                Some(c) => Some(c.clone()),
                 None => {
                     row_errors.push(format!("{COL_ID} {id} 在案件库中不存在"));
                     None
