@@ -386,7 +386,7 @@ fn recurring_open_case_records_changed_facts_without_touching_status() {
     let mut store = Store::open(&tmp.path().join("s.db")).unwrap();
     let a = finding("CSH001", "V1", "A", &[], 100_000);
     store
-        .record_run(&input(&["CSH001"], &["V1"]), &[a.clone()])
+        .record_run(&input(&["CSH001"], &["V1"]), std::slice::from_ref(&a))
         .unwrap();
     store
         .apply_updates(
@@ -538,7 +538,7 @@ fn a_failing_write_inside_the_transaction_changes_nothing() {
     let a = finding("CSH001", "V1", "A", &[], 100_000);
     let b = finding("CSH001", "V1", "B", &[], 100_000);
     store
-        .record_run(&input(&["CSH001"], &["V1"]), &[a.clone()])
+        .record_run(&input(&["CSH001"], &["V1"]), std::slice::from_ref(&a))
         .unwrap();
     let before = dump(&path);
     // The disk "fails" on the second case's history row, after the run row,
@@ -560,11 +560,11 @@ fn a_failing_write_inside_the_transaction_changes_nothing() {
     // Same for an officer's batch of edits: the second one fails, the first is undone.
     store
         .connection()
-        .execute_batch(&format!(
+        .execute_batch(
             "DROP TRIGGER fail;
              CREATE TEMP TRIGGER fail2 BEFORE INSERT ON main.history WHEN NEW.field = 'note'
-             BEGIN SELECT RAISE(ABORT, 'injected write failure'); END;"
-        ))
+             BEGIN SELECT RAISE(ABORT, 'injected write failure'); END;",
+        )
         .unwrap();
     let err = store
         .apply_updates(
@@ -691,13 +691,13 @@ fn officer_edits(from: &Path, to: &Path, edit: impl Fn(&mut Vec<Vec<Data>>)) {
 fn col(rows: &[Vec<Data>], name: &str) -> usize {
     rows[0]
         .iter()
-        .position(|h| h.to_string() == name)
+        .position(|h| *h == Data::String(name.to_string()))
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 fn row_of(rows: &[Vec<Data>], case_id: &str) -> usize {
     rows.iter()
-        .position(|r| r[0].to_string() == case_id)
+        .position(|r| r[0] == Data::String(case_id.to_string()))
         .unwrap()
 }
 

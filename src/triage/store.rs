@@ -695,10 +695,10 @@ fn apply(
             return Err(ApplyError::Input(format!("no case `{}`", u.case_id)));
         };
         let mut fields: Vec<(&str, Option<String>, Option<String>)> = Vec::new();
-        if let Some(s) = u.status {
-            if s.as_str() != status {
-                fields.push(("status", Some(status.clone()), Some(s.as_str().into())));
-            }
+        if let Some(s) = u.status
+            && s.as_str() != status
+        {
+            fields.push(("status", Some(status.clone()), Some(s.as_str().into())));
         }
         if let Some(a) = &u.assignee {
             let a = a.trim();
@@ -706,10 +706,10 @@ fn apply(
                 fields.push(("assignee", some_text(&assignee), some_text(a)));
             }
         }
-        if let Some(d) = &u.deadline {
-            if *d != deadline {
-                fields.push(("deadline", deadline.clone(), d.clone()));
-            }
+        if let Some(d) = &u.deadline
+            && *d != deadline
+        {
+            fields.push(("deadline", deadline.clone(), d.clone()));
         }
         if let Some(n) = &u.note {
             let n = n.trim();

@@ -542,10 +542,10 @@ pub fn import_xlsx(store: &mut Store, path: &Path, by: &str) -> Result<ImportRep
 }
 
 fn display(field: usize, v: &str) -> String {
-    if field == 0 {
-        if let Some(s) = Status::parse(v) {
-            return s.label_zh().to_string();
-        }
+    if field == 0
+        && let Some(s) = Status::parse(v)
+    {
+        return s.label_zh().to_string();
     }
     if v.is_empty() {
         "（空）".to_string()
