@@ -180,6 +180,25 @@ fn dismissed_case_stays_hidden_until_a_payment_changes_its_facts() {
         text.contains("已排除 → 新线索（事实变化，重新打开"),
         "{text}"
     );
+    let runs = cases(&db, &["runs"]);
+    assert_eq!(runs.lines().count(), 4, "a header and three runs: {runs}");
+
+    // A status officers do not have is refused, naming the flag.
+    let o = weiquan()
+        .args(["cases", "--db"])
+        .arg(&db)
+        .args(["set", &id, "--status", "已完成"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--status"));
+    let o = weiquan()
+        .args(["cases", "--db"])
+        .arg(&db)
+        .args(["set", &id, "--deadline", "明天"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]
