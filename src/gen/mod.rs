@@ -147,6 +147,9 @@ pub fn self_check(world: &model::World, labels: &[Label]) -> std::result::Result
             "  in the truth but not labelled: {} {} {}\n",
             c.category, c.village, c.subject
         ));
+        for line in describe_subject(world, &c.subject).into_iter().take(12) {
+            msg.push_str(&format!("    {line}\n"));
+        }
     }
     msg.push_str(&format!(
         "  ({} labelled only, {} truth only)\n",
@@ -154,6 +157,36 @@ pub fn self_check(world: &model::World, labels: &[Label]) -> std::result::Result
         extra.len()
     ));
     Err(msg)
+}
+
+/// Rows that carry a subject, to explain a self-check failure.
+fn describe_subject(world: &model::World, subject: &str) -> Vec<String> {
+    let mut out = vec![];
+    for v in &world.villages {
+        for r in &v.subsidies {
+            if r.id == subject || world.person(r.person).id == subject || r.account == subject {
+                let b = &v.batches[r.batch as usize];
+                out.push(format!(
+                    "roll {} {} {}月 {} id={} account={} person={:?}",
+                    v.code,
+                    b.program.name(),
+                    b.month,
+                    r.name,
+                    r.id,
+                    r.account,
+                    r.person
+                ));
+            }
+        }
+        for l in &v.labels {
+            if let model::Subject::Text(t) = &l.subject {
+                if t == subject {
+                    out.push(format!("label {} {}", l.category, l.note));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Make `out` ready: a new or empty folder, or (with `force`) one whose

@@ -136,6 +136,37 @@ fn pay_person(b: &mut Builder, p: u32, mods: RowMods, allow_hire: bool) -> Optio
     let choice = *choices.choose(&mut b.rng)?;
     let from = b.rng.random_range(2..9u32);
     let pr = b.v.pref(p);
+    // The account the rows will carry: two people of different households
+    // paid into one account in one batch would be a second case
+    // (duplicate_beneficiary), and two hires on one account a ghost.
+    let acct = mods.account.clone().unwrap_or_else(|| {
+        let mut a = q.account.clone();
+        if a.is_empty() {
+            if let Some(h) = q.household {
+                let head = b.v.households[h as usize].members[0].0;
+                a = b.v.persons[head as usize].account.clone();
+            }
+        }
+        a
+    });
+    let program = match choice {
+        0 => Some(Program::Linshi),
+        1 => Some(Program::Canji),
+        2 => Some(Program::Dibao),
+        4 => Some(Program::Zunlao),
+        _ => None,
+    };
+    let clash = match program {
+        Some(pg) => {
+            b.v.subsidies
+                .iter()
+                .any(|r| r.account == acct && b.v.batches[r.batch as usize].program == pg)
+        }
+        None => b.v.hires.iter().any(|h| h.account == acct),
+    };
+    if clash {
+        return None;
+    }
     let apply = |b: &mut Builder, i: usize, mods: &RowMods| {
         let r = &mut b.v.subsidies[i];
         if let Some(n) = &mods.name {
