@@ -76,13 +76,19 @@ pub fn plant_village(b: &mut Builder) {
     for j in 0..nk {
         attempt(b, 11, (v * 3 + j) % 11, kinship);
     }
+    // The weak channels are possible only in some families: try them often.
+    for variant in [6, 7, 3] {
+        if b.rng.random_bool(0.35) {
+            kinship(b, variant);
+        }
+    }
     type Planter = fn(&mut Builder, usize) -> bool;
     let families: [(usize, Planter, f64); 8] = [
         (6, split, 0.6),
         (7, missing_decision, 0.6),
         (2, cash, 0.55),
         (4, invalid_id, 0.55),
-        (6, duplicate, 0.55),
+        (7, duplicate, 0.6),
         (2, deceased, 0.55),
         (4, ghost, 0.55),
         (2, eligibility, 0.5),
@@ -1153,7 +1159,10 @@ fn cash(b: &mut Builder, variant: usize) -> bool {
         b,
         Category::CashPayment,
         Subject::Voucher(uid),
-        format!("cash {what}{}元，超过1,000元结算起点", amt / 100),
+        format!(
+            "cash over the limit: 现金支付{what}{}元，超过1,000元结算起点",
+            amt / 100
+        ),
     );
     true
 }
@@ -1445,7 +1454,9 @@ fn duplicate(b: &mut Builder, variant: usize) -> bool {
                     )
                 }
                 _ => {
-                    let birth = rand_date(&mut b.rng, ymd(1950, 1, 1), ymd(1990, 12, 28));
+                    // An older birth date: the fake id stays eligible for 尊老金.
+                    let real = b.v.persons[p as usize].birth;
+                    let birth = add_days(real, -b.rng.random_range(30..700));
                     let male = b.v.persons[p as usize].male;
                     let (fid, _) = b.ids.alloc(birth, male);
                     (fid, "same name and account under another id")
