@@ -208,3 +208,23 @@ fn foundation_rules_score_perfectly_on_generated_data() {
         .collect();
     assert!(flagged.is_empty(), "{flagged:?}");
 }
+
+#[test]
+fn the_demo_dataset_is_what_the_generator_writes() {
+    // datasets/demo = `weiquan gen --villages 12 --seed 7 --style messy`:
+    // regenerate it when the generator changes.
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/demo");
+    let dir = tempfile::tempdir().unwrap();
+    gen_into(dir.path(), 12, 7, Style::Messy);
+    let (want, have) = (files(dir.path()), files(&demo));
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        have.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &want {
+        assert!(
+            bytes == &have[name],
+            "datasets/demo/{name} is stale: run `weiquan gen --villages 12 --seed 7 --style messy --out datasets/demo --force`"
+        );
+    }
+}
