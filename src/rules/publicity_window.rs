@@ -577,10 +577,19 @@ impl Rule for PublicityWindow {
             .map(|(f, _)| *f)
             .collect();
 
+        let ctx = Context {
+            index: &index,
+            p: &p,
+            uncovered,
+            own_loose: refs
+                .iter()
+                .map(|r| (r.village.clone(), loose_key(&r.ref_no)))
+                .collect(),
+        };
         let out: Vec<Finding> = refs
             .par_iter()
             .zip(matched.par_iter())
-            .filter_map(|(r, recs)| assess(code, r, recs, &index, &p, &uncovered))
+            .filter_map(|(r, recs)| assess(code, r, recs, &ctx))
             .collect();
         Ok(out)
     }
@@ -588,14 +597,18 @@ impl Rule for PublicityWindow {
 
 /// Measure one ref against its records; a finding when even the best record
 /// falls short.
-fn assess(
-    code: &str,
-    r: &Ref,
-    recs: &[Record],
-    index: &Index,
-    p: &Params,
-    uncovered: &BTreeSet<Family>,
-) -> Option<Finding> {
+/// What every assessment shares.
+struct Context<'a> {
+    index: &'a Index,
+    p: &'a Params,
+    /// Families whose publicity the export does not carry.
+    uncovered: BTreeSet<Family>,
+    /// (village, loose ref) of every batch, contract and decision.
+    own_loose: HashSet<(String, String)>,
+}
+
+fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding> {
+    let p = ctx.p;
     let after_payment_ok = r.after_payment_ok
         || recs
             .iter()
@@ -608,7 +621,7 @@ fn assess(
     if best.as_ref().is_some_and(|b| b.short == 0 && b.late == 0) {
         return None;
     }
-    if best.is_none() && uncovered.contains(&r.family) {
+    if best.is_none() && ctx.uncovered.contains(&r.family) {
         return None;
     }
     let amount_txt = fen_to_yuan_display(r.amount);
@@ -653,10 +666,23 @@ fn assess(
     let mut related: Vec<String> = Vec::new();
     let (problems, message, score, window, short, late) = match &best {
         None => {
-            let elsewhere: Vec<String> = index
+            let elsewhere: Vec<String> = ctx
+                .index
                 .villages_of
                 .get(&loose_key(&r.ref_no))
-                .map(|vs| vs.iter().filter(|v| **v != r.village).cloned().collect())
+                .map(|vs| {
+                    // A village with its own batch of that number (street-wide
+                    // numbering) is no hint; an orphan record is.
+                    vs.iter()
+                        .filter(|v| {
+                            **v != r.village
+                                && !ctx
+                                    .own_loose
+                                    .contains(&(v.to_string(), loose_key(&r.ref_no)))
+                        })
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default();
             let rule = match (&r.event, timing) {
                 (Some(m), true) => format!(
@@ -707,16 +733,18 @@ fn assess(
                 && let Some(m) = &r.event
             {
                 problems.push("late");
-                let when = if b.start >= m.day {
-                    format!("，{}后才开始公示", m.act())
+                let when = if b.start > m.day {
+                    format!("{}后才开始公示", m.act())
+                } else if b.start == m.day {
+                    format!("{}当日才开始公示", m.act())
                 } else {
-                    format!("，公示未结束即已{}", m.act())
+                    format!("公示未结束即已{}", m.act())
                 };
+                let lead = if b.short > 0 { "，且" } else { "，而" };
                 parts.push(format!(
-                    "而{}为{}{}",
+                    "{lead}{}为{}，{when}",
                     m.label(),
-                    util::day_string(m.day),
-                    when
+                    util::day_string(m.day)
                 ));
                 score = score.max(55.0 + (b.late as f64).min(30.0) / 3.0);
             }
@@ -731,7 +759,10 @@ fn assess(
             } else {
                 "请核实公示是否完整、异议期是否足够".into()
             };
-            let message = format!("{who}公示期{window}{}，{advice}", parts.join("，"));
+            if b.short == 0 {
+                parts.insert(0, format!("（{}天）", b.days));
+            }
+            let message = format!("{who}公示期{window}{}，{advice}", parts.concat());
             let window = json!({
                 "start": util::day_string(b.start),
                 "end": util::day_string(b.end),
