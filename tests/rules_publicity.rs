@@ -198,3 +198,20 @@ fn publicity_window_rejects_an_event_that_does_not_fit() {
         .expect("approval is no event of a contract");
     assert!(err.to_string().contains("contracts"), "{err}");
 }
+
+#[test]
+fn publicity_window_unlisted_programs_need_a_catch_all() {
+    // rules.md sets no window for 尊老金: unchecked by default, required
+    // once a catch-all entry is added.
+    let dir = fixture("publicity_window/near_miss");
+    let f = run_rule(
+        "PUB001",
+        &dir,
+        r#"subsidies = [{ programs = ["低保"], days = 7, before = "approval-else-payment" }, { programs = [], days = 3, before = "payment" }]"#,
+    );
+    // The catch-all also takes 特困, 残疾人 and 临时救助 here, all of which
+    // pass 3 days before payment; only the unpublished 尊老金 batch fires.
+    assert_eq!(f.len(), 1, "{}", render(&f));
+    assert_eq!(f[0].subject_id, "ZL-2025-03");
+    assert_eq!(problems(&f[0]), ["missing"]);
+}

@@ -49,9 +49,10 @@ short or after the fact takes that check away.
   and 农村低保); an empty list matches every program (put it last).
   `before` is `approval-else-payment`, `approval`, `payment` or `none`.
   Defaults: 低保/特困 7 days before approval; 残疾人两项补贴, 耕地地力保护补贴
-  7 days before payment; 临时救助 3 days before payment; any other program 3
-  days before payment (every batch needs a publicity record). A program no
-  entry matches is not checked.
+  7 days before payment; 临时救助 3 days before payment. A program no entry
+  matches (尊老金, 农机购置补贴 …: rules.md sets no window for them) is not
+  checked; add `{ programs = [], days = 3, before = \"payment\" }` last to
+  require a publicity record for every batch.
 - `hires`: the same with `posts` (fragments of the post); `before` is
   `start` or `none`. Default: every post, 5 days before the start date.
 - `contracts` (`{ days = 3, before = \"signing\" }`): 中标结果 publicity;
@@ -166,11 +167,6 @@ impl Default for Params {
                 },
                 ProgramRequirement {
                     programs: strings(&["临时救助"]),
-                    days: 3,
-                    before: Before::Payment,
-                },
-                ProgramRequirement {
-                    programs: vec![],
                     days: 3,
                     before: Before::Payment,
                 },
