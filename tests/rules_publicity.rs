@@ -76,6 +76,8 @@ fn publicity_window_fires() {
     let jy = by_subject(&f, V1, "JY-2025-01");
     assert_eq!(jy.evidence["event"]["kind"], "ledger_payment");
     assert_eq!(jy.evidence["event"]["ref"], "记-2025-04-007");
+    // The decision states no amount: its contracts' total stands in.
+    assert_eq!(jy.amount_yuan(), "120000.00");
     assert_eq!(
         by_subject(&f, V1, "HT-2025-001").evidence["event"]["kind"],
         "signing"
@@ -214,4 +216,23 @@ fn publicity_window_unlisted_programs_need_a_catch_all() {
     assert_eq!(f.len(), 1, "{}", render(&f));
     assert_eq!(f[0].subject_id, "ZL-2025-03");
     assert_eq!(problems(&f[0]), ["missing"]);
+}
+
+#[test]
+fn publicity_window_events_before_the_export_period() {
+    // ZP-2019-01 started six years before the earliest publicity record of
+    // the near miss: its 公示 predates the export, no finding …
+    let dir = fixture("publicity_window/near_miss");
+    assert!(run_rule("PUB001", &dir, "").is_empty());
+    // … unless the guard is off.
+    let f = run_rule("PUB001", &dir, "out-of-period-days = 0");
+    assert_eq!(f.len(), 1, "{}", render(&f));
+    assert_eq!(f[0].subject_id, "ZP-2019-01");
+    assert_eq!(problems(&f[0]), ["missing"]);
+    // The earliest record starts 2025-01-27: 2,000 days back is 2019-08-07,
+    // after the start (guarded); 2,500 days back is 2018-03-25, before it.
+    let f = run_rule("PUB001", &dir, "out-of-period-days = 2000");
+    assert!(f.is_empty(), "{}", render(&f));
+    let f = run_rule("PUB001", &dir, "out-of-period-days = 2500");
+    assert_eq!(f.len(), 1, "{}", render(&f));
 }

@@ -70,6 +70,10 @@ short or after the fact takes that check away.
   one of them has any publicity record, the export evidently does not carry
   that family's publicity: its missing-publicity findings are not reported
   (short and late ones still are). 0 turns this off.
+- `out-of-period-days` (365): a ref whose event is more than this many days
+  before the earliest publicity record of the dataset (a 保洁员 hired in 2019
+  in a 2025 export) had its 公示 before the export's period: it is not
+  reported as missing. 0 turns this off.
 
 ## Known false positives
 Publicity recorded under another number (the notice's own number instead of
@@ -137,6 +141,7 @@ pub struct Params {
     pub after_payment_programs: Vec<String>,
     pub after_payment_markers: Vec<String>,
     pub coverage_min_refs: usize,
+    pub out_of_period_days: i64,
     pub subsidies: Vec<ProgramRequirement>,
     pub hires: Vec<PostRequirement>,
     pub contracts: Requirement,
@@ -154,6 +159,7 @@ impl Default for Params {
             after_payment_programs: strings(&["急难"]),
             after_payment_markers: strings(&["急难"]),
             coverage_min_refs: 10,
+            out_of_period_days: 365,
             subsidies: vec![
                 ProgramRequirement {
                     programs: strings(&["低保", "最低生活保障", "特困"]),
@@ -381,6 +387,8 @@ struct Index {
     loose: HashMap<(String, String), BTreeSet<String>>,
     /// loose key → villages holding a record with it.
     villages_of: HashMap<String, BTreeSet<String>>,
+    /// The earliest window start of the export.
+    first_start: Option<i32>,
 }
 
 impl Index {
@@ -424,6 +432,7 @@ impl Index {
             exact,
             loose,
             villages_of,
+            first_start: start.min(),
         })
     }
 
@@ -577,6 +586,9 @@ impl Rule for PublicityWindow {
             index: &index,
             p: &p,
             uncovered,
+            period_start: (p.out_of_period_days > 0)
+                .then(|| index.first_start.map(|d| d - p.out_of_period_days as i32))
+                .flatten(),
             own_loose: refs
                 .iter()
                 .map(|r| (r.village.clone(), loose_key(&r.ref_no)))
@@ -601,6 +613,8 @@ struct Context<'a> {
     uncovered: BTreeSet<Family>,
     /// (village, loose ref) of every batch, contract and decision.
     own_loose: HashSet<(String, String)>,
+    /// Events before this day fall before the publicity export's period.
+    period_start: Option<i32>,
 }
 
 fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding> {
@@ -618,6 +632,12 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
         return None;
     }
     if best.is_none() && ctx.uncovered.contains(&r.family) {
+        return None;
+    }
+    if best.is_none()
+        && let (Some(first), Some(m)) = (ctx.period_start, &r.event)
+        && m.day < first
+    {
         return None;
     }
     let amount_txt = fen_to_yuan_display(r.amount);
@@ -1177,23 +1197,35 @@ fn note_citation(map: &mut Citations, village: &str, decision: &str, m: Moment) 
     }
 }
 
-fn contract_citations(code: &str, ds: &Dataset) -> Result<Citations> {
+/// Contracts citing each decision: the earliest signing, and the sum of
+/// their amounts (the money of a decision that states none).
+fn contract_citations(
+    code: &str,
+    ds: &Dataset,
+) -> Result<(Citations, HashMap<(String, String), i64>)> {
     let mut map = Citations::new();
+    let mut sums: HashMap<(String, String), i64> = HashMap::new();
     let Some(df) = ds.frame(TableKind::Contracts) else {
-        return Ok(map);
+        return Ok((map, sums));
     };
+    let amount = util::i64_col(code, df, "amount")?;
     let village = util::str_col(code, df, "village_code")?;
     let no = util::str_col(code, df, "contract_no")?;
     let decision = util::str_col(code, df, "decision_no")?;
     let signed = util::date_col(code, df, "signed_date")?;
     let rows = util::u32_col(code, df, ROW)?;
     for i in 0..df.height() {
-        let (Some(v), Some(d), Some(day)) = (village.get(i), decision.get(i), signed.get(i)) else {
+        let (Some(v), Some(d)) = (village.get(i), decision.get(i)) else {
             continue;
         };
         if d.is_empty() {
             continue;
         }
+        *sums.entry((v.to_string(), loose_key(d))).or_default() +=
+            amount.get(i).unwrap_or_default();
+        let Some(day) = signed.get(i) else {
+            continue;
+        };
         note_citation(
             &mut map,
             v,
@@ -1207,7 +1239,7 @@ fn contract_citations(code: &str, ds: &Dataset) -> Result<Citations> {
             },
         );
     }
-    Ok(map)
+    Ok((map, sums))
 }
 
 fn ledger_citations(code: &str, ds: &Dataset) -> Result<Citations> {
@@ -1279,8 +1311,9 @@ fn decisions(code: &str, df: &DataFrame, ds: &Dataset, p: &Params) -> Result<Vec
         p.decisions.before,
         Before::SigningOrPayment | Before::Payment
     );
+    let (signing, contract_sums) = contract_citations(code, ds)?;
     let signing = if need_signing {
-        contract_citations(code, ds)?
+        signing
     } else {
         Citations::new()
     };
@@ -1308,7 +1341,10 @@ fn decisions(code: &str, df: &DataFrame, ds: &Dataset, p: &Params) -> Result<Vec
             village: v,
             ref_no: d,
             what: subject.get(i).unwrap_or_default().to_string(),
-            amount: amount.get(i).unwrap_or_default(),
+            amount: amount
+                .get(i)
+                .or_else(|| contract_sums.get(&key).copied())
+                .unwrap_or_default(),
             required_days: p.decisions.days as i64,
             before: p.decisions.before,
             event,
