@@ -603,8 +603,6 @@ impl Rule for PublicityWindow {
     }
 }
 
-/// Measure one ref against its records; a finding when even the best record
-/// falls short.
 /// What every assessment shares.
 struct Context<'a> {
     index: &'a Index,
@@ -617,12 +615,16 @@ struct Context<'a> {
     period_start: Option<i32>,
 }
 
+/// Measure one ref against its records; a finding when even the best record
+/// falls short.
 fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding> {
     let p = ctx.p;
+    // A roll may say 急难型 only in the publicity record's kind.
     let after_payment_ok = r.after_payment_ok
-        || recs
-            .iter()
-            .any(|rec| contains_any(&clean_code(&rec.kind), &p.after_payment_markers));
+        || (r.family == Family::SubsidyBatch
+            && recs
+                .iter()
+                .any(|rec| contains_any(&clean_code(&rec.kind), &p.after_payment_markers)));
     let timing = r.before != Before::None && !after_payment_ok;
     let best = recs
         .iter()
