@@ -101,12 +101,25 @@ fn publicity_window_required_days_are_parameters() {
         r#"subsidies = [{ programs = ["低保", "特困"], days = 8, before = "approval-else-payment" }]"#,
     );
     let subjects: Vec<&str> = f.iter().map(|x| x.subject_id.as_str()).collect();
-    assert_eq!(subjects.len(), 4, "{}", render(&f));
-    for s in ["DB-2025-03", "TK-2025-03", "DB-2025-04", "TK-2025-04"] {
+    assert_eq!(subjects.len(), 6, "{}", render(&f));
+    for s in [
+        "DB-2025-03",
+        "TK-2025-03",
+        "DB-2025-04",
+        "TK-2025-04",
+        "DB-2025-05",
+        "DB-2025-06",
+    ] {
         let x = by_subject(&f, V1, s);
         assert_eq!(problems(x), ["short"], "{s}");
         assert_eq!(x.evidence["days_short"], 1, "{s}");
     }
+    // The 2019 admission is not the batches' approval.
+    let ev = |s: &str| by_subject(&f, V1, s).evidence["event"].clone();
+    assert_eq!(ev("DB-2025-05")["kind"], "approval");
+    assert_eq!(ev("DB-2025-05")["date"], "2025-05-10");
+    assert_eq!(ev("DB-2025-06")["kind"], "payment");
+    assert_eq!(ev("DB-2025-06")["date"], "2025-06-15");
     // The loosely spelled `tk 2025 04` record counts for TK-2025-04.
     assert_eq!(by_subject(&f, V1, "TK-2025-04").related_ids, ["TK202504"]);
     insta::assert_snapshot!(render(&f));
@@ -235,4 +248,22 @@ fn publicity_window_events_before_the_export_period() {
     assert!(f.is_empty(), "{}", render(&f));
     let f = run_rule("PUB001", &dir, "out-of-period-days = 2500");
     assert_eq!(f.len(), 1, "{}", render(&f));
+}
+
+#[test]
+fn publicity_window_admission_approvals_are_not_the_batch_approval() {
+    // DB-2025-05 and DB-2025-06 carry 张三's 2019 admission as 审批日期:
+    // read as such, the batches are checked against the May approval of a
+    // new recipient, and against payment; read literally, both are late.
+    let dir = fixture("publicity_window/near_miss");
+    let f = run_rule("PUB001", &dir, "approval-max-lead-days = 0");
+    let mut subjects: Vec<&str> = f.iter().map(|x| x.subject_id.as_str()).collect();
+    subjects.sort();
+    assert_eq!(subjects, ["DB-2025-05", "DB-2025-06"], "{}", render(&f));
+    assert!(
+        f.iter()
+            .all(|x| x.evidence["event"]["date"] == "2019-06-01")
+    );
+    let f = run_rule("PUB001", &dir, "approval-max-lead-days = 90");
+    assert!(f.is_empty(), "{}", render(&f));
 }

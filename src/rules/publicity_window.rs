@@ -26,7 +26,8 @@ window, the event and its date, and how many days short or late.
 - The window must end before the event: ending the day before is on time,
   ending on the day of the event is late.
 - Events: approval is the batch's earliest 审批日期 (or its first payment if
-  that comes earlier, or if the roll has no 审批日期); payment is the batch's
+  that comes earlier, or if the roll has no 审批日期; see
+  `approval-max-lead-days`); payment is the batch's
   first 发放日期; a hiring batch's earliest 上岗日期; a contract's 签订日期;
   a decision's earliest signing of a contract citing it or first ledger
   支出 citing it (a decision nothing cites is checked for existence and
@@ -74,6 +75,11 @@ short or after the fact takes that check away.
   before the earliest publicity record of the dataset (a 保洁员 hired in 2019
   in a 2025 export) had its 公示 before the export's period: it is not
   reported as missing. 0 turns this off.
+- `approval-max-lead-days` (90): a 审批日期 more than this many days before
+  the batch's first payment is read as the person's original admission to
+  the program (rolls often carry it), not this batch's approval; the batch
+  is then checked against its other approvals, else its payment. 0 turns
+  this off.
 
 ## Known false positives
 Publicity recorded under another number (the notice's own number instead of
@@ -142,6 +148,7 @@ pub struct Params {
     pub after_payment_markers: Vec<String>,
     pub coverage_min_refs: usize,
     pub out_of_period_days: i64,
+    pub approval_max_lead_days: i64,
     pub subsidies: Vec<ProgramRequirement>,
     pub hires: Vec<PostRequirement>,
     pub contracts: Requirement,
@@ -160,6 +167,7 @@ impl Default for Params {
             after_payment_markers: strings(&["急难"]),
             coverage_min_refs: 10,
             out_of_period_days: 365,
+            approval_max_lead_days: 90,
             subsidies: vec![
                 ProgramRequirement {
                     programs: strings(&["低保", "最低生活保障", "特困"]),
@@ -845,6 +853,14 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
             )
             .first()
     };
+    // An approval long before the batch's first payment is the person's
+    // original admission (rolls often carry it), not this batch's approval.
+    let day = |c: &str| col(c).cast(DataType::Int32);
+    let recent = if p.approval_max_lead_days > 0 {
+        day("approved_date").gt_eq(day("paid_date").min() - lit(p.approval_max_lead_days as i32))
+    } else {
+        col("approved_date").is_not_null()
+    };
     let g = df
         .clone()
         .lazy()
@@ -857,8 +873,24 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         .agg([
             col("paid_date").min().alias("paid_min"),
             first_by("paid_date").alias("paid_row"),
-            col("approved_date").min().alias("approved_min"),
-            first_by("approved_date").alias("approved_row"),
+            col("approved_date")
+                .filter(recent.clone())
+                .min()
+                .alias("approved_min"),
+            col(ROW)
+                .filter(recent.clone())
+                .sort_by(
+                    [col("approved_date").filter(recent.clone())],
+                    SortMultipleOptions::default().with_nulls_last(true),
+                )
+                .first()
+                .alias("approved_row"),
+            col("approved_date")
+                .is_not_null()
+                .and(recent.not())
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("admissions"),
             col("amount").sum().alias("amount_sum"),
             col("period").min().alias("period_min"),
             col("period").max().alias("period_max"),
@@ -875,6 +907,11 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
     let period_max = util::date_col(code, &g, "period_max")?;
     let paid_row = util::u32_col(code, &g, "paid_row")?;
     let approved_row = util::u32_col(code, &g, "approved_row")?;
+    let admissions = g
+        .column("admissions")
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(util::polars_err(code))?;
+    let admissions = admissions.u64().map_err(util::polars_err(code))?;
     let amount = util::i64_col(code, &g, "amount_sum")?;
     let n = g
         .column("n")
@@ -891,6 +928,7 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         approved_row: Option<u32>,
         amount: i64,
         n: u64,
+        admissions: u64,
         period: (Option<i32>, Option<i32>),
     }
     let mut batches: BTreeMap<(String, String), Vec<Part>> = BTreeMap::new();
@@ -917,6 +955,7 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
                 approved_row: approved_day.and_then(|_| approved_row.get(i)),
                 amount: amount.get(i).unwrap_or_default(),
                 n: n.get(i).unwrap_or_default(),
+                admissions: admissions.get(i).unwrap_or_default(),
                 period: (period_min.get(i), period_max.get(i)),
             });
     }
@@ -992,6 +1031,7 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
                 "period_to": month(pmax),
                 "first_paid_date": first_paid.map(|(d, _)| util::day_string(d)),
                 "first_approved_date": first_approved.map(|(d, _)| util::day_string(d)),
+                "approvals_read_as_admission": parts.iter().map(|pt| pt.admissions).sum::<u64>(),
             }),
         });
     }
