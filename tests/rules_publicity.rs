@@ -92,6 +92,22 @@ fn publicity_window_near_miss() {
 }
 
 #[test]
+fn publicity_window_one_notice_for_several_batches() {
+    // `CJ-2025-04、CJ-2025-05` is one 7-day notice for both batches: at 8
+    // days both are short, which shows the record was found for each.
+    let f = run_rule(
+        "PUB001",
+        &fixture("publicity_window/near_miss"),
+        r#"subsidies = [{ programs = ["残疾人"], days = 8, before = "payment" }]"#,
+    );
+    for s in ["CJ-2025-04", "CJ-2025-05"] {
+        let x = by_subject(&f, V1, s);
+        assert_eq!(problems(x), ["short"], "{s}");
+        assert_eq!(x.evidence["window"]["ref_no"], s);
+    }
+}
+
+#[test]
 fn publicity_window_required_days_are_parameters() {
     // 8 days for 低保/特困: every exactly-7-day window of the near miss is
     // one day short, and nothing else is checked.

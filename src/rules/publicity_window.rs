@@ -17,8 +17,9 @@ Every subsidy batch (`subsidies.batch_no`), hiring batch (`hires.batch_no`),
 contract at or above `contract-threshold` and 四议两公开 decision whose 公示
 is missing, shorter than required, or not over before the event it must
 precede. Publicity records are found by `publicity.ref_no` in the same
-village (spacing, case and punctuation differences tolerated); `kind` is
-not relied on. One finding per batch, contract or decision; its evidence says
+village (spacing, case and punctuation differences tolerated; one record
+may name several refs separated by `、`, `;` or `,`); `kind` is not relied
+on. One finding per batch, contract or decision; its evidence says
 which problems (`missing`, `short`, `late`) and shows the required days, the
 window, the event and its date, and how many days short or late.
 
@@ -347,7 +348,10 @@ struct Ref {
 #[derive(Debug, Clone)]
 struct Record {
     row: u32,
+    /// The ref this record was found under (one of a cell's refs).
     ref_no: String,
+    /// The `ref_no` cell as the export wrote it (cleaned).
+    cell: String,
     start: Option<i32>,
     end: Option<i32>,
     kind: String,
@@ -418,23 +422,35 @@ impl Index {
             if r.is_empty() {
                 continue;
             }
-            let lk = loose_key(r);
-            loose
-                .entry((v.to_string(), lk.clone()))
-                .or_default()
-                .insert(r.to_string());
-            villages_of.entry(lk).or_default().insert(v.to_string());
-            exact
-                .entry((v.to_string(), r.to_string()))
-                .or_default()
-                .push(Record {
-                    row: rows.get(i).unwrap_or_default(),
-                    ref_no: r.to_string(),
-                    start: start.get(i),
-                    end: end.get(i),
-                    kind: kind.get(i).unwrap_or_default().to_string(),
-                    channel: channel.get(i).unwrap_or_default().to_string(),
-                });
+            // One notice may cover several batches: `DB-03、DB-04`.
+            let pieces: Vec<&str> = r
+                .split(['、', ';', ','])
+                .filter(|s| !s.is_empty())
+                .collect();
+            let mut keys = vec![r];
+            if pieces.len() > 1 {
+                keys.extend(pieces);
+            }
+            for key in keys {
+                let lk = loose_key(key);
+                loose
+                    .entry((v.to_string(), lk.clone()))
+                    .or_default()
+                    .insert(key.to_string());
+                villages_of.entry(lk).or_default().insert(v.to_string());
+                exact
+                    .entry((v.to_string(), key.to_string()))
+                    .or_default()
+                    .push(Record {
+                        row: rows.get(i).unwrap_or_default(),
+                        ref_no: key.to_string(),
+                        cell: r.to_string(),
+                        start: start.get(i),
+                        end: end.get(i),
+                        kind: kind.get(i).unwrap_or_default().to_string(),
+                        channel: channel.get(i).unwrap_or_default().to_string(),
+                    });
+            }
         }
         Ok(Index {
             exact,
@@ -680,7 +696,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
         .map(|rec| {
             json!({
                 "row": rec.row,
-                "ref_no": rec.ref_no,
+                "ref_no": rec.cell,
                 "kind": rec.kind,
                 "channel": rec.channel,
                 "start": rec.start.map(util::day_string),
