@@ -1,12 +1,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use chrono::Datelike;
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Rule, parse_params, util};
-use crate::dataset::normalize::{clean_code, clean_name, fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::normalize::{
+    clean_code, clean_name, fen_to_yuan_display, fen_to_yuan_string, from_epoch_days,
+};
 use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
@@ -360,8 +363,8 @@ struct Record {
 
 /// How one record measures against a requirement.
 #[derive(Debug, Clone)]
-struct Verdict {
-    record: Record,
+struct Verdict<'a> {
+    record: &'a Record,
     start: i32,
     end: i32,
     days: i64,
@@ -370,13 +373,21 @@ struct Verdict {
     swapped: bool,
 }
 
-impl Verdict {
+impl Verdict<'_> {
     fn rank(&self) -> (u8, i64, u32) {
         (
             (self.short > 0) as u8 + (self.late > 0) as u8,
             self.short + self.late,
             self.record.row,
         )
+    }
+}
+
+/// `YYYY-MM-DD` without chrono's format parser: evidence formats many dates.
+fn day(days: i32) -> String {
+    match from_epoch_days(days) {
+        Some(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+        None => String::new(),
     }
 }
 
@@ -488,7 +499,7 @@ impl Index {
 }
 
 /// How a record measures against a ref's requirement.
-fn measure(r: &Ref, rec: &Record, timing: bool) -> Option<Verdict> {
+fn measure<'a>(r: &Ref, rec: &'a Record, timing: bool) -> Option<Verdict<'a>> {
     let (Some(s), Some(e)) = (rec.start, rec.end) else {
         return None;
     };
@@ -501,7 +512,7 @@ fn measure(r: &Ref, rec: &Record, timing: bool) -> Option<Verdict> {
         _ => 0,
     };
     Some(Verdict {
-        record: rec.clone(),
+        record: rec,
         start,
         end,
         days,
@@ -605,7 +616,6 @@ impl Rule for PublicityWindow {
             })
             .map(|(f, _)| *f)
             .collect();
-
         let ctx = Context {
             index: &index,
             p: &p,
@@ -623,6 +633,7 @@ impl Rule for PublicityWindow {
             .zip(matched.par_iter())
             .filter_map(|(r, recs)| assess(code, r, recs, &ctx))
             .collect();
+
         Ok(out)
     }
 }
@@ -684,7 +695,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
     let event_json = r.event.as_ref().map(|m| {
         json!({
             "kind": m.kind_str(),
-            "date": util::day_string(m.day),
+            "date": day(m.day),
             "table": m.table.canonical(),
             "row": m.row,
             "ref": m.key,
@@ -699,8 +710,8 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
                 "ref_no": rec.cell,
                 "kind": rec.kind,
                 "channel": rec.channel,
-                "start": rec.start.map(util::day_string),
-                "end": rec.end.map(util::day_string),
+                "start": rec.start.map(day),
+                "end": rec.end.map(day),
             })
         })
         .collect();
@@ -730,7 +741,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
                 (Some(m), true) => format!(
                     "应在{}{}前公示满{}天",
                     m.label(),
-                    util::day_string(m.day),
+                    day(m.day),
                     r.required_days
                 ),
                 _ => format!("应公示满{}天", r.required_days),
@@ -759,7 +770,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
             if b.record.ref_no != r.ref_no {
                 related.push(b.record.ref_no.clone());
             }
-            let window = format!("{}至{}", util::day_string(b.start), util::day_string(b.end));
+            let window = format!("{}至{}", day(b.start), day(b.end));
             let mut parts = Vec::new();
             let mut problems = Vec::new();
             let mut score: f64 = 0.0;
@@ -783,11 +794,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
                     format!("公示未结束即已{}", m.act())
                 };
                 let lead = if b.short > 0 { "，且" } else { "，而" };
-                parts.push(format!(
-                    "{lead}{}为{}，{when}",
-                    m.label(),
-                    util::day_string(m.day)
-                ));
+                parts.push(format!("{lead}{}为{}，{when}", m.label(), day(m.day)));
                 score = score.max(55.0 + (b.late as f64).min(30.0) / 3.0);
             }
             if problems.len() == 2 {
@@ -806,8 +813,8 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
             }
             let message = format!("{who}公示期{window}{}，{advice}", parts.concat());
             let window = json!({
-                "start": util::day_string(b.start),
-                "end": util::day_string(b.end),
+                "start": day(b.start),
+                "end": day(b.end),
                 "days": b.days,
                 "row": b.record.row,
                 "ref_no": b.record.ref_no,
@@ -861,19 +868,12 @@ fn requirement_for<'a, T>(
 }
 
 fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
-    let first_by = |c: &str| {
-        col(ROW)
-            .sort_by(
-                [col(c)],
-                SortMultipleOptions::default().with_nulls_last(true),
-            )
-            .first()
-    };
     // An approval long before the batch's first payment is the person's
     // original admission (rolls often carry it), not this batch's approval.
-    let day = |c: &str| col(c).cast(DataType::Int32);
+    let as_days = |c: &str| col(c).cast(DataType::Int32);
     let recent = if p.approval_max_lead_days > 0 {
-        day("approved_date").gt_eq(day("paid_date").min() - lit(p.approval_max_lead_days as i32))
+        as_days("approved_date")
+            .gt_eq(as_days("paid_date").min() - lit(p.approval_max_lead_days as i32))
     } else {
         col("approved_date").is_not_null()
     };
@@ -888,18 +888,16 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         .group_by([col("village_code"), col("batch_no"), col("program")])
         .agg([
             col("paid_date").min().alias("paid_min"),
-            first_by("paid_date").alias("paid_row"),
+            col(ROW)
+                .get(col("paid_date").arg_min(), true)
+                .alias("paid_row"),
             col("approved_date")
                 .filter(recent.clone())
                 .min()
                 .alias("approved_min"),
             col(ROW)
                 .filter(recent.clone())
-                .sort_by(
-                    [col("approved_date").filter(recent.clone())],
-                    SortMultipleOptions::default().with_nulls_last(true),
-                )
-                .first()
+                .get(col("approved_date").filter(recent.clone()).arg_min(), true)
                 .alias("approved_row"),
             col("approved_date")
                 .is_not_null()
@@ -1029,7 +1027,7 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         let rows: u64 = parts.iter().map(|pt| pt.n).sum();
         let pmin = parts.iter().filter_map(|pt| pt.period.0).min();
         let pmax = parts.iter().filter_map(|pt| pt.period.1).max();
-        let month = |d: Option<i32>| d.map(|d| util::day_string(d)[..7].to_string());
+        let month = |d: Option<i32>| d.map(|d| day(d)[..7].to_string());
         out.push(Ref {
             family: Family::SubsidyBatch,
             village: v,
@@ -1045,8 +1043,8 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
                 "payment_rows": rows,
                 "period_from": month(pmin),
                 "period_to": month(pmax),
-                "first_paid_date": first_paid.map(|(d, _)| util::day_string(d)),
-                "first_approved_date": first_approved.map(|(d, _)| util::day_string(d)),
+                "first_paid_date": first_paid.map(|(d, _)| day(d)),
+                "first_approved_date": first_approved.map(|(d, _)| day(d)),
                 "approvals_read_as_admission": parts.iter().map(|pt| pt.admissions).sum::<u64>(),
             }),
         });
@@ -1067,11 +1065,7 @@ fn hiring_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         .agg([
             col("start_date").min().alias("start_min"),
             col(ROW)
-                .sort_by(
-                    [col("start_date")],
-                    SortMultipleOptions::default().with_nulls_last(true),
-                )
-                .first()
+                .get(col("start_date").arg_min(), true)
                 .alias("start_row"),
             col("monthly_wage").sum().alias("wage_sum"),
             len().alias("n"),
@@ -1158,7 +1152,7 @@ fn hiring_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
             detail: json!({
                 "posts": posts,
                 "hires": parts.iter().map(|pt| pt.n).sum::<u64>(),
-                "first_start_date": first.map(|(d, _)| util::day_string(d)),
+                "first_start_date": first.map(|(d, _)| day(d)),
             }),
         });
     }
@@ -1233,7 +1227,7 @@ fn contracts(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
                 "vendor": vendor.get(lead),
                 "procurement": procurement.get(lead),
                 "decision_no": decision.get(lead),
-                "signed_date": first.map(|(d, _)| util::day_string(d)),
+                "signed_date": first.map(|(d, _)| day(d)),
                 "threshold": fen_to_yuan_string(threshold),
                 "rows": idx.iter().filter_map(|&i| rows.get(i)).collect::<Vec<_>>(),
             }),
@@ -1410,8 +1404,8 @@ fn decisions(code: &str, df: &DataFrame, ds: &Dataset, p: &Params) -> Result<Vec
             detail: json!({
                 "row": rows.get(i),
                 "subject": subject.get(i),
-                "resolved_date": resolved.get(i).map(util::day_string),
-                "resolution_published_date": published.get(i).map(util::day_string),
+                "resolved_date": resolved.get(i).map(day),
+                "resolution_published_date": published.get(i).map(day),
             }),
         });
     }
