@@ -117,7 +117,7 @@ fn publicity_window_required_days_are_parameters() {
         r#"subsidies = [{ programs = ["低保", "特困"], days = 8, before = "approval-else-payment" }]"#,
     );
     let subjects: Vec<&str> = f.iter().map(|x| x.subject_id.as_str()).collect();
-    assert_eq!(subjects.len(), 6, "{}", render(&f));
+    assert_eq!(subjects.len(), 7, "{}", render(&f));
     for s in [
         "DB-2025-03",
         "TK-2025-03",
@@ -125,6 +125,7 @@ fn publicity_window_required_days_are_parameters() {
         "TK-2025-04",
         "DB-2025-05",
         "DB-2025-06",
+        "TK-2025-05",
     ] {
         let x = by_subject(&f, V1, s);
         assert_eq!(problems(x), ["short"], "{s}");
@@ -134,6 +135,14 @@ fn publicity_window_required_days_are_parameters() {
     let ev = |s: &str| by_subject(&f, V1, s).evidence["event"].clone();
     assert_eq!(ev("DB-2025-05")["kind"], "approval");
     assert_eq!(ev("DB-2025-05")["date"], "2025-05-10");
+    assert_eq!(ev("DB-2025-05")["row"], 15);
+    // A blank 审批日期 on the first row does not hide the second's.
+    assert_eq!(ev("TK-2025-05")["kind"], "approval");
+    assert_eq!(ev("TK-2025-05")["row"], 20);
+    assert_eq!(
+        by_subject(&f, V1, "DB-2025-05").evidence["detail"]["approvals_read_as_admission"],
+        1
+    );
     assert_eq!(ev("DB-2025-06")["kind"], "payment");
     assert_eq!(ev("DB-2025-06")["date"], "2025-06-15");
     // The loosely spelled `tk 2025 04` record counts for TK-2025-04.
@@ -282,4 +291,31 @@ fn publicity_window_admission_approvals_are_not_the_batch_approval() {
     );
     let f = run_rule("PUB001", &dir, "approval-max-lead-days = 90");
     assert!(f.is_empty(), "{}", render(&f));
+}
+
+/// Timing on a large export: `PUB_BENCH_DIR=DIR cargo test --release --test
+/// rules_publicity -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn publicity_window_timing() {
+    let Ok(dir) = std::env::var("PUB_BENCH_DIR") else {
+        return;
+    };
+    let ds = weiquan::Dataset::load(std::path::Path::new(&dir), &Default::default()).unwrap();
+    let mut cfg = weiquan::RulesConfig::builtin();
+    cfg.only(&["PUB001".to_string()]).unwrap();
+    let mut best = f64::MAX;
+    let mut n = 0;
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        n = weiquan::engine::run(&ds, &cfg, &|_| {})
+            .unwrap()
+            .findings
+            .len();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    eprintln!(
+        "PUB001 on {} rows: {n} findings, best of 3 {best:.3} s",
+        ds.total_rows()
+    );
 }

@@ -867,30 +867,54 @@ fn requirement_for<'a, T>(
         .find(|(_, r)| fragments(r).is_empty() || contains_any(text, fragments(r)))
 }
 
-fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
-    // An approval long before the batch's first payment is the person's
-    // original admission (rolls often carry it), not this batch's approval.
+/// A batch's approvals once admission approvals are set aside.
+struct Approvals {
+    approved: Option<i32>,
+    row: Option<u32>,
+    admissions: u64,
+}
+
+/// An approval long before the batch's first payment is the person's
+/// original admission (rolls often carry it), not this batch's approval.
+/// Only the groups (of `g`, by index) whose earliest approval is that old
+/// are aggregated again, so a roll without admission dates costs nothing.
+fn admission_approvals(
+    code: &str,
+    rows: LazyFrame,
+    g: &DataFrame,
+    p: &Params,
+) -> Result<HashMap<usize, Approvals>> {
+    let mut out = HashMap::new();
+    if p.approval_max_lead_days <= 0 {
+        return Ok(out);
+    }
+    let lead = p.approval_max_lead_days as i32;
+    let paid = util::date_col(code, g, "paid_min")?;
+    let approved = util::date_col(code, g, "approved_min")?;
+    let old: Vec<usize> = (0..g.height())
+        .filter(|&i| matches!((approved.get(i), paid.get(i)), (Some(a), Some(pd)) if a < pd - lead))
+        .collect();
+    if old.is_empty() {
+        return Ok(out);
+    }
+    let idx = IdxCa::from_vec("i".into(), old.iter().map(|&i| i as IdxSize).collect());
+    let key_cols = ["village_code", "batch_no", "program"];
+    let keys = g
+        .select(key_cols)
+        .and_then(|k| k.take(&idx))
+        .map_err(util::polars_err(code))?;
+    let on: Vec<Expr> = key_cols.iter().map(|c| col(*c)).collect();
     let as_days = |c: &str| col(c).cast(DataType::Int32);
-    let recent = if p.approval_max_lead_days > 0 {
-        as_days("approved_date")
-            .gt_eq(as_days("paid_date").min() - lit(p.approval_max_lead_days as i32))
-    } else {
-        col("approved_date").is_not_null()
-    };
-    let g = df
-        .clone()
-        .lazy()
-        .filter(
-            col("batch_no")
-                .is_not_null()
-                .and(col("village_code").is_not_null()),
+    let recent = as_days("approved_date").gt_eq(as_days("paid_date").min() - lit(lead));
+    let again = rows
+        .join(
+            keys.lazy(),
+            on.clone(),
+            on.clone(),
+            JoinArgs::new(JoinType::Semi),
         )
-        .group_by([col("village_code"), col("batch_no"), col("program")])
+        .group_by(on)
         .agg([
-            col("paid_date").min().alias("paid_min"),
-            col(ROW)
-                .get(col("paid_date").arg_min(), true)
-                .alias("paid_row"),
             col("approved_date")
                 .filter(recent.clone())
                 .min()
@@ -902,9 +926,64 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
             col("approved_date")
                 .is_not_null()
                 .and(recent.not())
-                .cast(DataType::UInt32)
+                .cast(DataType::UInt64)
                 .sum()
                 .alias("admissions"),
+        ])
+        .collect()
+        .map_err(util::polars_err(code))?;
+    // Back to the index of `g`.
+    let gv = util::str_col(code, g, "village_code")?;
+    let gb = util::str_col(code, g, "batch_no")?;
+    let gp = util::str_col(code, g, "program")?;
+    let pos: HashMap<(Option<&str>, Option<&str>, Option<&str>), usize> = old
+        .iter()
+        .map(|&i| ((gv.get(i), gb.get(i), gp.get(i)), i))
+        .collect();
+    let av = util::str_col(code, &again, "village_code")?;
+    let ab = util::str_col(code, &again, "batch_no")?;
+    let ap = util::str_col(code, &again, "program")?;
+    let amin = util::date_col(code, &again, "approved_min")?;
+    let arow = util::u32_col(code, &again, "approved_row")?;
+    let adm = again
+        .column("admissions")
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(util::polars_err(code))?;
+    let adm = adm.u64().map_err(util::polars_err(code))?;
+    for j in 0..again.height() {
+        if let Some(&i) = pos.get(&(av.get(j), ab.get(j), ap.get(j))) {
+            out.insert(
+                i,
+                Approvals {
+                    approved: amin.get(j),
+                    row: arow.get(j),
+                    admissions: adm.get(j).unwrap_or_default(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
+    let keys = [col("village_code"), col("batch_no"), col("program")];
+    let rows = df.clone().lazy().filter(
+        col("batch_no")
+            .is_not_null()
+            .and(col("village_code").is_not_null()),
+    );
+    let g = rows
+        .clone()
+        .group_by(keys.clone())
+        .agg([
+            col("paid_date").min().alias("paid_min"),
+            col(ROW)
+                .get(col("paid_date").arg_min(), true)
+                .alias("paid_row"),
+            col("approved_date").min().alias("approved_min"),
+            col(ROW)
+                .get(col("approved_date").arg_min(), true)
+                .alias("approved_row"),
             col("amount").sum().alias("amount_sum"),
             col("period").min().alias("period_min"),
             col("period").max().alias("period_max"),
@@ -912,6 +991,7 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         ])
         .collect()
         .map_err(util::polars_err(code))?;
+    let admissions = admission_approvals(code, rows, &g, p)?;
     let village = util::str_col(code, &g, "village_code")?;
     let batch = util::str_col(code, &g, "batch_no")?;
     let program = util::str_col(code, &g, "program")?;
@@ -921,11 +1001,7 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
     let period_max = util::date_col(code, &g, "period_max")?;
     let paid_row = util::u32_col(code, &g, "paid_row")?;
     let approved_row = util::u32_col(code, &g, "approved_row")?;
-    let admissions = g
-        .column("admissions")
-        .and_then(|c| c.cast(&DataType::UInt64))
-        .map_err(util::polars_err(code))?;
-    let admissions = admissions.u64().map_err(util::polars_err(code))?;
+
     let amount = util::i64_col(code, &g, "amount_sum")?;
     let n = g
         .column("n")
@@ -956,7 +1032,11 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         let prog = program.get(i).unwrap_or_default().to_string();
         let req =
             requirement_for(&p.subsidies, &prog, |r| &r.programs).map(|(k, r)| (k, r.clone()));
-        let approved_day = approved.get(i);
+        // Admission approvals set aside: the batch's own, if any.
+        let (approved_day, approved_at, admitted) = match admissions.get(&i) {
+            Some(a) => (a.approved, a.row, a.admissions),
+            None => (approved.get(i), approved_row.get(i), 0),
+        };
         batches
             .entry((v.to_string(), b.to_string()))
             .or_default()
@@ -966,10 +1046,10 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
                 paid: paid.get(i),
                 paid_row: paid_row.get(i),
                 approved: approved_day,
-                approved_row: approved_day.and_then(|_| approved_row.get(i)),
+                approved_row: approved_day.and(approved_at),
                 amount: amount.get(i).unwrap_or_default(),
                 n: n.get(i).unwrap_or_default(),
-                admissions: admissions.get(i).unwrap_or_default(),
+                admissions: admitted,
                 period: (period_min.get(i), period_max.get(i)),
             });
     }
