@@ -289,7 +289,7 @@ fn publicity_window_admission_approvals_are_not_the_batch_approval() {
         f.iter()
             .all(|x| x.evidence["event"]["date"] == "2019-06-01")
     );
-    let f = run_rule("PUB001", &dir, "approval-max-lead-days = 90");
+    let f = run_rule("PUB001", &dir, "approval-max-lead-days = 60");
     assert!(f.is_empty(), "{}", render(&f));
 }
 

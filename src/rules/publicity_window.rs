@@ -79,7 +79,7 @@ short or after the fact takes that check away.
   before the earliest publicity record of the dataset (a 保洁员 hired in 2019
   in a 2025 export) had its 公示 before the export's period: it is not
   reported as missing. 0 turns this off.
-- `approval-max-lead-days` (90): a 审批日期 more than this many days before
+- `approval-max-lead-days` (60): a 审批日期 more than this many days before
   the batch's first payment is read as the person's original admission to
   the program (rolls often carry it), not this batch's approval; the batch
   is then checked against its other approvals, else its payment. 0 turns
@@ -171,7 +171,7 @@ impl Default for Params {
             after_payment_markers: strings(&["急难"]),
             coverage_min_refs: 10,
             out_of_period_days: 365,
-            approval_max_lead_days: 90,
+            approval_max_lead_days: 60,
             subsidies: vec![
                 ProgramRequirement {
                     programs: strings(&["低保", "最低生活保障", "特困"]),
