@@ -228,3 +228,17 @@ fn the_demo_dataset_is_what_the_generator_writes() {
         );
     }
 }
+
+#[test]
+fn an_existing_folder_is_replaced_only_with_force_and_only_our_files() {
+    let dir = tempfile::tempdir().unwrap();
+    gen_into(dir.path(), 1, 2, Style::Clean);
+    std::fs::write(dir.path().join("notes.txt"), "keep me").unwrap();
+    std::fs::write(dir.path().join("集体资金收支明细.csv"), "old").unwrap();
+    assert!(r#gen::prepare_out(dir.path(), false).is_err());
+    r#gen::prepare_out(dir.path(), true).unwrap();
+    let left: Vec<String> = files(dir.path()).into_keys().collect();
+    assert_eq!(left, vec!["notes.txt".to_string()]);
+    // A fresh folder needs no force.
+    r#gen::prepare_out(&dir.path().join("new"), false).unwrap();
+}

@@ -34,9 +34,10 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 12] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 13] = [
     ("same_surname_non_relative", Category::Kinship),
     ("common_name_other_village", Category::Kinship),
+    ("homophone_other_village", Category::Kinship),
     ("common_name_two_villages", Category::DuplicateBeneficiary),
     ("household_shared_account", Category::DuplicateBeneficiary),
     ("pieces_over_90_days", Category::SplitContract),

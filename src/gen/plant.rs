@@ -2141,6 +2141,86 @@ pub fn plant_cross(bs: &mut [Builder], rng: &mut impl Rng) {
             });
         }
     }
+    // A homophone of a declared relative's name (张伟 → 张玮) on another
+    // village's roll, as a different person.
+    let mut n_homophones = 0;
+    for vi in 0..n {
+        if n_homophones >= n.max(8) / 2 {
+            break;
+        }
+        let target = (vi + 1) % n;
+        if target == vi {
+            continue;
+        }
+        let rel: Vec<(String, bool)> = bs[vi]
+            .v
+            .declared
+            .iter()
+            .filter(|d| !d.with_id)
+            .map(|d| bs[vi].v.persons[d.person as usize].clone())
+            .filter_map(|q| names::homophone_of(&q.name).map(|h| (h, q.male)))
+            .collect();
+        let Some((homo, male)) = rel.first().cloned() else {
+            continue;
+        };
+        let surname = surname_of(&homo).to_string();
+        let tb = &bs[target];
+        let taken: HashSet<String> =
+            tb.v.persons
+                .iter()
+                .map(|q| names::pinyin_key(&q.name))
+                .collect();
+        if taken.contains(&names::pinyin_key(&homo)) {
+            continue;
+        }
+        let cands: Vec<usize> = (0..tb.v.subsidies.len())
+            .filter(|&i| {
+                let r = &tb.v.subsidies[i];
+                if r.person.v as usize != target {
+                    return false;
+                }
+                let q = &tb.v.persons[r.person.p as usize];
+                tb.v.batches[r.batch as usize].program == Program::Gengdi
+                    && !tb.kin[r.person.p as usize]
+                    && !tb.used[r.person.p as usize]
+                    && !tb.busy[r.person.p as usize]
+                    && !names::COMMON_FULL_NAMES.iter().any(|(c, _)| *c == q.name)
+                    && q.male == male
+                    && q.surname() == surname
+            })
+            .collect();
+        let Some(&i) = cands.first() else { continue };
+        let p = bs[target].v.subsidies[i].person.p;
+        let tbm = &mut bs[target];
+        tbm.used[p as usize] = true;
+        tbm.v.persons[p as usize].name = homo.clone();
+        for r in tbm
+            .v
+            .subsidies
+            .iter_mut()
+            .filter(|r| r.person.v as usize == target && r.person.p == p)
+        {
+            r.name = homo.clone();
+        }
+        for l in tbm.v.ledger.iter_mut().filter(|l| {
+            l.payee
+                == Payee::Person(PRef {
+                    v: target as u32,
+                    p,
+                })
+        }) {
+            l.counterparty = homo.clone();
+        }
+        let id = tbm.v.persons[p as usize].id.clone();
+        let other = bs[vi].v.code.clone();
+        bs[target].v.negatives.push(PlantedNegative {
+            kind: "homophone_other_village",
+            village: target as u32,
+            subject: Subject::Text(id),
+            note: format!("与{other}村干部备案亲属同音（{homo}），不同村不同人"),
+        });
+        n_homophones += 1;
+    }
     // A declared relative's common name on another village's roll.
     let mut declared_names: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (vi, b) in bs.iter().enumerate() {

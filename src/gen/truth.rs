@@ -2040,3 +2040,59 @@ pub fn finalize_ledger(v: &mut Village) {
         l.voucher = format!("PZ-{YEAR}-{:02}-{:03}", month, seq);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::id_number::{birth_date, credit_code_valid, id_problem, sex};
+
+    #[test]
+    fn ids_are_valid_consistent_and_never_shared_between_villages() {
+        let birth = ymd(1970, 5, 5);
+        let mut seen = HashSet::new();
+        for v in (0..MAX_VILLAGES as u32).step_by(7) {
+            let mut a = IdAlloc::villager(v);
+            for male in [true, false, true, false, true] {
+                let (id, b) = a.alloc(birth, male);
+                assert!(id_problem(&id).is_none(), "{id}");
+                assert_eq!(birth_date(&id), Some(b));
+                assert_eq!(sex(&id), Some(if male { 1 } else { 2 }));
+                assert!(
+                    seen.insert(id.clone()),
+                    "{id} allocated twice (village {v})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn credit_codes_phones_and_accounts_are_valid_and_unique() {
+        let mut codes = HashSet::new();
+        let mut phones = HashSet::new();
+        let mut accounts = HashSet::new();
+        for v in [0u32, 1, 17, 999, 1999] {
+            for k in 0..40 {
+                let c = credit_code(&village_code(v)[..6], v, k);
+                assert!(credit_code_valid(&c), "{c}");
+                assert!(codes.insert(c));
+                let p = phone_for(v, k);
+                assert_eq!(p.len(), 11);
+                assert!(phones.insert(p));
+                let a = account_for(v, k);
+                assert_eq!(a.len(), 19);
+                assert!(accounts.insert(a));
+            }
+        }
+    }
+
+    #[test]
+    fn village_codes_are_twelve_digits_and_distinct() {
+        let codes: HashSet<String> = (0..3000).map(village_code).collect();
+        assert_eq!(codes.len(), 3000);
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
+    }
+}
