@@ -9,8 +9,10 @@ use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 
 mod cash_payment;
+mod duplicate_payment;
 mod eligibility;
 mod invalid_id;
+mod people;
 pub mod util;
 
 pub trait Rule: Send + Sync {
@@ -61,6 +63,7 @@ pub(crate) use rule_params;
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &cash_payment::CashPayment,
+        &duplicate_payment::DuplicatePayment,
         &eligibility::Eligibility,
         &invalid_id::InvalidId,
     ]

@@ -1,0 +1,324 @@
+//! What the people rules (DUP001–DUP004, DEA001, GHO001) share: trustworthy
+//! id numbers, the subsidy roll's columns, months, reversals, evidence rows
+//! and the wage period written in a ledger summary.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use chrono::Datelike;
+use polars::prelude::*;
+use regex::Regex;
+use serde_json::{Value, json};
+
+use super::util;
+use crate::dataset::ROW;
+use crate::dataset::id_number::id_problem;
+use crate::dataset::normalize::{clean_name, fen_to_yuan_string, from_epoch_days};
+use crate::error::Result;
+
+/// An id number two records may be joined on: 18 characters that pass the
+/// GB 11643 check. Numbers that fail it identify nobody (ID001 reports them);
+/// Excel-mangled ones are already null after loading.
+pub fn valid_id(id: &str) -> bool {
+    id.len() == 18 && id_problem(id).is_none()
+}
+
+/// Month index (year × 12 + month − 1) of days since 1970-01-01.
+pub fn month_of(days: i32) -> Option<i32> {
+    from_epoch_days(days).map(|d| d.year() * 12 + d.month0() as i32)
+}
+
+/// `YYYY-MM` of a month index.
+pub fn month_string(m: i32) -> String {
+    format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+}
+
+/// Periods as officers read them: `2025-01至2025-04` for a run of months,
+/// joined by `、` between runs.
+pub fn month_ranges(months: &BTreeSet<i32>) -> String {
+    let mut runs: Vec<(i32, i32)> = Vec::new();
+    for &m in months {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == m => *end = m,
+            _ => runs.push((m, m)),
+        }
+    }
+    runs.iter()
+        .map(|&(a, b)| {
+            if a == b {
+                month_string(a)
+            } else {
+                format!("{}至{}", month_string(a), month_string(b))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Program names as configured and as written on rolls compare after this:
+/// spaces removed, full-width folded, 【】 and 〔〕 read as brackets.
+pub fn program_key(s: &str) -> String {
+    clean_name(s)
+        .chars()
+        .map(|c| match c {
+            '【' | '〔' | '[' => '(',
+            '】' | '〕' | ']' => ')',
+            c => c,
+        })
+        .collect()
+}
+
+/// True when a configured program name names the roll's program: equal, or
+/// the roll adds a qualifier (`临时救助(急难型)` is a `临时救助`).
+pub fn program_is(configured: &str, on_roll: &str) -> bool {
+    let c = program_key(configured);
+    !c.is_empty() && on_roll.starts_with(c.as_str())
+}
+
+/// The subsidy roll's columns, borrowed from a (possibly filtered) frame.
+pub struct Roll<'a> {
+    pub program: &'a StringChunked,
+    pub batch: &'a StringChunked,
+    pub period: &'a Int32Chunked,
+    pub village: &'a StringChunked,
+    pub name: &'a StringChunked,
+    pub id: &'a StringChunked,
+    pub household: &'a StringChunked,
+    pub account: &'a StringChunked,
+    pub amount: &'a Int64Chunked,
+    pub quantity: &'a Float64Chunked,
+    pub paid: &'a Int32Chunked,
+    pub row: &'a UInt32Chunked,
+    pub len: usize,
+}
+
+impl<'a> Roll<'a> {
+    pub fn new(code: &str, df: &'a DataFrame) -> Result<Roll<'a>> {
+        Ok(Roll {
+            program: util::str_col(code, df, "program")?,
+            batch: util::str_col(code, df, "batch_no")?,
+            period: util::date_col(code, df, "period")?,
+            village: util::str_col(code, df, "village_code")?,
+            name: util::str_col(code, df, "name")?,
+            id: util::str_col(code, df, "id_number")?,
+            household: util::str_col(code, df, "household_id")?,
+            account: util::str_col(code, df, "bank_account")?,
+            amount: util::i64_col(code, df, "amount")?,
+            quantity: df
+                .column("quantity")
+                .and_then(|c| c.f64())
+                .map_err(util::polars_err(code))?,
+            paid: util::date_col(code, df, "paid_date")?,
+            row: util::u32_col(code, df, ROW)?,
+            len: df.height(),
+        })
+    }
+
+    pub fn str<'s>(&self, c: &'s StringChunked, i: usize) -> &'s str {
+        c.get(i).unwrap_or_default()
+    }
+
+    pub fn amount(&self, i: usize) -> i64 {
+        self.amount.get(i).unwrap_or_default()
+    }
+
+    pub fn month(&self, i: usize) -> Option<i32> {
+        self.period.get(i).and_then(month_of)
+    }
+
+    /// One payment row as evidence: enough to find it in the export and
+    /// to total the recovery.
+    pub fn payment(&self, i: usize) -> Value {
+        json!({
+            "table": "subsidies",
+            "row": self.row.get(i),
+            "village_code": self.village.get(i),
+            "program": self.program.get(i),
+            "batch_no": self.batch.get(i),
+            "period": self.month(i).map(month_string),
+            "paid_date": self.paid.get(i).map(util::day_string),
+            "name": self.name.get(i),
+            "id_number": self.id.get(i),
+            "bank_account": self.account.get(i),
+            "amount": fen_to_yuan_string(self.amount(i)),
+        })
+    }
+}
+
+/// Semi-join `df` to the key combinations of `keys` that occur more than
+/// once among rows with a non-null first key: the dataset-wide candidates of
+/// a duplicate join, found by polars, for a Rust loop to judge.
+pub fn rows_sharing(code: &str, df: &DataFrame, keys: &[&str]) -> Result<DataFrame> {
+    let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    let mut present = col(keys[0]).is_not_null();
+    for k in &keys[1..] {
+        present = present.and(col(*k).is_not_null());
+    }
+    let lf = df.clone().lazy().filter(present);
+    let groups = lf
+        .clone()
+        .group_by(by.clone())
+        .agg([len().alias("__n")])
+        .filter(col("__n").gt(lit(1u32)));
+    lf.join(groups, by.clone(), by, JoinArgs::new(JoinType::Semi))
+        .collect()
+        .map_err(util::polars_err(code))
+}
+
+/// Cancel reversals: each negative amount removes the positive payment of
+/// the same size (a wrong payment taken back is not a payment). Returns the
+/// indices of the payments that stand, in the order given; zero amounts are
+/// dropped.
+pub fn net_of_reversals(idx: &[usize], amount: impl Fn(usize) -> i64) -> Vec<usize> {
+    let mut standing: Vec<usize> = idx.iter().copied().filter(|&i| amount(i) > 0).collect();
+    for &r in idx.iter().filter(|&&i| amount(i) < 0) {
+        let a = -amount(r);
+        // Take back the latest matching payment: a reversal follows what it reverses.
+        if let Some(pos) = standing.iter().rposition(|&i| amount(i) == a) {
+            standing.remove(pos);
+        }
+    }
+    standing
+}
+
+static YEAR_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:(?:-|—|~|至|到)\s*(\d{1,2})\s*月|月|份|[^\d]|$)",
+    )
+    .expect("valid regex")
+});
+static MONTH_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s*(?:-|—|~|至|到)\s*(\d{1,2}))?\s*月")
+        .expect("valid regex")
+});
+static MONTH_ZH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(十二|十一|十|一|二|三|四|五|六|七|八|九)月").expect("valid regex")
+});
+
+fn zh_month(s: &str) -> Option<i32> {
+    Some(match s {
+        "一" => 1,
+        "二" => 2,
+        "三" => 3,
+        "四" => 4,
+        "五" => 5,
+        "六" => 6,
+        "七" => 7,
+        "八" => 8,
+        "九" => 9,
+        "十" => 10,
+        "十一" => 11,
+        "十二" => 12,
+        _ => return None,
+    })
+}
+
+/// The months a wage line pays for, when its summary says so: `2025年3月工资`,
+/// `3月份保洁工资`, `1-3月工资`, `三月份工资`. A month without a year takes
+/// the year that puts it at or before the line's date (wages are paid in
+/// arrears; December's wage is paid in January). Returns the first and last
+/// month index.
+pub fn wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
+    let valid = |m: i32| (1..=12).contains(&m);
+    if let Some(c) = YEAR_MONTH.captures(summary) {
+        let y: i32 = c[1].parse().ok()?;
+        let m1: i32 = c[2].parse().ok()?;
+        let m2: i32 = c.get(3).and_then(|m| m.as_str().parse().ok()).unwrap_or(m1);
+        if (1990..=2100).contains(&y) && valid(m1) && valid(m2) && m1 <= m2 {
+            return Some((y * 12 + m1 - 1, y * 12 + m2 - 1));
+        }
+    }
+    let line = month_of(line_day)?;
+    let place = |m: i32| -> i32 {
+        let y = line.div_euclid(12);
+        let idx = y * 12 + m - 1;
+        // More than two months ahead of the payment: last year's month.
+        if idx > line + 2 { idx - 12 } else { idx }
+    };
+    if let Some(c) = MONTH_ONLY.captures(summary) {
+        let m1: i32 = c[1].parse().ok()?;
+        let m2: i32 = c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(m1);
+        if valid(m1) && valid(m2) && m1 <= m2 {
+            let last = place(m2);
+            return Some((last - (m2 - m1), last));
+        }
+    }
+    if let Some(c) = MONTH_ZH.captures(summary) {
+        let m = zh_month(&c[1])?;
+        let idx = place(m);
+        return Some((idx, idx));
+    }
+    None
+}
+
+/// True when `text` contains any of `words` (empty words ignored).
+pub fn mentions(text: &str, words: &[String]) -> bool {
+    words
+        .iter()
+        .any(|w| !w.is_empty() && text.contains(w.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::normalize::to_epoch_days;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> i32 {
+        to_epoch_days(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+    fn m(y: i32, mo: i32) -> i32 {
+        y * 12 + mo - 1
+    }
+
+    #[test]
+    fn wage_months_from_summaries() {
+        let d = day(2025, 4, 5);
+        assert_eq!(
+            wage_months("2025年3月保洁员工资", d),
+            Some((m(2025, 3), m(2025, 3)))
+        );
+        assert_eq!(wage_months("3月份工资", d), Some((m(2025, 3), m(2025, 3))));
+        assert_eq!(
+            wage_months("支付1-3月工资", d),
+            Some((m(2025, 1), m(2025, 3)))
+        );
+        assert_eq!(
+            wage_months("三月份保洁工资", d),
+            Some((m(2025, 3), m(2025, 3)))
+        );
+        assert_eq!(
+            wage_months("2025-03工资", d),
+            Some((m(2025, 3), m(2025, 3)))
+        );
+        // December's wage paid in January belongs to last year.
+        assert_eq!(
+            wage_months("12月工资", day(2025, 1, 8)),
+            Some((m(2024, 12), m(2024, 12)))
+        );
+        assert_eq!(wage_months("保洁员工资", d), None);
+        assert_eq!(wage_months("13月工资", d), None);
+    }
+
+    #[test]
+    fn reversals_cancel_their_payment() {
+        let a = [600i64, -600, 600, 0];
+        let s = net_of_reversals(&[0, 1, 2, 3], |i| a[i]);
+        assert_eq!(s, vec![0]);
+        let a = [600i64, 300];
+        assert_eq!(net_of_reversals(&[0, 1], |i| a[i]), vec![0, 1]);
+    }
+
+    #[test]
+    fn month_runs() {
+        let s: BTreeSet<i32> = [m(2025, 1), m(2025, 2), m(2025, 3), m(2025, 6)].into();
+        assert_eq!(month_ranges(&s), "2025-01至2025-03、2025-06");
+    }
+
+    #[test]
+    fn programs_with_qualifiers() {
+        assert!(program_is("临时救助", &program_key("临时救助（急难型）")));
+        assert!(program_is("城乡低保", "城乡低保"));
+        assert!(!program_is("城乡低保", "特困供养"));
+    }
+}

@@ -1,0 +1,63 @@
+//! The people rules (DUP001–DUP004, DEA001, GHO001, ELG001): a fixture that
+//! must fire and a near miss that must not, snapshots of the sorted
+//! findings, and thresholds run at two values.
+
+mod common;
+use common::{fixture, render, run_rule};
+use weiquan::finding::Finding;
+
+fn subjects(f: &[Finding]) -> Vec<&str> {
+    f.iter().map(|f| f.subject_id.as_str()).collect()
+}
+
+fn find<'a>(f: &'a [Finding], subject: &str) -> &'a Finding {
+    f.iter()
+        .find(|x| x.subject_id == subject)
+        .unwrap_or_else(|| panic!("{subject} missing:\n{}", render(f)))
+}
+
+#[test]
+fn duplicate_payment_fires() {
+    let f = run_rule("DUP001", &fixture("duplicate_payment/fire"), "");
+    assert_eq!(f.len(), 5, "{}", render(&f));
+    // Within one village: only the second January payment is extra.
+    let w = find(&f, "370102196001010112");
+    assert_eq!(w.amount_yuan(), "600.00");
+    assert_eq!(w.village_code, "370102001001");
+    // Across villages: the finding names the other village.
+    let l = find(&f, "370102196202020229");
+    assert_eq!(l.amount_yuan(), "1250.40");
+    assert_eq!(l.village_code, "370102002001");
+    assert!(l.related_ids.contains(&"370102001001".to_string()));
+    // A 15-digit id is the same person as its 18-digit form.
+    find(&f, "370102195503030311");
+    // Identical payments of a per-event program.
+    assert_eq!(find(&f, "370103197004040414").amount_yuan(), "2000.00");
+    // Three payments: two are extra.
+    assert_eq!(find(&f, "370102194007070352").amount_yuan(), "200.00");
+    insta::assert_snapshot!(render(&f));
+}
+
+#[test]
+fn duplicate_payment_near_miss() {
+    let f = run_rule("DUP001", &fixture("duplicate_payment/near_miss"), "");
+    assert!(f.is_empty(), "{}", render(&f));
+}
+
+#[test]
+fn duplicate_payment_thresholds() {
+    let f = run_rule(
+        "DUP001",
+        &fixture("duplicate_payment/fire"),
+        "min-payments = 3",
+    );
+    assert_eq!(subjects(&f), ["370102194007070352"], "{}", render(&f));
+    // With no per-event programs, two different 临时救助 payments in a month count.
+    let f = run_rule(
+        "DUP001",
+        &fixture("duplicate_payment/near_miss"),
+        "multi-row-programs = []",
+    );
+    assert_eq!(subjects(&f), ["370103197004040414"], "{}", render(&f));
+    assert_eq!(f[0].amount_yuan(), "1500.00");
+}
