@@ -61,3 +61,44 @@ fn duplicate_payment_thresholds() {
     assert_eq!(subjects(&f), ["370103197004040414"], "{}", render(&f));
     assert_eq!(f[0].amount_yuan(), "1500.00");
 }
+
+#[test]
+fn exclusive_programs_fires() {
+    let f = run_rule("DUP002", &fixture("exclusive_programs/fire"), "");
+    assert_eq!(f.len(), 3, "{}", render(&f));
+    // Two overlapping months: the 低保 paid in them is at stake.
+    let w = find(&f, "370102196001010112");
+    assert_eq!(w.amount_yuan(), "1200.00");
+    assert_eq!(w.severity.as_str(), "high");
+    // Across villages: the yielding program's village, the other named.
+    let l = find(&f, "370102196202020229");
+    assert_eq!(l.village_code, "370102001001");
+    assert!(l.related_ids.contains(&"370102002001".to_string()));
+    // A roll that does not say 生活补贴 or 护理补贴: medium, asks which.
+    let z = find(&f, "370102195503030311");
+    assert_eq!(z.severity.as_str(), "medium");
+    insta::assert_snapshot!(render(&f));
+}
+
+#[test]
+fn exclusive_programs_near_miss() {
+    let f = run_rule("DUP002", &fixture("exclusive_programs/near_miss"), "");
+    assert!(f.is_empty(), "{}", render(&f));
+}
+
+#[test]
+fn exclusive_programs_table_is_configuration() {
+    let f = run_rule(
+        "DUP002",
+        &fixture("exclusive_programs/fire"),
+        "exclusions = []",
+    );
+    assert!(f.is_empty(), "{}", render(&f));
+    let f = run_rule(
+        "DUP002",
+        &fixture("exclusive_programs/near_miss"),
+        "exclusions = [{ yields = [\"城乡低保\"], to = [\"临时救助\"] }]",
+    );
+    assert_eq!(subjects(&f), ["370103197004040414"], "{}", render(&f));
+    assert_eq!(f[0].amount_yuan(), "600.00");
+}

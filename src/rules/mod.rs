@@ -11,6 +11,7 @@ use crate::finding::{Category, Finding, Severity};
 mod cash_payment;
 mod duplicate_payment;
 mod eligibility;
+mod exclusive_programs;
 mod invalid_id;
 mod people;
 pub mod util;
@@ -64,6 +65,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &cash_payment::CashPayment,
         &duplicate_payment::DuplicatePayment,
+        &exclusive_programs::ExclusivePrograms,
         &eligibility::Eligibility,
         &invalid_id::InvalidId,
     ]

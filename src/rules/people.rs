@@ -75,6 +75,60 @@ pub fn program_is(configured: &str, on_roll: &str) -> bool {
     !c.is_empty() && on_roll.starts_with(c.as_str())
 }
 
+/// How a configured program name names a roll's program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProgramMatch {
+    No,
+    /// The configuration names a sub-program (`残疾人两项补贴(生活补贴)`) and
+    /// the roll gives only the program (`残疾人两项补贴`): it may be it.
+    Unqualified,
+    Yes,
+}
+
+/// Match a configured program name against a roll's (already cleaned) one.
+/// A configured `名称(子项)` matches a roll program that starts with the
+/// name and mentions the sub-item, and matches `Unqualified` a roll program
+/// that is only the name.
+pub fn program_match(configured: &str, on_roll: &str) -> ProgramMatch {
+    let c = program_key(configured);
+    let on_roll = program_key(on_roll);
+    let (base, qualifier) = match c.strip_suffix(')').and_then(|x| x.split_once('(')) {
+        Some((b, q)) if !b.is_empty() && !q.is_empty() => (b, Some(q)),
+        _ => (c.as_str(), None),
+    };
+    if base.is_empty() {
+        return ProgramMatch::No;
+    }
+    let Some(rest) = on_roll.strip_prefix(base) else {
+        return ProgramMatch::No;
+    };
+    match qualifier {
+        None => ProgramMatch::Yes,
+        Some(q) => {
+            let rest: String = rest
+                .chars()
+                .filter(|c| !"()-—_·:：/、".contains(*c))
+                .collect();
+            if rest.is_empty() {
+                ProgramMatch::Unqualified
+            } else if rest.contains(q) {
+                ProgramMatch::Yes
+            } else {
+                ProgramMatch::No
+            }
+        }
+    }
+}
+
+/// The best match of any of `configured` against a roll's program.
+pub fn program_match_any(configured: &[String], on_roll: &str) -> ProgramMatch {
+    configured
+        .iter()
+        .map(|c| program_match(c, on_roll))
+        .max()
+        .unwrap_or(ProgramMatch::No)
+}
+
 /// The subsidy roll's columns, borrowed from a (possibly filtered) frame.
 pub struct Roll<'a> {
     pub program: &'a StringChunked,
@@ -320,5 +374,13 @@ mod tests {
         assert!(program_is("临时救助", &program_key("临时救助（急难型）")));
         assert!(program_is("城乡低保", "城乡低保"));
         assert!(!program_is("城乡低保", "特困供养"));
+        use ProgramMatch::*;
+        let c = "残疾人两项补贴（生活补贴）";
+        assert_eq!(program_match(c, "残疾人两项补贴(生活补贴)"), Yes);
+        assert_eq!(program_match(c, "残疾人两项补贴-困难残疾人生活补贴"), Yes);
+        assert_eq!(program_match(c, "残疾人两项补贴"), Unqualified);
+        assert_eq!(program_match(c, "残疾人两项补贴(护理补贴)"), No);
+        assert_eq!(program_match("城乡低保", "城乡低保"), Yes);
+        assert_eq!(program_match("城乡低保", "特困供养"), No);
     }
 }
