@@ -102,3 +102,52 @@ fn exclusive_programs_table_is_configuration() {
     assert_eq!(subjects(&f), ["370103197004040414"], "{}", render(&f));
     assert_eq!(f[0].amount_yuan(), "600.00");
 }
+
+#[test]
+fn shared_account_fires() {
+    let f = run_rule("DUP003", &fixture("shared_account/fire"), "");
+    assert_eq!(f.len(), 3, "{}", render(&f));
+    // Households from the roll's 户号: two households, two months.
+    let a = f
+        .iter()
+        .find(|x| x.related_ids.contains(&"6228481111".to_string()))
+        .expect("roll households");
+    assert_eq!(a.severity.as_str(), "high");
+    assert_eq!(a.amount_yuan(), "1200.00");
+    // Households from the register when the roll leaves 户号 blank.
+    let b = f
+        .iter()
+        .find(|x| x.related_ids.contains(&"6228482222".to_string()))
+        .expect("register households");
+    assert_eq!(b.severity.as_str(), "high");
+    // Households unknown, but two villages on one account: careful, medium.
+    let c = f
+        .iter()
+        .find(|x| x.related_ids.contains(&"6228483333".to_string()))
+        .expect("two villages");
+    assert_eq!(c.severity.as_str(), "medium");
+    insta::assert_snapshot!(render(&f));
+}
+
+#[test]
+fn shared_account_near_miss() {
+    let f = run_rule("DUP003", &fixture("shared_account/near_miss"), "");
+    assert!(f.is_empty(), "{}", render(&f));
+}
+
+#[test]
+fn shared_account_unknown_households_threshold() {
+    let f = run_rule(
+        "DUP003",
+        &fixture("shared_account/near_miss"),
+        "unknown-household-min-people = 2",
+    );
+    assert_eq!(f.len(), 1, "{}", render(&f));
+    assert!(f[0].related_ids.contains(&"6228480030".to_string()));
+    let f = run_rule(
+        "DUP003",
+        &fixture("shared_account/near_miss"),
+        "unknown-household-min-people = 3",
+    );
+    assert!(f.is_empty(), "{}", render(&f));
+}

@@ -14,6 +14,7 @@ mod eligibility;
 mod exclusive_programs;
 mod invalid_id;
 mod people;
+mod shared_account;
 pub mod util;
 
 pub trait Rule: Send + Sync {
@@ -66,6 +67,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &cash_payment::CashPayment,
         &duplicate_payment::DuplicatePayment,
         &exclusive_programs::ExclusivePrograms,
+        &shared_account::SharedAccount,
         &eligibility::Eligibility,
         &invalid_id::InvalidId,
     ]
