@@ -151,3 +151,59 @@ fn shared_account_unknown_households_threshold() {
     );
     assert!(f.is_empty(), "{}", render(&f));
 }
+
+#[test]
+fn two_ids_fires() {
+    let f = run_rule("DUP004", &fixture("two_ids/fire"), "");
+    assert_eq!(f.len(), 4, "{}", render(&f));
+    // Only the check character differs: the failing number is the extra one,
+    // in the village that pays it.
+    let w = find(&f, "370102196001010112");
+    assert_eq!(w.related_ids, ["370102001001", "370102196001010113"]);
+    assert_eq!(w.village_code, "370102002001");
+    assert_eq!(w.amount_yuan(), "600.00");
+    // One digit typed wrong.
+    assert!(
+        find(&f, "370102196202020229")
+            .related_ids
+            .contains(&"370102196202020329".to_string())
+    );
+    // Two valid numbers one digit apart: the one paid less often is extra.
+    assert!(
+        find(&f, "370102195503030311")
+            .related_ids
+            .contains(&"370102195503030338".to_string())
+    );
+    // Same name and same account, numbers unrelated.
+    let z = f
+        .iter()
+        .find(|x| x.related_ids.contains(&"6228484444".to_string()))
+        .expect("shared account");
+    assert_eq!(z.amount_yuan(), "600.00");
+    insta::assert_snapshot!(render(&f));
+}
+
+#[test]
+fn two_ids_near_miss() {
+    let f = run_rule("DUP004", &fixture("two_ids/near_miss"), "");
+    assert!(f.is_empty(), "{}", render(&f));
+}
+
+#[test]
+fn two_ids_thresholds() {
+    // Distance 0: only a differing check character (or a shared account) links.
+    let f = run_rule("DUP004", &fixture("two_ids/fire"), "max-id-distance = 0");
+    assert_eq!(f.len(), 2, "{}", render(&f));
+    // Without the same-period requirement the corrected typo and the two
+    // programs are reported, at medium severity and with nothing to recover.
+    let f = run_rule(
+        "DUP004",
+        &fixture("two_ids/near_miss"),
+        "same-period-only = false",
+    );
+    assert_eq!(f.len(), 2, "{}", render(&f));
+    assert!(
+        f.iter()
+            .all(|x| x.severity.as_str() == "medium" && x.amount_fen == 0)
+    );
+}

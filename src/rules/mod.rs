@@ -15,6 +15,7 @@ mod exclusive_programs;
 mod invalid_id;
 mod people;
 mod shared_account;
+mod two_ids;
 pub mod util;
 
 pub trait Rule: Send + Sync {
@@ -68,6 +69,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &duplicate_payment::DuplicatePayment,
         &exclusive_programs::ExclusivePrograms,
         &shared_account::SharedAccount,
+        &two_ids::TwoIds,
         &eligibility::Eligibility,
         &invalid_id::InvalidId,
     ]
