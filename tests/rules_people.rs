@@ -207,3 +207,49 @@ fn two_ids_thresholds() {
             .all(|x| x.severity.as_str() == "medium" && x.amount_fen == 0)
     );
 }
+
+#[test]
+fn deceased_fires() {
+    let f = run_rule("DEA001", &fixture("deceased/fire"), "");
+    assert_eq!(f.len(), 4, "{}", render(&f));
+    // Three months after the month of death; the month of death is normal.
+    let w = find(&f, "370102196001010112");
+    assert_eq!(w.amount_yuan(), "1800.00");
+    assert_eq!(w.evidence["months"], 3);
+    // A 15-digit number in the register matches the roll's 18 digits.
+    assert_eq!(find(&f, "370102195503030311").amount_yuan(), "950.00");
+    // A reversed payment is not overpaid.
+    assert_eq!(find(&f, "370103197004040414").amount_yuan(), "100.00");
+    // Wages: by account with a stated month, and by id paid in arrears;
+    // 丧葬补助 and the death month's wage are not counted.
+    let s = find(&f, "370102197208080710");
+    assert_eq!(s.amount_yuan(), "3000.00");
+    assert_eq!(s.related_ids, ["V002", "V003"]);
+    insta::assert_snapshot!(render(&f));
+}
+
+#[test]
+fn deceased_near_miss() {
+    let f = run_rule("DEA001", &fixture("deceased/near_miss"), "");
+    assert!(f.is_empty(), "{}", render(&f));
+}
+
+#[test]
+fn deceased_thresholds() {
+    // No arrears allowed: April's undated wage line pays after death.
+    let f = run_rule(
+        "DEA001",
+        &fixture("deceased/near_miss"),
+        "wage-arrears-months = 0",
+    );
+    assert_eq!(subjects(&f), ["370102197208080710"], "{}", render(&f));
+    assert_eq!(f[0].amount_yuan(), "750.00");
+    // Without the after-death keywords, the 丧葬补助 counts.
+    let f = run_rule(
+        "DEA001",
+        &fixture("deceased/near_miss"),
+        "after-death-keywords = []",
+    );
+    assert_eq!(subjects(&f), ["370102196001010112"], "{}", render(&f));
+    assert_eq!(f[0].amount_yuan(), "3000.00");
+}

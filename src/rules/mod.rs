@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 
 mod cash_payment;
+mod deceased;
 mod duplicate_payment;
 mod eligibility;
 mod exclusive_programs;
@@ -66,6 +67,7 @@ pub(crate) use rule_params;
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &cash_payment::CashPayment,
+        &deceased::Deceased,
         &duplicate_payment::DuplicatePayment,
         &exclusive_programs::ExclusivePrograms,
         &shared_account::SharedAccount,

@@ -199,6 +199,119 @@ impl<'a> Roll<'a> {
     }
 }
 
+/// The ledger's columns a wage check reads.
+pub struct Ledger<'a> {
+    pub village: &'a StringChunked,
+    pub voucher: &'a StringChunked,
+    pub date: &'a Int32Chunked,
+    pub amount: &'a Int64Chunked,
+    pub summary: &'a StringChunked,
+    pub category: &'a StringChunked,
+    pub payee: &'a StringChunked,
+    pub payee_id: &'a StringChunked,
+    pub payee_account: &'a StringChunked,
+    pub row: &'a UInt32Chunked,
+    pub len: usize,
+}
+
+impl<'a> Ledger<'a> {
+    pub fn new(code: &str, df: &'a DataFrame) -> Result<Ledger<'a>> {
+        Ok(Ledger {
+            village: util::str_col(code, df, "village_code")?,
+            voucher: util::str_col(code, df, "voucher_no")?,
+            date: util::date_col(code, df, "date")?,
+            amount: util::i64_col(code, df, "amount")?,
+            summary: util::str_col(code, df, "summary")?,
+            category: util::str_col(code, df, "category")?,
+            payee: util::str_col(code, df, "counterparty")?,
+            payee_id: util::str_col(code, df, "counterparty_id")?,
+            payee_account: util::str_col(code, df, "counterparty_account")?,
+            row: util::u32_col(code, df, ROW)?,
+            len: df.height(),
+        })
+    }
+
+    pub fn amount(&self, i: usize) -> i64 {
+        self.amount.get(i).unwrap_or_default()
+    }
+
+    /// 摘要 and 科目 together: either may say what a line pays for.
+    pub fn text(&self, i: usize) -> String {
+        format!(
+            "{} {}",
+            self.summary.get(i).unwrap_or_default(),
+            self.category.get(i).unwrap_or_default()
+        )
+    }
+
+    pub fn line(&self, i: usize) -> Value {
+        json!({
+            "table": "ledger",
+            "row": self.row.get(i),
+            "village_code": self.village.get(i),
+            "voucher_no": self.voucher.get(i),
+            "date": self.date.get(i).map(util::day_string),
+            "summary": self.summary.get(i),
+            "counterparty": self.payee.get(i),
+            "counterparty_id": self.payee_id.get(i),
+            "counterparty_account": self.payee_account.get(i),
+            "amount": fen_to_yuan_string(self.amount(i)),
+        })
+    }
+}
+
+/// The hires table's columns.
+pub struct Hires<'a> {
+    pub village: &'a StringChunked,
+    pub post: &'a StringChunked,
+    pub name: &'a StringChunked,
+    pub id: &'a StringChunked,
+    pub account: &'a StringChunked,
+    pub start: &'a Int32Chunked,
+    pub end: &'a Int32Chunked,
+    pub wage: &'a Int64Chunked,
+    pub row: &'a UInt32Chunked,
+    pub len: usize,
+}
+
+impl<'a> Hires<'a> {
+    pub fn new(code: &str, df: &'a DataFrame) -> Result<Hires<'a>> {
+        Ok(Hires {
+            village: util::str_col(code, df, "village_code")?,
+            post: util::str_col(code, df, "post")?,
+            name: util::str_col(code, df, "name")?,
+            id: util::str_col(code, df, "id_number")?,
+            account: util::str_col(code, df, "bank_account")?,
+            start: util::date_col(code, df, "start_date")?,
+            end: util::date_col(code, df, "end_date")?,
+            wage: util::i64_col(code, df, "monthly_wage")?,
+            row: util::u32_col(code, df, ROW)?,
+            len: df.height(),
+        })
+    }
+
+    pub fn record(&self, i: usize) -> Value {
+        json!({
+            "table": "hires",
+            "row": self.row.get(i),
+            "village_code": self.village.get(i),
+            "post": self.post.get(i),
+            "name": self.name.get(i),
+            "id_number": self.id.get(i),
+            "bank_account": self.account.get(i),
+            "start_date": self.start.get(i).map(util::day_string),
+            "end_date": self.end.get(i).map(util::day_string),
+            "monthly_wage": fen_to_yuan_string(self.wage.get(i).unwrap_or_default()),
+        })
+    }
+
+    /// The post as a word a wage summary would use: `保洁员` → `保洁`.
+    pub fn post_word(&self, i: usize) -> String {
+        let p = self.post.get(i).unwrap_or_default();
+        p.strip_suffix('员').unwrap_or(p).to_string()
+    }
+}
+
 /// Semi-join `df` to the key combinations of `keys` that occur more than
 /// once among rows with a non-null first key: the dataset-wide candidates of
 /// a duplicate join, found by polars, for a Rust loop to judge.
