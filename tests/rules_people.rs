@@ -253,3 +253,49 @@ fn deceased_thresholds() {
     assert_eq!(subjects(&f), ["370102196001010112"], "{}", render(&f));
     assert_eq!(f[0].amount_yuan(), "3000.00");
 }
+
+#[test]
+fn ghost_worker_fires() {
+    let f = run_rule("GHO001", &fixture("ghost_worker/fire"), "");
+    assert_eq!(f.len(), 4, "{}", render(&f));
+    // After 离岗: a stated month by account, an undated line past the arrears.
+    let s = find(&f, "370102197208080710");
+    assert_eq!(s.amount_yuan(), "3000.00");
+    assert!(s.related_ids.contains(&"G002".to_string()));
+    assert!(s.related_ids.contains(&"G003".to_string()));
+    // Before 上岗.
+    let w = find(&f, "370102199211110473");
+    assert_eq!(w.amount_yuan(), "2000.00");
+    assert_eq!(w.related_ids, ["6228487777", "G004"]);
+    // Two paid posts in two villages: the later post's village answers.
+    let z = find(&f, "37010219850505058X");
+    assert_eq!(z.village_code, "370102002001");
+    // Two posts, one record written with the 15-digit number.
+    find(&f, "370102198707070693");
+    insta::assert_snapshot!(render(&f));
+}
+
+#[test]
+fn ghost_worker_near_miss() {
+    let f = run_rule("GHO001", &fixture("ghost_worker/near_miss"), "");
+    assert!(f.is_empty(), "{}", render(&f));
+}
+
+#[test]
+fn ghost_worker_thresholds() {
+    // A one-day handover overlap counts when nothing is tolerated.
+    let f = run_rule(
+        "GHO001",
+        &fixture("ghost_worker/near_miss"),
+        "min-overlap-days = 0",
+    );
+    assert_eq!(subjects(&f), ["370102196606060243"], "{}", render(&f));
+    // Ten days of arrears: the wage paid 20 days after 离岗 is out.
+    let f = run_rule(
+        "GHO001",
+        &fixture("ghost_worker/near_miss"),
+        "arrears-days = 10",
+    );
+    assert_eq!(subjects(&f), ["370102197208080710"], "{}", render(&f));
+    assert_eq!(f[0].amount_yuan(), "1500.00");
+}

@@ -41,6 +41,7 @@ recovered (追缴) and the failure to update the roll is a 失职 lead.
 ## Parameters
 - `after-death-keywords` ([\"丧葬\", \"殡葬\", \"抚恤\", \"遗属\", \"善后\"]): programs and summaries paid because of a death.
 - `wage-keywords` ([\"工资\", \"劳务\", \"报酬\", \"薪\", \"工钱\"]): summaries of wage lines.
+- `non-wage-keywords` ([\"购\", \"报销\", \"材料\", \"工具\", \"维修\", \"租\"]): a summary naming the post but also one of these (保洁工具采购) is not a wage.
 - `wage-arrears-months` (1): months a wage without a stated month is taken to lag its payment date.
 
 ## Known false positives
@@ -57,6 +58,7 @@ pub struct Deceased;
 pub struct Params {
     pub after_death_keywords: Vec<String>,
     pub wage_keywords: Vec<String>,
+    pub non_wage_keywords: Vec<String>,
     pub wage_arrears_months: i32,
 }
 
@@ -67,6 +69,9 @@ impl Default for Params {
                 .map(String::from)
                 .to_vec(),
             wage_keywords: ["工资", "劳务", "报酬", "薪", "工钱"]
+                .map(String::from)
+                .to_vec(),
+            non_wage_keywords: ["购", "报销", "材料", "工具", "维修", "租"]
                 .map(String::from)
                 .to_vec(),
             wage_arrears_months: 1,
@@ -383,7 +388,10 @@ fn wages(
         let summary_blank = l.summary.get(i).is_none_or(str::is_empty);
         let is_wage = mentions(&text, &p.wage_keywords)
             || hire.is_some_and(|h| {
-                summary_blank || (!h.post_word.is_empty() && text.contains(h.post_word.as_str()))
+                summary_blank
+                    || (!h.post_word.is_empty()
+                        && text.contains(h.post_word.as_str())
+                        && !mentions(&text, &p.non_wage_keywords))
             });
         let Some(day) = l.date.get(i) else { continue };
         if !is_wage {

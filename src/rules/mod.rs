@@ -13,6 +13,7 @@ mod deceased;
 mod duplicate_payment;
 mod eligibility;
 mod exclusive_programs;
+mod ghost_worker;
 mod invalid_id;
 mod people;
 mod shared_account;
@@ -73,6 +74,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &shared_account::SharedAccount,
         &two_ids::TwoIds,
         &eligibility::Eligibility,
+        &ghost_worker::GhostWorker,
         &invalid_id::InvalidId,
     ]
 }
