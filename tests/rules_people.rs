@@ -299,3 +299,48 @@ fn ghost_worker_thresholds() {
     assert_eq!(subjects(&f), ["370102197208080710"], "{}", render(&f));
     assert_eq!(f[0].amount_yuan(), "1500.00");
 }
+
+#[test]
+fn eligibility_bands_fire() {
+    let f = run_rule("ELG001", &fixture("eligibility/bands_fire"), "");
+    // The band named by the program: 85 on the 90–99 roll; 79 on 高龄津贴.
+    assert_eq!(
+        subjects(&f),
+        ["370102194001010113", "37010219460101023X"],
+        "{}",
+        render(&f)
+    );
+    insta::assert_snapshot!(render(&f));
+}
+
+#[test]
+fn eligibility_bands_near_miss() {
+    let f = run_rule("ELG001", &fixture("eligibility/bands_near_miss"), "");
+    assert!(f.is_empty(), "{}", render(&f));
+    let f = run_rule(
+        "ELG001",
+        &fixture("eligibility/bands_near_miss"),
+        "band-amounts = [100.0, 200.0, 500.0]",
+    );
+    assert!(f.is_empty(), "{}", render(&f));
+}
+
+#[test]
+fn eligibility_band_amounts_and_ages_are_parameters() {
+    // Band standards: at 92 the 90 band's 200 applies, so 500 of the 700 is extra.
+    let f = run_rule(
+        "ELG001",
+        &fixture("eligibility/bands_fire"),
+        "band-amounts = [100.0, 200.0, 500.0]",
+    );
+    let a = find(&f, "370102193305050355");
+    assert_eq!(a.amount_yuan(), "500.00");
+    assert_eq!(a.evidence["reason"], "above_band_amount");
+    // A locality paying from 75: the 79-year-old on 高龄津贴 is eligible.
+    let f = run_rule(
+        "ELG001",
+        &fixture("eligibility/bands_fire"),
+        "age-bands = [75, 90, 100]",
+    );
+    assert_eq!(subjects(&f), ["370102194001010113"], "{}", render(&f));
+}
