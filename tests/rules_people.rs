@@ -19,7 +19,7 @@ fn find<'a>(f: &'a [Finding], subject: &str) -> &'a Finding {
 #[test]
 fn duplicate_payment_fires() {
     let f = run_rule("DUP001", &fixture("duplicate_payment/fire"), "");
-    assert_eq!(f.len(), 5, "{}", render(&f));
+    assert_eq!(f.len(), 6, "{}", render(&f));
     // Within one village: only the second January payment is extra.
     let w = find(&f, "370102196001010112");
     assert_eq!(w.amount_yuan(), "600.00");
@@ -35,6 +35,10 @@ fn duplicate_payment_fires() {
     assert_eq!(find(&f, "370103197004040414").amount_yuan(), "2000.00");
     // Three payments: two are extra.
     assert_eq!(find(&f, "370102194007070352").amount_yuan(), "200.00");
+    // A yearly program paid by two villages in different months.
+    let y = find(&f, "370102199211110473");
+    assert_eq!(y.village_code, "370102003001");
+    assert!(y.message.contains("2025年度"), "{}", y.message);
     insta::assert_snapshot!(render(&f));
 }
 
@@ -52,6 +56,14 @@ fn duplicate_payment_thresholds() {
         "min-payments = 3",
     );
     assert_eq!(subjects(&f), ["370102194007070352"], "{}", render(&f));
+    // Without yearly programs, months differ: no duplicate.
+    let f = run_rule(
+        "DUP001",
+        &fixture("duplicate_payment/fire"),
+        "annual-programs = []",
+    );
+    assert_eq!(f.len(), 5, "{}", render(&f));
+    assert!(!subjects(&f).contains(&"370102199211110473"));
     // With no per-event programs, two different 临时救助 payments in a month count.
     let f = run_rule(
         "DUP001",

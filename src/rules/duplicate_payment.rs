@@ -1,10 +1,12 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use polars::prelude::*;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::people::{self, Roll, month_ranges, month_string, net_of_reversals, program_is};
-use super::{Rule, parse_params, rule_params};
+use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -34,12 +36,14 @@ the roll of the village they left. Each extra payment is to be recovered
 
 ## Parameters
 - `multi-row-programs` ([\"病死猪无害化处理补贴\", \"农机购置补贴\", \"临时救助\"]): programs paid per event, head or machine; only identical payments count.
+- `annual-programs` ([\"耕地地力保护补贴\"]): programs paid once a year: their period is the year, so two villages paying one person in different months are found.
 - `min-payments` (2): payments in one period that make a duplicate.
 
 ## Known false positives
 A 补发 batch that pays arrears or a raised standard for a period already paid
 (the amounts then usually differ: check the batch's 审批 papers). Two land
-plots entered as two rows of 耕地地力保护补贴.
+plots entered as two rows of 耕地地力保护补贴, or a yearly program paid in two
+installments (remove it from `annual-programs`).
 ";
 
 /// 重复享受: one id number paid twice for one program and period.
@@ -49,6 +53,7 @@ pub struct DuplicatePayment;
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct Params {
     pub multi_row_programs: Vec<String>,
+    pub annual_programs: Vec<String>,
     pub min_payments: usize,
 }
 
@@ -58,6 +63,7 @@ impl Default for Params {
             multi_row_programs: ["病死猪无害化处理补贴", "农机购置补贴", "临时救助"]
                 .map(String::from)
                 .to_vec(),
+            annual_programs: ["耕地地力保护补贴"].map(String::from).to_vec(),
             min_payments: 2,
         }
     }
@@ -91,15 +97,44 @@ impl Rule for DuplicatePayment {
         let Some(df) = ds.frame(TableKind::Subsidies) else {
             return Ok(vec![]);
         };
-        let cand = people::rows_sharing(code, df, &["id_number", "program", "period"])?;
+        // The period a payment is due for: its month, or its year for a
+        // program paid once a year (two villages may pay it in different months).
+        let program = util::str_col(code, df, "program")?;
+        let period = util::date_col(code, df, "period")?;
+        let annual: HashSet<&str> = program
+            .iter()
+            .flatten()
+            .filter(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
+            .collect();
+        let due: Vec<Option<i32>> = program
+            .iter()
+            .zip(period.iter())
+            .map(|(pg, per)| {
+                let m = per.and_then(people::month_of)?;
+                Some(if pg.is_some_and(|pg| annual.contains(pg)) {
+                    m - m.rem_euclid(12)
+                } else {
+                    m
+                })
+            })
+            .collect();
+        let mut keyed = df.clone();
+        keyed
+            .with_column(Column::new("__due".into(), due))
+            .map_err(util::polars_err(code))?;
+        let cand = people::rows_sharing(code, &keyed, &["id_number", "program", "__due"])?;
         let r = Roll::new(code, &cand)?;
+        let due = cand
+            .column("__due")
+            .and_then(|c| c.i32())
+            .map_err(util::polars_err(code))?;
 
         // (id, program) -> period -> rows
         type Key = (String, String);
         let mut groups: BTreeMap<Key, BTreeMap<i32, Vec<usize>>> = BTreeMap::new();
         for i in 0..r.len {
             let id = r.str(r.id, i);
-            let Some(m) = r.month(i) else { continue };
+            let Some(m) = due.get(i) else { continue };
             if !people::valid_id(id) {
                 continue;
             }
@@ -114,6 +149,7 @@ impl Rule for DuplicatePayment {
         let mut out = Vec::new();
         for ((id, program), periods) in groups {
             let multi = p.multi_row_programs.iter().any(|c| program_is(c, &program));
+            let yearly = annual.contains(program.as_str());
             let mut months = BTreeSet::new();
             let mut rows_listed = Vec::new();
             let mut extra_total = 0i64;
@@ -180,9 +216,17 @@ impl Rule for DuplicatePayment {
             } else {
                 format!("，同期另列入{}村居花名册", others.join("、"))
             };
+            let when = if yearly {
+                months
+                    .iter()
+                    .map(|m| format!("{}年度", m.div_euclid(12)))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            } else {
+                format!("在{}每期", month_ranges(&months))
+            };
             let message = format!(
-                "{who}（身份证号{id}）{program}在{}每期应发1笔，实际多发{extra_count}笔共{}{where_}，请核实并追缴",
-                month_ranges(&months),
+                "{who}（身份证号{id}）{program}{when}应发1笔，实际多发{extra_count}笔共{}{where_}，请核实并追缴",
                 fen_to_yuan_display(extra_total)
             );
             let mut score = 70.0 + 5.0 * (months.len().min(4) as f64 - 1.0);
@@ -211,6 +255,7 @@ impl Rule for DuplicatePayment {
                     "name": who,
                     "program": program,
                     "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+                    "yearly_program": yearly,
                     "villages": all_villages,
                     "extra_payments": extra_count,
                     "recoverable": fen_to_yuan_string(extra_total),
