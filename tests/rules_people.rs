@@ -167,7 +167,7 @@ fn shared_account_unknown_households_threshold() {
 #[test]
 fn two_ids_fires() {
     let f = run_rule("DUP004", &fixture("two_ids/fire"), "");
-    assert_eq!(f.len(), 4, "{}", render(&f));
+    assert_eq!(f.len(), 5, "{}", render(&f));
     // Only the check character differs: the failing number is the extra one,
     // in the village that pays it.
     let w = find(&f, "370102196001010112");
@@ -192,6 +192,11 @@ fn two_ids_fires() {
         .find(|x| x.related_ids.contains(&"6228484444".to_string()))
         .expect("shared account");
     assert_eq!(z.amount_yuan(), "600.00");
+    // A typo in the birth date digits: one character apart, accounts differ.
+    assert_eq!(
+        find(&f, "370102196606060243").related_ids,
+        ["370102196606080243"]
+    );
     insta::assert_snapshot!(render(&f));
 }
 

@@ -20,6 +20,9 @@ dataset:
   numbers), with numbers that differ in at most `max-id-distance` of their
   first 17 characters (a typo, or a second number made up by changing one
   digit) or only in the check character;
+- the same normalised name with numbers one character apart anywhere, the
+  birth date digits included (a typo: two valid numbers never differ in just
+  one character);
 - or the same normalised name and the same bank account, whatever the numbers.
 
 By default (`same-period-only`) the two numbers must both be paid in the
@@ -69,6 +72,13 @@ fn distance17(a: &str, b: &str) -> usize {
         .zip(b.bytes().take(17))
         .filter(|(x, y)| x != y)
         .count()
+}
+
+fn distance18(a: &str, b: &str) -> usize {
+    if a.len() != b.len() {
+        return usize::MAX;
+    }
+    a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count()
 }
 
 /// One id number of a name on the rolls.
@@ -122,7 +132,12 @@ impl Rule for TwoIds {
                     .alias("__birth"),
             );
         let mut cand: Option<DataFrame> = None;
-        for keys in [["name", "__birth"], ["name", "bank_account"]] {
+        let key_sets: [&[&str]; 3] = [
+            &["name", "__birth"],
+            &["name", "bank_account"],
+            &["name", "program", "period"],
+        ];
+        for keys in key_sets {
             let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
             let groups = lf
                 .clone()
@@ -167,7 +182,11 @@ impl Rule for TwoIds {
             for (x, (ida, a)) in list.iter().enumerate() {
                 for (idb, b) in &list[x + 1..] {
                     let same_birth = ida.get(6..14) == idb.get(6..14);
-                    let by_birth = same_birth && distance17(ida, idb) <= p.max_id_distance;
+                    // One character typed wrong anywhere (birth date digits
+                    // included): two valid numbers always differ in two.
+                    let typo = p.max_id_distance >= 1 && distance18(ida, idb) == 1;
+                    let by_birth =
+                        (same_birth && distance17(ida, idb) <= p.max_id_distance) || typo;
                     let shared: Vec<&String> = a.accounts.intersection(&b.accounts).collect();
                     if !by_birth && shared.is_empty() {
                         continue;
@@ -287,17 +306,21 @@ fn pair(
         .filter(|v| **v != village)
         .cloned()
         .collect();
-    let how = match (by_birth, shared.is_empty()) {
-        (true, true) => {
-            if kept.get(..17) == extra.get(..17) {
-                "仅校验码不同、出生日期相同".to_string()
-            } else {
-                "仅一位不同、出生日期相同".to_string()
-            }
-        }
-        (true, false) => format!("出生日期相同且共用银行账号{}", shared[0]),
-        (false, _) => format!("共用银行账号{}", shared[0]),
+    let mut how = if !by_birth {
+        String::new()
+    } else if kept.get(..17) == extra.get(..17) {
+        "仅校验码不同".to_string()
+    } else if distance18(kept, extra) == 1 {
+        "仅一位不同".to_string()
+    } else {
+        format!("出生日期相同、前17位{}位不同", distance17(kept, extra))
     };
+    if let Some(acct) = shared.first() {
+        if !how.is_empty() {
+            how.push('且');
+        }
+        how.push_str(&format!("共用银行账号{acct}"));
+    }
     let check = if id_problem(extra).is_some() {
         "，后者未通过校验"
     } else {
@@ -343,7 +366,7 @@ fn pair(
             "id_kept": kept,
             "id_extra": extra,
             "extra_fails_check": id_problem(extra).is_some(),
-            "same_birth_date": by_birth,
+            "linked_by_number": by_birth,
             "shared_accounts": shared,
             "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
             "recoverable": fen_to_yuan_string(at_stake),
