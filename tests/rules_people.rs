@@ -296,6 +296,9 @@ fn ghost_worker_fires() {
 fn ghost_worker_near_miss() {
     let f = run_rule("GHO001", &fixture("ghost_worker/near_miss"), "");
     assert!(f.is_empty(), "{}", render(&f));
+    // The hire who died: wages after death are DEA001's case, not a ghost.
+    let f = run_rule("DEA001", &fixture("ghost_worker/near_miss"), "");
+    assert_eq!(subjects(&f), ["370102198707070693"], "{}", render(&f));
 }
 
 #[test]

@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::people::{
-    self, Hires, Ledger, Roll, mentions, month_of, month_ranges, month_string, net_of_reversals,
+    self, Death, Hires, Ledger, Roll, death_register, mentions, month_of, month_ranges,
+    month_string, net_of_reversals,
 };
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
-use crate::dataset::{Dataset, ROW, TableKind};
+use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 
@@ -77,13 +78,6 @@ impl Default for Params {
             wage_arrears_months: 1,
         }
     }
-}
-
-struct Death {
-    day: i32,
-    month: i32,
-    name: String,
-    row: u32,
 }
 
 /// What was paid to one dead person in one village after their death.
@@ -195,37 +189,6 @@ impl Rule for Deceased {
         }
         Ok(out)
     }
-}
-
-/// Valid id → earliest recorded death.
-fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death>> {
-    let mut m: BTreeMap<String, Death> = BTreeMap::new();
-    let Some(df) = ds.frame(TableKind::Deaths) else {
-        return Ok(m);
-    };
-    let id = util::str_col(code, df, "id_number")?;
-    let name = util::str_col(code, df, "name")?;
-    let day = util::date_col(code, df, "death_date")?;
-    let row = util::u32_col(code, df, ROW)?;
-    for i in 0..df.height() {
-        let (Some(idn), Some(d)) = (id.get(i), day.get(i)) else {
-            continue;
-        };
-        let Some(month) = month_of(d) else { continue };
-        if !people::valid_id(idn) || m.get(idn).is_some_and(|x| x.day <= d) {
-            continue;
-        }
-        m.insert(
-            idn.to_string(),
-            Death {
-                day: d,
-                month,
-                name: name.get(i).unwrap_or_default().to_string(),
-                row: row.get(i).unwrap_or_default(),
-            },
-        );
-    }
-    Ok(m)
 }
 
 fn subsidies(

@@ -26,6 +26,7 @@ const DOC: &str = "\
   to the last date in the data). The amount is an estimate: the lower
   monthly wage times the months of overlap.
 One finding per village, person and kind, listing every row involved.
+Wages for months after the person's death (`deaths`) are left to DEA001.
 
 ## Why it matters
 吃空饷 and 虚报冒领: a cleaner who left, or never started, still drawing a
@@ -100,7 +101,8 @@ impl Rule for GhostWorker {
         };
         let mut out = Vec::new();
         if let Some(ldf) = ds.frame(TableKind::Ledger) {
-            out.extend(outside_hire_period(code, &p, hdf, ldf)?);
+            let deaths = people::death_register(ds, code)?;
+            out.extend(outside_hire_period(code, &p, hdf, ldf, &deaths)?);
         }
         out.extend(two_posts(code, &p, ds, hdf)?);
         Ok(out)
@@ -131,6 +133,7 @@ fn outside_hire_period(
     p: &Params,
     hdf: &DataFrame,
     ldf: &DataFrame,
+    deaths: &BTreeMap<String, people::Death>,
 ) -> Result<Vec<Finding>> {
     let h = Hires::new(code, hdf)?;
     // (village, id) and (village, account) -> hire records
@@ -251,6 +254,13 @@ fn outside_hire_period(
                 }
             }
         }
+        // Wages for months after the person died are DEA001's case.
+        let first = records[0];
+        let died =
+            h.id.get(first)
+                .and_then(|id| deaths.get(id))
+                .map(|d| d.month);
+        outside.retain(|(m, _)| died.is_none_or(|d| *m <= d));
         if outside.is_empty() {
             continue;
         }
@@ -259,7 +269,6 @@ fn outside_hire_period(
             None => 1,
         };
         let share = l.amount(i) * outside.len() as i64 / span.max(1);
-        let first = records[0];
         let person =
             h.id.get(first)
                 .filter(|x| !x.is_empty())

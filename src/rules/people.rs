@@ -2,7 +2,7 @@
 //! id numbers, the subsidy roll's columns, months, reversals, evidence rows
 //! and the wage period written in a ledger summary.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use chrono::Datelike;
@@ -11,9 +11,9 @@ use regex::Regex;
 use serde_json::{Value, json};
 
 use super::util;
-use crate::dataset::ROW;
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{clean_name, fen_to_yuan_string, from_epoch_days};
+use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::Result;
 
 /// An id number two records may be joined on: 18 characters that pass the
@@ -310,6 +310,45 @@ impl<'a> Hires<'a> {
         let p = self.post.get(i).unwrap_or_default();
         p.strip_suffix('员').unwrap_or(p).to_string()
     }
+}
+
+/// A death in the register.
+pub struct Death {
+    pub day: i32,
+    pub month: i32,
+    pub name: String,
+    pub row: u32,
+}
+
+/// Valid id → earliest recorded death.
+pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death>> {
+    let mut m: BTreeMap<String, Death> = BTreeMap::new();
+    let Some(df) = ds.frame(TableKind::Deaths) else {
+        return Ok(m);
+    };
+    let id = util::str_col(code, df, "id_number")?;
+    let name = util::str_col(code, df, "name")?;
+    let day = util::date_col(code, df, "death_date")?;
+    let row = util::u32_col(code, df, ROW)?;
+    for i in 0..df.height() {
+        let (Some(idn), Some(d)) = (id.get(i), day.get(i)) else {
+            continue;
+        };
+        let Some(month) = month_of(d) else { continue };
+        if !valid_id(idn) || m.get(idn).is_some_and(|x| x.day <= d) {
+            continue;
+        }
+        m.insert(
+            idn.to_string(),
+            Death {
+                day: d,
+                month,
+                name: name.get(i).unwrap_or_default().to_string(),
+                row: row.get(i).unwrap_or_default(),
+            },
+        );
+    }
+    Ok(m)
 }
 
 /// Semi-join `df` to the key combinations of `keys` that occur more than
