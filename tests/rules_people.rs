@@ -240,8 +240,9 @@ fn deceased_fires() {
     // Wages: by account with a stated month, and by id paid in arrears;
     // 丧葬补助 and the death month's wage are not counted.
     let s = find(&f, "370102197208080710");
-    assert_eq!(s.amount_yuan(), "3000.00");
-    assert_eq!(s.related_ids, ["V002", "V003"]);
+    assert_eq!(s.amount_yuan(), "4500.00");
+    // V007 carries neither id nor account: matched by name and post.
+    assert_eq!(s.related_ids, ["V002", "V003", "V007"]);
     insta::assert_snapshot!(render(&f));
 }
 
@@ -274,7 +275,7 @@ fn deceased_thresholds() {
 #[test]
 fn ghost_worker_fires() {
     let f = run_rule("GHO001", &fixture("ghost_worker/fire"), "");
-    assert_eq!(f.len(), 4, "{}", render(&f));
+    assert_eq!(f.len(), 5, "{}", render(&f));
     // After 离岗: a stated month by account, an undated line past the arrears.
     let s = find(&f, "370102197208080710");
     assert_eq!(s.amount_yuan(), "3000.00");
@@ -289,6 +290,8 @@ fn ghost_worker_fires() {
     assert_eq!(z.village_code, "370102002001");
     // Two posts, one record written with the 15-digit number.
     find(&f, "370102198707070693");
+    // No id number and no account anywhere: the name and the post, medium.
+    assert_eq!(find(&f, "370102197003030728").severity.as_str(), "medium");
     insta::assert_snapshot!(render(&f));
 }
 

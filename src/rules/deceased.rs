@@ -20,7 +20,9 @@ Money paid for a period after the month a person died, by the death register
 (`deaths`):
 - subsidy rows whose 发放期间 is after the month of death;
 - wages: ledger 支出 lines to a dead person (by 对方证件号码, or by the account
-  of their hire record in `hires`) that pay a month after the month of death.
+  of their hire record in `hires`; a line with neither is matched by name to
+  the village's only hire of that name when its 摘要 names the post) that pay
+  a month after the month of death.
   The month is the one the 摘要 states (`2025年3月工资`, `3月份`); when it
   states none, the line is taken to pay `wage-arrears-months` before its
   date (wages are paid in arrears).
@@ -255,6 +257,7 @@ struct DeadHire {
     id: String,
     post_word: String,
     name: String,
+    account: Option<String>,
 }
 
 fn wages(
@@ -269,8 +272,19 @@ fn wages(
     // (village, id) and (village, account) of dead people's hire records.
     let mut by_id: HashMap<(String, String), DeadHire> = HashMap::new();
     let mut by_account: HashMap<(String, String), DeadHire> = HashMap::new();
+    let mut by_name: HashMap<(String, String), DeadHire> = HashMap::new();
     if let Some(hdf) = ds.frame(TableKind::Hires) {
         let h = Hires::new(code, hdf)?;
+        // A name stands for a hire only when one person of the village bears it.
+        let mut bearers: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+        for i in 0..h.len {
+            if let (Some(v), Some(n)) = (h.village.get(i), h.name.get(i)) {
+                bearers
+                    .entry((v, n))
+                    .or_default()
+                    .insert(h.id.get(i).unwrap_or_default());
+            }
+        }
         for i in 0..h.len {
             let id = h.id.get(i).unwrap_or_default();
             if !deaths.contains_key(id) {
@@ -281,9 +295,19 @@ fn wages(
                 id: id.to_string(),
                 post_word: h.post_word(i),
                 name: h.name.get(i).unwrap_or_default().to_string(),
+                account: None,
             };
             if let Some(a) = h.account.get(i) {
                 by_account.insert((village.clone(), a.to_string()), mk());
+            }
+            let name = h.name.get(i).unwrap_or_default();
+            if bearers
+                .get(&(village.as_str(), name))
+                .is_some_and(|b| b.len() == 1)
+            {
+                let mut dh = mk();
+                dh.account = h.account.get(i).map(str::to_string);
+                by_name.insert((village.clone(), name.to_string()), dh);
             }
             by_id.insert((village, id.to_string()), mk());
         }
@@ -320,8 +344,34 @@ fn wages(
         )
         .collect()
         .map_err(util::polars_err(code))?;
+    let (vs, ns): (Vec<&str>, Vec<&str>) = by_name
+        .keys()
+        .map(|(v, n)| (v.as_str(), n.as_str()))
+        .unzip();
+    let names_df = DataFrame::new(
+        vs.len(),
+        vec![Column::new("__v".into(), vs), Column::new("__n".into(), ns)],
+    )
+    .map_err(util::polars_err(code))?;
+    let by_payee_name = ledger
+        .clone()
+        .lazy()
+        .filter(
+            col("direction")
+                .eq(lit("支出"))
+                .and(col("counterparty_id").is_null()),
+        )
+        .join(
+            names_df.lazy(),
+            [col("village_code"), col("counterparty")],
+            [col("__v"), col("__n")],
+            JoinArgs::new(JoinType::Semi),
+        )
+        .collect()
+        .map_err(util::polars_err(code))?;
     let cand = by_payee_id
         .vstack(&by_payee_account)
+        .and_then(|c| c.vstack(&by_payee_name))
         .map_err(util::polars_err(code))?;
     let l = Ledger::new(code, &cand)?;
     let mut seen = HashSet::new();
@@ -331,13 +381,25 @@ fn wages(
         }
         let village = l.village.get(i).unwrap_or_default().to_string();
         let payee_id = l.payee_id.get(i).unwrap_or_default();
-        let hire = by_id
+        let by_number = by_id
             .get(&(village.clone(), payee_id.to_string()))
             .or_else(|| {
                 l.payee_account
                     .get(i)
                     .and_then(|a| by_account.get(&(village.clone(), a.to_string())))
             });
+        // Neither id number nor known account on the line: the village's only
+        // hire of that name, unless the line's account says somebody else.
+        let by_name_only = match by_number {
+            Some(_) => None,
+            None if !payee_id.is_empty() => None,
+            None => l
+                .payee
+                .get(i)
+                .and_then(|n| by_name.get(&(village.clone(), n.to_string())))
+                .filter(|h| l.payee_account.get(i).is_none() || h.account.is_none()),
+        };
+        let hire = by_number.or(by_name_only);
         let id = match hire {
             Some(h) => h.id.clone(),
             None if deaths.contains_key(payee_id) => payee_id.to_string(),
@@ -349,13 +411,17 @@ fn wages(
             continue;
         }
         let summary_blank = l.summary.get(i).is_none_or(str::is_empty);
-        let is_wage = mentions(&text, &p.wage_keywords)
-            || hire.is_some_and(|h| {
-                summary_blank
-                    || (!h.post_word.is_empty()
-                        && text.contains(h.post_word.as_str())
-                        && !mentions(&text, &p.non_wage_keywords))
-            });
+        let names_post = hire.is_some_and(|h| {
+            !h.post_word.is_empty()
+                && text.contains(h.post_word.as_str())
+                && !mentions(&text, &p.non_wage_keywords)
+        });
+        // Matched by name alone, the line must name the post itself.
+        let is_wage = if by_name_only.is_some() {
+            names_post
+        } else {
+            mentions(&text, &p.wage_keywords) || names_post || (hire.is_some() && summary_blank)
+        };
         let Some(day) = l.date.get(i) else { continue };
         if !is_wage {
             continue;

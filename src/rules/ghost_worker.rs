@@ -15,7 +15,9 @@ const DOC: &str = "\
 ## What it flags
 - Wages in the ledger to a hire (a 支出 line whose 对方证件号码 is the hire's
   id number, or whose 对方账号 is the hire's account, in the hire's village)
-  for a time outside every hire record of that person: a month the 摘要
+  for a time outside every hire record of that person (a line with neither
+  id number nor a known account is matched by name to the village's only
+  hire of that name, when its 摘要 names the post: medium severity): a month the 摘要
   states (`2025年3月工资`, `1-3月`) before the month of 上岗 or after the month
   of 离岗; or, when it states none, a line dated in a month before the month
   of 上岗, or more than `arrears-days` after 离岗 (the last month is paid in
@@ -126,6 +128,8 @@ struct Ghost {
     total: i64,
     lines: Vec<Value>,
     vouchers: BTreeSet<String>,
+    /// At least one line matched by id number or account, not name alone.
+    by_number: bool,
 }
 
 fn outside_hire_period(
@@ -139,6 +143,7 @@ fn outside_hire_period(
     // (village, id) and (village, account) -> hire records
     let mut by_id: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     let mut by_account: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for i in 0..h.len {
         let Some(v) = h.village.get(i) else { continue };
         if let Some(id) = h.id.get(i).filter(|x| people::valid_id(x)) {
@@ -147,13 +152,22 @@ fn outside_hire_period(
         if let Some(a) = h.account.get(i) {
             by_account.entry((v, a)).or_default().push(i);
         }
+        if let Some(n) = h.name.get(i).filter(|n| !n.is_empty()) {
+            by_name.entry((v, n)).or_default().push(i);
+        }
     }
+    // A name stands for a hire only when one person of the village bears it.
+    by_name.retain(|_, recs| {
+        let ids: BTreeSet<&str> = recs.iter().filter_map(|&r| h.id.get(r)).collect();
+        ids.len() <= 1
+    });
     let paid_out = ldf.clone().lazy().filter(col("direction").eq(lit("支出")));
     let hires_lf = hdf.clone().lazy();
     let mut cand: Option<DataFrame> = None;
     for (lkey, hkey) in [
         ("counterparty_id", "id_number"),
         ("counterparty_account", "bank_account"),
+        ("counterparty", "name"),
     ] {
         let part = paid_out
             .clone()
@@ -182,24 +196,47 @@ fn outside_hire_period(
         let (Some(v), Some(day)) = (l.village.get(i), l.date.get(i)) else {
             continue;
         };
-        let records = l
+        let by_number = l
             .payee_id
             .get(i)
             .and_then(|id| by_id.get(&(v, id)))
             .or_else(|| l.payee_account.get(i).and_then(|a| by_account.get(&(v, a))));
-        let Some(records) = records else { continue };
+        let (records, name_only) = match by_number {
+            Some(r) => (r, false),
+            // Neither a known id number nor a known account: the village's
+            // only hire of that name, unless the line's own id number or
+            // account says it is somebody else.
+            None => {
+                if l.payee_id.get(i).is_some() {
+                    continue;
+                }
+                let Some(recs) = l.payee.get(i).and_then(|n| by_name.get(&(v, n))) else {
+                    continue;
+                };
+                if l.payee_account.get(i).is_some()
+                    && recs.iter().any(|&r| h.account.get(r).is_some())
+                {
+                    continue;
+                }
+                (recs, true)
+            }
+        };
         if l.amount(i) <= 0 {
             continue;
         }
         let text = l.text(i);
         let summary_blank = l.summary.get(i).is_none_or(str::is_empty);
-        let is_wage = summary_blank
-            || mentions(&text, &p.wage_keywords)
-            || (!mentions(&text, &p.non_wage_keywords)
-                && records.iter().any(|&r| {
-                    let w = h.post_word(r);
-                    !w.is_empty() && text.contains(w.as_str())
-                }));
+        let names_post = !mentions(&text, &p.non_wage_keywords)
+            && records.iter().any(|&r| {
+                let w = h.post_word(r);
+                !w.is_empty() && text.contains(w.as_str())
+            });
+        // Matched by name alone, the line must name the post itself.
+        let is_wage = if name_only {
+            names_post
+        } else {
+            summary_blank || mentions(&text, &p.wage_keywords) || names_post
+        };
         if !is_wage {
             continue;
         }
@@ -283,6 +320,7 @@ fn outside_hire_period(
             g.kinds.insert(w);
         }
         g.total += share;
+        g.by_number |= !name_only;
         g.vouchers
             .insert(l.voucher.get(i).unwrap_or_default().to_string());
         g.lines.push(l.line(i));
@@ -315,8 +353,13 @@ fn outside_hire_period(
             _ => "离岗后仍",
         };
         let n = g.months.len();
+        let matched = if g.by_number {
+            ""
+        } else {
+            "（收支明细未填证件号和账号，按姓名及岗位匹配）"
+        };
         let message = format!(
-            "{}（用工期间{period}）{kind}从集体资金领取工资{}笔共{}（涉及{}），请核实是否实际在岗、由谁领取并追缴",
+            "{}（用工期间{period}）{kind}从集体资金领取工资{}笔共{}（涉及{}）{matched}，请核实是否实际在岗、由谁领取并追缴",
             g.name,
             g.lines.len(),
             fen_to_yuan_display(g.total),
@@ -327,30 +370,33 @@ fn outside_hire_period(
             .iter()
             .filter_map(|&r| h.account.get(r).map(str::to_string))
             .collect();
-        out.push(
-            Finding::new(
-                code,
-                Category::GhostWorker,
+        let (severity, score) = if g.by_number {
+            (
                 Severity::High,
-                &village,
-                &person,
+                (70.0 + 4.0 * (n.min(6) as f64 - 1.0)).min(92.0),
             )
-            .score((70.0 + 4.0 * (n.min(6) as f64 - 1.0)).min(92.0))
-            .amount(g.total)
-            .related(g.vouchers.iter().cloned())
-            .related(accounts.iter().cloned())
-            .message(message)
-            .evidence(json!({
-                "reason": "wages_outside_hire_period",
-                "name": g.name,
-                "before_start": g.kinds.contains(&Outside::BeforeStart),
-                "after_end": g.kinds.contains(&Outside::AfterEnd),
-                "months": g.months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-                "arrears_days": p.arrears_days,
-                "total": fen_to_yuan_string(g.total),
-                "hires": g.hires.iter().map(|&r| h.record(r)).collect::<Vec<_>>(),
-                "payments": g.lines,
-            })),
+        } else {
+            (Severity::Medium, 50.0)
+        };
+        out.push(
+            Finding::new(code, Category::GhostWorker, severity, &village, &person)
+                .score(score)
+                .amount(g.total)
+                .related(g.vouchers.iter().cloned())
+                .related(accounts.iter().cloned())
+                .message(message)
+                .evidence(json!({
+                    "reason": "wages_outside_hire_period",
+                    "matched_by_number": g.by_number,
+                    "name": g.name,
+                    "before_start": g.kinds.contains(&Outside::BeforeStart),
+                    "after_end": g.kinds.contains(&Outside::AfterEnd),
+                    "months": g.months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+                    "arrears_days": p.arrears_days,
+                    "total": fen_to_yuan_string(g.total),
+                    "hires": g.hires.iter().map(|&r| h.record(r)).collect::<Vec<_>>(),
+                    "payments": g.lines,
+                })),
         );
     }
     Ok(out)
