@@ -313,14 +313,26 @@ fn ghost_worker_thresholds() {
         "min-overlap-days = 0",
     );
     assert_eq!(subjects(&f), ["370102196606060243"], "{}", render(&f));
-    // Ten days of arrears: the wage paid 20 days after 离岗 is out.
+    // No payment lag to learn: an undated wage 20 days after 离岗 is the
+    // last month's pay by default, out with ten days of arrears.
+    let f = run_rule("GHO001", &fixture("ghost_worker/no_lag"), "");
+    assert!(f.is_empty(), "{}", render(&f));
     let f = run_rule(
         "GHO001",
-        &fixture("ghost_worker/near_miss"),
+        &fixture("ghost_worker/no_lag"),
         "arrears-days = 10",
     );
     assert_eq!(subjects(&f), ["370102197208080710"], "{}", render(&f));
     assert_eq!(f[0].amount_yuan(), "1500.00");
+}
+
+#[test]
+fn ghost_worker_learns_payment_lag() {
+    // The village pays wages in the month they are for (stated months, a
+    // hire's first wage): an undated wage in the month after 离岗 is out.
+    let f = run_rule("GHO001", &fixture("ghost_worker/learnt_lag"), "");
+    assert_eq!(subjects(&f), ["370102197208080710"], "{}", render(&f));
+    assert_eq!(f[0].related_ids, ["6228485555", "G004"]);
 }
 
 #[test]

@@ -24,8 +24,9 @@ Money paid for a period after the month a person died, by the death register
   the village's only hire of that name when its 摘要 names the post) that pay
   a month after the month of death.
   The month is the one the 摘要 states (`2025年3月工资`, `3月份`); when it
-  states none, the line is taken to pay `wage-arrears-months` before its
-  date (wages are paid in arrears).
+  states none, the village's payment lag learnt from the data (lines that
+  state their month, hires' first wages) places it, else
+  `wage-arrears-months` before its date (wages are paid in arrears).
 The month of death itself is normal. A line counts as wages when its 摘要 or
 科目 mentions one of `wage-keywords` or, for a hire, their post (保洁 …) or
 nothing at all. Payments that follow a death by design (丧葬, 抚恤 …:
@@ -45,7 +46,7 @@ recovered (追缴) and the failure to update the roll is a 失职 lead.
 - `after-death-keywords` ([\"丧葬\", \"殡葬\", \"抚恤\", \"遗属\", \"善后\"]): programs and summaries paid because of a death.
 - `wage-keywords` ([\"工资\", \"劳务\", \"报酬\", \"薪\", \"工钱\"]): summaries of wage lines.
 - `non-wage-keywords` ([\"购\", \"报销\", \"材料\", \"工具\", \"维修\", \"租\"]): a summary naming the post but also one of these (保洁工具采购) is not a wage.
-- `wage-arrears-months` (1): months a wage without a stated month is taken to lag its payment date.
+- `wage-arrears-months` (1): months a wage without a stated month is taken to lag its payment date, when no lag can be learnt from the data.
 
 ## Known false positives
 A wrong death date in the register, or a person wrongly registered dead
@@ -374,6 +375,7 @@ fn wages(
         .and_then(|c| c.vstack(&by_payee_name))
         .map_err(util::polars_err(code))?;
     let l = Ledger::new(code, &cand)?;
+    let lag = people::WageLag::learn(code, ds)?;
     let mut seen = HashSet::new();
     for i in 0..l.len {
         if !seen.insert(l.row.get(i)) {
@@ -429,7 +431,8 @@ fn wages(
         let (first, last) = match people::wage_months(&text, day) {
             Some(m) => m,
             None => {
-                let m = month_of(day).unwrap_or_default() - p.wage_arrears_months.max(0);
+                let k = lag.get(&village).unwrap_or(p.wage_arrears_months.max(0));
+                let m = month_of(day).unwrap_or_default() - k;
                 (m, m)
             }
         };

@@ -17,11 +17,13 @@ const DOC: &str = "\
   id number, or whose 对方账号 is the hire's account, in the hire's village)
   for a time outside every hire record of that person (a line with neither
   id number nor a known account is matched by name to the village's only
-  hire of that name, when its 摘要 names the post: medium severity): a month the 摘要
-  states (`2025年3月工资`, `1-3月`) before the month of 上岗 or after the month
-  of 离岗; or, when it states none, a line dated in a month before the month
-  of 上岗, or more than `arrears-days` after 离岗 (the last month is paid in
-  arrears). A line counts as wages when its 摘要 or 科目 mentions one of
+  hire of that name, when its 摘要 names the post: medium severity): a month
+  before the month of 上岗 or after the month of 离岗. The month is the one
+  the 摘要 states (`2025年3月工资`, `1-3月`); when it states none, the
+  village's payment lag learnt from the data (lines that state their month,
+  hires' first wages) places it; when nothing can be learnt, a line dated in
+  a month before the month of 上岗, or more than `arrears-days` after 离岗
+  (the last month is paid in arrears), is out. A line counts as wages when its 摘要 or 科目 mentions one of
   `wage-keywords` or the hire's post (保洁 …), or says nothing.
 - One person (one valid id number, over the whole dataset) on two paid posts
   whose periods overlap by more than `min-overlap-days` (an open 离岗 runs
@@ -38,7 +40,7 @@ wage that somebody else collects; a relative put on two posts at once. 公益性
 ## Parameters
 - `wage-keywords` ([\"工资\", \"劳务\", \"报酬\", \"薪\", \"工钱\"]): summaries of wage lines.
 - `non-wage-keywords` ([\"购\", \"报销\", \"材料\", \"工具\", \"维修\", \"租\"]): a summary naming the post but also one of these (保洁工具采购) is not a wage.
-- `arrears-days` (31): days after 离岗 within which an undated wage line is the last month's pay.
+- `arrears-days` (31): days after 离岗 within which an undated wage line is the last month's pay, when no payment lag can be learnt.
 - `min-overlap-days` (15): overlap of two posts, in days, beyond which it is reported.
 
 ## Known false positives
@@ -104,7 +106,8 @@ impl Rule for GhostWorker {
         let mut out = Vec::new();
         if let Some(ldf) = ds.frame(TableKind::Ledger) {
             let deaths = people::death_register(ds, code)?;
-            out.extend(outside_hire_period(code, &p, hdf, ldf, &deaths)?);
+            let lag = people::WageLag::learn(code, ds)?;
+            out.extend(outside_hire_period(code, &p, hdf, ldf, &deaths, &lag)?);
         }
         out.extend(two_posts(code, &p, ds, hdf)?);
         Ok(out)
@@ -138,6 +141,7 @@ fn outside_hire_period(
     hdf: &DataFrame,
     ldf: &DataFrame,
     deaths: &BTreeMap<String, people::Death>,
+    lag: &people::WageLag,
 ) -> Result<Vec<Finding>> {
     let h = Hires::new(code, hdf)?;
     // (village, id) and (village, account) -> hire records
@@ -161,30 +165,7 @@ fn outside_hire_period(
         let ids: BTreeSet<&str> = recs.iter().filter_map(|&r| h.id.get(r)).collect();
         ids.len() <= 1
     });
-    let paid_out = ldf.clone().lazy().filter(col("direction").eq(lit("支出")));
-    let hires_lf = hdf.clone().lazy();
-    let mut cand: Option<DataFrame> = None;
-    for (lkey, hkey) in [
-        ("counterparty_id", "id_number"),
-        ("counterparty_account", "bank_account"),
-        ("counterparty", "name"),
-    ] {
-        let part = paid_out
-            .clone()
-            .join(
-                hires_lf.clone().filter(col(hkey).is_not_null()),
-                [col("village_code"), col(lkey)],
-                [col("village_code"), col(hkey)],
-                JoinArgs::new(JoinType::Semi),
-            )
-            .collect()
-            .map_err(util::polars_err(code))?;
-        cand = Some(match cand {
-            None => part,
-            Some(c) => c.vstack(&part).map_err(util::polars_err(code))?,
-        });
-    }
-    let Some(cand) = cand else { return Ok(vec![]) };
+    let cand = people::lines_to_hires(code, ldf, hdf, true)?;
     let l = Ledger::new(code, &cand)?;
 
     let mut ghosts: BTreeMap<(String, String), Ghost> = BTreeMap::new();
@@ -243,7 +224,10 @@ fn outside_hire_period(
         let Some(line_month) = month_of(day) else {
             continue;
         };
-        let stated = people::wage_months(&text, day);
+        // The months the line pays: stated in the 摘要, else read with the
+        // village's learnt payment lag; else only its date can be judged.
+        let stated = people::wage_months(&text, day)
+            .or_else(|| lag.get(v).map(|k| (line_month - k, line_month - k)));
         // Months (or the line itself) outside every record of the person.
         let mut outside: Vec<(i32, Outside)> = Vec::new();
         match stated {

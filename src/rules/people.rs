@@ -2,7 +2,7 @@
 //! id numbers, the subsidy roll's columns, months, reversals, evidence rows
 //! and the wage period written in a ledger summary.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 use chrono::Datelike;
@@ -349,6 +349,189 @@ pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death
         );
     }
     Ok(m)
+}
+
+/// Ledger 支出 lines whose payee is a hire of the same village: by id number,
+/// by account, and (with `by_name`) by name. A line may appear more than
+/// once: callers skip rows already seen.
+pub fn lines_to_hires(
+    code: &str,
+    ldf: &DataFrame,
+    hdf: &DataFrame,
+    by_name: bool,
+) -> Result<DataFrame> {
+    let paid_out = ldf.clone().lazy().filter(col("direction").eq(lit("支出")));
+    let hires = hdf.clone().lazy();
+    let mut keys = vec![
+        ("counterparty_id", "id_number"),
+        ("counterparty_account", "bank_account"),
+    ];
+    if by_name {
+        keys.push(("counterparty", "name"));
+    }
+    let mut out: Option<DataFrame> = None;
+    for (lkey, hkey) in keys {
+        let part = paid_out
+            .clone()
+            .join(
+                hires.clone().filter(col(hkey).is_not_null()),
+                [col("village_code"), col(lkey)],
+                [col("village_code"), col(hkey)],
+                JoinArgs::new(JoinType::Semi),
+            )
+            .collect()
+            .map_err(util::polars_err(code))?;
+        out = Some(match out {
+            None => part,
+            Some(c) => c.vstack(&part).map_err(util::polars_err(code))?,
+        });
+    }
+    out.ok_or_else(|| crate::error::Error::rule(code, "no join keys"))
+}
+
+/// How many months a village's wage lines are paid after the month they pay
+/// for (0: in the month; 1: the month after), learnt from the data, so that
+/// a line whose 摘要 states no month is read the way that village pays:
+/// from lines that state their month (payment month − stated month), and
+/// from each hire's first wage line after a start date inside the ledger's
+/// span. A village takes the dataset's most common lag unless its own
+/// evidence clearly says otherwise.
+#[derive(Debug, Default)]
+pub struct WageLag {
+    by_village: HashMap<String, i32>,
+    overall: Option<i32>,
+}
+
+impl WageLag {
+    pub fn get(&self, village: &str) -> Option<i32> {
+        self.by_village.get(village).copied().or(self.overall)
+    }
+
+    pub fn learn(code: &str, ds: &Dataset) -> Result<WageLag> {
+        let (Some(ldf), Some(hdf)) = (ds.frame(TableKind::Ledger), ds.frame(TableKind::Hires))
+        else {
+            return Ok(WageLag::default());
+        };
+        let h = Hires::new(code, hdf)?;
+        let mut by_id: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        let mut by_account: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for i in 0..h.len {
+            let Some(v) = h.village.get(i) else { continue };
+            if let Some(id) = h.id.get(i).filter(|x| valid_id(x)) {
+                by_id.entry((v, id)).or_default().push(i);
+            }
+            if let Some(a) = h.account.get(i) {
+                by_account.entry((v, a)).or_default().push(i);
+            }
+        }
+        let first_day = ldf
+            .column("date")
+            .ok()
+            .and_then(|c| c.date().ok())
+            .and_then(|d| d.physical().min());
+        let cand = lines_to_hires(code, ldf, hdf, false)?;
+        let l = Ledger::new(code, &cand)?;
+        let mut samples: BTreeMap<String, BTreeMap<i32, usize>> = BTreeMap::new();
+        // hire record -> months of its wage lines
+        let mut lines_of: BTreeMap<usize, BTreeSet<i32>> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..l.len {
+            if !seen.insert(l.row.get(i)) {
+                continue;
+            }
+            let (Some(v), Some(day)) = (l.village.get(i), l.date.get(i)) else {
+                continue;
+            };
+            let text = l.text(i);
+            let recs = l
+                .payee_id
+                .get(i)
+                .and_then(|id| by_id.get(&(v, id)))
+                .or_else(|| l.payee_account.get(i).and_then(|a| by_account.get(&(v, a))));
+            let Some(recs) = recs else { continue };
+            // Only the monthly wage shows the habit: a line naming the post
+            // or 工资, not a one-off 劳务费 the same person was paid.
+            let monthly = text.contains("工资")
+                || recs.iter().any(|&r| {
+                    let w = h.post_word(r);
+                    !w.is_empty() && text.contains(w.as_str())
+                });
+            if !monthly || l.amount(i) <= 0 {
+                continue;
+            }
+            let Some(paid) = month_of(day) else { continue };
+            if let Some((_, last)) = wage_months(&text, day) {
+                let lag = paid - last;
+                if (0..=2).contains(&lag) {
+                    *samples
+                        .entry(v.to_string())
+                        .or_default()
+                        .entry(lag)
+                        .or_default() += 1;
+                }
+            }
+            for &r in recs {
+                lines_of.entry(r).or_default().insert(paid);
+            }
+        }
+        for (r, months) in lines_of {
+            let (Some(v), Some(start)) = (h.village.get(r), h.start.get(r)) else {
+                continue;
+            };
+            // A person with several records: which record a line pays is unknown.
+            let key = h.id.get(r).or_else(|| h.account.get(r));
+            let records = key.map_or(0, |k| {
+                by_id
+                    .get(&(v, k))
+                    .or_else(|| by_account.get(&(v, k)))
+                    .map_or(0, Vec::len)
+            });
+            if records != 1 {
+                continue;
+            }
+            // A start late in the month is paid from the next month whatever
+            // the habit; a start before the ledger begins shows nothing.
+            let late = from_epoch_days(start).is_none_or(|d| d.day() > 20);
+            if late || first_day.is_none_or(|f| start < f) {
+                continue;
+            }
+            let Some(s) = month_of(start) else { continue };
+            if let Some(&f) = months.range(s..).next() {
+                let lag = f - s;
+                if (0..=2).contains(&lag) {
+                    *samples
+                        .entry(v.to_string())
+                        .or_default()
+                        .entry(lag)
+                        .or_default() += 1;
+                }
+            }
+        }
+        let mode = |m: &BTreeMap<i32, usize>| {
+            m.iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(lag, _)| *lag)
+        };
+        let mut all: BTreeMap<i32, usize> = BTreeMap::new();
+        for m in samples.values() {
+            for (lag, n) in m {
+                *all.entry(*lag).or_default() += n;
+            }
+        }
+        Ok(WageLag {
+            // A street's villages share one accounting agency (村财乡管): a
+            // village departs from the street's habit only on clear evidence.
+            by_village: samples
+                .iter()
+                .filter_map(|(v, m)| {
+                    let total: usize = m.values().sum();
+                    let lag = mode(m)?;
+                    (total >= 3 && m[&lag] * 4 >= total * 3).then(|| (v.clone(), lag))
+                })
+                .collect(),
+            overall: mode(&all),
+        })
+    }
 }
 
 /// Semi-join `df` to the key combinations of `keys` that occur more than
