@@ -4,6 +4,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::people::program_is;
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::id_number::{birth_date, id_problem};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
@@ -16,6 +17,10 @@ const DOC: &str = "\
 Payments the person cannot be eligible for by the facts in the data:
 - an old-age allowance (尊老金, 高龄津贴) for a period in which the person,
   by the birth date in the id number, had not reached the youngest age band;
+  when the roll's program names its band (`尊老金(90-99周岁)`,
+  `高龄津贴100周岁以上`), the age that band requires;
+- an old-age allowance above the standard of the person's band, when the
+  locality sets `band-amounts` (off by default: standards differ by place);
 - any subsidy paid, or any period paid for, before the person was born.
 One finding per village, person and reason, listing every payment row.
 
@@ -27,6 +32,9 @@ record.
 ## Parameters
 - `old-age-programs` ([\"尊老金\", \"高龄津贴\", \"高龄补贴\"]): program names of the old-age allowance.
 - `age-bands` ([80, 90, 100]): ages in years; the first is the youngest eligible age.
+- `band-amounts` ([]): yuan per 发放期间 row for each band of `age-bands`, in
+  the same order (e.g. [100, 200, 500]); empty: amounts are not checked.
+  Set it only where the roll pays one row per month.
 
 ## Known false positives
 A wrong birth date in the id number (the person's real age is right): the
@@ -42,6 +50,7 @@ pub struct Eligibility;
 pub struct Params {
     pub old_age_programs: Vec<String>,
     pub age_bands: Vec<u32>,
+    pub band_amounts: Vec<f64>,
 }
 
 impl Default for Params {
@@ -51,6 +60,7 @@ impl Default for Params {
                 .map(String::from)
                 .to_vec(),
             age_bands: vec![80, 90, 100],
+            band_amounts: vec![],
         }
     }
 }
@@ -80,6 +90,25 @@ fn last_day_of_month(first: NaiveDate) -> NaiveDate {
 enum Reason {
     BelowAgeBand,
     BeforeBirth,
+    AboveBandAmount,
+}
+
+/// The band a roll's program names, if it names one: the first age in
+/// 60–120 written in it (`尊老金(90-99周岁)` → 90).
+fn band_in_name(program: &str) -> Option<i32> {
+    let mut digits = String::new();
+    let mut found = Vec::new();
+    for c in program.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else if !digits.is_empty() {
+            found.push(std::mem::take(&mut digits));
+        }
+    }
+    found
+        .iter()
+        .filter_map(|d| d.parse::<i32>().ok())
+        .find(|a| (60..=120).contains(a))
 }
 
 impl Rule for Eligibility {
@@ -107,6 +136,14 @@ impl Rule for Eligibility {
         let code = self.code();
         let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
         let min_age = p.age_bands.iter().copied().min().unwrap_or(80) as i32;
+        // (band age, standard in fen), youngest first.
+        let mut standards: Vec<(i32, i64)> = p
+            .age_bands
+            .iter()
+            .zip(&p.band_amounts)
+            .map(|(&a, &y)| (a as i32, util::yuan_to_fen(y)))
+            .collect();
+        standards.sort();
         let Some(df) = ds.frame(TableKind::Subsidies) else {
             return Ok(vec![]);
         };
@@ -137,14 +174,21 @@ impl Rule for Eligibility {
                 continue;
             };
             let paid_day = paid.get(i).and_then(from_epoch_days);
+            let pg = program.get(i).unwrap_or_default();
+            let old_age = p.old_age_programs.iter().any(|o| program_is(o, pg));
+            let age = age_on(birth, last_day_of_month(per));
+            let required = band_in_name(pg).unwrap_or(min_age);
+            let standard = standards
+                .iter()
+                .rev()
+                .find(|(band, _)| age >= *band)
+                .map(|(_, fen)| *fen);
             let reason = if last_day_of_month(per) < birth || paid_day.is_some_and(|d| d < birth) {
                 Some(Reason::BeforeBirth)
-            } else if program
-                .get(i)
-                .is_some_and(|pg| p.old_age_programs.iter().any(|o| o == pg))
-                && age_on(birth, last_day_of_month(per)) < min_age
-            {
+            } else if old_age && age < required {
                 Some(Reason::BelowAgeBand)
+            } else if old_age && standard.is_some_and(|st| amount.get(i).unwrap_or_default() > st) {
+                Some(Reason::AboveBandAmount)
             } else {
                 None
             };
@@ -159,7 +203,33 @@ impl Rule for Eligibility {
         let mut out = Vec::new();
         for ((v, idn, reason), idx) in groups {
             let birth = births[&idn];
-            let total: i64 = idx.iter().filter_map(|&i| amount.get(i)).sum();
+            let age_at = |i: usize| {
+                period
+                    .get(i)
+                    .and_then(from_epoch_days)
+                    .map(|d| age_on(birth, last_day_of_month(d)))
+            };
+            let required_of =
+                |i: usize| band_in_name(program.get(i).unwrap_or_default()).unwrap_or(min_age);
+            let standard_of = |i: usize| {
+                let age = age_at(i)?;
+                standards
+                    .iter()
+                    .rev()
+                    .find(|(band, _)| age >= *band)
+                    .map(|(_, fen)| *fen)
+            };
+            let total: i64 = match reason {
+                Reason::AboveBandAmount => idx
+                    .iter()
+                    .map(|&i| {
+                        (amount.get(i).unwrap_or_default() - standard_of(i).unwrap_or(i64::MAX))
+                            .max(0)
+                    })
+                    .sum(),
+                _ => idx.iter().filter_map(|&i| amount.get(i)).sum(),
+            };
+            let required = idx.iter().map(|&i| required_of(i)).max().unwrap_or(min_age);
             let who = name.get(idx[0]).unwrap_or_default();
             let payments: Vec<_> = idx
                 .iter()
@@ -172,6 +242,8 @@ impl Rule for Eligibility {
                         "paid_date": paid.get(i).map(util::day_string),
                         "amount": fen_to_yuan_string(amount.get(i).unwrap_or_default()),
                         "age_at_period_end": per.map(|d| age_on(birth, last_day_of_month(d))),
+                        "required_age": required_of(i),
+                        "band_standard": standard_of(i).map(fen_to_yuan_string),
                     })
                 })
                 .collect();
@@ -185,7 +257,7 @@ impl Rule for Eligibility {
                         .unwrap_or_default();
                     (
                         format!(
-                            "{who}（身份证号出生日期{}）领取{}{}笔共{}，发放时仅{youngest}周岁，未达{min_age}周岁，请核实是否冒领并追缴",
+                            "{who}（身份证号出生日期{}）领取{}{}笔共{}，发放时仅{youngest}周岁，未达{required}周岁，请核实是否冒领并追缴",
                             birth.format("%Y-%m-%d"),
                             program.get(idx[0]).unwrap_or_default(),
                             idx.len(),
@@ -203,6 +275,28 @@ impl Rule for Eligibility {
                     ),
                     75.0,
                 ),
+                Reason::AboveBandAmount => {
+                    let oldest = idx
+                        .iter()
+                        .filter_map(|&i| age_at(i))
+                        .max()
+                        .unwrap_or_default();
+                    let standard = idx
+                        .iter()
+                        .filter_map(|&i| standard_of(i))
+                        .max()
+                        .unwrap_or_default();
+                    (
+                        format!(
+                            "{who}（{oldest}周岁）领取{}{}笔超过所在年龄段标准{}，多发{}，请核实发放标准并追缴",
+                            program.get(idx[0]).unwrap_or_default(),
+                            idx.len(),
+                            fen_to_yuan_display(standard),
+                            fen_to_yuan_display(total)
+                        ),
+                        50.0,
+                    )
+                }
             };
             out.push(
                 Finding::new(code, Category::Eligibility, Severity::High, &v, &idn)
@@ -210,7 +304,11 @@ impl Rule for Eligibility {
                     .amount(total)
                     .message(message)
                     .evidence(json!({
-                        "reason": match reason { Reason::BelowAgeBand => "below_age_band", Reason::BeforeBirth => "before_birth" },
+                        "reason": match reason {
+                            Reason::BelowAgeBand => "below_age_band",
+                            Reason::BeforeBirth => "before_birth",
+                            Reason::AboveBandAmount => "above_band_amount",
+                        },
                         "name": who,
                         "birth_date": birth.format("%Y-%m-%d").to_string(),
                         "min_age": min_age,
@@ -232,5 +330,13 @@ mod tests {
         let b = NaiveDate::from_ymd_opt(1945, 6, 15).unwrap();
         assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2025, 6, 14).unwrap()), 79);
         assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2025, 6, 15).unwrap()), 80);
+    }
+
+    #[test]
+    fn band_named_by_the_program() {
+        assert_eq!(band_in_name("尊老金(90-99周岁)"), Some(90));
+        assert_eq!(band_in_name("高龄津贴100周岁以上"), Some(100));
+        assert_eq!(band_in_name("尊老金2025年"), None);
+        assert_eq!(band_in_name("尊老金"), None);
     }
 }

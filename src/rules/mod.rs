@@ -9,9 +9,16 @@ use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 
 mod cash_payment;
+mod deceased;
+mod duplicate_payment;
 mod eligibility;
+mod exclusive_programs;
+mod ghost_worker;
 mod invalid_id;
+mod people;
 mod publicity_window;
+mod shared_account;
+mod two_ids;
 pub mod util;
 
 pub trait Rule: Send + Sync {
@@ -62,7 +69,13 @@ pub(crate) use rule_params;
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &cash_payment::CashPayment,
+        &deceased::Deceased,
+        &duplicate_payment::DuplicatePayment,
+        &exclusive_programs::ExclusivePrograms,
+        &shared_account::SharedAccount,
+        &two_ids::TwoIds,
         &eligibility::Eligibility,
+        &ghost_worker::GhostWorker,
         &invalid_id::InvalidId,
         &publicity_window::PublicityWindow,
     ]

@@ -1,0 +1,281 @@
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use polars::prelude::*;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::people::{self, Roll, month_ranges, month_string, net_of_reversals, program_is};
+use super::{Rule, parse_params, rule_params, util};
+use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::{Error, Result};
+use crate::finding::{Category, Finding, Severity};
+
+const DOC: &str = "\
+## What it flags
+One id number paid more than once for the same program and the same period
+(发放期间), in one village or across villages: the join runs over the whole
+dataset, so a person on two villages' rolls is found. Reversals (a negative
+amount of the same size) cancel the payment they take back. For programs
+where one person may legitimately be paid several times in a month (per head,
+per machine, per event: `multi-row-programs`), only payments identical in
+amount and quantity count as duplicates. One finding per person and program,
+listing every payment row of the duplicated periods; the amount is what was
+paid beyond one payment per period (the earliest paid is taken as the due
+one).
+
+Id numbers that fail the GB 11643 check or were mangled by Excel never match;
+15-digit numbers are upgraded by the loader and match their 18-digit form.
+
+## Why it matters
+重复享受 is the commonest finding of every 大数据监督 platform: the same
+person entered twice in one batch, carried into a second batch, or kept on
+the roll of the village they left. Each extra payment is to be recovered
+(追缴).
+
+## Parameters
+- `multi-row-programs` ([\"病死猪无害化处理补贴\", \"农机购置补贴\", \"临时救助\"]): programs paid per event, head or machine; only identical payments count.
+- `annual-programs` ([\"耕地地力保护补贴\"]): programs paid once a year: their period is the year, so two villages paying one person in different months are found.
+- `min-payments` (2): payments in one period that make a duplicate.
+
+## Known false positives
+A 补发 batch that pays arrears or a raised standard for a period already paid
+(the amounts then usually differ: check the batch's 审批 papers). Two land
+plots entered as two rows of 耕地地力保护补贴, or a yearly program paid in two
+installments (remove it from `annual-programs`).
+";
+
+/// 重复享受: one id number paid twice for one program and period.
+pub struct DuplicatePayment;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Params {
+    pub multi_row_programs: Vec<String>,
+    pub annual_programs: Vec<String>,
+    pub min_payments: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            multi_row_programs: ["病死猪无害化处理补贴", "农机购置补贴", "临时救助"]
+                .map(String::from)
+                .to_vec(),
+            annual_programs: ["耕地地力保护补贴"].map(String::from).to_vec(),
+            min_payments: 2,
+        }
+    }
+}
+
+impl Rule for DuplicatePayment {
+    fn code(&self) -> &'static str {
+        "DUP001"
+    }
+    fn name(&self) -> &'static str {
+        "duplicate_payment"
+    }
+    fn category(&self) -> Category {
+        Category::DuplicateBeneficiary
+    }
+    fn severity(&self) -> Severity {
+        Severity::High
+    }
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+    fn needs(&self) -> &'static [TableKind] {
+        &[TableKind::Subsidies]
+    }
+    rule_params!(Params);
+
+    fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
+        let code = self.code();
+        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let min_payments = p.min_payments.max(2);
+        let Some(df) = ds.frame(TableKind::Subsidies) else {
+            return Ok(vec![]);
+        };
+        // The period a payment is due for: its month, or its year for a
+        // program paid once a year (two villages may pay it in different months).
+        let program = util::str_col(code, df, "program")?;
+        let period = util::date_col(code, df, "period")?;
+        let annual: HashSet<&str> = program
+            .iter()
+            .flatten()
+            .filter(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
+            .collect();
+        let due: Vec<Option<i32>> = program
+            .iter()
+            .zip(period.iter())
+            .map(|(pg, per)| {
+                let m = per.and_then(people::month_of)?;
+                Some(if pg.is_some_and(|pg| annual.contains(pg)) {
+                    m - m.rem_euclid(12)
+                } else {
+                    m
+                })
+            })
+            .collect();
+        let mut keyed = df.clone();
+        keyed
+            .with_column(Column::new("__due".into(), due))
+            .map_err(util::polars_err(code))?;
+        let cand = people::rows_sharing(code, &keyed, &["id_number", "program", "__due"])?;
+        let r = Roll::new(code, &cand)?;
+        let due = cand
+            .column("__due")
+            .and_then(|c| c.i32())
+            .map_err(util::polars_err(code))?;
+
+        // (id, program) -> period -> rows
+        type Key = (String, String);
+        let mut groups: BTreeMap<Key, BTreeMap<i32, Vec<usize>>> = BTreeMap::new();
+        for i in 0..r.len {
+            let id = r.str(r.id, i);
+            let Some(m) = due.get(i) else { continue };
+            if !people::valid_id(id) {
+                continue;
+            }
+            groups
+                .entry((id.to_string(), r.str(r.program, i).to_string()))
+                .or_default()
+                .entry(m)
+                .or_default()
+                .push(i);
+        }
+
+        let mut out = Vec::new();
+        for ((id, program), periods) in groups {
+            let multi = p.multi_row_programs.iter().any(|c| program_is(c, &program));
+            let yearly = annual.contains(program.as_str());
+            let mut months = BTreeSet::new();
+            let mut rows_listed = Vec::new();
+            let mut extra_total = 0i64;
+            let mut extra_count = 0usize;
+            let mut villages: BTreeMap<String, usize> = BTreeMap::new();
+            let mut all_villages = BTreeSet::new();
+            let mut batches = BTreeSet::new();
+            let mut identical = true;
+            for (m, mut idx) in periods {
+                // Earliest paid first: that one is taken as the due payment.
+                idx.sort_by_key(|&i| {
+                    (r.paid.get(i), r.str(r.village, i).to_string(), r.row.get(i))
+                });
+                let standing = net_of_reversals(&idx, |i| r.amount(i));
+                let sets: Vec<Vec<usize>> = if multi {
+                    identical_payments(&standing, &r)
+                } else {
+                    vec![standing]
+                };
+                let sets: Vec<Vec<usize>> = sets
+                    .into_iter()
+                    .filter(|s| s.len() >= min_payments)
+                    .collect();
+                if sets.is_empty() {
+                    continue;
+                }
+                months.insert(m);
+                for dups in &sets {
+                    let first = r.amount(dups[0]);
+                    identical &= dups.iter().all(|&i| r.amount(i) == first);
+                    for &i in &dups[1..] {
+                        extra_total += r.amount(i);
+                        extra_count += 1;
+                        *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
+                    }
+                }
+                for &i in &idx {
+                    all_villages.insert(r.str(r.village, i).to_string());
+                    batches.insert(r.str(r.batch, i).to_string());
+                    rows_listed.push(r.payment(i));
+                }
+            }
+            if months.is_empty() {
+                continue;
+            }
+            // The village holding most of the extra payments answers for them.
+            let village = villages
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(v, _)| v.clone())
+                .unwrap_or_default();
+            let others: Vec<String> = all_villages
+                .iter()
+                .filter(|v| **v != village)
+                .cloned()
+                .collect();
+            let who = rows_listed
+                .first()
+                .and_then(|x| x["name"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            let where_ = if others.is_empty() {
+                String::new()
+            } else {
+                format!("，同期另列入{}村居花名册", others.join("、"))
+            };
+            let when = if yearly {
+                months
+                    .iter()
+                    .map(|m| format!("{}年度", m.div_euclid(12)))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            } else {
+                format!("在{}每期", month_ranges(&months))
+            };
+            let message = format!(
+                "{who}（身份证号{id}）{program}{when}应发1笔，实际多发{extra_count}笔共{}{where_}，请核实并追缴",
+                fen_to_yuan_display(extra_total)
+            );
+            let mut score = 70.0 + 5.0 * (months.len().min(4) as f64 - 1.0);
+            if !others.is_empty() {
+                score += 5.0;
+            }
+            if !identical {
+                score -= 15.0;
+            }
+            out.push(
+                Finding::new(
+                    code,
+                    Category::DuplicateBeneficiary,
+                    Severity::High,
+                    &village,
+                    &id,
+                )
+                .score(score.min(95.0))
+                .amount(extra_total)
+                .related(others.iter().cloned())
+                .related(batches.iter().cloned())
+                .message(message)
+                .evidence(json!({
+                    "reason": "same_program_same_period",
+                    "id_number": id,
+                    "name": who,
+                    "program": program,
+                    "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+                    "yearly_program": yearly,
+                    "villages": all_villages,
+                    "extra_payments": extra_count,
+                    "recoverable": fen_to_yuan_string(extra_total),
+                    "payments": rows_listed,
+                })),
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// Among one period's payments of a per-event program, the sets of payments
+/// equal in amount and quantity: only these are duplicates. Each set keeps
+/// paid-date order, so its first payment stays the due one.
+fn identical_payments(standing: &[usize], r: &Roll) -> Vec<Vec<usize>> {
+    let mut by: BTreeMap<(i64, Option<u64>), Vec<usize>> = BTreeMap::new();
+    for &i in standing {
+        by.entry((r.amount(i), r.quantity.get(i).map(f64::to_bits)))
+            .or_default()
+            .push(i);
+    }
+    by.into_values().filter(|v| v.len() > 1).collect()
+}

@@ -1,0 +1,316 @@
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::people::{self, ProgramMatch, Roll, month_ranges, month_string, net_of_reversals};
+use super::{Rule, parse_params, rule_params, util};
+use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::{Error, Result};
+use crate::finding::{Category, Finding, Severity};
+
+const DOC: &str = "\
+## What it flags
+One id number paid in the same period (发放期间) by two programs that exclude
+each other: by default 城乡低保 with 特困供养, and 残疾人两项补贴 生活补贴 with
+特困供养. The join runs over the whole dataset: the two programs may be paid
+by two villages. One finding per person and exclusion, listing every payment
+row of the overlapping periods; the amount is what the `yields` program paid
+in those periods (the program the person must leave).
+
+A roll that names only `残疾人两项补贴` without saying 生活补贴 or 护理补贴
+may be either: it is reported at medium severity and the message asks which.
+
+## Why it matters
+特困供养 covers basic living: a person moves from 低保 to 特困, never holds
+both (《特困人员认定办法》; 民发〔2021〕57号). 特困人员 receive 护理补贴 but not
+the 困难残疾人生活补贴. Holding both is 重复享受 and is recovered (追缴).
+
+## Parameters
+- `exclusions` (城乡低保 and 特困供养; 残疾人两项补贴(生活补贴) and 特困供养): a
+  list of tables, each with `yields` (program names that must stop; their
+  payments are the amount at stake) and `to` (program names they yield to).
+  A name matches a roll program that starts with it; `名称(子项)` requires the
+  roll to mention the sub-item.
+
+## Known false positives
+The month a person moves from 低保 to 特困 when the street pays the new
+program from the approval month and stops the old one the month after (the
+message gives the months: a single transition month is worth a call, not a
+case).
+";
+
+/// 互斥项目重复享受: one id number in two mutually exclusive programs.
+pub struct ExclusivePrograms;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Exclusion {
+    pub yields: Vec<String>,
+    pub to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Params {
+    pub exclusions: Vec<Exclusion>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        let tekun = ["特困供养", "特困人员救助供养", "特困人员供养"];
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        Params {
+            exclusions: vec![
+                Exclusion {
+                    yields: names(&["城乡低保", "农村低保", "城市低保", "最低生活保障"]),
+                    to: names(&tekun),
+                },
+                Exclusion {
+                    yields: names(&[
+                        "残疾人两项补贴(生活补贴)",
+                        "困难残疾人生活补贴",
+                        "残疾人生活补贴",
+                    ]),
+                    to: names(&tekun),
+                },
+            ],
+        }
+    }
+}
+
+/// Which side of an exclusion a roll program is on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Side {
+    yields: bool,
+    certain: bool,
+}
+
+impl Rule for ExclusivePrograms {
+    fn code(&self) -> &'static str {
+        "DUP002"
+    }
+    fn name(&self) -> &'static str {
+        "exclusive_programs"
+    }
+    fn category(&self) -> Category {
+        Category::DuplicateBeneficiary
+    }
+    fn severity(&self) -> Severity {
+        Severity::High
+    }
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+    fn needs(&self) -> &'static [TableKind] {
+        &[TableKind::Subsidies]
+    }
+    rule_params!(Params);
+
+    fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
+        let code = self.code();
+        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let Some(df) = ds.frame(TableKind::Subsidies) else {
+            return Ok(vec![]);
+        };
+        let program = util::str_col(code, df, "program")?;
+        let distinct: BTreeSet<&str> = program.iter().flatten().collect();
+        let mut out = Vec::new();
+        for ex in &p.exclusions {
+            let mut sides: HashMap<&str, Side> = HashMap::new();
+            for &pg in &distinct {
+                let a = people::program_match_any(&ex.yields, pg);
+                let b = people::program_match_any(&ex.to, pg);
+                // A program on both sides is a configuration mistake: leave it out.
+                match (a, b) {
+                    (ProgramMatch::No, ProgramMatch::No) => {}
+                    (m, ProgramMatch::No) => {
+                        sides.insert(
+                            pg,
+                            Side {
+                                yields: true,
+                                certain: m == ProgramMatch::Yes,
+                            },
+                        );
+                    }
+                    (ProgramMatch::No, m) => {
+                        sides.insert(
+                            pg,
+                            Side {
+                                yields: false,
+                                certain: m == ProgramMatch::Yes,
+                            },
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            if !sides.values().any(|s| s.yields) || !sides.values().any(|s| !s.yields) {
+                continue;
+            }
+            let side_code: Vec<Option<i32>> = program
+                .iter()
+                .map(|pg| {
+                    pg.and_then(|pg| sides.get(pg))
+                        .map(|s| if s.yields { 1 } else { 2 })
+                })
+                .collect();
+            let side_col = Column::new("__side".into(), side_code);
+            let mut tagged = df.clone();
+            tagged
+                .with_column(side_col)
+                .map_err(util::polars_err(code))?;
+            let lf = tagged.lazy().filter(
+                col("__side")
+                    .is_not_null()
+                    .and(col("id_number").is_not_null()),
+            );
+            let keys = [col("id_number"), col("period")];
+            let both = lf
+                .clone()
+                .group_by(keys.clone())
+                .agg([
+                    col("__side").eq(lit(1)).sum().alias("__a"),
+                    col("__side").eq(lit(2)).sum().alias("__b"),
+                ])
+                .filter(col("__a").gt(lit(0)).and(col("__b").gt(lit(0))));
+            let cand = lf
+                .join(both, keys.clone(), keys, JoinArgs::new(JoinType::Semi))
+                .collect()
+                .map_err(util::polars_err(code))?;
+            out.extend(judge(code, &cand, &sides)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Per person: the periods where both sides stand after reversals.
+fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> {
+    let r = Roll::new(code, cand)?;
+    // id -> month -> (yields rows, to rows)
+    let mut by: BTreeMap<String, BTreeMap<i32, (Vec<usize>, Vec<usize>)>> = BTreeMap::new();
+    for i in 0..r.len {
+        let id = r.str(r.id, i);
+        let (Some(m), Some(side)) = (r.month(i), sides.get(r.str(r.program, i))) else {
+            continue;
+        };
+        if !people::valid_id(id) {
+            continue;
+        }
+        let e = by.entry(id.to_string()).or_default().entry(m).or_default();
+        if side.yields {
+            e.0.push(i)
+        } else {
+            e.1.push(i)
+        }
+    }
+    let mut out = Vec::new();
+    for (id, months) in by {
+        let mut overlap = BTreeSet::new();
+        let mut recover = 0i64;
+        let mut rows = Vec::new();
+        let mut villages: BTreeMap<String, usize> = BTreeMap::new();
+        let mut all_villages = BTreeSet::new();
+        let mut batches = BTreeSet::new();
+        let mut yield_programs = BTreeSet::new();
+        let mut to_programs = BTreeSet::new();
+        let mut certain = true;
+        for (m, (mut a, mut b)) in months {
+            a.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
+            b.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
+            let a = net_of_reversals(&a, |i| r.amount(i));
+            let b = net_of_reversals(&b, |i| r.amount(i));
+            if a.is_empty() || b.is_empty() {
+                continue;
+            }
+            overlap.insert(m);
+            for &i in &a {
+                recover += r.amount(i);
+                *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
+                yield_programs.insert(r.str(r.program, i).to_string());
+                certain &= sides.get(r.str(r.program, i)).is_some_and(|s| s.certain);
+            }
+            for &i in &b {
+                to_programs.insert(r.str(r.program, i).to_string());
+                certain &= sides.get(r.str(r.program, i)).is_some_and(|s| s.certain);
+            }
+            for &i in a.iter().chain(&b) {
+                all_villages.insert(r.str(r.village, i).to_string());
+                batches.insert(r.str(r.batch, i).to_string());
+                rows.push(r.payment(i));
+            }
+        }
+        if overlap.is_empty() {
+            continue;
+        }
+        let village = villages
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(v, _)| v.clone())
+            .unwrap_or_default();
+        let others: Vec<String> = all_villages
+            .iter()
+            .filter(|v| **v != village)
+            .cloned()
+            .collect();
+        let who = rows
+            .first()
+            .and_then(|x| x["name"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        let ya = yield_programs
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("、");
+        let tb = to_programs.iter().cloned().collect::<Vec<_>>().join("、");
+        let n = overlap.len();
+        let ask = if certain {
+            String::new()
+        } else {
+            "（花名册未注明是否为生活补贴，请先核实）".to_string()
+        };
+        let message = format!(
+            "{who}（身份证号{id}）在{}共{n}个月同时领取{ya}和{tb}，两者不得兼得{ask}，请核实并追缴{ya}{}",
+            month_ranges(&overlap),
+            fen_to_yuan_display(recover)
+        );
+        let (severity, score) = if certain {
+            (
+                Severity::High,
+                65.0 + 5.0 * (n.min(6) as f64 - 1.0).min(4.0),
+            )
+        } else {
+            (Severity::Medium, 45.0)
+        };
+        out.push(
+            Finding::new(
+                code,
+                Category::DuplicateBeneficiary,
+                severity,
+                &village,
+                &id,
+            )
+            .score(score)
+            .amount(recover)
+            .related(others.iter().cloned())
+            .related(batches.iter().cloned())
+            .message(message)
+            .evidence(json!({
+                "reason": "mutually_exclusive_programs",
+                "id_number": id,
+                "name": who,
+                "yields": yield_programs,
+                "to": to_programs,
+                "sub_program_stated": certain,
+                "periods": overlap.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+                "villages": all_villages,
+                "recoverable": fen_to_yuan_string(recover),
+                "payments": rows,
+            })),
+        );
+    }
+    Ok(out)
+}

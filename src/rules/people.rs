@@ -1,0 +1,721 @@
+//! What the people rules (DUP001–DUP004, DEA001, GHO001) share: trustworthy
+//! id numbers, the subsidy roll's columns, months, reversals, evidence rows
+//! and the wage period written in a ledger summary.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::LazyLock;
+
+use chrono::Datelike;
+use polars::prelude::*;
+use regex::Regex;
+use serde_json::{Value, json};
+
+use super::util;
+use crate::dataset::id_number::id_problem;
+use crate::dataset::normalize::{clean_name, fen_to_yuan_string, from_epoch_days};
+use crate::dataset::{Dataset, ROW, TableKind};
+use crate::error::Result;
+
+/// An id number two records may be joined on: 18 characters that pass the
+/// GB 11643 check. Numbers that fail it identify nobody (ID001 reports them);
+/// Excel-mangled ones are already null after loading.
+pub fn valid_id(id: &str) -> bool {
+    id.len() == 18 && id_problem(id).is_none()
+}
+
+/// Month index (year × 12 + month − 1) of days since 1970-01-01.
+pub fn month_of(days: i32) -> Option<i32> {
+    from_epoch_days(days).map(|d| d.year() * 12 + d.month0() as i32)
+}
+
+/// `YYYY-MM` of a month index.
+pub fn month_string(m: i32) -> String {
+    format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+}
+
+/// Periods as officers read them: `2025-01至2025-04` for a run of months,
+/// joined by `、` between runs.
+pub fn month_ranges(months: &BTreeSet<i32>) -> String {
+    let mut runs: Vec<(i32, i32)> = Vec::new();
+    for &m in months {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == m => *end = m,
+            _ => runs.push((m, m)),
+        }
+    }
+    runs.iter()
+        .map(|&(a, b)| {
+            if a == b {
+                month_string(a)
+            } else {
+                format!("{}至{}", month_string(a), month_string(b))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Program names as configured and as written on rolls compare after this:
+/// spaces removed, full-width folded, 【】 and 〔〕 read as brackets.
+pub fn program_key(s: &str) -> String {
+    clean_name(s)
+        .chars()
+        .map(|c| match c {
+            '【' | '〔' | '[' => '(',
+            '】' | '〕' | ']' => ')',
+            c => c,
+        })
+        .collect()
+}
+
+/// True when a configured program name names the roll's program: equal, or
+/// the roll adds a qualifier (`临时救助(急难型)` is a `临时救助`).
+pub fn program_is(configured: &str, on_roll: &str) -> bool {
+    let c = program_key(configured);
+    !c.is_empty() && on_roll.starts_with(c.as_str())
+}
+
+/// How a configured program name names a roll's program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProgramMatch {
+    No,
+    /// The configuration names a sub-program (`残疾人两项补贴(生活补贴)`) and
+    /// the roll gives only the program (`残疾人两项补贴`): it may be it.
+    Unqualified,
+    Yes,
+}
+
+/// Match a configured program name against a roll's (already cleaned) one.
+/// A configured `名称(子项)` matches a roll program that starts with the
+/// name and mentions the sub-item, and matches `Unqualified` a roll program
+/// that is only the name.
+pub fn program_match(configured: &str, on_roll: &str) -> ProgramMatch {
+    let c = program_key(configured);
+    let on_roll = program_key(on_roll);
+    let (base, qualifier) = match c.strip_suffix(')').and_then(|x| x.split_once('(')) {
+        Some((b, q)) if !b.is_empty() && !q.is_empty() => (b, Some(q)),
+        _ => (c.as_str(), None),
+    };
+    if base.is_empty() {
+        return ProgramMatch::No;
+    }
+    let Some(rest) = on_roll.strip_prefix(base) else {
+        return ProgramMatch::No;
+    };
+    match qualifier {
+        None => ProgramMatch::Yes,
+        Some(q) => {
+            let rest: String = rest
+                .chars()
+                .filter(|c| !"()-—_·:：/、".contains(*c))
+                .collect();
+            if rest.is_empty() {
+                ProgramMatch::Unqualified
+            } else if rest.contains(q) {
+                ProgramMatch::Yes
+            } else {
+                ProgramMatch::No
+            }
+        }
+    }
+}
+
+/// The best match of any of `configured` against a roll's program.
+pub fn program_match_any(configured: &[String], on_roll: &str) -> ProgramMatch {
+    configured
+        .iter()
+        .map(|c| program_match(c, on_roll))
+        .max()
+        .unwrap_or(ProgramMatch::No)
+}
+
+/// The subsidy roll's columns, borrowed from a (possibly filtered) frame.
+pub struct Roll<'a> {
+    pub program: &'a StringChunked,
+    pub batch: &'a StringChunked,
+    pub period: &'a Int32Chunked,
+    pub village: &'a StringChunked,
+    pub name: &'a StringChunked,
+    pub id: &'a StringChunked,
+    pub household: &'a StringChunked,
+    pub account: &'a StringChunked,
+    pub amount: &'a Int64Chunked,
+    pub quantity: &'a Float64Chunked,
+    pub paid: &'a Int32Chunked,
+    pub row: &'a UInt32Chunked,
+    pub len: usize,
+}
+
+impl<'a> Roll<'a> {
+    pub fn new(code: &str, df: &'a DataFrame) -> Result<Roll<'a>> {
+        Ok(Roll {
+            program: util::str_col(code, df, "program")?,
+            batch: util::str_col(code, df, "batch_no")?,
+            period: util::date_col(code, df, "period")?,
+            village: util::str_col(code, df, "village_code")?,
+            name: util::str_col(code, df, "name")?,
+            id: util::str_col(code, df, "id_number")?,
+            household: util::str_col(code, df, "household_id")?,
+            account: util::str_col(code, df, "bank_account")?,
+            amount: util::i64_col(code, df, "amount")?,
+            quantity: df
+                .column("quantity")
+                .and_then(|c| c.f64())
+                .map_err(util::polars_err(code))?,
+            paid: util::date_col(code, df, "paid_date")?,
+            row: util::u32_col(code, df, ROW)?,
+            len: df.height(),
+        })
+    }
+
+    pub fn str<'s>(&self, c: &'s StringChunked, i: usize) -> &'s str {
+        c.get(i).unwrap_or_default()
+    }
+
+    pub fn amount(&self, i: usize) -> i64 {
+        self.amount.get(i).unwrap_or_default()
+    }
+
+    pub fn month(&self, i: usize) -> Option<i32> {
+        self.period.get(i).and_then(month_of)
+    }
+
+    /// One payment row as evidence: enough to find it in the export and
+    /// to total the recovery.
+    pub fn payment(&self, i: usize) -> Value {
+        json!({
+            "table": "subsidies",
+            "row": self.row.get(i),
+            "village_code": self.village.get(i),
+            "program": self.program.get(i),
+            "batch_no": self.batch.get(i),
+            "period": self.month(i).map(month_string),
+            "paid_date": self.paid.get(i).map(util::day_string),
+            "name": self.name.get(i),
+            "id_number": self.id.get(i),
+            "bank_account": self.account.get(i),
+            "amount": fen_to_yuan_string(self.amount(i)),
+        })
+    }
+}
+
+/// The ledger's columns a wage check reads.
+pub struct Ledger<'a> {
+    pub village: &'a StringChunked,
+    pub voucher: &'a StringChunked,
+    pub date: &'a Int32Chunked,
+    pub amount: &'a Int64Chunked,
+    pub summary: &'a StringChunked,
+    pub category: &'a StringChunked,
+    pub payee: &'a StringChunked,
+    pub payee_id: &'a StringChunked,
+    pub payee_account: &'a StringChunked,
+    pub row: &'a UInt32Chunked,
+    pub len: usize,
+}
+
+impl<'a> Ledger<'a> {
+    pub fn new(code: &str, df: &'a DataFrame) -> Result<Ledger<'a>> {
+        Ok(Ledger {
+            village: util::str_col(code, df, "village_code")?,
+            voucher: util::str_col(code, df, "voucher_no")?,
+            date: util::date_col(code, df, "date")?,
+            amount: util::i64_col(code, df, "amount")?,
+            summary: util::str_col(code, df, "summary")?,
+            category: util::str_col(code, df, "category")?,
+            payee: util::str_col(code, df, "counterparty")?,
+            payee_id: util::str_col(code, df, "counterparty_id")?,
+            payee_account: util::str_col(code, df, "counterparty_account")?,
+            row: util::u32_col(code, df, ROW)?,
+            len: df.height(),
+        })
+    }
+
+    pub fn amount(&self, i: usize) -> i64 {
+        self.amount.get(i).unwrap_or_default()
+    }
+
+    /// 摘要 and 科目 together: either may say what a line pays for.
+    pub fn text(&self, i: usize) -> String {
+        format!(
+            "{} {}",
+            self.summary.get(i).unwrap_or_default(),
+            self.category.get(i).unwrap_or_default()
+        )
+    }
+
+    pub fn line(&self, i: usize) -> Value {
+        json!({
+            "table": "ledger",
+            "row": self.row.get(i),
+            "village_code": self.village.get(i),
+            "voucher_no": self.voucher.get(i),
+            "date": self.date.get(i).map(util::day_string),
+            "summary": self.summary.get(i),
+            "counterparty": self.payee.get(i),
+            "counterparty_id": self.payee_id.get(i),
+            "counterparty_account": self.payee_account.get(i),
+            "amount": fen_to_yuan_string(self.amount(i)),
+        })
+    }
+}
+
+/// The hires table's columns.
+pub struct Hires<'a> {
+    pub village: &'a StringChunked,
+    pub post: &'a StringChunked,
+    pub name: &'a StringChunked,
+    pub id: &'a StringChunked,
+    pub account: &'a StringChunked,
+    pub start: &'a Int32Chunked,
+    pub end: &'a Int32Chunked,
+    pub wage: &'a Int64Chunked,
+    pub row: &'a UInt32Chunked,
+    pub len: usize,
+}
+
+impl<'a> Hires<'a> {
+    pub fn new(code: &str, df: &'a DataFrame) -> Result<Hires<'a>> {
+        Ok(Hires {
+            village: util::str_col(code, df, "village_code")?,
+            post: util::str_col(code, df, "post")?,
+            name: util::str_col(code, df, "name")?,
+            id: util::str_col(code, df, "id_number")?,
+            account: util::str_col(code, df, "bank_account")?,
+            start: util::date_col(code, df, "start_date")?,
+            end: util::date_col(code, df, "end_date")?,
+            wage: util::i64_col(code, df, "monthly_wage")?,
+            row: util::u32_col(code, df, ROW)?,
+            len: df.height(),
+        })
+    }
+
+    pub fn record(&self, i: usize) -> Value {
+        json!({
+            "table": "hires",
+            "row": self.row.get(i),
+            "village_code": self.village.get(i),
+            "post": self.post.get(i),
+            "name": self.name.get(i),
+            "id_number": self.id.get(i),
+            "bank_account": self.account.get(i),
+            "start_date": self.start.get(i).map(util::day_string),
+            "end_date": self.end.get(i).map(util::day_string),
+            "monthly_wage": fen_to_yuan_string(self.wage.get(i).unwrap_or_default()),
+        })
+    }
+
+    /// The post as a word a wage summary would use: `保洁员` → `保洁`.
+    pub fn post_word(&self, i: usize) -> String {
+        let p = self.post.get(i).unwrap_or_default();
+        p.strip_suffix('员').unwrap_or(p).to_string()
+    }
+}
+
+/// A death in the register.
+pub struct Death {
+    pub day: i32,
+    pub month: i32,
+    pub name: String,
+    pub row: u32,
+}
+
+/// Valid id → earliest recorded death.
+pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death>> {
+    let mut m: BTreeMap<String, Death> = BTreeMap::new();
+    let Some(df) = ds.frame(TableKind::Deaths) else {
+        return Ok(m);
+    };
+    let id = util::str_col(code, df, "id_number")?;
+    let name = util::str_col(code, df, "name")?;
+    let day = util::date_col(code, df, "death_date")?;
+    let row = util::u32_col(code, df, ROW)?;
+    for i in 0..df.height() {
+        let (Some(idn), Some(d)) = (id.get(i), day.get(i)) else {
+            continue;
+        };
+        let Some(month) = month_of(d) else { continue };
+        if !valid_id(idn) || m.get(idn).is_some_and(|x| x.day <= d) {
+            continue;
+        }
+        m.insert(
+            idn.to_string(),
+            Death {
+                day: d,
+                month,
+                name: name.get(i).unwrap_or_default().to_string(),
+                row: row.get(i).unwrap_or_default(),
+            },
+        );
+    }
+    Ok(m)
+}
+
+/// Ledger 支出 lines whose payee is a hire of the same village: by id number,
+/// by account, and (with `by_name`) by name. A line may appear more than
+/// once: callers skip rows already seen.
+pub fn lines_to_hires(
+    code: &str,
+    ldf: &DataFrame,
+    hdf: &DataFrame,
+    by_name: bool,
+) -> Result<DataFrame> {
+    let paid_out = ldf.clone().lazy().filter(col("direction").eq(lit("支出")));
+    let hires = hdf.clone().lazy();
+    let mut keys = vec![
+        ("counterparty_id", "id_number"),
+        ("counterparty_account", "bank_account"),
+    ];
+    if by_name {
+        keys.push(("counterparty", "name"));
+    }
+    let mut out: Option<DataFrame> = None;
+    for (lkey, hkey) in keys {
+        let part = paid_out
+            .clone()
+            .join(
+                hires.clone().filter(col(hkey).is_not_null()),
+                [col("village_code"), col(lkey)],
+                [col("village_code"), col(hkey)],
+                JoinArgs::new(JoinType::Semi),
+            )
+            .collect()
+            .map_err(util::polars_err(code))?;
+        out = Some(match out {
+            None => part,
+            Some(c) => c.vstack(&part).map_err(util::polars_err(code))?,
+        });
+    }
+    out.ok_or_else(|| crate::error::Error::rule(code, "no join keys"))
+}
+
+/// How many months a village's wage lines are paid after the month they pay
+/// for (0: in the month; 1: the month after), learnt from the data, so that
+/// a line whose 摘要 states no month is read the way that village pays:
+/// from lines that state their month (payment month − stated month), and
+/// from each hire's first wage line after a start date inside the ledger's
+/// span. A village takes the dataset's most common lag unless its own
+/// evidence clearly says otherwise.
+#[derive(Debug, Default)]
+pub struct WageLag {
+    by_village: HashMap<String, i32>,
+    overall: Option<i32>,
+}
+
+impl WageLag {
+    pub fn get(&self, village: &str) -> Option<i32> {
+        self.by_village.get(village).copied().or(self.overall)
+    }
+
+    pub fn learn(code: &str, ds: &Dataset) -> Result<WageLag> {
+        let (Some(ldf), Some(hdf)) = (ds.frame(TableKind::Ledger), ds.frame(TableKind::Hires))
+        else {
+            return Ok(WageLag::default());
+        };
+        let h = Hires::new(code, hdf)?;
+        let mut by_id: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        let mut by_account: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for i in 0..h.len {
+            let Some(v) = h.village.get(i) else { continue };
+            if let Some(id) = h.id.get(i).filter(|x| valid_id(x)) {
+                by_id.entry((v, id)).or_default().push(i);
+            }
+            if let Some(a) = h.account.get(i) {
+                by_account.entry((v, a)).or_default().push(i);
+            }
+        }
+        let first_day = ldf
+            .column("date")
+            .ok()
+            .and_then(|c| c.date().ok())
+            .and_then(|d| d.physical().min());
+        let cand = lines_to_hires(code, ldf, hdf, false)?;
+        let l = Ledger::new(code, &cand)?;
+        let mut samples: BTreeMap<String, BTreeMap<i32, usize>> = BTreeMap::new();
+        // hire record -> months of its wage lines
+        let mut lines_of: BTreeMap<usize, BTreeSet<i32>> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..l.len {
+            if !seen.insert(l.row.get(i)) {
+                continue;
+            }
+            let (Some(v), Some(day)) = (l.village.get(i), l.date.get(i)) else {
+                continue;
+            };
+            let text = l.text(i);
+            let recs = l
+                .payee_id
+                .get(i)
+                .and_then(|id| by_id.get(&(v, id)))
+                .or_else(|| l.payee_account.get(i).and_then(|a| by_account.get(&(v, a))));
+            let Some(recs) = recs else { continue };
+            // Only the monthly wage shows the habit: a line naming the post
+            // or 工资, not a one-off 劳务费 the same person was paid.
+            let monthly = text.contains("工资")
+                || recs.iter().any(|&r| {
+                    let w = h.post_word(r);
+                    !w.is_empty() && text.contains(w.as_str())
+                });
+            if !monthly || l.amount(i) <= 0 {
+                continue;
+            }
+            let Some(paid) = month_of(day) else { continue };
+            if let Some((_, last)) = wage_months(&text, day) {
+                let lag = paid - last;
+                if (0..=2).contains(&lag) {
+                    *samples
+                        .entry(v.to_string())
+                        .or_default()
+                        .entry(lag)
+                        .or_default() += 1;
+                }
+            }
+            for &r in recs {
+                lines_of.entry(r).or_default().insert(paid);
+            }
+        }
+        for (r, months) in lines_of {
+            let (Some(v), Some(start)) = (h.village.get(r), h.start.get(r)) else {
+                continue;
+            };
+            // A person with several records: which record a line pays is unknown.
+            let key = h.id.get(r).or_else(|| h.account.get(r));
+            let records = key.map_or(0, |k| {
+                by_id
+                    .get(&(v, k))
+                    .or_else(|| by_account.get(&(v, k)))
+                    .map_or(0, Vec::len)
+            });
+            if records != 1 {
+                continue;
+            }
+            // A start late in the month is paid from the next month whatever
+            // the habit; a start before the ledger begins shows nothing.
+            let late = from_epoch_days(start).is_none_or(|d| d.day() > 20);
+            if late || first_day.is_none_or(|f| start < f) {
+                continue;
+            }
+            let Some(s) = month_of(start) else { continue };
+            if let Some(&f) = months.range(s..).next() {
+                let lag = f - s;
+                if (0..=2).contains(&lag) {
+                    *samples
+                        .entry(v.to_string())
+                        .or_default()
+                        .entry(lag)
+                        .or_default() += 1;
+                }
+            }
+        }
+        let mode = |m: &BTreeMap<i32, usize>| {
+            m.iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(lag, _)| *lag)
+        };
+        let mut all: BTreeMap<i32, usize> = BTreeMap::new();
+        for m in samples.values() {
+            for (lag, n) in m {
+                *all.entry(*lag).or_default() += n;
+            }
+        }
+        Ok(WageLag {
+            // A street's villages share one accounting agency (村财乡管): a
+            // village departs from the street's habit only on clear evidence.
+            by_village: samples
+                .iter()
+                .filter_map(|(v, m)| {
+                    let total: usize = m.values().sum();
+                    let lag = mode(m)?;
+                    (total >= 3 && m[&lag] * 4 >= total * 3).then(|| (v.clone(), lag))
+                })
+                .collect(),
+            overall: mode(&all),
+        })
+    }
+}
+
+/// Semi-join `df` to the key combinations of `keys` that occur more than
+/// once among rows with a non-null first key: the dataset-wide candidates of
+/// a duplicate join, found by polars, for a Rust loop to judge.
+pub fn rows_sharing(code: &str, df: &DataFrame, keys: &[&str]) -> Result<DataFrame> {
+    let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    let mut present = col(keys[0]).is_not_null();
+    for k in &keys[1..] {
+        present = present.and(col(*k).is_not_null());
+    }
+    let lf = df.clone().lazy().filter(present);
+    let groups = lf
+        .clone()
+        .group_by(by.clone())
+        .agg([len().alias("__n")])
+        .filter(col("__n").gt(lit(1u32)));
+    lf.join(groups, by.clone(), by, JoinArgs::new(JoinType::Semi))
+        .collect()
+        .map_err(util::polars_err(code))
+}
+
+/// Cancel reversals: each negative amount removes the positive payment of
+/// the same size (a wrong payment taken back is not a payment). Returns the
+/// indices of the payments that stand, in the order given; zero amounts are
+/// dropped.
+pub fn net_of_reversals(idx: &[usize], amount: impl Fn(usize) -> i64) -> Vec<usize> {
+    let mut standing: Vec<usize> = idx.iter().copied().filter(|&i| amount(i) > 0).collect();
+    for &r in idx.iter().filter(|&&i| amount(i) < 0) {
+        let a = -amount(r);
+        // Take back the latest matching payment: a reversal follows what it reverses.
+        if let Some(pos) = standing.iter().rposition(|&i| amount(i) == a) {
+            standing.remove(pos);
+        }
+    }
+    standing
+}
+
+static YEAR_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:(?:-|—|~|至|到)\s*(\d{1,2})\s*月|月|份|[^\d]|$)",
+    )
+    .expect("valid regex")
+});
+static MONTH_ONLY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s*(?:-|—|~|至|到)\s*(\d{1,2}))?\s*月")
+        .expect("valid regex")
+});
+static MONTH_ZH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(十二|十一|十|一|二|三|四|五|六|七|八|九)月").expect("valid regex")
+});
+
+fn zh_month(s: &str) -> Option<i32> {
+    Some(match s {
+        "一" => 1,
+        "二" => 2,
+        "三" => 3,
+        "四" => 4,
+        "五" => 5,
+        "六" => 6,
+        "七" => 7,
+        "八" => 8,
+        "九" => 9,
+        "十" => 10,
+        "十一" => 11,
+        "十二" => 12,
+        _ => return None,
+    })
+}
+
+/// The months a wage line pays for, when its summary says so: `2025年3月工资`,
+/// `3月份保洁工资`, `1-3月工资`, `三月份工资`. A month without a year takes
+/// the year that puts it at or before the line's date (wages are paid in
+/// arrears; December's wage is paid in January). Returns the first and last
+/// month index.
+pub fn wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
+    let valid = |m: i32| (1..=12).contains(&m);
+    if let Some(c) = YEAR_MONTH.captures(summary) {
+        let y: i32 = c[1].parse().ok()?;
+        let m1: i32 = c[2].parse().ok()?;
+        let m2: i32 = c.get(3).and_then(|m| m.as_str().parse().ok()).unwrap_or(m1);
+        if (1990..=2100).contains(&y) && valid(m1) && valid(m2) && m1 <= m2 {
+            return Some((y * 12 + m1 - 1, y * 12 + m2 - 1));
+        }
+    }
+    let line = month_of(line_day)?;
+    let place = |m: i32| -> i32 {
+        let y = line.div_euclid(12);
+        let idx = y * 12 + m - 1;
+        // More than two months ahead of the payment: last year's month.
+        if idx > line + 2 { idx - 12 } else { idx }
+    };
+    if let Some(c) = MONTH_ONLY.captures(summary) {
+        let m1: i32 = c[1].parse().ok()?;
+        let m2: i32 = c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(m1);
+        if valid(m1) && valid(m2) && m1 <= m2 {
+            let last = place(m2);
+            return Some((last - (m2 - m1), last));
+        }
+    }
+    if let Some(c) = MONTH_ZH.captures(summary) {
+        let m = zh_month(&c[1])?;
+        let idx = place(m);
+        return Some((idx, idx));
+    }
+    None
+}
+
+/// True when `text` contains any of `words` (empty words ignored).
+pub fn mentions(text: &str, words: &[String]) -> bool {
+    words
+        .iter()
+        .any(|w| !w.is_empty() && text.contains(w.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::normalize::to_epoch_days;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> i32 {
+        to_epoch_days(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+    fn m(y: i32, mo: i32) -> i32 {
+        y * 12 + mo - 1
+    }
+
+    #[test]
+    fn wage_months_from_summaries() {
+        let d = day(2025, 4, 5);
+        assert_eq!(
+            wage_months("2025年3月保洁员工资", d),
+            Some((m(2025, 3), m(2025, 3)))
+        );
+        assert_eq!(wage_months("3月份工资", d), Some((m(2025, 3), m(2025, 3))));
+        assert_eq!(
+            wage_months("支付1-3月工资", d),
+            Some((m(2025, 1), m(2025, 3)))
+        );
+        assert_eq!(
+            wage_months("三月份保洁工资", d),
+            Some((m(2025, 3), m(2025, 3)))
+        );
+        assert_eq!(
+            wage_months("2025-03工资", d),
+            Some((m(2025, 3), m(2025, 3)))
+        );
+        // December's wage paid in January belongs to last year.
+        assert_eq!(
+            wage_months("12月工资", day(2025, 1, 8)),
+            Some((m(2024, 12), m(2024, 12)))
+        );
+        assert_eq!(wage_months("保洁员工资", d), None);
+        assert_eq!(wage_months("13月工资", d), None);
+    }
+
+    #[test]
+    fn reversals_cancel_their_payment() {
+        let a = [600i64, -600, 600, 0];
+        let s = net_of_reversals(&[0, 1, 2, 3], |i| a[i]);
+        assert_eq!(s, vec![0]);
+        let a = [600i64, 300];
+        assert_eq!(net_of_reversals(&[0, 1], |i| a[i]), vec![0, 1]);
+    }
+
+    #[test]
+    fn month_runs() {
+        let s: BTreeSet<i32> = [m(2025, 1), m(2025, 2), m(2025, 3), m(2025, 6)].into();
+        assert_eq!(month_ranges(&s), "2025-01至2025-03、2025-06");
+    }
+
+    #[test]
+    fn programs_with_qualifiers() {
+        assert!(program_is("临时救助", &program_key("临时救助（急难型）")));
+        assert!(program_is("城乡低保", "城乡低保"));
+        assert!(!program_is("城乡低保", "特困供养"));
+        use ProgramMatch::*;
+        let c = "残疾人两项补贴（生活补贴）";
+        assert_eq!(program_match(c, "残疾人两项补贴(生活补贴)"), Yes);
+        assert_eq!(program_match(c, "残疾人两项补贴-困难残疾人生活补贴"), Yes);
+        assert_eq!(program_match(c, "残疾人两项补贴"), Unqualified);
+        assert_eq!(program_match(c, "残疾人两项补贴(护理补贴)"), No);
+        assert_eq!(program_match("城乡低保", "城乡低保"), Yes);
+        assert_eq!(program_match("城乡低保", "特困供养"), No);
+    }
+}

@@ -1,0 +1,368 @@
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::people::{self, Roll, month_string, net_of_reversals};
+use super::{Rule, parse_params, rule_params, util};
+use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::{Error, Result};
+use crate::finding::{Category, Finding, Severity};
+
+const DOC: &str = "\
+## What it flags
+One bank account paid, in one program and one period, for people of
+different households. A household sharing one account is normal (低保 is
+often paid per household to the head's card): households come from the
+roll's 户号, else from the household register (`households`). When neither
+gives every person's household, the rule is careful: it reports only people
+of different villages on one account, or at least
+`unknown-household-min-people` people on one account (more than a household
+usually has), at medium severity. People of one name on one account are left
+to DUP004 (one person, two id numbers).
+
+One finding per account, listing every payment row of the flagged program
+periods. The people of the household with the most payments on the account
+are taken as the holder's; the amount is what was paid through the account
+for everybody else.
+
+## Why it matters
+A cadre or agent who collects other people's subsidies on one card is the
+classic 冒领/截留 pattern (代领、套取). Subsidies go to the beneficiary's own
+account (一卡通) so that nobody in between touches them.
+
+## Parameters
+- `unknown-household-min-people` (5): people on one account, when their households are not known, that make a finding.
+
+## Known false positives
+A guardian (监护人) or a care home receiving for several wards: the message
+asks for the 代领 authorisation. A household split into two 户号 (分户) that
+kept one card.
+";
+
+/// 一卡多人: one bank account paid for people of different households.
+pub struct SharedAccount;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Params {
+    pub unknown_household_min_people: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            unknown_household_min_people: 5,
+        }
+    }
+}
+
+/// One person on an account in one program period.
+struct Person {
+    key: String,
+    name: String,
+    id: String,
+    village: String,
+    household: Option<String>,
+    rows: Vec<usize>,
+}
+
+impl Rule for SharedAccount {
+    fn code(&self) -> &'static str {
+        "DUP003"
+    }
+    fn name(&self) -> &'static str {
+        "shared_account"
+    }
+    fn category(&self) -> Category {
+        Category::DuplicateBeneficiary
+    }
+    fn severity(&self) -> Severity {
+        Severity::High
+    }
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+    fn needs(&self) -> &'static [TableKind] {
+        &[TableKind::Subsidies]
+    }
+    rule_params!(Params);
+
+    fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
+        let code = self.code();
+        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let Some(df) = ds.frame(TableKind::Subsidies) else {
+            return Ok(vec![]);
+        };
+        // A person is their id number, or their name when the id is blank.
+        let keys = [col("bank_account"), col("program"), col("period")];
+        let lf = df
+            .clone()
+            .lazy()
+            .filter(col("bank_account").is_not_null())
+            .with_column(col("id_number").fill_null(col("name")).alias("__person"));
+        let shared = lf
+            .clone()
+            .group_by(keys.clone())
+            .agg([col("__person").n_unique().alias("__people")])
+            .filter(col("__people").gt(lit(1u32)));
+        let cand = lf
+            .join(shared, keys.clone(), keys, JoinArgs::new(JoinType::Semi))
+            .collect()
+            .map_err(util::polars_err(code))?;
+        let r = Roll::new(code, &cand)?;
+        let person = util::str_col(code, &cand, "__person")?;
+        let register = register_households(ds, code, r.id)?;
+
+        // account -> (program, month) -> person key -> rows
+        type Group = BTreeMap<String, Vec<usize>>;
+        let mut by: BTreeMap<String, BTreeMap<(String, i32), Group>> = BTreeMap::new();
+        for i in 0..r.len {
+            let (Some(acct), Some(m)) = (r.account.get(i), r.month(i)) else {
+                continue;
+            };
+            by.entry(acct.to_string())
+                .or_default()
+                .entry((r.str(r.program, i).to_string(), m))
+                .or_default()
+                .entry(r.str(person, i).to_string())
+                .or_default()
+                .push(i);
+        }
+
+        let mut out = Vec::new();
+        for (account, groups) in by {
+            let mut flagged: Vec<(String, i32, Vec<Person>, bool)> = Vec::new();
+            for ((program, m), people_rows) in groups {
+                let mut persons: Vec<Person> = people_rows
+                    .into_iter()
+                    .filter_map(|(key, mut rows)| {
+                        rows.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
+                        let rows = net_of_reversals(&rows, |i| r.amount(i));
+                        let &i = rows.first()?;
+                        Some(Person {
+                            key,
+                            name: r.str(r.name, i).to_string(),
+                            id: r.str(r.id, i).to_string(),
+                            village: r.str(r.village, i).to_string(),
+                            household: None,
+                            rows,
+                        })
+                    })
+                    .collect();
+                if persons.len() < 2 {
+                    continue;
+                }
+                let names: BTreeSet<&str> = persons.iter().map(|x| x.name.as_str()).collect();
+                if names.len() < 2 {
+                    continue;
+                }
+                resolve_households(&mut persons, &r, &register);
+                let known: BTreeSet<&str> = persons
+                    .iter()
+                    .filter_map(|x| x.household.as_deref())
+                    .collect();
+                let all_known = persons.iter().all(|x| x.household.is_some());
+                let villages: BTreeSet<&str> = persons.iter().map(|x| x.village.as_str()).collect();
+                let verdict = if all_known {
+                    (known.len() > 1).then_some(true)
+                } else if villages.len() > 1 || persons.len() >= p.unknown_household_min_people {
+                    Some(false)
+                } else {
+                    None
+                };
+                if let Some(certain) = verdict {
+                    flagged.push((program, m, persons, certain));
+                }
+            }
+            if flagged.is_empty() {
+                continue;
+            }
+            out.push(finding(code, &account, flagged, &r));
+        }
+        Ok(out)
+    }
+}
+
+/// Households from the register, for the roll's people only.
+fn register_households(
+    ds: &Dataset,
+    code: &str,
+    ids: &StringChunked,
+) -> Result<HashMap<String, String>> {
+    let mut m = HashMap::new();
+    let Some(h) = ds.frame(TableKind::Households) else {
+        return Ok(m);
+    };
+    let wanted: HashSet<&str> = ids
+        .iter()
+        .flatten()
+        .filter(|i| people::valid_id(i))
+        .collect();
+    let hid = util::str_col(code, h, "household_id")?;
+    let hids = util::str_col(code, h, "id_number")?;
+    for (id, hh) in hids.iter().zip(hid.iter()) {
+        if let (Some(id), Some(hh)) = (id, hh) {
+            if wanted.contains(id) && !hh.is_empty() {
+                m.insert(id.to_string(), hh.to_string());
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// One source for everybody: the roll's 户号 when every person has one,
+/// else the register's; numbers from two systems are not compared.
+fn resolve_households(persons: &mut [Person], r: &Roll, register: &HashMap<String, String>) {
+    let roll_hh = |x: &Person| {
+        x.rows
+            .iter()
+            .find_map(|&i| r.household.get(i).filter(|h| !h.is_empty()))
+            .map(str::to_string)
+    };
+    if persons.iter().all(|x| roll_hh(x).is_some()) {
+        for x in persons.iter_mut() {
+            x.household = roll_hh(x);
+        }
+    } else if persons.iter().all(|x| register.contains_key(&x.id)) {
+        for x in persons.iter_mut() {
+            x.household = register.get(&x.id).cloned();
+        }
+    }
+}
+
+fn finding(
+    code: &str,
+    account: &str,
+    flagged: Vec<(String, i32, Vec<Person>, bool)>,
+    r: &Roll,
+) -> Finding {
+    // The holder's household: the one with the most payments on the account.
+    let mut weight: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for (_, _, persons, _) in &flagged {
+        for x in persons {
+            let h = x.household.clone().unwrap_or_else(|| x.key.clone());
+            let e = weight.entry(h).or_insert((0, x.key.clone()));
+            e.0 += x.rows.len();
+            e.1 = e.1.clone().min(x.key.clone());
+        }
+    }
+    let holder = weight
+        .iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1)))
+        .map(|(h, _)| h.clone())
+        .unwrap_or_default();
+    let certain = flagged.iter().all(|f| f.3);
+    let mut others: BTreeMap<String, String> = BTreeMap::new(); // id/key -> name
+    let mut holders: BTreeMap<String, String> = BTreeMap::new();
+    let mut at_stake = 0i64;
+    let mut villages: BTreeMap<String, usize> = BTreeMap::new();
+    let mut rows = Vec::new();
+    let mut periods = BTreeSet::new();
+    let mut programs = BTreeSet::new();
+    for (program, m, persons, _) in &flagged {
+        periods.insert(*m);
+        programs.insert(program.clone());
+        for x in persons {
+            let h = x.household.clone().unwrap_or_else(|| x.key.clone());
+            let who = if x.id.is_empty() {
+                x.key.clone()
+            } else {
+                x.id.clone()
+            };
+            if h == holder {
+                holders.insert(who, x.name.clone());
+            } else {
+                others.insert(who, x.name.clone());
+                at_stake += x.rows.iter().map(|&i| r.amount(i)).sum::<i64>();
+            }
+            for &i in &x.rows {
+                *villages.entry(x.village.clone()).or_default() += 1;
+                rows.push(json!({
+                    "household_id": x.household,
+                    "payment": r.payment(i),
+                }));
+            }
+        }
+    }
+    let village = villages
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(v, _)| v.clone())
+        .unwrap_or_default();
+    let other_villages: Vec<String> = villages
+        .keys()
+        .filter(|v| **v != village)
+        .cloned()
+        .collect();
+    // The subject is one of the people paid through somebody else's account.
+    let subject = others
+        .keys()
+        .find(|k| people::valid_id(k))
+        .or_else(|| others.keys().next())
+        .cloned()
+        .unwrap_or_default();
+    let n_people = others.len() + holders.len();
+    let n_households = weight.len();
+    let names: Vec<&str> = holders
+        .values()
+        .chain(others.values())
+        .map(String::as_str)
+        .collect();
+    let programs_s = programs.iter().cloned().collect::<Vec<_>>().join("、");
+    let hh = if certain {
+        format!("分属{n_households}户的{n_people}人")
+    } else {
+        format!("户籍关系不明的{n_people}人")
+    };
+    let list = |v: Vec<&str>| {
+        let more = if v.len() > 3 { "等" } else { "" };
+        format!(
+            "{}{more}",
+            v.into_iter().take(3).collect::<Vec<_>>().join("、")
+        )
+    };
+    let message = format!(
+        "银行账号{account}在{programs_s}的{}个发放期内同时收取{hh}（{}）的款项，请核实付给{}的{}是否被代领、冒领",
+        periods.len(),
+        list(names),
+        list(others.values().map(String::as_str).collect()),
+        fen_to_yuan_display(at_stake)
+    );
+    let (severity, score) = if certain {
+        (
+            Severity::High,
+            60.0 + 5.0 * (n_households.min(4) as f64 - 1.0),
+        )
+    } else {
+        (Severity::Medium, 40.0)
+    };
+    Finding::new(
+        code,
+        Category::DuplicateBeneficiary,
+        severity,
+        &village,
+        &subject,
+    )
+    .score(score)
+    .amount(at_stake)
+    .related(others.keys().cloned())
+    .related(holders.keys().cloned())
+    .related(other_villages.iter().cloned())
+    .related([account.to_string()])
+    .message(message)
+    .evidence(json!({
+        "reason": "shared_account",
+        "bank_account": account,
+        "households_known": certain,
+        "households": n_households,
+        "programs": programs,
+        "periods": periods.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+        "holder_household_people": holders,
+        "other_people": others,
+        "at_stake": fen_to_yuan_string(at_stake),
+        "payments": rows,
+    }))
+}

@@ -1,0 +1,376 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::people::{Roll, month_ranges, month_string, net_of_reversals};
+use super::{Rule, parse_params, rule_params, util};
+use crate::dataset::id_number::id_problem;
+use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::{Error, Result};
+use crate::finding::{Category, Finding, Severity};
+
+const DOC: &str = "\
+## What it flags
+One person on the subsidy rolls under two id numbers, found over the whole
+dataset:
+- the same normalised name and the same birth date (digits 7–14 of both
+  numbers), with numbers that differ in at most `max-id-distance` of their
+  first 17 characters (a typo, or a second number made up by changing one
+  digit) or only in the check character;
+- the same normalised name with numbers one character apart anywhere, the
+  birth date digits included (a typo: two valid numbers never differ in just
+  one character);
+- or the same normalised name and the same bank account, whatever the numbers.
+
+By default (`same-period-only`) the two numbers must both be paid in the
+same program and period: that is the double payment to recover. The number
+failing the GB 11643 check (else the one with fewer payments) is taken as the
+extra one; the amount is what it was paid in the shared periods. One finding
+per pair of numbers; the subject is the number kept, the other is related.
+
+## Why it matters
+A second id number defeats the duplicate check on id numbers: the person is
+paid twice for one month (冒名重复享受). A check character that fails is how a
+made-up number usually shows.
+
+## Parameters
+- `max-id-distance` (1): characters among the first 17 in which the two numbers may differ (0: only the check character).
+- `same-period-only` (true): require both numbers to be paid in one program and period.
+
+## Known false positives
+Twins with the same name are rare but exist (same birth date, numbers one
+apart): the account usually differs. A roll that corrected a typed number
+in a later batch is reported only if both numbers were paid for one period.
+";
+
+/// 一人多号: one person paid under two id numbers.
+pub struct TwoIds;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Params {
+    pub max_id_distance: usize,
+    pub same_period_only: bool,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            max_id_distance: 1,
+            same_period_only: true,
+        }
+    }
+}
+
+/// Characters in which the first 17 characters of two ids differ.
+fn distance17(a: &str, b: &str) -> usize {
+    a.bytes()
+        .take(17)
+        .zip(b.bytes().take(17))
+        .filter(|(x, y)| x != y)
+        .count()
+}
+
+fn distance18(a: &str, b: &str) -> usize {
+    if a.len() != b.len() {
+        return usize::MAX;
+    }
+    a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count()
+}
+
+/// One id number of a name on the rolls.
+#[derive(Default)]
+struct IdRows {
+    rows: Vec<usize>,
+    accounts: BTreeSet<String>,
+}
+
+impl Rule for TwoIds {
+    fn code(&self) -> &'static str {
+        "DUP004"
+    }
+    fn name(&self) -> &'static str {
+        "two_ids"
+    }
+    fn category(&self) -> Category {
+        Category::DuplicateBeneficiary
+    }
+    fn severity(&self) -> Severity {
+        Severity::High
+    }
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+    fn needs(&self) -> &'static [TableKind] {
+        &[TableKind::Subsidies]
+    }
+    rule_params!(Params);
+
+    fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
+        let code = self.code();
+        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let Some(df) = ds.frame(TableKind::Subsidies) else {
+            return Ok(vec![]);
+        };
+        // Candidates: a name with more than one number per birth date, or
+        // per account. Malformed numbers (not 18 characters) carry no birth date.
+        let lf = df
+            .clone()
+            .lazy()
+            .filter(
+                col("id_number")
+                    .is_not_null()
+                    .and(col("id_number").str().len_bytes().eq(lit(18u32))),
+            )
+            .with_column(
+                col("id_number")
+                    .str()
+                    .slice(lit(6i64), lit(8u64))
+                    .alias("__birth"),
+            );
+        let mut cand: Option<DataFrame> = None;
+        let key_sets: [&[&str]; 3] = [
+            &["name", "__birth"],
+            &["name", "bank_account"],
+            &["name", "program", "period"],
+        ];
+        for keys in key_sets {
+            let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+            let groups = lf
+                .clone()
+                .filter(col(keys[1]).is_not_null())
+                .group_by(by.clone())
+                .agg([col("id_number").n_unique().alias("__ids")])
+                .filter(col("__ids").gt(lit(1u32)));
+            let part = lf
+                .clone()
+                .join(groups, by.clone(), by, JoinArgs::new(JoinType::Semi))
+                .collect()
+                .map_err(util::polars_err(code))?;
+            cand = Some(match cand {
+                None => part,
+                Some(c) => c.vstack(&part).map_err(util::polars_err(code))?,
+            });
+        }
+        let Some(cand) = cand else { return Ok(vec![]) };
+        let r = Roll::new(code, &cand)?;
+
+        // name -> id -> rows (each file row once)
+        let mut by_name: BTreeMap<String, BTreeMap<String, IdRows>> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for i in 0..r.len {
+            if !seen.insert(r.row.get(i)) {
+                continue;
+            }
+            let e = by_name
+                .entry(r.str(r.name, i).to_string())
+                .or_default()
+                .entry(r.str(r.id, i).to_string())
+                .or_default();
+            e.rows.push(i);
+            if let Some(a) = r.account.get(i) {
+                e.accounts.insert(a.to_string());
+            }
+        }
+
+        let mut out = Vec::new();
+        for (name, ids) in &by_name {
+            let list: Vec<(&String, &IdRows)> = ids.iter().collect();
+            for (x, (ida, a)) in list.iter().enumerate() {
+                for (idb, b) in &list[x + 1..] {
+                    let same_birth = ida.get(6..14) == idb.get(6..14);
+                    // One character typed wrong anywhere (birth date digits
+                    // included): two valid numbers always differ in two.
+                    let typo = p.max_id_distance >= 1 && distance18(ida, idb) == 1;
+                    let by_birth =
+                        (same_birth && distance17(ida, idb) <= p.max_id_distance) || typo;
+                    let shared: Vec<&String> = a.accounts.intersection(&b.accounts).collect();
+                    if !by_birth && shared.is_empty() {
+                        continue;
+                    }
+                    if let Some(f) = pair(code, &p, &r, name, (ida, a), (idb, b), by_birth, &shared)
+                    {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Judge one pair of numbers of one name; `None` when they were never paid
+/// for one program period (and that is required).
+#[allow(clippy::too_many_arguments)]
+fn pair(
+    code: &str,
+    p: &Params,
+    r: &Roll,
+    name: &str,
+    a: (&String, &IdRows),
+    b: (&String, &IdRows),
+    by_birth: bool,
+    shared: &[&String],
+) -> Option<Finding> {
+    // Standing payments per (program, month) of each number.
+    let standing = |rows: &[usize]| -> BTreeMap<(String, i32), Vec<usize>> {
+        let mut m: BTreeMap<(String, i32), Vec<usize>> = BTreeMap::new();
+        for &i in rows {
+            if let Some(mo) = r.month(i) {
+                m.entry((r.str(r.program, i).to_string(), mo))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        m.into_iter()
+            .map(|(k, mut v)| {
+                v.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
+                (k, net_of_reversals(&v, |i| r.amount(i)))
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    };
+    let sa = standing(&a.1.rows);
+    let sb = standing(&b.1.rows);
+    let both: BTreeSet<&(String, i32)> = sa.keys().filter(|k| sb.contains_key(*k)).collect();
+    if p.same_period_only && both.is_empty() {
+        return None;
+    }
+    // The extra number: the one failing its check, else the one paid less often.
+    let bad_a = id_problem(a.0).is_some();
+    let bad_b = id_problem(b.0).is_some();
+    let first_paid = |s: &BTreeMap<(String, i32), Vec<usize>>| {
+        s.values().flatten().filter_map(|&i| r.paid.get(i)).min()
+    };
+    let a_extra = match (bad_a, bad_b) {
+        (true, false) => true,
+        (false, true) => false,
+        _ => {
+            (
+                sa.len(),
+                std::cmp::Reverse(first_paid(&sa)),
+                std::cmp::Reverse(a.0),
+            ) < (
+                sb.len(),
+                std::cmp::Reverse(first_paid(&sb)),
+                std::cmp::Reverse(b.0),
+            )
+        }
+    };
+    let ((kept, _), (extra, s_extra)) = if a_extra {
+        (b, (a.0, &sa))
+    } else {
+        (a, (b.0, &sb))
+    };
+    let shared_periods: Vec<&(String, i32)> = if both.is_empty() {
+        s_extra.keys().collect()
+    } else {
+        both.iter().copied().collect()
+    };
+    let extra_rows: Vec<usize> = shared_periods
+        .iter()
+        .filter_map(|k| s_extra.get(*k))
+        .flatten()
+        .copied()
+        .collect();
+    let at_stake: i64 = if both.is_empty() {
+        0
+    } else {
+        extra_rows.iter().map(|&i| r.amount(i)).sum()
+    };
+    let mut villages: BTreeMap<String, usize> = BTreeMap::new();
+    for &i in &extra_rows {
+        *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
+    }
+    let village = villages
+        .iter()
+        .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+        .map(|(v, _)| v.clone())?;
+    let mut all_villages = BTreeSet::new();
+    let mut rows = Vec::new();
+    let months: BTreeSet<i32> = shared_periods.iter().map(|k| k.1).collect();
+    let programs: BTreeSet<&str> = shared_periods.iter().map(|k| k.0.as_str()).collect();
+    for (k, v) in sa.iter().chain(sb.iter()) {
+        if shared_periods.contains(&k) {
+            for &i in v {
+                all_villages.insert(r.str(r.village, i).to_string());
+                rows.push(r.payment(i));
+            }
+        }
+    }
+    let other_villages: Vec<String> = all_villages
+        .iter()
+        .filter(|v| **v != village)
+        .cloned()
+        .collect();
+    let mut how = if !by_birth {
+        String::new()
+    } else if kept.get(..17) == extra.get(..17) {
+        "仅校验码不同".to_string()
+    } else if distance18(kept, extra) == 1 {
+        "仅一位不同".to_string()
+    } else {
+        format!("出生日期相同、前17位{}位不同", distance17(kept, extra))
+    };
+    if let Some(acct) = shared.first() {
+        if !how.is_empty() {
+            how.push('且');
+        }
+        how.push_str(&format!("共用银行账号{acct}"));
+    }
+    let check = if id_problem(extra).is_some() {
+        "，后者未通过校验"
+    } else {
+        ""
+    };
+    let message = if both.is_empty() {
+        format!(
+            "{name}以身份证号{kept}和{extra}两个号码列入花名册（{how}{check}），请核实是否同一人并更正",
+        )
+    } else {
+        format!(
+            "{name}以身份证号{kept}和{extra}（{how}{check}）在{}同期重复领取{}，多领{}，请核实是否同一人并追缴",
+            month_ranges(&months),
+            programs.iter().copied().collect::<Vec<_>>().join("、"),
+            fen_to_yuan_display(at_stake)
+        )
+    };
+    let (severity, score) = if both.is_empty() {
+        (Severity::Medium, 40.0)
+    } else {
+        (
+            Severity::High,
+            70.0 + 5.0 * (months.len().min(3) as f64 - 1.0),
+        )
+    };
+    Some(
+        Finding::new(
+            code,
+            Category::DuplicateBeneficiary,
+            severity,
+            &village,
+            kept,
+        )
+        .score(score)
+        .amount(at_stake)
+        .related([extra.to_string()])
+        .related(other_villages.iter().cloned())
+        .related(shared.iter().map(|s| s.to_string()))
+        .message(message)
+        .evidence(json!({
+            "reason": "one_person_two_ids",
+            "name": name,
+            "id_kept": kept,
+            "id_extra": extra,
+            "extra_fails_check": id_problem(extra).is_some(),
+            "linked_by_number": by_birth,
+            "shared_accounts": shared,
+            "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+            "recoverable": fen_to_yuan_string(at_stake),
+            "payments": rows,
+        })),
+    )
+}
