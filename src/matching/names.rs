@@ -247,18 +247,37 @@ impl NameFrequency {
             .map_or(0, Persons::count)
     }
 
-    /// Whether the name is common: nationally (see [`is_common_name`]) or in
-    /// this dataset (`common_count` or more distinct persons overall).
-    pub fn is_common(&self, name: &str, common_count: usize) -> bool {
-        is_common_name(name) || (common_count > 0 && self.persons_overall(name) >= common_count)
+    /// Whether the name is common: nationally (see [`is_common_name`]), or in
+    /// this dataset, when outside `group` it is carried by at least
+    /// `common_rate` persons per other group (0.2: one person in every five
+    /// other villages). A single-village export has no "elsewhere" and
+    /// relies on the national list.
+    pub fn is_common(&self, group: &str, name: &str, common_rate: f64, groups: usize) -> bool {
+        if is_common_name(name) {
+            return true;
+        }
+        if groups < 2 || common_rate <= 0.0 {
+            return false;
+        }
+        let elsewhere = self
+            .persons_overall(name)
+            .saturating_sub(self.persons(group, name));
+        elsewhere as f64 / (groups - 1) as f64 >= common_rate
     }
 
     /// What a match on `name` in `group` is worth, in (0, 1]: one over the
     /// number of persons in the group who carry it, times `common_factor`
-    /// when the name is common.
-    pub fn rarity(&self, group: &str, name: &str, common_factor: f64, common_count: usize) -> f64 {
+    /// when the name is common (see [`NameFrequency::is_common`]).
+    pub fn rarity(
+        &self,
+        group: &str,
+        name: &str,
+        common_factor: f64,
+        common_rate: f64,
+        groups: usize,
+    ) -> f64 {
         let k = self.persons(group, name).max(1) as f64;
-        let c = if self.is_common(name, common_count) {
+        let c = if self.is_common(group, name, common_rate, groups) {
             common_factor
         } else {
             1.0
@@ -349,14 +368,19 @@ mod tests {
         assert_eq!(f.persons("V2", "李雪梅"), 0);
         assert_eq!(f.persons_overall("李建设"), 3);
         // Rare in the village, unknown nationally: full weight.
-        assert_eq!(f.rarity("V1", "李雪梅", 0.5, 0), 1.0);
+        assert_eq!(f.rarity("V1", "李雪梅", 0.5, 0.2, 2), 1.0);
         // Two persons carry it in V1: half.
-        assert_eq!(f.rarity("V1", "李建设", 0.5, 0), 0.5);
-        // Common in the dataset (3 persons overall, threshold 3).
-        assert_eq!(f.rarity("V2", "李建设", 0.5, 3), 0.5);
+        assert_eq!(f.rarity("V1", "李建设", 0.5, 0.2, 1), 0.5);
+        // Elsewhere (V1) two persons carry it: one per other village ≥ 0.2.
+        assert!(f.is_common("V2", "李建设", 0.2, 2));
+        assert_eq!(f.rarity("V2", "李建设", 0.5, 0.2, 2), 0.5);
+        // ... but not when spread over 20 villages (2/19 < 0.2).
+        assert_eq!(f.rarity("V2", "李建设", 0.5, 0.2, 20), 1.0);
+        // A single village has no elsewhere.
+        assert!(!f.is_common("V1", "李建设", 0.2, 1));
         // Common nationally even when unique here.
         f.add("V1", "张伟", Some("D"));
-        assert_eq!(f.rarity("V1", "张伟", 0.5, 0), 0.5);
+        assert_eq!(f.rarity("V1", "张伟", 0.5, 0.2, 1), 0.5);
         f.add_pinyin("V1", "王芳", Some("E"));
         f.add_pinyin("V1", "王方", Some("F"));
         assert_eq!(f.pinyin_persons("V1", "wang fang"), 2);

@@ -11,6 +11,7 @@ use crate::finding::{Category, Finding, Severity};
 mod cash_payment;
 mod eligibility;
 mod invalid_id;
+mod kinship;
 pub mod util;
 
 pub trait Rule: Send + Sync {
@@ -63,6 +64,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &cash_payment::CashPayment,
         &eligibility::Eligibility,
         &invalid_id::InvalidId,
+        &kinship::Kinship,
     ]
 }
 
