@@ -176,6 +176,7 @@ impl Source {
 #[derive(Debug, Clone)]
 pub struct Cadre {
     pub village: String,
+    pub village_name: Option<String>,
     pub name: String,
     pub id: Option<String>,
     pub role: String,
@@ -386,7 +387,12 @@ pub fn address_key(address: &str) -> String {
     let n = normalize(address);
     let chars: Vec<char> = n
         .chars()
-        .filter(|c| !matches!(c, ',' | '，' | '、' | '-' | '—' | '－' | '(' | ')' | '（' | '）' | '#' | '·'))
+        .filter(|c| {
+            !matches!(
+                c,
+                ',' | '，' | '、' | '-' | '—' | '－' | '(' | ')' | '（' | '）' | '#' | '·'
+            )
+        })
         .collect();
     let is_num = |c: char| "零〇一二两三四五六七八九十百千".contains(c);
     let mut out = String::with_capacity(n.len());
@@ -451,6 +457,7 @@ impl KinGraph {
 
     fn read_cadres(&mut self, df: &DataFrame) -> PolarsResult<()> {
         let village = str_of(df, "village_code")?;
+        let village_name = str_of(df, "village_name")?;
         let name = str_of(df, "name")?;
         let id = str_of(df, "id_number")?;
         let role = str_of(df, "role")?;
@@ -471,6 +478,7 @@ impl KinGraph {
             let birth = idn.as_deref().and_then(birth_year);
             self.cadres.push(Cadre {
                 village: v,
+                village_name: nonempty(village_name.get(i)),
                 name: n.clone(),
                 id: idn.clone(),
                 role: role.get(i).unwrap_or_default().to_string(),

@@ -34,8 +34,22 @@ fn is_han(c: char) -> bool {
 
 /// Words that make a name an organisation's, not a person's, anywhere in it.
 const ORG_WORDS: [&str; 16] = [
-    "公司", "合作社", "委员会", "村委", "居委", "中心", "银行", "集团", "协会", "学校", "医院",
-    "工程", "有限", "经营", "商行", "门市",
+    "公司",
+    "合作社",
+    "委员会",
+    "村委",
+    "居委",
+    "中心",
+    "银行",
+    "集团",
+    "协会",
+    "学校",
+    "医院",
+    "工程",
+    "有限",
+    "经营",
+    "商行",
+    "门市",
 ];
 /// Characters that end an organisation's short name (供电所, 李家店).
 const ORG_ENDINGS: [char; 10] = ['厂', '店', '站', '所', '局', '院', '部', '队', '社', '处'];
@@ -47,7 +61,12 @@ pub fn is_person_name(name: &str) -> bool {
     if ORG_WORDS.iter().any(|m| name.contains(m)) {
         return false;
     }
-    if n >= 3 && name.chars().last().is_some_and(|c| ORG_ENDINGS.contains(&c)) {
+    if n >= 3
+        && name
+            .chars()
+            .last()
+            .is_some_and(|c| ORG_ENDINGS.contains(&c))
+    {
         return false;
     }
     if name.contains('·') {
@@ -58,10 +77,10 @@ pub fn is_person_name(name: &str) -> bool {
 
 /// Two-character surnames, longest match first.
 const COMPOUND_SURNAMES: [&str; 40] = [
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
-    "司徒", "夏侯", "轩辕", "令狐", "钟离", "端木", "申屠", "澹台", "太史", "单于", "南宫",
-    "西门", "百里", "呼延", "万俟", "闻人", "赫连", "拓跋", "独孤", "司空", "东郭", "第五",
-    "公冶", "羊舌", "淳于", "濮阳", "仲孙", "乐正", "左丘",
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "轩辕", "令狐", "钟离", "端木", "申屠", "澹台", "太史", "单于", "南宫", "西门", "百里",
+    "呼延", "万俟", "闻人", "赫连", "拓跋", "独孤", "司空", "东郭", "第五", "公冶", "羊舌", "淳于",
+    "濮阳", "仲孙", "乐正", "左丘",
 ];
 
 /// The surname of a normalised name: a compound surname when the name starts
@@ -147,17 +166,17 @@ pub fn pinyin_toned(name: &str) -> String {
 
 /// Surnames that together cover about half of China's population.
 const COMMON_SURNAMES: [&str; 20] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
-    "郭", "何", "高", "林", "罗",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗",
 ];
 
 /// Given names that the national registry reports as the most frequent
 /// (张伟, 王芳, 李娜, 王秀英 …): with a common surname, a name shared by
 /// hundreds of thousands of people.
 const COMMON_GIVEN_NAMES: [&str; 40] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
-    "明", "超", "秀英", "霞", "平", "刚", "桂英", "秀兰", "燕", "华", "红", "玉兰", "建华",
-    "建国", "桂兰", "玉珍", "英", "斌", "浩", "鹏", "辉", "俊", "婷", "丹", "建军",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英", "秀兰", "燕", "华", "红", "玉兰", "建华", "建国",
+    "桂兰", "玉珍", "英", "斌", "浩", "鹏", "辉", "俊", "婷", "丹", "建军",
 ];
 
 /// A name common nationwide: a top-20 surname with one of the most frequent

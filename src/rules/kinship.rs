@@ -250,7 +250,10 @@ struct Hit {
 }
 
 fn contains_any(s: &str, words: &[String]) -> bool {
-    !s.is_empty() && words.iter().any(|w| !w.is_empty() && s.contains(w.as_str()))
+    !s.is_empty()
+        && words
+            .iter()
+            .any(|w| !w.is_empty() && s.contains(w.as_str()))
 }
 
 fn opt(s: Option<&str>) -> Option<&str> {
@@ -272,7 +275,13 @@ struct Scan<'a> {
 
 impl Scan<'_> {
     /// Keep the links a payment on `date` in `village` can carry.
-    fn keep_links(&self, village: &str, date: Option<i32>, links: Vec<Link>, via: Via) -> Vec<(Link, Via)> {
+    fn keep_links(
+        &self,
+        village: &str,
+        date: Option<i32>,
+        links: Vec<Link>,
+        via: Via,
+    ) -> Vec<(Link, Via)> {
         links
             .into_iter()
             .filter(|l| {
@@ -455,7 +464,10 @@ impl Scan<'_> {
                 }
                 let s = summary.get(i).unwrap_or_default();
                 let exempt = contains_any(s, &self.p.cadre_exempt_summaries)
-                    || contains_any(category.get(i).unwrap_or_default(), &self.p.cadre_exempt_categories);
+                    || contains_any(
+                        category.get(i).unwrap_or_default(),
+                        &self.p.cadre_exempt_categories,
+                    );
                 // The cadre's own wage or reimbursement: routine.
                 if exempt
                     && links.iter().any(|l| {
@@ -488,7 +500,10 @@ impl Scan<'_> {
                         via_vendor: false,
                     },
                     links,
-                    ids: opt(contract.get(i)).map(str::to_string).into_iter().collect(),
+                    ids: opt(contract.get(i))
+                        .map(str::to_string)
+                        .into_iter()
+                        .collect(),
                     vendor_name: None,
                 })
             })
@@ -538,11 +553,16 @@ impl Scan<'_> {
                     (None, Some(id)) => Key::Id(id.to_string()),
                     (None, None) => Key::Name(n.clone()),
                 };
-                let ids = [credit.get(i), vendor_id.get(i), rep_id.get(i), contract.get(i)]
-                    .into_iter()
-                    .filter_map(opt)
-                    .map(str::to_string)
-                    .collect();
+                let ids = [
+                    credit.get(i),
+                    vendor_id.get(i),
+                    rep_id.get(i),
+                    contract.get(i),
+                ]
+                .into_iter()
+                .filter_map(opt)
+                .map(str::to_string)
+                .collect();
                 Some(Hit {
                     village: v.to_string(),
                     key,
@@ -572,7 +592,12 @@ impl Scan<'_> {
     /// Ledger lines paying a kin-linked vendor (by contract number or by
     /// the vendor's name) whose payee did not link by itself: they belong in
     /// the vendor's finding as payments, not as evidence.
-    fn vendor_ledger(&self, df: &DataFrame, vendors: &[&Hit], hit_rows: &HashSet<u32>) -> Result<Vec<Hit>> {
+    fn vendor_ledger(
+        &self,
+        df: &DataFrame,
+        vendors: &[&Hit],
+        hit_rows: &HashSet<u32>,
+    ) -> Result<Vec<Hit>> {
         let code = "KIN001";
         let mut by_contract: HashMap<(&str, &str), usize> = HashMap::new();
         let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
@@ -604,7 +629,9 @@ impl Scan<'_> {
             if direction.get(i) != Some("支出") || hit_rows.contains(&row) {
                 continue;
             }
-            let Some(v) = opt(village.get(i)) else { continue };
+            let Some(v) = opt(village.get(i)) else {
+                continue;
+            };
             let c = opt(contract.get(i));
             let by_c = c.and_then(|c| by_contract.get(&(v, c)));
             let k = match by_c {
@@ -676,7 +703,11 @@ fn name_frequency(
         (TableKind::Hires, "name", "id_number"),
         (TableKind::Ledger, "counterparty", "counterparty_id"),
         (TableKind::Contracts, "vendor", "vendor_id_number"),
-        (TableKind::Contracts, "vendor_legal_rep", "vendor_legal_rep_id"),
+        (
+            TableKind::Contracts,
+            "vendor_legal_rep",
+            "vendor_legal_rep_id",
+        ),
     ];
     for (t, name_col, id_col) in columns {
         let Some(df) = ds.frame(t) else { continue };
@@ -772,7 +803,10 @@ impl Rule for Kinship {
         if graph.is_empty() {
             return Ok(vec![]);
         }
-        let scan = Scan { graph: &graph, p: &p };
+        let scan = Scan {
+            graph: &graph,
+            p: &p,
+        };
 
         let mut hits = Vec::new();
         if let Some(df) = ds.frame(TableKind::Subsidies) {
@@ -859,7 +893,13 @@ fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
                     .filter_map(|(l, _)| graph.persons[l.person].id.as_deref())
                     .collect();
                 if named.len() == 1 {
-                    Key::Id(named.iter().next().map(|s| s.to_string()).unwrap_or_default())
+                    Key::Id(
+                        named
+                            .iter()
+                            .next()
+                            .map(|s| s.to_string())
+                            .unwrap_or_default(),
+                    )
                 } else {
                     match ids_by_name.get(&(h.village.clone(), n.clone())) {
                         Some(ids) if ids.len() == 1 => {
@@ -890,7 +930,12 @@ fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
             g.payments
                 .sort_by(|a, b| (a.table, a.row).cmp(&(b.table, b.row)));
             g.links.sort_by(|a, b| {
-                (a.0.channel, a.0.person, a.1, &a.0.value).cmp(&(b.0.channel, b.0.person, b.1, &b.0.value))
+                (a.0.channel, a.0.person, a.1, &a.0.value).cmp(&(
+                    b.0.channel,
+                    b.0.person,
+                    b.1,
+                    &b.0.value,
+                ))
             });
             g.links
                 .dedup_by(|a, b| a.0.channel == b.0.channel && a.0.person == b.0.person);
@@ -960,11 +1005,18 @@ fn finding(
             match l.channel {
                 Channel::SameName => factors.push((
                     "name_rarity",
-                    freq.rarity(&g.village, &l.value, p.common_name_factor, p.common_name_rate, villages),
+                    freq.rarity(
+                        &g.village,
+                        &l.value,
+                        p.common_name_factor,
+                        p.common_name_rate,
+                        villages,
+                    ),
                 )),
                 Channel::Homophone => {
                     let k = freq.pinyin_persons(&g.village, &l.value).max(1) as f64;
-                    let common = freq.is_common(&g.village, &person.name, p.common_name_rate, villages);
+                    let common =
+                        freq.is_common(&g.village, &person.name, p.common_name_rate, villages);
                     let c = if common { p.common_name_factor } else { 1.0 };
                     factors.push(("pinyin_rarity", (c / k).clamp(0.0, 1.0)));
                 }
@@ -974,7 +1026,11 @@ fn finding(
                 factors.push(("other_village", p.other_village_factor));
             }
             let weight = factors.iter().fold(p.weight(l.channel), |w, (_, f)| w * f);
-            Weighed { link: k, weight, factors }
+            Weighed {
+                link: k,
+                weight,
+                factors,
+            }
         })
         .collect();
 
@@ -1004,9 +1060,16 @@ fn finding(
 
     // The person through whom the best cadre is reached most strongly.
     let best_chans = &per_cadre[&best_cadre];
+    // Ties go to the most direct source (the cadre, then a declared relative).
+    let source_of = |w: &Weighed| graph.persons[g.links[w.link].0.person].source;
     let best_link = best_chans
         .values()
-        .max_by(|a, b| a.weight.total_cmp(&b.weight).then(b.link.cmp(&a.link)))
+        .max_by(|a, b| {
+            a.weight
+                .total_cmp(&b.weight)
+                .then(source_of(b).cmp(&source_of(a)))
+                .then(b.link.cmp(&a.link))
+        })
         .map(|w| w.link)?;
     let (bl, bvia) = &g.links[best_link];
     let person = &graph.persons[bl.person];
@@ -1038,7 +1101,12 @@ fn finding(
     }
 
     // Money.
-    let counted: i64 = g.payments.iter().filter(|x| x.counted).map(|x| x.amount).sum();
+    let counted: i64 = g
+        .payments
+        .iter()
+        .filter(|x| x.counted)
+        .map(|x| x.amount)
+        .sum();
     let wages: i64 = g
         .payments
         .iter()
@@ -1048,14 +1116,28 @@ fn finding(
     let total = if counted == 0 { wages } else { counted };
 
     // Message.
-    let chan_labels: Vec<&str> = best_chans.keys().map(|c| c.label_zh()).collect();
-    let who = describe(graph, best_cadre, person, bl.channel, best_chans, &g);
-    let subject_name = if g.name.is_empty() { subject.clone() } else { g.name.clone() };
-    let via = if *bvia == Via::LegalRep {
-        format!("法定代表人{}系", person.name)
+    let is_self = person.source == Source::Cadre
+        && (best_chans.contains_key(&Channel::SameId)
+            || best_chans.contains_key(&Channel::SameName));
+    let chan_labels: Vec<&str> = best_chans
+        .keys()
+        // The cadre's own household says nothing more about the cadre.
+        .filter(|c| !(is_self && **c == Channel::Household))
+        .map(|c| c.label_zh())
+        .collect();
+    let subject_name = if g.name.is_empty() {
+        subject.clone()
     } else {
-        String::new()
+        g.name.clone()
     };
+    let (via, seen_as) = if *bvia == Via::LegalRep {
+        (format!("法定代表人{}系", person.name), person.name.as_str())
+    } else {
+        (String::new(), g.name.as_str())
+    };
+    let who = describe(
+        graph, best_cadre, person, bl.channel, is_self, &g.village, seen_as,
+    );
     let message = format!(
         "{subject_name}（{via}{who}；{}）{}，请核实是否单独登记备案（民发〔2021〕57号）及审批时是否回避",
         chan_labels.join("、"),
@@ -1138,31 +1220,35 @@ fn finding(
 }
 
 /// `村委会主任李强之妻子` / `村委会主任本人` / `村委会主任李强同户家庭成员`.
+/// `seen_as` is the name on the row; the person's own name is added when
+/// it differs (a homophone, or a shared account).
 fn describe(
     graph: &KinGraph,
     cadre_idx: usize,
     person: &crate::matching::kin::Person,
     channel: Channel,
-    chans: &BTreeMap<Channel, &Weighed>,
-    g: &Group,
+    is_self: bool,
+    village: &str,
+    seen_as: &str,
 ) -> String {
     let cadre = &graph.cadres[cadre_idx];
-    let place = if cadre.village != g.village {
-        format!("外村{}", cadre.village)
+    let place = if cadre.village != village {
+        match &cadre.village_name {
+            Some(n) => format!("外村{n}"),
+            None => format!("外村（{}）", cadre.village),
+        }
     } else {
         String::new()
     };
     let role = format!("{place}{}", cadre.role);
     match person.source {
-        Source::Cadre
-            if chans.contains_key(&Channel::SameId) || chans.contains_key(&Channel::SameName) =>
-        {
-            format!("{role}本人")
+        Source::Cadre if is_self => format!("{role}本人"),
+        Source::Cadre if channel == Channel::Household => {
+            format!("{role}{}同户家庭成员", cadre.name)
         }
-        Source::Cadre if channel == Channel::Household => format!("{role}{}同户家庭成员", cadre.name),
         Source::Cadre => format!("与{role}{}关联", cadre.name),
         _ => {
-            let named = if person.name != g.name && !person.name.is_empty() {
+            let named = if person.name != seen_as {
                 person.name.as_str()
             } else {
                 ""
@@ -1178,6 +1264,7 @@ fn what_received(payments: &[Payment]) -> String {
     let mut posts: BTreeMap<&str, i64> = BTreeMap::new();
     let (mut ledger_n, mut ledger_sum) = (0usize, 0i64);
     let (mut contract_n, mut contract_sum) = (0usize, 0i64);
+    let (mut paid_n, mut paid_sum) = (0usize, 0i64);
     let mut first_project: Option<&str> = None;
     for pay in payments {
         match &pay.item {
@@ -1188,6 +1275,10 @@ fn what_received(payments: &[Payment]) -> String {
             }
             Item::Hire { post, wage } => {
                 posts.entry(post.as_str()).or_insert(*wage);
+            }
+            Item::Ledger { .. } if !pay.counted => {
+                paid_n += 1;
+                paid_sum += pay.amount;
             }
             Item::Ledger { .. } => {
                 ledger_n += 1;
@@ -1210,10 +1301,21 @@ fn what_received(payments: &[Payment]) -> String {
     if contract_n > 0 {
         let proj = first_project
             .filter(|p| !p.is_empty())
-            .map(|p| if contract_n > 1 { format!("“{p}”等") } else { format!("“{p}”") })
+            .map(|p| {
+                if contract_n > 1 {
+                    format!("“{p}”等")
+                } else {
+                    format!("“{p}”")
+                }
+            })
             .unwrap_or_default();
+        let paid = if paid_n > 0 {
+            format!("，已付款{paid_n}笔共{}", fen_to_yuan_display(paid_sum))
+        } else {
+            String::new()
+        };
         parts.push(format!(
-            "承包{proj}合同{contract_n}份共{}",
+            "承包{proj}合同{contract_n}份共{}{paid}",
             fen_to_yuan_display(contract_sum)
         ));
     }
@@ -1240,7 +1342,11 @@ fn payment_json(pay: &Payment) -> Value {
             m.insert("batch_no".into(), json!(batch));
             m.insert(
                 "period".into(),
-                json!(pay.period.and_then(from_epoch_days).map(|d| d.format("%Y-%m").to_string())),
+                json!(
+                    pay.period
+                        .and_then(from_epoch_days)
+                        .map(|d| d.format("%Y-%m").to_string())
+                ),
             );
         }
         Item::Hire { post, .. } => {
