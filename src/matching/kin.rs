@@ -16,7 +16,7 @@ use chrono::Datelike;
 use polars::prelude::*;
 
 use super::names::{normalize, pinyin_key, surname};
-use crate::dataset::id_number::birth_date;
+use crate::dataset::id_number::{birth_date, sex};
 use crate::dataset::{Dataset, ROW, TableKind};
 
 /// How a relation is read for age checks.
@@ -208,6 +208,8 @@ pub struct Person {
     pub row: u32,
     /// Detail of the address link (the address and the birth-year gap).
     pub address: Option<String>,
+    /// Households registered at that address (2 or more).
+    pub address_households: usize,
 }
 
 /// How a recipient links to a person of interest.
@@ -311,6 +313,11 @@ pub struct KinGraph {
     /// (village, name length in characters) of the homophone index: a
     /// recipient's pinyin is only computed when it could match.
     pinyin_shapes: HashSet<(String, usize)>,
+    /// Id numbers the household register gives to a person of interest's
+    /// exact name in the same village, for persons declared without id: a
+    /// roll row carrying that id is that name whatever the roll wrote (a
+    /// typo, a homophone).
+    register_names: HashMap<String, Vec<usize>>,
     /// Declared relatives whose cadre is not in `cadres`.
     pub orphan_relatives: usize,
 }
@@ -501,6 +508,7 @@ impl KinGraph {
                 table: TableKind::Cadres,
                 row,
                 address: None,
+                address_households: 0,
             });
         }
         Ok(())
@@ -556,6 +564,7 @@ impl KinGraph {
                     table: TableKind::Relatives,
                     row: rows.get(i).unwrap_or_default(),
                     address: None,
+                    address_households: 0,
                 });
             }
         }
@@ -618,6 +627,48 @@ impl KinGraph {
         }
         let address_villages: HashSet<&str> = addresses.keys().map(|(v, _)| v.as_str()).collect();
 
+        // Persons declared without id, by village and name: the register
+        // tells their id.
+        let mut no_id: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
+        for (p, person) in self.persons.iter().enumerate() {
+            if person.id.is_none() && !person.name.is_empty() {
+                no_id
+                    .entry(self.cadres[person.cadre].village.as_str())
+                    .or_default()
+                    .entry(person.name.as_str())
+                    .or_default()
+                    .push(p);
+            }
+        }
+        let mut register_names: HashMap<String, Vec<usize>> = HashMap::new();
+        if !no_id.is_empty() {
+            for i in 0..df.height() {
+                let (Some(v), Some(n), Some(x)) = (village.get(i), name.get(i), id.get(i)) else {
+                    continue;
+                };
+                if x.is_empty() {
+                    continue;
+                }
+                let Some(names) = no_id.get(v) else { continue };
+                // Most names need no conversion; only a miss pays for one.
+                let hit = names.get(n).or_else(|| {
+                    let norm = normalize(n);
+                    if norm != n {
+                        names.get(norm.as_str())
+                    } else {
+                        None
+                    }
+                });
+                if let Some(ps) = hit {
+                    register_names
+                        .entry(x.to_string())
+                        .or_default()
+                        .extend(ps.iter().copied());
+                }
+            }
+        }
+        self.register_names = register_names;
+
         let mut members = Vec::new();
         // (village, address key) → households seen there, and candidate rows.
         let mut at_address: BTreeMap<(String, String), (HashSet<String>, Vec<usize>)> =
@@ -677,6 +728,7 @@ impl KinGraph {
                 table: TableKind::Households,
                 row: rows.get(i).unwrap_or_default(),
                 address: None,
+                address_households: 0,
             });
         }
 
@@ -709,10 +761,17 @@ impl KinGraph {
                     let Some(rel) = opts.gaps.fitting(cy, y) else {
                         continue;
                     };
-                    let label = match rel {
-                        Rel::Sibling => "疑似兄弟姐妹",
-                        Rel::Parent => "疑似父母",
-                        _ => "疑似子女",
+                    let male = sex(&idn).map(|s| s == 1);
+                    let label = match (rel, male) {
+                        (Rel::Sibling, Some(true)) => "疑似兄弟",
+                        (Rel::Sibling, Some(false)) => "疑似姐妹",
+                        (Rel::Sibling, None) => "疑似兄弟姐妹",
+                        (Rel::Parent, Some(true)) => "疑似父亲",
+                        (Rel::Parent, Some(false)) => "疑似母亲",
+                        (Rel::Parent, None) => "疑似父母",
+                        (_, Some(true)) => "疑似儿子",
+                        (_, Some(false)) => "疑似女儿",
+                        (_, None) => "疑似子女",
                     };
                     self.persons.push(Person {
                         cadre: c,
@@ -732,6 +791,7 @@ impl KinGraph {
                             hhs.len(),
                             (cy - y).abs()
                         )),
+                        address_households: hhs.len(),
                     });
                 }
             }
@@ -831,6 +891,19 @@ impl KinGraph {
                     channel: ch,
                     value,
                 });
+            }
+        }
+        if let Some(id) = q.id.filter(|s| !s.is_empty()) {
+            for &p in self.register_names.get(id).into_iter().flatten() {
+                let person = &self.persons[p];
+                let cadre_village = self.cadres[person.cadre].village.as_str();
+                if cadre_village == q.village && self.name_link_possible(person, q) {
+                    out.push(Link {
+                        person: p,
+                        channel: Channel::SameName,
+                        value: person.name.clone(),
+                    });
+                }
             }
         }
         if let Some(a) = q.account.filter(|s| !s.is_empty()) {
