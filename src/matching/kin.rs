@@ -742,6 +742,13 @@ impl KinGraph {
             for &c in cs {
                 let cadre = &self.cadres[c];
                 let Some(cy) = cadre.birth_year else { continue };
+                // A cadre who married into the household carries another
+                // family's surname: a namesake at the address is an in-law.
+                let cadre_rel =
+                    own_row[c].map(|r| parse_relation(to_head.get(r).unwrap_or_default()));
+                if matches!(cadre_rel, Some(Rel::Spouse | Rel::ChildInLaw)) {
+                    continue;
+                }
                 let sur = surname(&cadre.name).to_string();
                 for &i in &candidates {
                     let Some(idn) = nonempty(id.get(i)) else {
@@ -948,6 +955,33 @@ impl KinGraph {
         out.dedup_by(|a, b| a.channel == b.channel && a.person == b.person);
         out
     }
+}
+
+/// The register household (village and household id) of each id number
+/// in `ids` (one pass over `households`; absent ids are left out).
+pub fn register_households(
+    ds: &Dataset,
+    ids: &HashSet<String>,
+) -> PolarsResult<HashMap<String, (String, String)>> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let Some(df) = ds.frame(TableKind::Households) else {
+        return Ok(out);
+    };
+    let id = str_of(df, "id_number")?;
+    let hh = str_of(df, "household_id")?;
+    let village = str_of(df, "village_code")?;
+    for i in 0..df.height() {
+        let Some(x) = id.get(i) else { continue };
+        if ids.contains(x) {
+            if let (Some(v), Some(h)) = (village.get(i), hh.get(i)) {
+                out.insert(x.to_string(), (v.to_string(), h.to_string()));
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::kin::{
-    AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Source, same_street,
+    AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, register_households,
+    same_street,
 };
 use crate::matching::names::{NameFrequency, is_person_name, normalize, pinyin_key};
 
@@ -842,6 +843,7 @@ impl Rule for Kinship {
 
         let groups = group_hits(&graph, hits);
         let groups = drop_shared_contacts(groups, p.max_contact_sharers);
+        let groups = drop_household_accounts(ds, &graph, groups).map_err(util::polars_err(code))?;
 
         // Name frequencies, only for the names and pinyin keys in play.
         let mut names = HashSet::new();
@@ -975,6 +977,50 @@ fn drop_shared_contacts(mut groups: Vec<Group>, max: usize) -> Vec<Group> {
             .retain(|(l, _)| !crowded.contains(&(l.channel, l.value.clone())));
     }
     groups
+}
+
+/// An account or phone a declared sibling (or more distant relative)
+/// shares with the members of their own household reaches the sibling's
+/// spouse and children: not close relatives of the cadre (《民法典》第1045条).
+/// Such links are dropped when the register puts the recipient in that
+/// relative's household.
+fn drop_household_accounts(
+    ds: &Dataset,
+    graph: &KinGraph,
+    mut groups: Vec<Group>,
+) -> polars::prelude::PolarsResult<Vec<Group>> {
+    let distant = |l: &Link| {
+        let p = &graph.persons[l.person];
+        matches!(l.channel, Channel::Account | Channel::Phone)
+            && p.source == Source::Declared
+            && matches!(p.rel, Rel::Sibling | Rel::Other)
+            && p.id.is_some()
+    };
+    let mut ids: HashSet<String> = HashSet::new();
+    for g in &groups {
+        if let Key::Id(rid) = &g.key {
+            for (l, _) in g.links.iter().filter(|(l, _)| distant(l)) {
+                ids.insert(rid.clone());
+                ids.extend(graph.persons[l.person].id.clone());
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Ok(groups);
+    }
+    let hh = register_households(ds, &ids)?;
+    for g in &mut groups {
+        let Key::Id(rid) = &g.key else { continue };
+        let Some(mine) = hh.get(rid) else { continue };
+        g.links.retain(|(l, _)| {
+            if !distant(l) {
+                return true;
+            }
+            let pid = graph.persons[l.person].id.as_deref().unwrap_or_default();
+            pid == rid || hh.get(pid) != Some(mine)
+        });
+    }
+    Ok(groups)
 }
 
 fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
