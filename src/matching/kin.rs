@@ -10,7 +10,7 @@
 //! a recipient costs a few hash look-ups: the work grows with the number of
 //! rows, never with rows × persons.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::Datelike;
 use polars::prelude::*;
@@ -318,6 +318,8 @@ pub struct KinGraph {
     /// roll row carrying that id is that name whatever the roll wrote (a
     /// typo, a homophone).
     register_names: HashMap<String, Vec<usize>>,
+    /// The id the register gives a person declared without one (when unique).
+    register_ids: HashMap<usize, String>,
     /// Declared relatives whose cadre is not in `cadres`.
     pub orphan_relatives: usize,
 }
@@ -667,6 +669,19 @@ impl KinGraph {
                 }
             }
         }
+        // A person declared without id whose name the register gives exactly
+        // one id in the village: that is the person's id.
+        let mut ids_of: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+        for (x, ps) in &register_names {
+            for &p in ps {
+                ids_of.entry(p).or_default().insert(x.as_str());
+            }
+        }
+        self.register_ids = ids_of
+            .into_iter()
+            .filter(|(_, xs)| xs.len() == 1)
+            .filter_map(|(p, xs)| xs.into_iter().next().map(|x| (p, x.to_string())))
+            .collect();
         self.register_names = register_names;
 
         let mut members = Vec::new();
@@ -847,6 +862,15 @@ impl KinGraph {
 
     pub fn is_empty(&self) -> bool {
         self.persons.is_empty()
+    }
+
+    /// The person's id number: as declared, else as the register gives the
+    /// name in the village (when it gives exactly one).
+    pub fn known_id(&self, person: usize) -> Option<&str> {
+        self.persons[person]
+            .id
+            .as_deref()
+            .or_else(|| self.register_ids.get(&person).map(String::as_str))
     }
 
     pub fn village_of(&self, person: usize) -> &str {

@@ -40,7 +40,9 @@ Evidence channels, each with its own weight (0–100):
   sibling (`sibling-max-gap-years`) or a parent/child
   (`parent-child-gap-years`) (`weight-address`), read from the household
   register; an address of more than `max-address-households` households is
-  no evidence, and one of k households carries 2/k of the weight;
+  no evidence, and one of k households carries 2/k of the weight; a cadre
+  who married into the household (配偶, 儿媳 in the register) has no blood
+  kin by surname at that address and gets no such link;
 - same pinyin as a declared relative's name in the same village
   (`weight-homophone`).
 
@@ -98,6 +100,10 @@ officer to check both.
   cadres' households like every other; they are reported, since inflated
   亩 or ages are how they are abused. A locality that does not want them
   lists them in `exempt-programs`.
+- An account or phone of a declared sibling reaches the sibling's spouse
+  and children through their household: when the register puts the
+  recipient in that relative's household, the link is dropped (not close
+  relatives, 《民法典》第1045条). Without a register the link stays.
 - A cadre's phone registered as the contact of elderly villagers he looks
   after: one such villager is reported (the phone channel alone reaches
   the threshold); more than `max-contact-sharers` are not.
@@ -994,14 +1000,14 @@ fn drop_household_accounts(
         matches!(l.channel, Channel::Account | Channel::Phone)
             && p.source == Source::Declared
             && matches!(p.rel, Rel::Sibling | Rel::Other)
-            && p.id.is_some()
+            && graph.known_id(l.person).is_some()
     };
     let mut ids: HashSet<String> = HashSet::new();
     for g in &groups {
         if let Key::Id(rid) = &g.key {
             for (l, _) in g.links.iter().filter(|(l, _)| distant(l)) {
                 ids.insert(rid.clone());
-                ids.extend(graph.persons[l.person].id.clone());
+                ids.extend(graph.known_id(l.person).map(str::to_string));
             }
         }
     }
@@ -1016,7 +1022,7 @@ fn drop_household_accounts(
             if !distant(l) {
                 return true;
             }
-            let pid = graph.persons[l.person].id.as_deref().unwrap_or_default();
+            let pid = graph.known_id(l.person).unwrap_or_default();
             pid == rid || hh.get(pid) != Some(mine)
         });
     }
