@@ -216,6 +216,14 @@ impl Persons {
     fn count(&self) -> usize {
         self.ids.len().max(usize::from(self.anonymous))
     }
+    fn count_where(&self, keep: impl Fn(&str) -> bool) -> usize {
+        let kept = self.ids.iter().filter(|id| keep(id)).count();
+        if self.ids.is_empty() {
+            usize::from(self.anonymous)
+        } else {
+            kept
+        }
+    }
 }
 
 impl NameFrequency {
@@ -254,6 +262,27 @@ impl NameFrequency {
             .map_or(0, Persons::count)
     }
 
+    /// Distinct persons of this name in the group whose id satisfies `keep`
+    /// (e.g. an age that fits a declared relation); persons known without
+    /// id count as one when no id is known at all.
+    pub fn persons_where(&self, group: &str, name: &str, keep: impl Fn(&str) -> bool) -> usize {
+        self.by_name
+            .get(&(group.to_string(), name.to_string()))
+            .map_or(0, |p| p.count_where(keep))
+    }
+
+    /// [`NameFrequency::pinyin_persons`] restricted like [`NameFrequency::persons_where`].
+    pub fn pinyin_persons_where(
+        &self,
+        group: &str,
+        key: &str,
+        keep: impl Fn(&str) -> bool,
+    ) -> usize {
+        self.by_pinyin
+            .get(&(group.to_string(), key.to_string()))
+            .map_or(0, |p| p.count_where(keep))
+    }
+
     /// Distinct persons of this name in every group.
     pub fn persons_overall(&self, name: &str) -> usize {
         self.overall.get(name).map_or(0, Persons::count)
@@ -285,8 +314,9 @@ impl NameFrequency {
     }
 
     /// What a match on `name` in `group` is worth, in (0, 1]: one over the
-    /// number of persons in the group who carry it, times `common_factor`
-    /// when the name is common (see [`NameFrequency::is_common`]).
+    /// number of persons in the group who carry it (and whose id passes
+    /// `keep`), times `common_factor` when the name is common (see
+    /// [`NameFrequency::is_common`]).
     pub fn rarity(
         &self,
         group: &str,
@@ -294,8 +324,9 @@ impl NameFrequency {
         common_factor: f64,
         common_rate: f64,
         groups: usize,
+        keep: impl Fn(&str) -> bool,
     ) -> f64 {
-        let k = self.persons(group, name).max(1) as f64;
+        let k = self.persons_where(group, name, keep).max(1) as f64;
         let c = if self.is_common(group, name, common_rate, groups) {
             common_factor
         } else {
@@ -387,21 +418,24 @@ mod tests {
         assert_eq!(f.persons("V2", "李雪梅"), 0);
         assert_eq!(f.persons_overall("李建设"), 3);
         // Rare in the village, unknown nationally: full weight.
-        assert_eq!(f.rarity("V1", "李雪梅", 0.5, 0.2, 2), 1.0);
+        assert_eq!(f.rarity("V1", "李雪梅", 0.5, 0.2, 2, |_| true), 1.0);
         // Two persons carry it in V1: half.
-        assert_eq!(f.rarity("V1", "李建设", 0.5, 0.2, 1), 0.5);
+        assert_eq!(f.rarity("V1", "李建设", 0.5, 0.2, 1, |_| true), 0.5);
         // Elsewhere (V1) two persons carry it: one per other village ≥ 0.2.
         assert!(f.is_common("V2", "李建设", 0.2, 2));
-        assert_eq!(f.rarity("V2", "李建设", 0.5, 0.2, 2), 0.5);
+        assert_eq!(f.rarity("V2", "李建设", 0.5, 0.2, 2, |_| true), 0.5);
         // ... but not when spread over 20 villages (2/19 < 0.2).
-        assert_eq!(f.rarity("V2", "李建设", 0.5, 0.2, 20), 1.0);
+        assert_eq!(f.rarity("V2", "李建设", 0.5, 0.2, 20, |_| true), 1.0);
         // A single village has no elsewhere.
         assert!(!f.is_common("V1", "李建设", 0.2, 1));
         // Common nationally even when unique here.
         f.add("V1", "张伟", Some("D"));
-        assert_eq!(f.rarity("V1", "张伟", 0.5, 0.2, 1), 0.5);
+        assert_eq!(f.rarity("V1", "张伟", 0.5, 0.2, 1, |_| true), 0.5);
         f.add_pinyin("V1", "王芳", Some("E"));
         f.add_pinyin("V1", "王方", Some("F"));
         assert_eq!(f.pinyin_persons("V1", "wang fang"), 2);
+        // Only persons who could be the relative count.
+        assert_eq!(f.persons_where("V1", "李建设", |id| id == "A"), 1);
+        assert_eq!(f.persons_where("V1", "李雪梅", |_| false), 1);
     }
 }

@@ -11,8 +11,8 @@ use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::kin::{
-    AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, register_households,
-    same_street,
+    AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, birth_year,
+    register_households, same_street,
 };
 use crate::matching::names::{NameFrequency, is_person_name, normalize, pinyin_key};
 
@@ -1050,6 +1050,10 @@ fn finding(
     villages: usize,
     g: Group,
 ) -> Option<Finding> {
+    let gaps = AgeGaps {
+        sibling_max: p.sibling_max_gap_years,
+        parent_child: (p.parent_child_gap_years[0], p.parent_child_gap_years[1]),
+    };
     // Weigh every link.
     let weighed: Vec<Weighed> = g
         .links
@@ -1058,6 +1062,15 @@ fn finding(
         .map(|(k, (l, _))| {
             let person = &graph.persons[l.person];
             let mut factors = Vec::new();
+            // When the person of interest has no known id, namesakes count
+            // only if they could stand in the declared relation; when it has
+            // one, any namesake could be the id-less recipient.
+            let cadre_year = graph.cadres[person.cadre].birth_year;
+            let unknown = graph.known_id(l.person).is_none();
+            let fits = |id: &str| match (unknown, cadre_year, birth_year(id)) {
+                (true, Some(cy), Some(y)) => gaps.plausible(person.rel, cy, y),
+                _ => true,
+            };
             match l.channel {
                 Channel::SameName => factors.push((
                     "name_rarity",
@@ -1067,10 +1080,11 @@ fn finding(
                         p.common_name_factor,
                         p.common_name_rate,
                         villages,
+                        fits,
                     ),
                 )),
                 Channel::Homophone => {
-                    let k = freq.pinyin_persons(&g.village, &l.value).max(1) as f64;
+                    let k = freq.pinyin_persons_where(&g.village, &l.value, fits).max(1) as f64;
                     let common =
                         freq.is_common(&g.village, &person.name, p.common_name_rate, villages);
                     let c = if common { p.common_name_factor } else { 1.0 };
