@@ -15,6 +15,7 @@ mod eligibility;
 mod exclusive_programs;
 mod ghost_worker;
 mod invalid_id;
+mod kinship;
 mod people;
 mod publicity_window;
 mod shared_account;
@@ -77,6 +78,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &eligibility::Eligibility,
         &ghost_worker::GhostWorker,
         &invalid_id::InvalidId,
+        &kinship::Kinship,
         &publicity_window::PublicityWindow,
     ]
 }

@@ -1,0 +1,1077 @@
+//! The kinship graph (issue 4): who, in each village, is a person of interest,
+//! and how a recipient links to one of them.
+//!
+//! Persons of interest hang off a cadre: the cadre, the relatives the cadre
+//! declared (`relatives`), the members of the cadre's household
+//! (`households`), and the people the household register places at the
+//! cadre's address with the cadre's surname and an age gap that fits a
+//! parent, child or sibling. Every index is keyed by an exact value (id
+//! number, account, phone, household id) or by village and name, so linking
+//! a recipient costs a few hash look-ups: the work grows with the number of
+//! rows, never with rows × persons.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::Datelike;
+use polars::prelude::*;
+
+use super::names::{normalize, pinyin_key, surname};
+use crate::dataset::id_number::{birth_date, sex};
+use crate::dataset::{Dataset, ROW, TableKind};
+
+/// How a relation is read for age checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rel {
+    Itself,
+    Spouse,
+    Parent,
+    Child,
+    ChildInLaw,
+    Sibling,
+    Grandparent,
+    Grandchild,
+    Other,
+}
+
+impl Rel {
+    /// Chinese label for messages when no declared wording exists.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Rel::Itself => "本人",
+            Rel::Spouse => "配偶",
+            Rel::Parent => "父母",
+            Rel::Child => "子女",
+            Rel::ChildInLaw => "子女配偶",
+            Rel::Sibling => "兄弟姐妹",
+            Rel::Grandparent => "祖父母",
+            Rel::Grandchild => "孙子女",
+            Rel::Other => "亲属",
+        }
+    }
+}
+
+/// Read a relation as written (`妻子`, `长子`, `配偶`, `与户主关系: 户主` …).
+/// In-laws of siblings, uncles and nephews are not close relatives
+/// (《民法典》第1045条) and read as `Other`.
+pub fn parse_relation(s: &str) -> Rel {
+    let has = |words: &[&str]| words.iter().any(|w| s.contains(w));
+    if s.is_empty() {
+        Rel::Other
+    } else if has(&["户主", "本人"]) {
+        Rel::Itself
+    } else if has(&[
+        "姐夫", "妹夫", "嫂", "弟媳", "弟妹", "姑", "舅", "姨", "叔", "伯", "侄", "甥",
+    ]) {
+        Rel::Other
+    } else if has(&["儿媳", "媳", "女婿", "婿"]) {
+        Rel::ChildInLaw
+    } else if has(&["孙"]) {
+        Rel::Grandchild
+    } else if has(&["祖", "爷爷", "奶奶", "外公", "外婆", "姥"]) {
+        Rel::Grandparent
+    } else if has(&["配偶", "妻", "夫", "老伴", "爱人"]) {
+        Rel::Spouse
+    } else if has(&["父", "母", "爸", "妈", "岳", "公公", "婆婆"]) {
+        Rel::Parent
+    } else if has(&["子", "女", "儿"]) {
+        Rel::Child
+    } else if has(&["兄", "弟", "姐", "妹", "哥"]) {
+        Rel::Sibling
+    } else {
+        Rel::Other
+    }
+}
+
+/// A member's relation to a cadre of the same household, from both
+/// relations to the head. Only the unambiguous compositions are made.
+fn compose(cadre_to_head: Rel, member_to_head: Rel) -> Rel {
+    use Rel::*;
+    match (cadre_to_head, member_to_head) {
+        (Itself, m) => m,
+        (Spouse, Itself) => Spouse,
+        (Spouse, Child) => Child,
+        (Spouse, Grandchild) => Grandchild,
+        (Child, Itself | Spouse) => Parent,
+        (Child, Child) => Sibling,
+        (Child, Grandparent) => Grandparent,
+        _ => Other,
+    }
+}
+
+/// Birth-year gaps that make a relation plausible.
+#[derive(Debug, Clone, Copy)]
+pub struct AgeGaps {
+    /// Siblings (and spouses) are at most this many years apart.
+    pub sibling_max: i32,
+    /// A parent is this many years older than the child (inclusive range).
+    pub parent_child: (i32, i32),
+}
+
+impl AgeGaps {
+    /// Whether `other`, born in `other_year`, can stand in `rel` to a cadre
+    /// born in `cadre_year`.
+    pub fn plausible(&self, rel: Rel, cadre_year: i32, other_year: i32) -> bool {
+        let older = cadre_year - other_year; // > 0: the other is older
+        let (lo, hi) = self.parent_child;
+        match rel {
+            Rel::Spouse | Rel::Sibling => older.abs() <= self.sibling_max,
+            Rel::Parent => (lo..=hi).contains(&older),
+            Rel::Child | Rel::ChildInLaw => (lo..=hi).contains(&-older),
+            Rel::Grandparent => (2 * lo..=2 * hi).contains(&older),
+            Rel::Grandchild => (2 * lo..=2 * hi).contains(&-older),
+            Rel::Itself | Rel::Other => true,
+        }
+    }
+
+    /// The relation a birth-year gap suggests for someone of the cadre's
+    /// surname at the cadre's address: sibling, parent or child; `None` when
+    /// the gap fits none of them.
+    pub fn fitting(&self, cadre_year: i32, other_year: i32) -> Option<Rel> {
+        let older = cadre_year - other_year;
+        let (lo, hi) = self.parent_child;
+        if older.abs() <= self.sibling_max {
+            Some(Rel::Sibling)
+        } else if (lo..=hi).contains(&older) {
+            Some(Rel::Parent)
+        } else if (lo..=hi).contains(&-older) {
+            Some(Rel::Child)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct KinOptions {
+    pub gaps: AgeGaps,
+    /// An address shared by more households than this is too coarse (a
+    /// group or a whole village) to link anyone.
+    pub max_address_households: usize,
+}
+
+/// Where a person of interest comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// The cadre.
+    Cadre,
+    /// A relative the cadre declared.
+    Declared,
+    /// A member of the cadre's household in the household register.
+    Household,
+    /// Same address and surname with a fitting age gap (inferred).
+    Address,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Cadre => "cadre",
+            Source::Declared => "declared_relative",
+            Source::Household => "household_member",
+            Source::Address => "same_address",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Cadre {
+    pub village: String,
+    pub village_name: Option<String>,
+    pub name: String,
+    pub id: Option<String>,
+    pub role: String,
+    pub household: Option<String>,
+    pub address: Option<String>,
+    pub row: u32,
+    pub birth_year: Option<i32>,
+    /// Last day in office (days since 1970-01-01), when known.
+    pub term_end: Option<i32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    /// Index into [`KinGraph::cadres`].
+    pub cadre: usize,
+    pub source: Source,
+    /// Normalised name.
+    pub name: String,
+    pub id: Option<String>,
+    /// The relation as written (declared, or derived for household and
+    /// address persons).
+    pub relation: String,
+    pub rel: Rel,
+    pub phone: Option<String>,
+    pub account: Option<String>,
+    pub birth_year: Option<i32>,
+    /// Table and row the person was read from.
+    pub table: TableKind,
+    pub row: u32,
+    /// Detail of the address link (the address and the birth-year gap).
+    pub address: Option<String>,
+    /// Households registered at that address (2 or more).
+    pub address_households: usize,
+}
+
+/// How a recipient links to a person of interest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Channel {
+    /// The recipient's id number is the cadre's or a declared relative's.
+    SameId,
+    /// The recipient is in the cadre's household (register or roll 户号).
+    Household,
+    /// The recipient's bank account is the cadre's or a declared relative's.
+    Account,
+    /// The recipient's phone is the cadre's or a declared relative's.
+    Phone,
+    /// Same normalised name in the same village, and no id to tell them apart.
+    SameName,
+    /// Same address and surname as the cadre with a fitting age gap.
+    Address,
+    /// Same pinyin as a declared relative's name in the same village.
+    Homophone,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 7] = [
+        Channel::SameId,
+        Channel::Household,
+        Channel::Account,
+        Channel::Phone,
+        Channel::SameName,
+        Channel::Address,
+        Channel::Homophone,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::SameId => "same_id",
+            Channel::Household => "same_household",
+            Channel::Account => "same_account",
+            Channel::Phone => "same_phone",
+            Channel::SameName => "same_name",
+            Channel::Address => "same_address_surname_age",
+            Channel::Homophone => "homophone",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Channel::SameId => "身份证号一致",
+            Channel::Household => "同户籍",
+            Channel::Account => "共用银行账号",
+            Channel::Phone => "共用联系电话",
+            Channel::SameName => "姓名一致",
+            Channel::Address => "同住址同姓且年龄相符",
+            Channel::Homophone => "姓名同音",
+        }
+    }
+
+    /// Exact keys (id, household, account, phone) identify; names suggest.
+    pub fn is_strong(self) -> bool {
+        matches!(
+            self,
+            Channel::SameId | Channel::Household | Channel::Account | Channel::Phone
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// Index into [`KinGraph::persons`].
+    pub person: usize,
+    pub channel: Channel,
+    /// The shared value: id, household id, account, phone, name, address or pinyin.
+    pub value: String,
+}
+
+/// What is known of one recipient on one row.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<'a> {
+    pub village: &'a str,
+    /// Normalised name (see [`normalize`]).
+    pub name: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub account: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    /// The recipient's household id as the roll gives it.
+    pub household: Option<&'a str>,
+}
+
+/// Persons of interest of a whole export, indexed for linking.
+#[derive(Debug, Default)]
+pub struct KinGraph {
+    pub cadres: Vec<Cadre>,
+    pub persons: Vec<Person>,
+    gaps: Option<AgeGaps>,
+    by_id: HashMap<String, Vec<usize>>,
+    by_account: HashMap<String, Vec<usize>>,
+    by_phone: HashMap<String, Vec<usize>>,
+    /// (village, household id) → the cadre persons of that household.
+    by_household: HashMap<(String, String), Vec<usize>>,
+    by_name: HashMap<(String, String), Vec<usize>>,
+    by_pinyin: HashMap<(String, String), Vec<usize>>,
+    /// (village, name length in characters) of the homophone index: a
+    /// recipient's pinyin is only computed when it could match.
+    pinyin_shapes: HashSet<(String, usize)>,
+    /// Id numbers the household register gives to a person of interest's
+    /// exact name in the same village, for persons declared without id: a
+    /// roll row carrying that id is that name whatever the roll wrote (a
+    /// typo, a homophone).
+    register_names: HashMap<String, Vec<usize>>,
+    /// The id the register gives a person declared without one (when unique).
+    register_ids: HashMap<usize, String>,
+    /// Declared relatives whose cadre is not in `cadres`.
+    pub orphan_relatives: usize,
+}
+
+fn str_of<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<&'a StringChunked> {
+    df.column(name)?.str()
+}
+
+fn date_of<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<&'a Int32Chunked> {
+    Ok(df.column(name)?.date()?.physical())
+}
+
+fn nonempty(v: Option<&str>) -> Option<String> {
+    v.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+pub fn birth_year(id: &str) -> Option<i32> {
+    if id.len() != 18 {
+        return None;
+    }
+    birth_date(id).map(|d| d.year())
+}
+
+/// Chinese numerals before a unit of an address (`三组十二号`) to digits.
+fn cn_number(run: &[char]) -> Option<u32> {
+    let digit = |c: char| -> Option<u32> {
+        Some(match c {
+            '零' | '〇' => 0,
+            '一' => 1,
+            '二' | '两' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        })
+    };
+    let mut total = 0u32;
+    let mut current = 0u32;
+    let mut any = false;
+    for &c in run {
+        match c {
+            '十' => {
+                total += current.max(1) * 10;
+                current = 0;
+            }
+            '百' => {
+                total += current.max(1) * 100;
+                current = 0;
+            }
+            '千' => {
+                total += current.max(1) * 1000;
+                current = 0;
+            }
+            c => current = current * 10 + digit(c)?,
+        }
+        any = true;
+    }
+    any.then_some(total + current)
+}
+
+const ADDRESS_UNITS: [char; 12] = [
+    '组', '号', '栋', '幢', '单', '排', '巷', '弄', '队', '楼', '室', '户',
+];
+
+/// One comparable form of an address: normalised like a name, punctuation
+/// dropped, Chinese numerals before a unit turned to digits (`三组十二号` →
+/// `3组12号`), and everything up to the street or township cut off, so that
+/// `某某镇李家村3组12号` and `李家村三组十二号` compare equal.
+pub fn address_key(address: &str) -> String {
+    let n = normalize(address);
+    let chars: Vec<char> = n
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                ',' | '，' | '、' | '-' | '—' | '－' | '(' | ')' | '（' | '）' | '#' | '·'
+            )
+        })
+        .collect();
+    let is_num = |c: char| "零〇一二两三四五六七八九十百千".contains(c);
+    let mut out = String::with_capacity(n.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if is_num(chars[i]) {
+            let start = i;
+            while i < chars.len() && is_num(chars[i]) {
+                i += 1;
+            }
+            let run = &chars[start..i];
+            match (chars.get(i), cn_number(run)) {
+                (Some(u), Some(v)) if ADDRESS_UNITS.contains(u) => out.push_str(&v.to_string()),
+                _ => out.extend(run),
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    let cut = ["街道", "镇", "乡"]
+        .iter()
+        .filter_map(|m| out.rfind(m).map(|p| p + m.len()))
+        .max();
+    match cut {
+        Some(p) if p < out.len() => out[p..].to_string(),
+        _ => out,
+    }
+}
+
+/// Streets are the first 9 digits of a 12-digit village code; other codes
+/// are taken to be of one street (one export is one street).
+pub fn same_street(a: &str, b: &str) -> bool {
+    if a.len() == 12 && b.len() == 12 {
+        a[..9] == b[..9]
+    } else {
+        true
+    }
+}
+
+impl KinGraph {
+    /// Build the graph from `cadres` and, when present, `relatives` and
+    /// `households`. Without `cadres` the graph is empty.
+    pub fn build(ds: &Dataset, opts: &KinOptions) -> PolarsResult<KinGraph> {
+        let mut g = KinGraph {
+            gaps: Some(opts.gaps),
+            ..KinGraph::default()
+        };
+        let Some(cadres) = ds.frame(TableKind::Cadres) else {
+            return Ok(g);
+        };
+        g.read_cadres(cadres)?;
+        if let Some(rel) = ds.frame(TableKind::Relatives) {
+            g.read_relatives(rel)?;
+        }
+        if let Some(hh) = ds.frame(TableKind::Households) {
+            g.read_households(hh, opts)?;
+        }
+        g.index();
+        Ok(g)
+    }
+
+    fn read_cadres(&mut self, df: &DataFrame) -> PolarsResult<()> {
+        let village = str_of(df, "village_code")?;
+        let village_name = str_of(df, "village_name")?;
+        let name = str_of(df, "name")?;
+        let id = str_of(df, "id_number")?;
+        let role = str_of(df, "role")?;
+        let phone = str_of(df, "phone")?;
+        let account = str_of(df, "bank_account")?;
+        let household = str_of(df, "household_id")?;
+        let address = str_of(df, "address")?;
+        let term_end = date_of(df, "term_end")?;
+        let rows = df.column(ROW)?.u32()?;
+        for i in 0..df.height() {
+            let Some(v) = nonempty(village.get(i)) else {
+                continue;
+            };
+            let n = normalize(name.get(i).unwrap_or_default());
+            let idn = nonempty(id.get(i));
+            let c = self.cadres.len();
+            let row = rows.get(i).unwrap_or_default();
+            let birth = idn.as_deref().and_then(birth_year);
+            self.cadres.push(Cadre {
+                village: v,
+                village_name: nonempty(village_name.get(i)),
+                name: n.clone(),
+                id: idn.clone(),
+                role: role.get(i).unwrap_or_default().to_string(),
+                household: nonempty(household.get(i)),
+                address: nonempty(address.get(i)),
+                row,
+                birth_year: birth,
+                term_end: term_end.get(i),
+            });
+            self.persons.push(Person {
+                cadre: c,
+                source: Source::Cadre,
+                name: n,
+                id: idn,
+                relation: "本人".into(),
+                rel: Rel::Itself,
+                phone: nonempty(phone.get(i)),
+                account: nonempty(account.get(i)),
+                birth_year: birth,
+                table: TableKind::Cadres,
+                row,
+                address: None,
+                address_households: 0,
+            });
+        }
+        Ok(())
+    }
+
+    fn cadres_by_id(&self) -> HashMap<&str, Vec<usize>> {
+        let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, c) in self.cadres.iter().enumerate() {
+            if let Some(id) = &c.id {
+                m.entry(id.as_str()).or_default().push(i);
+            }
+        }
+        m
+    }
+
+    fn read_relatives(&mut self, df: &DataFrame) -> PolarsResult<()> {
+        let cadre_id = str_of(df, "cadre_id_number")?;
+        let name = str_of(df, "name")?;
+        let id = str_of(df, "id_number")?;
+        let relation = str_of(df, "relation")?;
+        let phone = str_of(df, "phone")?;
+        let account = str_of(df, "bank_account")?;
+        let rows = df.column(ROW)?.u32()?;
+        let by_id: HashMap<String, Vec<usize>> = self
+            .cadres_by_id()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        for i in 0..df.height() {
+            let cadres = cadre_id.get(i).and_then(|c| by_id.get(c));
+            let Some(cadres) = cadres else {
+                self.orphan_relatives += 1;
+                continue;
+            };
+            let n = normalize(name.get(i).unwrap_or_default());
+            let idn = nonempty(id.get(i));
+            // A relative declared with the cadre's own id is a data error, not kin.
+            if idn.is_some() && idn.as_deref() == cadre_id.get(i) {
+                continue;
+            }
+            let rel_text = relation.get(i).unwrap_or_default().to_string();
+            for &c in cadres {
+                self.persons.push(Person {
+                    cadre: c,
+                    source: Source::Declared,
+                    name: n.clone(),
+                    id: idn.clone(),
+                    relation: rel_text.clone(),
+                    rel: parse_relation(&rel_text),
+                    phone: nonempty(phone.get(i)),
+                    account: nonempty(account.get(i)),
+                    birth_year: idn.as_deref().and_then(birth_year),
+                    table: TableKind::Relatives,
+                    row: rows.get(i).unwrap_or_default(),
+                    address: None,
+                    address_households: 0,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Members of cadres' households, and same-address kin.
+    fn read_households(&mut self, df: &DataFrame, opts: &KinOptions) -> PolarsResult<()> {
+        let hh = str_of(df, "household_id")?;
+        let village = str_of(df, "village_code")?;
+        let name = str_of(df, "name")?;
+        let id = str_of(df, "id_number")?;
+        let to_head = str_of(df, "relation_to_head")?;
+        let address = str_of(df, "address")?;
+        let rows = df.column(ROW)?.u32()?;
+
+        // The cadre's own register row gives the household (when the cadre
+        // roll has no 户号) and the address (when it has none).
+        let cadre_ids = self.cadres_by_id();
+        let mut own_row: Vec<Option<usize>> = vec![None; self.cadres.len()];
+        for i in 0..df.height() {
+            if let Some(cs) = id.get(i).and_then(|x| cadre_ids.get(x)) {
+                for &c in cs {
+                    if self.cadres[c].village.as_str() == village.get(i).unwrap_or_default() {
+                        own_row[c] = Some(i);
+                    }
+                }
+            }
+        }
+        for (c, r) in own_row.iter().enumerate() {
+            let Some(r) = *r else { continue };
+            let cadre = &mut self.cadres[c];
+            if cadre.household.is_none() {
+                cadre.household = nonempty(hh.get(r));
+            }
+            if cadre.address.is_none() {
+                cadre.address = nonempty(address.get(r));
+            }
+        }
+
+        // Households and address keys of cadres, per village.
+        let mut households: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        let mut addresses: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        for (c, cadre) in self.cadres.iter().enumerate() {
+            if let Some(h) = &cadre.household {
+                households
+                    .entry((cadre.village.as_str(), h.as_str()))
+                    .or_default()
+                    .push(c);
+            }
+            if let Some(a) = &cadre.address {
+                let k = address_key(a);
+                if !k.is_empty() {
+                    addresses
+                        .entry((cadre.village.clone(), k))
+                        .or_default()
+                        .push(c);
+                }
+            }
+        }
+        let address_villages: HashSet<&str> = addresses.keys().map(|(v, _)| v.as_str()).collect();
+
+        // Persons declared without id, by village and name: the register
+        // tells their id.
+        let mut no_id: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
+        for (p, person) in self.persons.iter().enumerate() {
+            if person.id.is_none() && !person.name.is_empty() {
+                no_id
+                    .entry(self.cadres[person.cadre].village.as_str())
+                    .or_default()
+                    .entry(person.name.as_str())
+                    .or_default()
+                    .push(p);
+            }
+        }
+        let mut register_names: HashMap<String, Vec<usize>> = HashMap::new();
+        if !no_id.is_empty() {
+            for i in 0..df.height() {
+                let (Some(v), Some(n), Some(x)) = (village.get(i), name.get(i), id.get(i)) else {
+                    continue;
+                };
+                if x.is_empty() {
+                    continue;
+                }
+                let Some(names) = no_id.get(v) else { continue };
+                // Most names need no conversion; only a miss pays for one.
+                let hit = names.get(n).or_else(|| {
+                    let norm = normalize(n);
+                    if norm != n {
+                        names.get(norm.as_str())
+                    } else {
+                        None
+                    }
+                });
+                if let Some(ps) = hit {
+                    register_names
+                        .entry(x.to_string())
+                        .or_default()
+                        .extend(ps.iter().copied());
+                }
+            }
+        }
+        // A person declared without id whose name the register gives exactly
+        // one id in the village: that is the person's id.
+        let mut ids_of: HashMap<usize, BTreeSet<&str>> = HashMap::new();
+        for (x, ps) in &register_names {
+            for &p in ps {
+                ids_of.entry(p).or_default().insert(x.as_str());
+            }
+        }
+        self.register_ids = ids_of
+            .into_iter()
+            .filter(|(_, xs)| xs.len() == 1)
+            .filter_map(|(p, xs)| xs.into_iter().next().map(|x| (p, x.to_string())))
+            .collect();
+        self.register_names = register_names;
+
+        let mut members = Vec::new();
+        // (village, address key) → households seen there, and candidate rows.
+        let mut at_address: BTreeMap<(String, String), (HashSet<String>, Vec<usize>)> =
+            BTreeMap::new();
+        for i in 0..df.height() {
+            let (Some(v), Some(h)) = (village.get(i), hh.get(i)) else {
+                continue;
+            };
+            if let Some(cs) = households.get(&(v, h)) {
+                for &c in cs {
+                    members.push((c, i));
+                }
+            }
+            if address_villages.contains(v) {
+                let Some(a) = address.get(i).filter(|a| !a.is_empty()) else {
+                    continue;
+                };
+                let k = address_key(a);
+                if let Some(slot) = at_address.get_mut(&(v.to_string(), k.clone())) {
+                    slot.0.insert(h.to_string());
+                    slot.1.push(i);
+                } else if addresses.contains_key(&(v.to_string(), k.clone())) {
+                    at_address.insert(
+                        (v.to_string(), k),
+                        (HashSet::from([h.to_string()]), vec![i]),
+                    );
+                }
+            }
+        }
+
+        for (c, i) in members {
+            let idn = nonempty(id.get(i));
+            let cadre = &self.cadres[c];
+            if idn.is_some() && idn == cadre.id {
+                continue;
+            }
+            let member_rel = parse_relation(to_head.get(i).unwrap_or_default());
+            let cadre_rel = own_row[c]
+                .map(|r| parse_relation(to_head.get(r).unwrap_or_default()))
+                .unwrap_or(Rel::Other);
+            let rel = compose(cadre_rel, member_rel);
+            let relation = if rel == Rel::Other {
+                format!("同户（与户主关系：{}）", to_head.get(i).unwrap_or_default())
+            } else {
+                rel.label_zh().to_string()
+            };
+            self.persons.push(Person {
+                cadre: c,
+                source: Source::Household,
+                name: normalize(name.get(i).unwrap_or_default()),
+                birth_year: idn.as_deref().and_then(birth_year),
+                id: idn,
+                relation,
+                rel,
+                phone: None,
+                account: None,
+                table: TableKind::Households,
+                row: rows.get(i).unwrap_or_default(),
+                address: None,
+                address_households: 0,
+            });
+        }
+
+        for ((v, k), (hhs, candidates)) in at_address {
+            if hhs.len() > opts.max_address_households {
+                continue;
+            }
+            let Some(cs) = addresses.get(&(v.clone(), k.clone())) else {
+                continue;
+            };
+            for &c in cs {
+                let cadre = &self.cadres[c];
+                let Some(cy) = cadre.birth_year else { continue };
+                // A cadre who married into the household carries another
+                // family's surname: a namesake at the address is an in-law.
+                let cadre_rel =
+                    own_row[c].map(|r| parse_relation(to_head.get(r).unwrap_or_default()));
+                if matches!(cadre_rel, Some(Rel::Spouse | Rel::ChildInLaw)) {
+                    continue;
+                }
+                let sur = surname(&cadre.name).to_string();
+                for &i in &candidates {
+                    let Some(idn) = nonempty(id.get(i)) else {
+                        continue;
+                    };
+                    // Same household: the household channel already says more.
+                    if cadre.id.as_deref() == Some(idn.as_str())
+                        || cadre.household.as_deref() == hh.get(i)
+                    {
+                        continue;
+                    }
+                    let n = normalize(name.get(i).unwrap_or_default());
+                    if surname(&n) != sur {
+                        continue;
+                    }
+                    let Some(y) = birth_year(&idn) else { continue };
+                    let Some(rel) = opts.gaps.fitting(cy, y) else {
+                        continue;
+                    };
+                    let male = sex(&idn).map(|s| s == 1);
+                    let label = match (rel, male) {
+                        (Rel::Sibling, Some(true)) => "疑似兄弟",
+                        (Rel::Sibling, Some(false)) => "疑似姐妹",
+                        (Rel::Sibling, None) => "疑似兄弟姐妹",
+                        (Rel::Parent, Some(true)) => "疑似父亲",
+                        (Rel::Parent, Some(false)) => "疑似母亲",
+                        (Rel::Parent, None) => "疑似父母",
+                        (_, Some(true)) => "疑似儿子",
+                        (_, Some(false)) => "疑似女儿",
+                        (_, None) => "疑似子女",
+                    };
+                    self.persons.push(Person {
+                        cadre: c,
+                        source: Source::Address,
+                        name: n,
+                        id: Some(idn),
+                        relation: label.into(),
+                        rel,
+                        phone: None,
+                        account: None,
+                        birth_year: Some(y),
+                        table: TableKind::Households,
+                        row: rows.get(i).unwrap_or_default(),
+                        address: Some(format!(
+                            "{}（同住址{}户，出生年份相差{}年）",
+                            address.get(i).unwrap_or_default(),
+                            hhs.len(),
+                            (cy - y).abs()
+                        )),
+                        address_households: hhs.len(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn index(&mut self) {
+        for (p, person) in self.persons.iter().enumerate() {
+            let cadre = &self.cadres[person.cadre];
+            if let Some(id) = &person.id {
+                self.by_id.entry(id.clone()).or_default().push(p);
+            }
+            if matches!(person.source, Source::Cadre | Source::Declared) {
+                if let Some(a) = &person.account {
+                    self.by_account.entry(a.clone()).or_default().push(p);
+                }
+                if let Some(ph) = &person.phone {
+                    self.by_phone.entry(ph.clone()).or_default().push(p);
+                }
+            }
+            if person.source == Source::Cadre {
+                if let Some(h) = &cadre.household {
+                    self.by_household
+                        .entry((cadre.village.clone(), h.clone()))
+                        .or_default()
+                        .push(p);
+                }
+            }
+            if person.source != Source::Address && !person.name.is_empty() {
+                self.by_name
+                    .entry((cadre.village.clone(), person.name.clone()))
+                    .or_default()
+                    .push(p);
+            }
+            if person.source == Source::Declared && !person.name.is_empty() {
+                self.by_pinyin
+                    .entry((cadre.village.clone(), pinyin_key(&person.name)))
+                    .or_default()
+                    .push(p);
+                self.pinyin_shapes
+                    .insert((cadre.village.clone(), person.name.chars().count()));
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.persons.is_empty()
+    }
+
+    /// The person's id number: as declared, else as the register gives the
+    /// name in the village (when it gives exactly one).
+    pub fn known_id(&self, person: usize) -> Option<&str> {
+        self.persons[person]
+            .id
+            .as_deref()
+            .or_else(|| self.register_ids.get(&person).map(String::as_str))
+    }
+
+    pub fn village_of(&self, person: usize) -> &str {
+        &self.cadres[self.persons[person].cadre].village
+    }
+
+    /// Whether a name link to `p` is consistent with what the ids say: the
+    /// two must not both carry an id (then the ids decide), and when the
+    /// recipient's birth year is known it must fit the declared relation.
+    fn name_link_possible(&self, p: &Person, q: &Query) -> bool {
+        if p.id.is_some() && q.id.is_some() {
+            return false;
+        }
+        let (Some(gaps), Some(cy), Some(y)) = (
+            self.gaps,
+            self.cadres[p.cadre].birth_year,
+            q.id.and_then(birth_year),
+        ) else {
+            return true;
+        };
+        gaps.plausible(p.rel, cy, y)
+    }
+
+    /// Every link of one recipient, in a fixed order (channel, person).
+    pub fn links(&self, q: &Query) -> Vec<Link> {
+        let mut out = Vec::new();
+        let push = |out: &mut Vec<Link>, ps: Option<&Vec<usize>>, ch: Channel, value: &str| {
+            for &p in ps.into_iter().flatten() {
+                out.push(Link {
+                    person: p,
+                    channel: ch,
+                    value: value.to_string(),
+                });
+            }
+        };
+        if let Some(id) = q.id.filter(|s| !s.is_empty()) {
+            for &p in self.by_id.get(id).into_iter().flatten() {
+                let ch = match self.persons[p].source {
+                    Source::Cadre | Source::Declared => Channel::SameId,
+                    Source::Household => Channel::Household,
+                    Source::Address => Channel::Address,
+                };
+                let value = match (ch, &self.persons[p].address) {
+                    (Channel::Address, Some(a)) => a.clone(),
+                    _ => id.to_string(),
+                };
+                out.push(Link {
+                    person: p,
+                    channel: ch,
+                    value,
+                });
+            }
+        }
+        if let Some(id) = q.id.filter(|s| !s.is_empty()) {
+            for &p in self.register_names.get(id).into_iter().flatten() {
+                let person = &self.persons[p];
+                let cadre_village = self.cadres[person.cadre].village.as_str();
+                if cadre_village == q.village && self.name_link_possible(person, q) {
+                    out.push(Link {
+                        person: p,
+                        channel: Channel::SameName,
+                        value: person.name.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(a) = q.account.filter(|s| !s.is_empty()) {
+            push(&mut out, self.by_account.get(a), Channel::Account, a);
+        }
+        if let Some(ph) = q.phone.filter(|s| !s.is_empty()) {
+            push(&mut out, self.by_phone.get(ph), Channel::Phone, ph);
+        }
+        if let Some(h) = q.household.filter(|s| !s.is_empty()) {
+            let key = (q.village.to_string(), h.to_string());
+            push(&mut out, self.by_household.get(&key), Channel::Household, h);
+        }
+        if let Some(n) = q.name.filter(|s| !s.is_empty()) {
+            let key = (q.village.to_string(), n.to_string());
+            for &p in self.by_name.get(&key).into_iter().flatten() {
+                if self.name_link_possible(&self.persons[p], q) {
+                    out.push(Link {
+                        person: p,
+                        channel: Channel::SameName,
+                        value: n.to_string(),
+                    });
+                }
+            }
+            let shape = (q.village.to_string(), n.chars().count());
+            if self.pinyin_shapes.contains(&shape) {
+                let key = (q.village.to_string(), pinyin_key(n));
+                for &p in self.by_pinyin.get(&key).into_iter().flatten() {
+                    let person = &self.persons[p];
+                    if person.name != n && self.name_link_possible(person, q) {
+                        out.push(Link {
+                            person: p,
+                            channel: Channel::Homophone,
+                            value: key.1.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        // A cadre's own account or phone on the cadre's own row is no news;
+        // the same person reached twice through one channel counts once.
+        out.sort_by(|a, b| (a.channel, a.person).cmp(&(b.channel, b.person)));
+        out.dedup_by(|a, b| a.channel == b.channel && a.person == b.person);
+        out
+    }
+}
+
+/// The register household (village and household id) of each id number
+/// in `ids` (one pass over `households`; absent ids are left out).
+pub fn register_households(
+    ds: &Dataset,
+    ids: &HashSet<String>,
+) -> PolarsResult<HashMap<String, (String, String)>> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let Some(df) = ds.frame(TableKind::Households) else {
+        return Ok(out);
+    };
+    let id = str_of(df, "id_number")?;
+    let hh = str_of(df, "household_id")?;
+    let village = str_of(df, "village_code")?;
+    for i in 0..df.height() {
+        let Some(x) = id.get(i) else { continue };
+        if ids.contains(x) {
+            if let (Some(v), Some(h)) = (village.get(i), hh.get(i)) {
+                out.insert(x.to_string(), (v.to_string(), h.to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relations() {
+        assert_eq!(parse_relation("妻子"), Rel::Spouse);
+        assert_eq!(parse_relation("配偶"), Rel::Spouse);
+        assert_eq!(parse_relation("丈夫"), Rel::Spouse);
+        assert_eq!(parse_relation("姐夫"), Rel::Other);
+        assert_eq!(parse_relation("长子"), Rel::Child);
+        assert_eq!(parse_relation("女儿"), Rel::Child);
+        assert_eq!(parse_relation("儿媳"), Rel::ChildInLaw);
+        assert_eq!(parse_relation("女婿"), Rel::ChildInLaw);
+        assert_eq!(parse_relation("孙女"), Rel::Grandchild);
+        assert_eq!(parse_relation("外孙子"), Rel::Grandchild);
+        assert_eq!(parse_relation("母亲"), Rel::Parent);
+        assert_eq!(parse_relation("外祖母"), Rel::Grandparent);
+        assert_eq!(parse_relation("外公"), Rel::Grandparent);
+        assert_eq!(parse_relation("弟弟"), Rel::Sibling);
+        assert_eq!(parse_relation("兄弟"), Rel::Sibling);
+        assert_eq!(parse_relation("侄子"), Rel::Other);
+        assert_eq!(parse_relation("户主"), Rel::Itself);
+        assert_eq!(parse_relation("朋友"), Rel::Other);
+        assert_eq!(compose(Rel::Child, Rel::Itself), Rel::Parent);
+        assert_eq!(compose(Rel::Child, Rel::Child), Rel::Sibling);
+        assert_eq!(compose(Rel::Itself, Rel::Spouse), Rel::Spouse);
+    }
+
+    #[test]
+    fn age_gaps() {
+        let g = AgeGaps {
+            sibling_max: 15,
+            parent_child: (18, 50),
+        };
+        assert!(g.plausible(Rel::Child, 1970, 1995));
+        assert!(!g.plausible(Rel::Child, 1970, 1960));
+        assert!(g.plausible(Rel::Parent, 1970, 1945));
+        assert!(!g.plausible(Rel::Sibling, 1970, 1940));
+        assert!(g.plausible(Rel::Other, 1970, 1900));
+        assert_eq!(g.fitting(1970, 1975), Some(Rel::Sibling));
+        assert_eq!(g.fitting(1970, 1940), Some(Rel::Parent));
+        assert_eq!(g.fitting(1970, 1996), Some(Rel::Child));
+        assert_eq!(g.fitting(1970, 1987), None);
+        assert_eq!(g.fitting(1970, 1900), None);
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(address_key("李家村三组十二号"), "李家村3组12号");
+        assert_eq!(
+            address_key("山东省济南市历城区唐冶街道李家村3组12号"),
+            "李家村3组12号"
+        );
+        assert_eq!(address_key("某某镇 李家村３组１２号"), "李家村3组12号");
+        assert_eq!(address_key("二郎村一百零五号"), "二郎村105号");
+        assert_eq!(address_key("二郎村二十号"), "二郎村20号");
+        assert_eq!(address_key(""), "");
+    }
+
+    #[test]
+    fn streets() {
+        assert!(same_street("370112001001", "370112001002"));
+        assert!(!same_street("370112001001", "370112002001"));
+        assert!(same_street("V1", "V2"));
+    }
+}
