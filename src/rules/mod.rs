@@ -9,8 +9,12 @@ use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 
 mod cash_payment;
+mod decision_order;
 mod eligibility;
 mod invalid_id;
+mod missing_decision;
+mod split_contracts;
+mod split_payments;
 pub mod util;
 
 pub trait Rule: Send + Sync {
@@ -61,8 +65,12 @@ pub(crate) use rule_params;
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &cash_payment::CashPayment,
+        &missing_decision::MissingDecision,
+        &decision_order::DecisionOrder,
         &eligibility::Eligibility,
         &invalid_id::InvalidId,
+        &split_contracts::SplitContracts,
+        &split_payments::SplitPayments,
     ]
 }
 
