@@ -166,6 +166,8 @@ pub struct VendorGroup {
     pub names: BTreeSet<String>,
     pub legal_reps: BTreeSet<String>,
     pub legal_rep_ids: BTreeSet<String>,
+    /// The most common name of the records carrying the key (for messages).
+    pub display_name: String,
     /// Distinct companies (credit codes or name keys) joined only through a
     /// shared legal representative.
     pub linked_by_legal_rep: bool,
@@ -187,9 +189,9 @@ impl VendorGroup {
             .collect()
     }
 
-    /// A display name: the most common spelling.
+    /// A display name: the most common spelling of the keyed party.
     pub fn display_name(&self) -> &str {
-        self.names.iter().next().map(String::as_str).unwrap_or("")
+        &self.display_name
     }
 }
 
@@ -384,10 +386,15 @@ fn most_common<'a, I: Iterator<Item = &'a str>>(it: I) -> Option<String> {
     for s in it {
         *counts.entry(s).or_default() += 1;
     }
-    // Highest count; ties go to the smallest string (BTreeMap order).
+    // Highest count; ties go to the shortest string (the plain spelling of a
+    // name, without a bracketed place or a longer suffix), then the smallest.
     let mut best: Option<(&str, usize)> = None;
     for (s, c) in counts {
-        if best.is_none_or(|(_, bc)| c > bc) {
+        let better = match best {
+            None => true,
+            Some((bs, bc)) => c > bc || (c == bc && s.chars().count() < bs.chars().count()),
+        };
+        if better {
             best = Some((s, c));
         }
     }
@@ -433,6 +440,21 @@ fn build_group(
         } else {
             (KeyKind::Name, String::new())
         };
+    let carries_key = |r: &VendorRecord| match key_kind {
+        KeyKind::CreditCode => nonblank(&r.credit_code) == Some(key.as_str()),
+        KeyKind::IdNumber => nonblank(&r.id_number) == Some(key.as_str()),
+        KeyKind::Account => nonblank(&r.account) == Some(key.as_str()),
+        KeyKind::Name => true,
+    };
+    let display_name = most_common(
+        rs().filter(|r| carries_key(r))
+            .filter_map(|r| nonblank(&r.name).map(clean_name))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    )
+    .or_else(|| names.iter().next().cloned())
+    .unwrap_or_default();
     let distinct_companies: BTreeSet<&str> = members
         .iter()
         .filter_map(|&i| nonblank(&records[i].credit_code).or(name_keys[i].as_deref()))
@@ -447,6 +469,7 @@ fn build_group(
         names,
         legal_reps,
         legal_rep_ids,
+        display_name,
         linked_by_legal_rep,
         members,
     }

@@ -349,16 +349,29 @@ pub(super) fn stem_similarity(a: &str, b: &str) -> f64 {
 /// Signals that raise an episode's score, and the score.
 #[derive(Debug, Clone)]
 pub(super) struct Signals {
+    /// The highest line crossed (tender before decision).
     pub line: Line,
     pub threshold: i64,
+    /// Both lines crossed.
+    pub both_lines: bool,
     pub total: i64,
     pub span_days: i32,
     pub min_gap_days: i32,
+    /// The line the pieces sit just under (the crossed line giving the
+    /// larger share), and that share.
+    pub near_line: Line,
     pub near_line_share: f64,
     pub similar_name_share: f64,
     pub close_share: f64,
     pub legal_rep: bool,
     pub score: f64,
+}
+
+fn line_threshold(line: Line, sp: &SplitParams) -> i64 {
+    match line {
+        Line::Tender => sp.tender,
+        Line::Decision => sp.decision,
+    }
 }
 
 pub(super) fn signals(
@@ -368,20 +381,24 @@ pub(super) fn signals(
     sp: &SplitParams,
 ) -> Signals {
     let line = ep.lines.iter().next().copied().unwrap_or(Line::Decision);
-    let threshold = match line {
-        Line::Tender => sp.tender,
-        Line::Decision => sp.decision,
-    };
+    let threshold = line_threshold(line, sp);
     let ps: Vec<&Piece> = ep.pieces.iter().map(|&i| &pieces[i]).collect();
     let n = ps.len().max(1) as f64;
     let total: i64 = ps.iter().map(|p| p.amount).sum();
-    let near = ps
+    let near_share = |t: i64| {
+        ps.iter()
+            .filter(|p| p.amount < t && p.amount as f64 >= sp.near_line_share * t as f64)
+            .count() as f64
+            / n
+    };
+    let (near_line, near) = ep
+        .lines
         .iter()
-        .filter(|p| {
-            p.amount < threshold && p.amount as f64 >= sp.near_line_share * threshold as f64
-        })
-        .count() as f64
-        / n;
+        .map(|&l| (l, near_share(line_threshold(l, sp))))
+        .fold(
+            (line, 0.0),
+            |best, cur| if cur.1 > best.1 { cur } else { best },
+        );
     // Cap the pairwise name comparison: a vendor with hundreds of pieces in
     // one episode is judged on its first ones.
     let stems: Vec<String> = ps.iter().take(60).map(|p| project_stem(&p.name)).collect();
@@ -410,9 +427,11 @@ pub(super) fn signals(
     Signals {
         line,
         threshold,
+        both_lines: ep.lines.len() > 1,
         total,
         span_days: span,
         min_gap_days: gaps.iter().copied().min().unwrap_or(0),
+        near_line,
         near_line_share: near,
         similar_name_share: similar_share,
         close_share: close,
@@ -421,19 +440,24 @@ pub(super) fn signals(
     }
 }
 
-/// `（项目名称相近，最短间隔3天，2份在限额80%以上）`: the reasons a score rose.
-pub(super) fn signal_note(s: &Signals, n: usize, sp: &SplitParams) -> String {
+/// `（名称相近，最短间隔3天，2笔在招标限额的80%以上）`: why the score rose.
+fn signal_note(s: &Signals, n: usize, unit: &str, sp: &SplitParams) -> String {
     let mut parts = Vec::new();
     if s.similar_name_share > 0.0 {
         parts.push("名称相近".to_string());
     }
     if n >= 2 && s.min_gap_days <= sp.close_days {
-        parts.push(format!("最短间隔{}天", s.min_gap_days));
+        parts.push(if s.min_gap_days == 0 {
+            "有同日签订或支付".to_string()
+        } else {
+            format!("最短间隔{}天", s.min_gap_days)
+        });
     }
     let near = (s.near_line_share * n as f64).round() as usize;
     if near > 0 {
         parts.push(format!(
-            "{near}笔在限额{:.0}%以上",
+            "{near}{unit}在{}的{:.0}%以上",
+            s.near_line.label(),
             sp.near_line_share * 100.0
         ));
     }
@@ -447,6 +471,36 @@ pub(super) fn signal_note(s: &Signals, n: usize, sp: &SplitParams) -> String {
     }
 }
 
+/// The message of a split finding, for contracts (`份合同`, `单份`) and
+/// payments (`笔`, `单笔`):
+/// `同一承包方“甲公司”5天内2份合同合计188,400元，单份均低于100,000元招标限额（…），请核实是否化整为零规避招标`.
+pub(super) fn split_message(
+    who: &str,
+    count: &str,
+    each: &str,
+    n: usize,
+    s: &Signals,
+    sp: &SplitParams,
+) -> String {
+    let span = if s.span_days == 0 {
+        "同日".to_string()
+    } else {
+        format!("{}天内", s.span_days)
+    };
+    let dodged = match (s.line, s.both_lines) {
+        (_, true) => "招标和四议两公开",
+        (Line::Tender, false) => "招标",
+        (Line::Decision, false) => "四议两公开",
+    };
+    format!(
+        "{who}{span}{count}合计{}，{each}均低于{}{}{}，请核实是否化整为零规避{dodged}",
+        fen_to_yuan_display(s.total),
+        fen_to_yuan_display(s.threshold),
+        s.line.label(),
+        signal_note(s, n, each.trim_start_matches('单'), sp),
+    )
+}
+
 pub(super) fn signals_json(s: &Signals, sp: &SplitParams) -> serde_json::Value {
     json!({
         "line": s.line.key(),
@@ -455,11 +509,32 @@ pub(super) fn signals_json(s: &Signals, sp: &SplitParams) -> serde_json::Value {
         "total": fen_to_yuan_string(s.total),
         "span_days": s.span_days,
         "min_gap_days": s.min_gap_days,
+        "near_line": s.near_line.key(),
         "near_line_share": (s.near_line_share * 100.0).round() / 100.0,
         "similar_name_share": (s.similar_name_share * 100.0).round() / 100.0,
         "close_share": (s.close_share * 100.0).round() / 100.0,
         "legal_rep_link": s.legal_rep,
     })
+}
+
+/// `同一承包方“宏达建筑有限公司”`, or for companies joined through their
+/// legal representative `同一法定代表人（李明）名下的“甲公司”“乙公司”`.
+pub(super) fn vendor_phrase<'a>(g: &VendorGroup, names: impl Iterator<Item = &'a str>) -> String {
+    if g.linked_by_legal_rep {
+        let names: BTreeSet<&str> = names.filter(|n| !n.is_empty()).collect();
+        let reps: Vec<&str> = g.legal_reps.iter().map(String::as_str).collect();
+        format!(
+            "同一法定代表人{}名下的{}",
+            if reps.is_empty() {
+                String::new()
+            } else {
+                format!("（{}）", reps.join("、"))
+            },
+            names.iter().map(|n| format!("“{n}”")).collect::<String>()
+        )
+    } else {
+        format!("同一承包方“{}”", g.display_name())
+    }
 }
 
 pub(super) fn vendor_json(g: &VendorGroup) -> serde_json::Value {
@@ -642,20 +717,13 @@ fn finding(
     sp: &SplitParams,
 ) -> Finding {
     let n = crs.len();
-    let what = match sig.line {
-        Line::Tender => "招标",
-        Line::Decision => "四议两公开",
-    };
-    let message = format!(
-        "同一承包方“{}”{}天内{}份合同合计{}，单份均低于{}{}{}，请核实是否化整为零规避{}",
-        g.display_name(),
-        sig.span_days,
+    let message = split_message(
+        &vendor_phrase(g, crs.iter().map(|c| c.vendor.as_str())),
+        &format!("{n}份合同"),
+        "单份",
         n,
-        fen_to_yuan_display(sig.total),
-        fen_to_yuan_display(sig.threshold),
-        sig.line.label(),
-        signal_note(sig, n, sp),
-        what
+        sig,
+        sp,
     );
     let severity = match sig.line {
         Line::Tender => Severity::High,

@@ -8,12 +8,12 @@ use serde_json::json;
 
 use super::missing_decision::DecisionIndex;
 use super::split_contracts::{
-    Episode, Line, Piece, Signals, SplitParams, find_episodes, signal_note, signals, signals_json,
-    vendor_json,
+    Episode, Line, Piece, Signals, SplitParams, find_episodes, signals, signals_json,
+    split_message, vendor_json,
 };
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::id_number::credit_code_valid;
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::normalize::fen_to_yuan_string;
 use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
@@ -485,20 +485,13 @@ fn finding(
     sp: &SplitParams,
 ) -> Finding {
     let n = pays.len();
-    let what = match sig.line {
-        Line::Tender => "招标",
-        Line::Decision => "四议两公开",
-    };
-    let message = format!(
-        "无合同向“{}”{}天内支付{}笔合计{}，单笔均低于{}{}{}，请核实是否化整为零规避{}",
-        g.display_name(),
-        sig.span_days,
+    let message = split_message(
+        &format!("无合同向“{}”", g.display_name()),
+        &format!("支付{n}笔"),
+        "单笔",
         n,
-        fen_to_yuan_display(sig.total),
-        fen_to_yuan_display(sig.threshold),
-        sig.line.label(),
-        signal_note(sig, n, sp),
-        what
+        sig,
+        sp,
     );
     let severity = match sig.line {
         Line::Tender => Severity::High,
