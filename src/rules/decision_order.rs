@@ -1,6 +1,6 @@
 //! DEC002: 四议两公开 steps out of order, or resolved after the fact.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -109,8 +109,8 @@ impl Rule for DecisionOrder {
         };
 
         // Acts by (village, decision_no).
-        let mut acts: BTreeMap<(String, String), Vec<Act>> = BTreeMap::new();
-        let mut decision_of_contract: BTreeMap<(String, String), String> = BTreeMap::new();
+        let mut acts: HashMap<(&str, &str), Vec<Act>> = HashMap::new();
+        let mut decision_of_contract: HashMap<(&str, &str), &str> = HashMap::new();
         if let Some(df) = ds.frame(TableKind::Contracts) {
             let village = util::str_col(code, df, "village_code")?;
             let no = util::str_col(code, df, "contract_no")?;
@@ -123,18 +123,16 @@ impl Rule for DecisionOrder {
                 else {
                     continue;
                 };
-                decision_of_contract.insert((v.to_string(), n.to_string()), d.to_string());
+                decision_of_contract.insert((v, n), d);
                 let Some(date) = signed.get(i) else { continue };
-                acts.entry((v.to_string(), d.to_string()))
-                    .or_default()
-                    .push(Act {
-                        kind: "contract",
-                        key: n.to_string(),
-                        date,
-                        amount: amount.get(i).unwrap_or_default(),
-                        row: rows.get(i).unwrap_or_default(),
-                        via_contract: String::new(),
-                    });
+                acts.entry((v, d)).or_default().push(Act {
+                    kind: "contract",
+                    key: n.to_string(),
+                    date,
+                    amount: amount.get(i).unwrap_or_default(),
+                    row: rows.get(i).unwrap_or_default(),
+                    via_contract: String::new(),
+                });
             }
         }
         if let (true, Some(df)) = (p.check_payments, ds.frame(TableKind::Ledger)) {
@@ -155,24 +153,23 @@ impl Rule for DecisionOrder {
                     continue;
                 };
                 let c = contract.get(i).unwrap_or_default();
-                let via = (!c.is_empty())
-                    .then(|| decision_of_contract.get(&(v.to_string(), c.to_string())))
-                    .flatten();
                 let direct = decision.get(i).filter(|s| !s.is_empty());
                 // The decision the payment rests on: its own, else its contract's.
-                let Some(dn) = direct.or(via.map(String::as_str)) else {
+                let Some(dn) = direct.or_else(|| {
+                    (!c.is_empty())
+                        .then(|| decision_of_contract.get(&(v, c)).copied())
+                        .flatten()
+                }) else {
                     continue;
                 };
-                acts.entry((v.to_string(), dn.to_string()))
-                    .or_default()
-                    .push(Act {
-                        kind: "payment",
-                        key: vo.to_string(),
-                        date: d,
-                        amount: amount.get(i).unwrap_or_default(),
-                        row: rows.get(i).unwrap_or_default(),
-                        via_contract: c.to_string(),
-                    });
+                acts.entry((v, dn)).or_default().push(Act {
+                    kind: "payment",
+                    key: vo.to_string(),
+                    date: d,
+                    amount: amount.get(i).unwrap_or_default(),
+                    row: rows.get(i).unwrap_or_default(),
+                    via_contract: c.to_string(),
+                });
             }
         }
 
@@ -227,10 +224,7 @@ impl Rule for DecisionOrder {
                 problems.push(format!("步骤顺序颠倒：{}", inversions.join("；")));
                 kinds.push("out_of_order");
             }
-            let mut mine = acts
-                .get(&(v.to_string(), n.to_string()))
-                .cloned()
-                .unwrap_or_default();
+            let mut mine = acts.get(&(v, n)).cloned().unwrap_or_default();
             mine.sort_by(|a, b| (a.date, a.kind, &a.key).cmp(&(b.date, b.kind, &b.key)));
             let resolved = dates[3];
             let late: Vec<&Act> = match resolved {

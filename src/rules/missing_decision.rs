@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use polars::prelude::{Int32Chunked, Int64Chunked, StringChunked, UInt32Chunked};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -154,18 +156,19 @@ enum Problem {
     NotFound,
 }
 
-/// A ledger payment: one voucher's 支出 lines to one payee.
-#[derive(Debug, Default)]
-struct Payment {
-    village: String,
-    voucher: String,
-    payee: String,
-    payee_id: String,
+/// A ledger payment: one voucher's 支出 lines to one payee (borrowed from
+/// the ledger: no copies of millions of lines).
+#[derive(Debug, Default, Clone)]
+struct Payment<'a> {
+    village: &'a str,
+    voucher: &'a str,
+    payee: &'a str,
+    payee_id: &'a str,
     date: i32,
     amount: i64,
-    contract_no: String,
-    decision_no: String,
-    summary: String,
+    contract_no: &'a str,
+    decision_no: &'a str,
+    summary: &'a str,
     rows: Vec<u32>,
 }
 
@@ -221,7 +224,7 @@ impl Rule for MissingDecision {
 
         // Every contract, by village and number: payments citing one are
         // judged through it.
-        let mut contract_known: HashSet<(String, String)> = HashSet::new();
+        let mut contract_known: HashSet<(&str, &str)> = HashSet::new();
         let mut cases: Vec<ContractCase> = Vec::new();
         if let Some(df) = ds.frame(TableKind::Contracts) {
             let village = util::str_col(code, df, "village_code")?;
@@ -238,7 +241,7 @@ impl Rule for MissingDecision {
                 let (Some(v), Some(n)) = (village.get(i), no.get(i)) else {
                     continue;
                 };
-                contract_known.insert((v.to_string(), n.to_string()));
+                contract_known.insert((v, n));
                 if !p.check_contracts {
                     continue;
                 }
@@ -271,104 +274,93 @@ impl Rule for MissingDecision {
             }
         }
 
-        // Ledger payments: per voucher and payee.
-        let mut payments: BTreeMap<(String, String, String, String), Payment> = BTreeMap::new();
-        let mut ledger_has_decisions = false;
+        // Ledger payments, per village in parallel: the vouchers citing a
+        // contract of a case, and the payments judged on their own.
+        let case_contracts: HashSet<(&str, &str)> = cases
+            .iter()
+            .map(|c| (c.village.as_str(), c.contract_no.as_str()))
+            .collect();
+        let mut vouchers_of_contract: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        // (village, subject) -> payments; subject is the contract number
+        // cited, else the voucher.
+        let mut own: BTreeMap<(&str, &str), Vec<(Payment, Problem)>> = BTreeMap::new();
         if let (true, Some(df)) = (p.check_ledger, ds.frame(TableKind::Ledger)) {
             let village = util::str_col(code, df, "village_code")?;
-            let voucher = util::str_col(code, df, "voucher_no")?;
             let direction = util::str_col(code, df, "direction")?;
-            let amount = util::i64_col(code, df, "amount")?;
-            let date = util::date_col(code, df, "date")?;
             let summary = util::str_col(code, df, "summary")?;
             let category = util::str_col(code, df, "category")?;
-            let payee = util::str_col(code, df, "counterparty")?;
-            let payee_id = util::str_col(code, df, "counterparty_id")?;
-            let contract = util::str_col(code, df, "contract_no")?;
             let decision = util::str_col(code, df, "decision_no")?;
-            let rows = util::u32_col(code, df, ROW)?;
-            ledger_has_decisions = decision.null_count() < decision.len();
-            let exempt = |i: usize| {
-                summary.get(i).is_some_and(|s| {
-                    p.exempt_summary_keywords
-                        .iter()
-                        .any(|k| !k.is_empty() && s.contains(k.as_str()))
-                }) || category.get(i).is_some_and(|c| {
-                    p.exempt_categories
-                        .iter()
-                        .any(|k| !k.is_empty() && c.contains(k.as_str()))
-                })
+            let cols = Cols {
+                voucher: util::str_col(code, df, "voucher_no")?,
+                amount: util::i64_col(code, df, "amount")?,
+                date: util::date_col(code, df, "date")?,
+                summary,
+                payee: util::str_col(code, df, "counterparty")?,
+                payee_id: util::str_col(code, df, "counterparty_id")?,
+                contract: util::str_col(code, df, "contract_no")?,
+                decision,
+                rows: util::u32_col(code, df, ROW)?,
             };
-            for i in 0..df.height() {
-                if direction.get(i) != Some("支出") || exempt(i) {
-                    continue;
+            let judge_ledger =
+                decision.null_count() < decision.len() || p.ledger_without_decision_column;
+            let has = |s: Option<&str>, keys: &[String]| {
+                s.is_some_and(|s| keys.iter().any(|k| !k.is_empty() && s.contains(k.as_str())))
+            };
+            let by_village = super::split_contracts::rows_by_village(village, |i| {
+                direction.get(i) == Some("支出")
+                    && !has(summary.get(i), &p.exempt_summary_keywords)
+                    && !has(category.get(i), &p.exempt_categories)
+            });
+            type Judged<'a> = (
+                Vec<(&'a str, &'a str, &'a str)>,
+                Vec<(Payment<'a>, Problem)>,
+            );
+            let per_village: Vec<Judged> = by_village
+                .into_par_iter()
+                .map(|(v, idx)| {
+                    let mut cited = Vec::new();
+                    let mut judged = Vec::new();
+                    for pay in payments_of(&cols, v, &idx) {
+                        if !pay.contract_no.is_empty()
+                            && contract_known.contains(&(v, pay.contract_no))
+                        {
+                            if case_contracts.contains(&(v, pay.contract_no)) {
+                                cited.push((v, pay.contract_no, pay.voucher));
+                            }
+                            continue;
+                        }
+                        if !judge_ledger || pay.amount < threshold {
+                            continue;
+                        }
+                        if let Some(problem) = judge(v, pay.decision_no) {
+                            judged.push((pay, problem));
+                        }
+                    }
+                    (cited, judged)
+                })
+                .collect();
+            for (cited, judged) in per_village {
+                for (v, c, vo) in cited {
+                    vouchers_of_contract.entry((v, c)).or_default().push(vo);
                 }
-                let (Some(v), Some(vo), Some(a)) = (village.get(i), voucher.get(i), amount.get(i))
-                else {
-                    continue;
-                };
-                let key = (
-                    v.to_string(),
-                    vo.to_string(),
-                    payee.get(i).unwrap_or_default().to_string(),
-                    payee_id.get(i).unwrap_or_default().to_string(),
-                );
-                let pay = payments.entry(key).or_insert_with(|| Payment {
-                    village: v.to_string(),
-                    voucher: vo.to_string(),
-                    payee: payee.get(i).unwrap_or_default().to_string(),
-                    payee_id: payee_id.get(i).unwrap_or_default().to_string(),
-                    date: date.get(i).unwrap_or_default(),
-                    summary: summary.get(i).unwrap_or_default().to_string(),
-                    ..Payment::default()
-                });
-                pay.amount += a;
-                pay.rows.push(rows.get(i).unwrap_or_default());
-                if pay.contract_no.is_empty() {
-                    pay.contract_no = contract.get(i).unwrap_or_default().to_string();
-                }
-                if pay.decision_no.is_empty() {
-                    pay.decision_no = decision.get(i).unwrap_or_default().to_string();
-                }
-            }
-        }
-        let judge_ledger = ledger_has_decisions || p.ledger_without_decision_column;
-
-        // Payments citing a known contract join that contract's case.
-        let mut vouchers_of_contract: HashMap<(String, String), Vec<String>> = HashMap::new();
-        // Payments judged on their own: by contract number cited, else voucher.
-        let mut own: BTreeMap<(String, String), Vec<(&Payment, Problem)>> = BTreeMap::new();
-        for pay in payments.values() {
-            if !pay.contract_no.is_empty() {
-                let k = (pay.village.clone(), pay.contract_no.clone());
-                if contract_known.contains(&k) {
-                    vouchers_of_contract
-                        .entry(k)
+                for (pay, problem) in judged {
+                    let subject = if pay.contract_no.is_empty() {
+                        pay.voucher
+                    } else {
+                        pay.contract_no
+                    };
+                    own.entry((pay.village, subject))
                         .or_default()
-                        .push(pay.voucher.clone());
-                    continue;
+                        .push((pay, problem));
                 }
-            }
-            if !judge_ledger || pay.amount < threshold {
-                continue;
-            }
-            if let Some(problem) = judge(&pay.village, &pay.decision_no) {
-                let subject = if pay.contract_no.is_empty() {
-                    pay.voucher.clone()
-                } else {
-                    pay.contract_no.clone()
-                };
-                own.entry((pay.village.clone(), subject))
-                    .or_default()
-                    .push((pay, problem));
             }
         }
 
         let mut out = Vec::new();
         for c in &cases {
-            let mut vouchers = vouchers_of_contract
-                .get(&(c.village.clone(), c.contract_no.clone()))
-                .cloned()
+            let mut vouchers: Vec<String> = vouchers_of_contract
+                .get(&(c.village.as_str(), c.contract_no.as_str()))
+                .map(|v| v.iter().map(|s| s.to_string()).collect())
                 .unwrap_or_default();
             vouchers.sort();
             vouchers.dedup();
@@ -415,11 +407,11 @@ impl Rule for MissingDecision {
         }
         for ((village, subject), pays) in own {
             let total: i64 = pays.iter().map(|(p, _)| p.amount).sum();
-            let first = pays[0].0;
+            let first = &pays[0].0;
             let not_found: Vec<&str> = pays
                 .iter()
                 .filter(|(_, pr)| *pr == Problem::NotFound)
-                .map(|(p, _)| p.decision_no.as_str())
+                .map(|(p, _)| p.decision_no)
                 .collect();
             let why = if not_found.is_empty() {
                 "未填写决议编号".to_string()
@@ -433,13 +425,13 @@ impl Rule for MissingDecision {
             };
             let mut related: Vec<String> = Vec::new();
             for (pay, _) in &pays {
-                related.push(pay.voucher.clone());
-                related.push(pay.decision_no.clone());
-                related.push(pay.payee_id.clone());
+                related.push(pay.voucher.to_string());
+                related.push(pay.decision_no.to_string());
+                related.push(pay.payee_id.to_string());
             }
             let extra = if not_found.is_empty() { 0.0 } else { 5.0 };
             out.push(
-                Finding::new(code, Category::MissingDecision, Severity::High, &village, &subject)
+                Finding::new(code, Category::MissingDecision, Severity::High, village, subject)
                     .score(score(total, threshold) + extra)
                     .amount(total)
                     .related(related)
@@ -472,6 +464,53 @@ impl Rule for MissingDecision {
         }
         Ok(out)
     }
+}
+
+struct Cols<'a> {
+    voucher: &'a StringChunked,
+    amount: &'a Int64Chunked,
+    date: &'a Int32Chunked,
+    summary: &'a StringChunked,
+    payee: &'a StringChunked,
+    payee_id: &'a StringChunked,
+    contract: &'a StringChunked,
+    decision: &'a StringChunked,
+    rows: &'a UInt32Chunked,
+}
+
+/// A village's lines summed per voucher and payee, in first-line order.
+fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
+    let mut at: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut out: Vec<Payment<'a>> = Vec::new();
+    for &i in idx {
+        let (Some(vo), Some(a)) = (c.voucher.get(i), c.amount.get(i)) else {
+            continue;
+        };
+        let payee = c.payee.get(i).unwrap_or_default();
+        let payee_id = c.payee_id.get(i).unwrap_or_default();
+        let k = *at.entry((vo, payee, payee_id)).or_insert_with(|| {
+            out.push(Payment {
+                village,
+                voucher: vo,
+                payee,
+                payee_id,
+                date: c.date.get(i).unwrap_or_default(),
+                summary: c.summary.get(i).unwrap_or_default(),
+                ..Payment::default()
+            });
+            out.len() - 1
+        });
+        let pay = &mut out[k];
+        pay.amount += a;
+        pay.rows.push(c.rows.get(i).unwrap_or_default());
+        if pay.contract_no.is_empty() {
+            pay.contract_no = c.contract.get(i).unwrap_or_default();
+        }
+        if pay.decision_no.is_empty() {
+            pay.decision_no = c.decision.get(i).unwrap_or_default();
+        }
+    }
+    out
 }
 
 fn problem_key(p: Problem) -> &'static str {

@@ -1,9 +1,10 @@
 //! SPL001 化整为零 on contracts, and the episode search and scoring that
 //! SPL002 (ledger payments) shares.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
+use polars::prelude::StringChunked;
 use rayon::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -258,6 +259,25 @@ fn runs_for_line(
         runs.push(cand[a..b].to_vec());
     }
     runs
+}
+
+/// Row indexes per village, in row order, for the rows `keep` accepts;
+/// villages sorted, so that output order never depends on hashing.
+pub(super) fn rows_by_village<'a>(
+    village: &'a StringChunked,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<(&'a str, Vec<usize>)> {
+    let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, v) in village.iter().enumerate() {
+        if let Some(v) = v {
+            if keep(i) {
+                m.entry(v).or_default().push(i);
+            }
+        }
+    }
+    let mut out: Vec<(&str, Vec<usize>)> = m.into_iter().collect();
+    out.sort_by(|a, b| a.0.cmp(b.0));
+    out
 }
 
 /// Episodes for both lines, merged where they share a piece.
@@ -650,7 +670,7 @@ impl Rule for SplitContracts {
     }
 }
 
-type StrCol = polars::prelude::StringChunked;
+type StrCol = StringChunked;
 
 fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())

@@ -1,6 +1,8 @@
 //! SPL002 化整为零 in the ledger: payments without a contract to one payee.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
+
+use polars::prelude::{Int32Chunked, Int64Chunked, StringChunked, UInt32Chunked};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -8,8 +10,8 @@ use serde_json::json;
 
 use super::missing_decision::DecisionIndex;
 use super::split_contracts::{
-    Episode, Line, Piece, Signals, SplitParams, find_episodes, signals, signals_json,
-    split_message, vendor_json,
+    Episode, Line, Piece, Signals, SplitParams, find_episodes, rows_by_village, signals,
+    signals_json, split_message, vendor_json,
 };
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::id_number::credit_code_valid;
@@ -181,17 +183,18 @@ impl Params {
     }
 }
 
-/// One payment: a voucher's 支出 lines to one payee, summed.
+/// One payment: a voucher's 支出 lines to one payee, summed. Borrows the
+/// ledger's strings: millions of lines, no copies.
 #[derive(Debug, Clone, Default)]
-struct Payment {
-    voucher: String,
+struct Payment<'a> {
+    voucher: &'a str,
     date: i32,
     amount: i64,
-    payee: String,
-    payee_id: String,
-    account: String,
-    summary: String,
-    decision_no: String,
+    payee: &'a str,
+    payee_id: &'a str,
+    account: &'a str,
+    summary: &'a str,
+    decision_no: &'a str,
     rows: Vec<u32>,
 }
 
@@ -202,13 +205,13 @@ struct Held {
     amount: i64,
 }
 
+/// What a village's payments are checked against.
 #[derive(Default)]
-struct Village {
-    payments: Vec<Payment>,
+struct Context<'a> {
     contracts: Vec<(VendorRecord, Held)>,
-    hire_ids: HashSet<String>,
-    hire_accounts: HashSet<String>,
-    hire_names: HashSet<String>,
+    hire_ids: HashSet<&'a str>,
+    hire_accounts: HashSet<&'a str>,
+    hire_names: HashSet<&'a str>,
 }
 
 impl Rule for SplitPayments {
@@ -240,73 +243,25 @@ impl Rule for SplitPayments {
             return Ok(vec![]);
         };
         let decisions = DecisionIndex::build(code, ds)?;
-        let mut villages: BTreeMap<String, Village> = BTreeMap::new();
 
         let village = util::str_col(code, df, "village_code")?;
-        let voucher = util::str_col(code, df, "voucher_no")?;
         let direction = util::str_col(code, df, "direction")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let date = util::date_col(code, df, "date")?;
         let summary = util::str_col(code, df, "summary")?;
         let category = util::str_col(code, df, "category")?;
-        let payee = util::str_col(code, df, "counterparty")?;
-        let payee_id = util::str_col(code, df, "counterparty_id")?;
-        let account = util::str_col(code, df, "counterparty_account")?;
         let contract = util::str_col(code, df, "contract_no")?;
-        let decision = util::str_col(code, df, "decision_no")?;
-        let rows = util::u32_col(code, df, ROW)?;
         let has = |s: Option<&str>, keys: &[String]| {
             s.is_some_and(|s| keys.iter().any(|k| !k.is_empty() && s.contains(k.as_str())))
         };
-        // (village, voucher, payee identity) -> payment
-        let mut by_voucher: BTreeMap<(String, String, String, String, String), Payment> =
-            BTreeMap::new();
-        for i in 0..df.height() {
-            if direction.get(i) != Some("支出")
-                || contract.get(i).is_some_and(|c| !c.is_empty())
-                || has(summary.get(i), &p.exclude_summary_keywords)
-                || has(category.get(i), &p.exclude_categories)
-            {
-                continue;
-            }
-            let (Some(v), Some(vo), Some(a), Some(d)) =
-                (village.get(i), voucher.get(i), amount.get(i), date.get(i))
-            else {
-                continue;
-            };
-            let s = |c: &polars::prelude::StringChunked| c.get(i).unwrap_or_default().to_string();
-            let key = (
-                v.to_string(),
-                vo.to_string(),
-                s(payee),
-                s(payee_id),
-                s(account),
-            );
-            let pay = by_voucher.entry(key).or_insert_with(|| Payment {
-                voucher: vo.to_string(),
-                date: d,
-                payee: s(payee),
-                payee_id: s(payee_id),
-                account: s(account),
-                summary: s(summary),
-                ..Payment::default()
-            });
-            pay.amount += a;
-            pay.date = pay.date.min(d);
-            pay.rows.push(rows.get(i).unwrap_or_default());
-            if pay.decision_no.is_empty() {
-                pay.decision_no = s(decision);
-            }
-        }
-        for ((v, ..), pay) in by_voucher {
-            if pay.amount > 0 {
-                villages.entry(v).or_default().payments.push(pay);
-            }
-        }
-        if villages.is_empty() {
+        let by_village = rows_by_village(village, |i| {
+            direction.get(i) == Some("支出")
+                && !contract.get(i).is_some_and(|c| !c.is_empty())
+                && !has(summary.get(i), &p.exclude_summary_keywords)
+                && !has(category.get(i), &p.exclude_categories)
+        });
+        if by_village.is_empty() {
             return Ok(vec![]);
         }
-
+        let mut context: HashMap<&str, Context> = HashMap::new();
         if p.exclude_hires {
             if let Some(h) = ds.frame(TableKind::Hires) {
                 let village = util::str_col(code, h, "village_code")?;
@@ -314,18 +269,11 @@ impl Rule for SplitPayments {
                 let acct = util::str_col(code, h, "bank_account")?;
                 let name = util::str_col(code, h, "name")?;
                 for i in 0..h.height() {
-                    let Some(vil) = village.get(i).and_then(|v| villages.get_mut(v)) else {
-                        continue;
-                    };
-                    if let Some(x) = id.get(i) {
-                        vil.hire_ids.insert(x.to_string());
-                    }
-                    if let Some(x) = acct.get(i) {
-                        vil.hire_accounts.insert(x.to_string());
-                    }
-                    if let Some(x) = name.get(i) {
-                        vil.hire_names.insert(x.to_string());
-                    }
+                    let Some(v) = village.get(i) else { continue };
+                    let c = context.entry(v).or_default();
+                    c.hire_ids.extend(id.get(i));
+                    c.hire_accounts.extend(acct.get(i));
+                    c.hire_names.extend(name.get(i));
                 }
             }
         }
@@ -337,15 +285,14 @@ impl Rule for SplitPayments {
                 let vid = util::str_col(code, c, "vendor_id_number")?;
                 let amount = util::i64_col(code, c, "amount")?;
                 let signed = util::date_col(code, c, "signed_date")?;
+                let o = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
                 for i in 0..c.height() {
-                    let Some(vil) = village.get(i).and_then(|v| villages.get_mut(v)) else {
+                    let (Some(v), Some(a), Some(d)) =
+                        (village.get(i), amount.get(i), signed.get(i))
+                    else {
                         continue;
                     };
-                    let (Some(a), Some(d)) = (amount.get(i), signed.get(i)) else {
-                        continue;
-                    };
-                    let o = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
-                    vil.contracts.push((
+                    context.entry(v).or_default().contracts.push((
                         VendorRecord {
                             credit_code: o(credit.get(i)),
                             id_number: o(vid.get(i)),
@@ -359,56 +306,119 @@ impl Rule for SplitPayments {
                 }
             }
         }
-
-        let out: Vec<Finding> = villages
+        let cols = Cols {
+            voucher: util::str_col(code, df, "voucher_no")?,
+            amount: util::i64_col(code, df, "amount")?,
+            date: util::date_col(code, df, "date")?,
+            summary,
+            payee: util::str_col(code, df, "counterparty")?,
+            payee_id: util::str_col(code, df, "counterparty_id")?,
+            account: util::str_col(code, df, "counterparty_account")?,
+            decision: util::str_col(code, df, "decision_no")?,
+            rows: util::u32_col(code, df, ROW)?,
+        };
+        let empty = Context::default();
+        let out: Vec<Finding> = by_village
             .into_par_iter()
-            .flat_map_iter(|(v, vil)| village_findings(code, &v, vil, &p, &sp, &decisions))
+            .flat_map_iter(|(v, idx)| {
+                let payments = payments_of(&cols, &idx);
+                let ctx = context.get(v).unwrap_or(&empty);
+                village_findings(code, v, payments, ctx, &p, &sp, &decisions)
+            })
             .collect();
         Ok(out)
     }
 }
 
+struct Cols<'a> {
+    voucher: &'a StringChunked,
+    amount: &'a Int64Chunked,
+    date: &'a Int32Chunked,
+    summary: &'a StringChunked,
+    payee: &'a StringChunked,
+    payee_id: &'a StringChunked,
+    account: &'a StringChunked,
+    decision: &'a StringChunked,
+    rows: &'a UInt32Chunked,
+}
+
+/// A village's lines summed per voucher and payee; positive totals only
+/// (a voucher reversed in full is no payment).
+fn payments_of<'a>(c: &Cols<'a>, idx: &[usize]) -> Vec<Payment<'a>> {
+    let mut at: HashMap<(&str, &str, &str, &str), usize> = HashMap::new();
+    let mut out: Vec<Payment<'a>> = Vec::new();
+    for &i in idx {
+        let (Some(vo), Some(a), Some(d)) = (c.voucher.get(i), c.amount.get(i), c.date.get(i))
+        else {
+            continue;
+        };
+        let payee = c.payee.get(i).unwrap_or_default();
+        let payee_id = c.payee_id.get(i).unwrap_or_default();
+        let account = c.account.get(i).unwrap_or_default();
+        let k = *at.entry((vo, payee, payee_id, account)).or_insert_with(|| {
+            out.push(Payment {
+                voucher: vo,
+                date: d,
+                payee,
+                payee_id,
+                account,
+                summary: c.summary.get(i).unwrap_or_default(),
+                ..Payment::default()
+            });
+            out.len() - 1
+        });
+        let pay = &mut out[k];
+        pay.amount += a;
+        pay.date = pay.date.min(d);
+        pay.rows.push(c.rows.get(i).unwrap_or_default());
+        if pay.decision_no.is_empty() {
+            pay.decision_no = c.decision.get(i).unwrap_or_default();
+        }
+    }
+    out.retain(|p| p.amount > 0);
+    out
+}
+
 fn village_findings(
     code: &str,
     village: &str,
-    mut vil: Village,
+    mut payments: Vec<Payment>,
+    ctx: &Context,
     p: &Params,
     sp: &SplitParams,
     decisions: &DecisionIndex,
 ) -> Vec<Finding> {
     if p.exclude_hires {
-        vil.payments.retain(|pay| {
-            let by_id = !pay.payee_id.is_empty() && vil.hire_ids.contains(&pay.payee_id);
-            let by_account = !pay.account.is_empty() && vil.hire_accounts.contains(&pay.account);
+        payments.retain(|pay| {
+            let by_id = !pay.payee_id.is_empty() && ctx.hire_ids.contains(pay.payee_id);
+            let by_account = !pay.account.is_empty() && ctx.hire_accounts.contains(pay.account);
             let by_name = pay.payee_id.is_empty()
                 && pay.account.is_empty()
-                && vil.hire_names.contains(&pay.payee);
+                && ctx.hire_names.contains(pay.payee);
             !(by_id || by_account || by_name)
         });
     }
-    vil.payments
-        .sort_by(|a, b| (a.date, &a.voucher, &a.payee).cmp(&(b.date, &b.voucher, &b.payee)));
-    let np = vil.payments.len();
+    payments.sort_by(|a, b| (a.date, a.voucher, a.payee).cmp(&(b.date, b.voucher, b.payee)));
+    let np = payments.len();
     // Payees and contract holders grouped together, so that a payment finds
     // the contracts of its vendor.
-    let mut records: Vec<VendorRecord> = vil
-        .payments
+    let mut records: Vec<VendorRecord> = payments
         .iter()
         .map(|pay| {
             let o = |s: &str| (!s.is_empty()).then(|| s.to_string());
             // 对方证件号码 holds a credit code for a company payee.
-            let is_code = credit_code_valid(&pay.payee_id);
+            let is_code = credit_code_valid(pay.payee_id);
             VendorRecord {
-                credit_code: o(&pay.payee_id).filter(|_| is_code),
-                id_number: o(&pay.payee_id).filter(|_| !is_code),
-                account: o(&pay.account),
-                name: o(&pay.payee),
+                credit_code: o(pay.payee_id).filter(|_| is_code),
+                id_number: o(pay.payee_id).filter(|_| !is_code),
+                account: o(pay.account),
+                name: o(pay.payee),
                 legal_rep: None,
                 legal_rep_id: None,
             }
         })
         .collect();
-    records.extend(vil.contracts.iter().map(|(r, _)| r.clone()));
+    records.extend(ctx.contracts.iter().map(|(r, _)| r.clone()));
     let link = LinkOptions {
         by_legal_rep: false,
         legal_rep_by_name: false,
@@ -425,7 +435,7 @@ fn village_findings(
             .members
             .iter()
             .filter(|&&m| m >= np)
-            .map(|&m| &vil.contracts[m - np].1)
+            .map(|&m| &ctx.contracts[m - np].1)
             .collect();
         held.sort_by_key(|h| h.date);
         // Installments of the vendor's contracts: allot each payment, in
@@ -434,7 +444,7 @@ fn village_findings(
         if !held.is_empty() {
             let mut used: i64 = 0;
             for (k, &pi) in pay_idx.iter().enumerate() {
-                let pay = &vil.payments[pi];
+                let pay = &payments[pi];
                 let signed: i64 = held
                     .iter()
                     .filter(|h| h.date <= pay.date)
@@ -450,7 +460,7 @@ fn village_findings(
             .iter()
             .zip(&attributed)
             .filter(|(_, a)| !**a)
-            .map(|(&pi, _)| &vil.payments[pi])
+            .map(|(&pi, _)| &payments[pi])
             .collect();
         if kept.len() < sp.min_pieces {
             continue;
@@ -462,8 +472,8 @@ fn village_findings(
                 amount: pay.amount,
                 tender_eligible: true,
                 decision_eligible: !(p.decided_pieces_exempt
-                    && decisions.covers(village, &pay.decision_no)),
-                name: pay.summary.clone(),
+                    && decisions.covers(village, pay.decision_no)),
+                name: pay.summary.to_string(),
             })
             .collect();
         for ep in find_episodes(&pieces, sp) {
@@ -497,8 +507,8 @@ fn finding(
         Line::Tender => Severity::High,
         Line::Decision => Severity::Medium,
     };
-    let mut related: Vec<String> = pays.iter().map(|p| p.voucher.clone()).collect();
-    related.extend(pays.iter().map(|p| p.decision_no.clone()));
+    let mut related: Vec<String> = pays.iter().map(|p| p.voucher.to_string()).collect();
+    related.extend(pays.iter().map(|p| p.decision_no.to_string()));
     related.extend(g.other_identities());
     Finding::new(code, Category::SplitContract, severity, village, &g.key)
         .score(sig.score)
