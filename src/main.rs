@@ -72,6 +72,42 @@ enum Cmd {
     Explain { code: String },
     /// Which of the 31 policy processes the rules watch.
     Coverage,
+    /// Generate a synthetic street export with known cases (labels.csv, negatives.csv).
+    Gen {
+        /// Number of villages (~300 households each).
+        #[arg(long, default_value_t = 12)]
+        villages: usize,
+        /// Seed: the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// `clean` (canonical UTF-8 CSV) or `messy` (Chinese names and headers, GBK, xlsx, mixed forms).
+        #[arg(long, default_value = "clean")]
+        style: String,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace the tables, labels and negatives of an existing folder.
+        #[arg(long)]
+        force: bool,
+        /// No summary on the console.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Score findings against known cases: precision, recall, F1 per category.
+    Eval {
+        /// findings.csv (or findings.jsonl) written by `scan`.
+        #[arg(long)]
+        findings: PathBuf,
+        /// labels.csv: category, village_code, subject_id, note.
+        #[arg(long)]
+        labels: PathBuf,
+        /// negatives.csv: kind, village_code, subject_id, note.
+        #[arg(long)]
+        negatives: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -204,6 +240,54 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Cmd::Coverage => {
             print!("{}", weiquan::coverage::render());
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Gen {
+            villages,
+            seed,
+            style,
+            out,
+            force,
+            quiet,
+        } => {
+            let style = match style.as_str() {
+                "clean" => weiquan::r#gen::Style::Clean,
+                "messy" => weiquan::r#gen::Style::Messy,
+                other => {
+                    return Err(Error::config(
+                        std::path::Path::new("--style"),
+                        format!("`{other}` is not clean or messy"),
+                    ));
+                }
+            };
+            weiquan::r#gen::prepare_out(&out, force)?;
+            let report = weiquan::r#gen::generate(&weiquan::r#gen::GenOptions {
+                villages,
+                seed,
+                style,
+                out: out.clone(),
+            })?;
+            if !quiet {
+                print!("{}", report.summary());
+                println!("  written to {}", out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Eval {
+            findings,
+            labels,
+            negatives,
+            json,
+        } => {
+            let report = weiquan::eval::run(&findings, &labels, negatives.as_deref())?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print!("{}", report.render());
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

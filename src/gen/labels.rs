@@ -1,0 +1,168 @@
+//! `labels.csv` (data contract §4: `category, village_code, subject_id,
+//! note`) and `negatives.csv` (`kind, village_code, subject_id, note`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::Path;
+
+use super::model::{Subject, World};
+use crate::error::{Error, Result};
+use crate::finding::Category;
+
+/// A known case: what a finding must match.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Case {
+    pub category: Category,
+    /// One village code, or several joined by `;` (cross-village duplicates).
+    pub village: String,
+    pub subject: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Label {
+    pub case: Case,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Negative {
+    pub kind: String,
+    pub village: String,
+    pub subject: String,
+    pub note: String,
+}
+
+/// Every hard-negative kind the generator writes, with the category that
+/// must not flag it.
+pub const NEGATIVE_KINDS: [(&str, Category); 12] = [
+    ("same_surname_non_relative", Category::Kinship),
+    ("common_name_other_village", Category::Kinship),
+    ("common_name_two_villages", Category::DuplicateBeneficiary),
+    ("household_shared_account", Category::DuplicateBeneficiary),
+    ("pieces_over_90_days", Category::SplitContract),
+    ("lone_99000_contract", Category::SplitContract),
+    ("publicity_exact_days", Category::PublicityWindow),
+    ("urgent_relief_after_payment", Category::PublicityWindow),
+    ("paid_in_month_of_death", Category::DeceasedBeneficiary),
+    ("valid_15_digit_id", Category::InvalidId),
+    ("same_day_decision_steps", Category::MissingDecision),
+    ("cash_exactly_1000", Category::CashPayment),
+];
+
+/// The category that must not flag a hard negative of this kind.
+pub fn negative_category(kind: &str) -> Option<Category> {
+    NEGATIVE_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind.trim())
+        .map(|(_, c)| *c)
+}
+
+fn resolve(w: &World, v: u32, s: &Subject) -> String {
+    match s {
+        Subject::Text(t) => t.clone(),
+        Subject::Voucher(uid) => w.villages[v as usize]
+            .ledger
+            .iter()
+            .find(|l| l.uid == *uid)
+            .map(|l| l.voucher.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// The planted labels, one per case (notes of a case planted twice joined).
+pub fn collect_labels(w: &World) -> Vec<Label> {
+    let mut by_case: BTreeMap<Case, Vec<String>> = BTreeMap::new();
+    for v in &w.villages {
+        for l in &v.labels {
+            let mut codes: Vec<String> = l
+                .villages
+                .iter()
+                .map(|&i| w.villages[i as usize].code.clone())
+                .collect();
+            codes.sort();
+            let case = Case {
+                category: l.category,
+                village: codes.join(";"),
+                subject: resolve(w, l.villages[0], &l.subject),
+            };
+            by_case.entry(case).or_default().push(l.note.clone());
+        }
+    }
+    by_case
+        .into_iter()
+        .map(|(case, notes)| Label {
+            case,
+            note: notes.join(" | "),
+        })
+        .collect()
+}
+
+/// Hard negatives, minus any subject that is also a case of the category
+/// the negative is about (a person can be both a legitimate shared-account
+/// holder and, elsewhere, a planted case).
+pub fn collect_negatives(w: &World, cases: &BTreeSet<Case>) -> Vec<Negative> {
+    let mut out = BTreeSet::new();
+    for v in &w.villages {
+        for n in &v.negatives {
+            let village = v.code.clone();
+            let subject = resolve(w, n.village, &n.subject);
+            let cat = negative_category(n.kind);
+            let clashes = cases.iter().any(|c| {
+                Some(c.category) == cat
+                    && c.subject == subject
+                    && c.village.split(';').any(|x| x == village)
+            });
+            if !clashes {
+                out.insert(Negative {
+                    kind: n.kind.to_string(),
+                    village,
+                    subject,
+                    note: n.note.clone(),
+                });
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn write_labels(path: &Path, labels: &[Label]) -> Result<()> {
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| Error::io(path, e))?);
+    let mut s = String::from("category,village_code,subject_id,note\n");
+    for l in labels {
+        s.push_str(&format!(
+            "{},{},{},{}\n",
+            l.case.category.as_str(),
+            csv_field(&l.case.village),
+            csv_field(&l.case.subject),
+            csv_field(&l.note)
+        ));
+    }
+    w.write_all(s.as_bytes()).map_err(|e| Error::io(path, e))?;
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+pub fn write_negatives(path: &Path, negs: &[Negative]) -> Result<()> {
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| Error::io(path, e))?);
+    let mut s = String::from("kind,village_code,subject_id,note\n");
+    for n in negs {
+        s.push_str(&format!(
+            "{},{},{},{}\n",
+            n.kind,
+            csv_field(&n.village),
+            csv_field(&n.subject),
+            csv_field(&n.note)
+        ));
+    }
+    w.write_all(s.as_bytes()).map_err(|e| Error::io(path, e))?;
+    w.flush().map_err(|e| Error::io(path, e))
+}
