@@ -23,8 +23,11 @@ is how 虚列支出 and 截留私分 are paid out.
 
 ## Parameters
 - `limit` (1000.0): yuan; a payment above it must not be cash.
-- `cash-methods` ([\"现金\", \"现金支付\", \"现付\", \"现金付款\"]): 结算方式 values that mean cash.
-- `summary-keywords` ([\"现金支付\", \"付现金\", \"现金发放\"]): used only when 结算方式 is blank.
+- `cash-methods` ([\"现金\", \"现金支付\", \"现付\", \"现金付款\", \"现金支票\", \"库存现金\"]):
+  结算方式 values that mean cash (a 现金支票 is cashed by the payee at the
+  bank: it is a cash payment under the same regulation).
+- `summary-keywords` ([\"现金支付\", \"付现金\", \"现金发放\", \"以现金\", \"(现金)\"]):
+  used only when 结算方式 is blank.
 
 ## Known false positives
 Localities that raised the 结算起点 with the bank's approval (set `limit`),
@@ -47,10 +50,17 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             limit: 1000.0,
-            cash_methods: ["现金", "现金支付", "现付", "现金付款"]
-                .map(String::from)
-                .to_vec(),
-            summary_keywords: ["现金支付", "付现金", "现金发放"]
+            cash_methods: [
+                "现金",
+                "现金支付",
+                "现付",
+                "现金付款",
+                "现金支票",
+                "库存现金",
+            ]
+            .map(String::from)
+            .to_vec(),
+            summary_keywords: ["现金支付", "付现金", "现金发放", "以现金", "(现金)"]
                 .map(String::from)
                 .to_vec(),
         }

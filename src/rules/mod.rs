@@ -10,15 +10,19 @@ use crate::finding::{Category, Finding, Severity};
 
 mod cash_payment;
 mod deceased;
+mod decision_order;
 mod duplicate_payment;
 mod eligibility;
 mod exclusive_programs;
 mod ghost_worker;
 mod invalid_id;
 mod kinship;
+mod missing_decision;
 mod people;
 mod publicity_window;
 mod shared_account;
+mod split_contracts;
+mod split_payments;
 mod two_ids;
 pub mod util;
 
@@ -71,6 +75,8 @@ pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &cash_payment::CashPayment,
         &deceased::Deceased,
+        &missing_decision::MissingDecision,
+        &decision_order::DecisionOrder,
         &duplicate_payment::DuplicatePayment,
         &exclusive_programs::ExclusivePrograms,
         &shared_account::SharedAccount,
@@ -80,6 +86,8 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &invalid_id::InvalidId,
         &kinship::Kinship,
         &publicity_window::PublicityWindow,
+        &split_contracts::SplitContracts,
+        &split_payments::SplitPayments,
     ]
 }
 

@@ -1,0 +1,527 @@
+//! DEC001: spending or a contract at or above the 四议两公开 line without a
+//! valid decision. Also the decision index the money rules share.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use polars::prelude::{Int32Chunked, Int64Chunked, StringChunked, UInt32Chunked};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Rule, parse_params, rule_params, util};
+use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::{Dataset, ROW, TableKind};
+use crate::error::{Error, Result};
+use crate::finding::{Category, Finding, Severity};
+
+const DOC: &str = "\
+## What it flags
+四议两公开 not followed: a contract, or a ledger 支出 (one voucher's lines to
+one payee, summed), at or above `threshold` that carries no decision number
+(决议编号), or one naming a decision that does not exist in `decisions` for
+that village.
+
+A ledger payment that cites a contract (合同编号) found in `contracts` is
+judged through that contract: the contract is the case, and the payment's
+voucher joins the contract's finding instead of making a second one. A
+payment citing a contract number that is not in `contracts` is judged on its
+own, under that contract number. Payments whose 摘要 contains one of
+`exempt-summary-keywords` or whose 科目 contains one of `exempt-categories`
+(money passed through, wages, taxes, transfers between the village's own
+accounts) are not village decisions and are skipped.
+
+Without a `decisions` table only missing numbers are flagged. A ledger that
+carries no decision number on any line (the column was not exported) is not
+judged line by line unless `ledger-without-decision-column` is on: every
+large payment would otherwise be flagged.
+
+## Why it matters
+村级重大事项 (projects, large spending) must go through 四议两公开: the Party
+branch proposes, both committees consult, Party members review, the villagers'
+(representatives') meeting resolves, and the resolution and result are
+published. Spending above the line without a resolution is the most common
+finding of village audits.
+
+## Parameters
+- `threshold` (50000.0): yuan; at or above it a decision is required.
+- `check-contracts` (true): judge contracts.
+- `check-ledger` (true): judge ledger 支出.
+- `exempt-summary-keywords` ([\"代发\", \"代付\", \"低保\", \"特困\", \"救助金\",
+  \"工资\", \"上缴\", \"税费\", \"社保\", \"转存\", \"存入定期\", \"归还借款\"]):
+  ledger 摘要 text marking payments that are not village decisions.
+- `exempt-categories` ([\"应付工资\", \"内部往来\", \"代收代付\", \"银行存款\",
+  \"库存现金\"]): ledger 科目 text with the same meaning.
+- `ledger-without-decision-column` (false): judge ledger lines even when no
+  line of the ledger carries a decision number.
+
+## Known false positives
+Decisions recorded under a number the export writes differently from the
+ledger (`〔2025〕3号` vs `2025-3`); payments approved by a street-level
+procedure instead of the village's; an exempt payment whose 摘要 does not say
+so (add the keyword).
+";
+
+/// The 四议两公开 decisions of a dataset, by village and number.
+pub(super) struct DecisionIndex {
+    present: bool,
+    keys: HashSet<(String, String)>,
+}
+
+impl DecisionIndex {
+    pub fn build(code: &str, ds: &Dataset) -> Result<DecisionIndex> {
+        let Some(df) = ds.frame(TableKind::Decisions) else {
+            return Ok(DecisionIndex {
+                present: false,
+                keys: HashSet::new(),
+            });
+        };
+        let village = util::str_col(code, df, "village_code")?;
+        let no = util::str_col(code, df, "decision_no")?;
+        let keys = village
+            .iter()
+            .zip(no.iter())
+            .filter_map(|(v, n)| Some((v?.to_string(), n?.to_string())))
+            .collect();
+        Ok(DecisionIndex {
+            present: true,
+            keys,
+        })
+    }
+
+    /// Whether the table was loaded.
+    pub fn present(&self) -> bool {
+        self.present
+    }
+
+    /// The decision exists (`None` when there is no table to tell).
+    pub fn exists(&self, village: &str, no: &str) -> Option<bool> {
+        self.present
+            .then(|| self.keys.contains(&(village.to_string(), no.to_string())))
+    }
+
+    /// A number is given and, when decisions are loaded, it exists.
+    pub fn covers(&self, village: &str, no: &str) -> bool {
+        !no.is_empty() && self.exists(village, no).unwrap_or(true)
+    }
+}
+
+/// 未履行四议两公开: no decision, or a decision that does not exist.
+pub struct MissingDecision;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Params {
+    pub threshold: f64,
+    pub check_contracts: bool,
+    pub check_ledger: bool,
+    pub exempt_summary_keywords: Vec<String>,
+    pub exempt_categories: Vec<String>,
+    pub ledger_without_decision_column: bool,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            threshold: 50_000.0,
+            check_contracts: true,
+            check_ledger: true,
+            exempt_summary_keywords: [
+                "代发",
+                "代付",
+                "低保",
+                "特困",
+                "救助金",
+                "工资",
+                "上缴",
+                "税费",
+                "社保",
+                "转存",
+                "存入定期",
+                "归还借款",
+            ]
+            .map(String::from)
+            .to_vec(),
+            exempt_categories: ["应付工资", "内部往来", "代收代付", "银行存款", "库存现金"]
+                .map(String::from)
+                .to_vec(),
+            ledger_without_decision_column: false,
+        }
+    }
+}
+
+/// Why an item has no valid decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Problem {
+    NoNumber,
+    NotFound,
+}
+
+/// A ledger payment: one voucher's 支出 lines to one payee (borrowed from
+/// the ledger: no copies of millions of lines).
+#[derive(Debug, Default, Clone)]
+struct Payment<'a> {
+    village: &'a str,
+    voucher: &'a str,
+    payee: &'a str,
+    payee_id: &'a str,
+    date: i32,
+    amount: i64,
+    contract_no: &'a str,
+    decision_no: &'a str,
+    summary: &'a str,
+    rows: Vec<u32>,
+}
+
+struct ContractCase {
+    village: String,
+    contract_no: String,
+    project: String,
+    vendor: String,
+    vendor_key: String,
+    amount: i64,
+    date: i32,
+    decision_no: String,
+    row: u32,
+    problem: Problem,
+}
+
+impl Rule for MissingDecision {
+    fn code(&self) -> &'static str {
+        "DEC001"
+    }
+    fn name(&self) -> &'static str {
+        "missing_decision"
+    }
+    fn category(&self) -> Category {
+        Category::MissingDecision
+    }
+    fn severity(&self) -> Severity {
+        Severity::High
+    }
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+    /// Contracts or the ledger, either will do: checked in `check`.
+    fn needs(&self) -> &'static [TableKind] {
+        &[]
+    }
+    rule_params!(Params);
+
+    fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
+        let code = self.code();
+        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let threshold = util::yuan_to_fen(p.threshold);
+        let decisions = DecisionIndex::build(code, ds)?;
+        let judge = |village: &str, no: &str| -> Option<Problem> {
+            if no.is_empty() {
+                Some(Problem::NoNumber)
+            } else if decisions.exists(village, no) == Some(false) {
+                Some(Problem::NotFound)
+            } else {
+                None
+            }
+        };
+
+        // Every contract, by village and number: payments citing one are
+        // judged through it.
+        let mut contract_known: HashSet<(&str, &str)> = HashSet::new();
+        let mut cases: Vec<ContractCase> = Vec::new();
+        if let Some(df) = ds.frame(TableKind::Contracts) {
+            let village = util::str_col(code, df, "village_code")?;
+            let no = util::str_col(code, df, "contract_no")?;
+            let project = util::str_col(code, df, "project_name")?;
+            let vendor = util::str_col(code, df, "vendor")?;
+            let credit = util::str_col(code, df, "vendor_credit_code")?;
+            let vendor_id = util::str_col(code, df, "vendor_id_number")?;
+            let amount = util::i64_col(code, df, "amount")?;
+            let signed = util::date_col(code, df, "signed_date")?;
+            let decision = util::str_col(code, df, "decision_no")?;
+            let rows = util::u32_col(code, df, ROW)?;
+            for i in 0..df.height() {
+                let (Some(v), Some(n)) = (village.get(i), no.get(i)) else {
+                    continue;
+                };
+                contract_known.insert((v, n));
+                if !p.check_contracts {
+                    continue;
+                }
+                let Some(a) = amount.get(i).filter(|a| *a >= threshold) else {
+                    continue;
+                };
+                let d = decision.get(i).unwrap_or_default();
+                let Some(problem) = judge(v, d) else {
+                    continue;
+                };
+                let vendor_key = crate::matching::vendor::vendor_key(
+                    credit.get(i),
+                    vendor_id.get(i),
+                    vendor.get(i),
+                )
+                .map(|(_, k)| k)
+                .unwrap_or_default();
+                cases.push(ContractCase {
+                    village: v.to_string(),
+                    contract_no: n.to_string(),
+                    project: project.get(i).unwrap_or_default().to_string(),
+                    vendor: vendor.get(i).unwrap_or_default().to_string(),
+                    vendor_key,
+                    amount: a,
+                    date: signed.get(i).unwrap_or_default(),
+                    decision_no: d.to_string(),
+                    row: rows.get(i).unwrap_or_default(),
+                    problem,
+                });
+            }
+        }
+
+        // Ledger payments, per village in parallel: the vouchers citing a
+        // contract of a case, and the payments judged on their own.
+        let case_contracts: HashSet<(&str, &str)> = cases
+            .iter()
+            .map(|c| (c.village.as_str(), c.contract_no.as_str()))
+            .collect();
+        let mut vouchers_of_contract: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        // (village, subject) -> payments; subject is the contract number
+        // cited, else the voucher.
+        let mut own: BTreeMap<(&str, &str), Vec<(Payment, Problem)>> = BTreeMap::new();
+        if let (true, Some(df)) = (p.check_ledger, ds.frame(TableKind::Ledger)) {
+            let village = util::str_col(code, df, "village_code")?;
+            let direction = util::str_col(code, df, "direction")?;
+            let summary = util::str_col(code, df, "summary")?;
+            let category = util::str_col(code, df, "category")?;
+            let decision = util::str_col(code, df, "decision_no")?;
+            let cols = Cols {
+                voucher: util::str_col(code, df, "voucher_no")?,
+                amount: util::i64_col(code, df, "amount")?,
+                date: util::date_col(code, df, "date")?,
+                summary,
+                payee: util::str_col(code, df, "counterparty")?,
+                payee_id: util::str_col(code, df, "counterparty_id")?,
+                contract: util::str_col(code, df, "contract_no")?,
+                decision,
+                rows: util::u32_col(code, df, ROW)?,
+            };
+            let judge_ledger =
+                decision.null_count() < decision.len() || p.ledger_without_decision_column;
+            let has = |s: Option<&str>, keys: &[String]| {
+                s.is_some_and(|s| keys.iter().any(|k| !k.is_empty() && s.contains(k.as_str())))
+            };
+            let by_village = super::split_contracts::rows_by_village(village, |i| {
+                direction.get(i) == Some("支出")
+                    && !has(summary.get(i), &p.exempt_summary_keywords)
+                    && !has(category.get(i), &p.exempt_categories)
+            });
+            type Judged<'a> = (
+                Vec<(&'a str, &'a str, &'a str)>,
+                Vec<(Payment<'a>, Problem)>,
+            );
+            let per_village: Vec<Judged> = by_village
+                .into_par_iter()
+                .map(|(v, idx)| {
+                    let mut cited = Vec::new();
+                    let mut judged = Vec::new();
+                    for pay in payments_of(&cols, v, &idx) {
+                        if !pay.contract_no.is_empty()
+                            && contract_known.contains(&(v, pay.contract_no))
+                        {
+                            if case_contracts.contains(&(v, pay.contract_no)) {
+                                cited.push((v, pay.contract_no, pay.voucher));
+                            }
+                            continue;
+                        }
+                        if !judge_ledger || pay.amount < threshold {
+                            continue;
+                        }
+                        if let Some(problem) = judge(v, pay.decision_no) {
+                            judged.push((pay, problem));
+                        }
+                    }
+                    (cited, judged)
+                })
+                .collect();
+            for (cited, judged) in per_village {
+                for (v, c, vo) in cited {
+                    vouchers_of_contract.entry((v, c)).or_default().push(vo);
+                }
+                for (pay, problem) in judged {
+                    let subject = if pay.contract_no.is_empty() {
+                        pay.voucher
+                    } else {
+                        pay.contract_no
+                    };
+                    own.entry((pay.village, subject))
+                        .or_default()
+                        .push((pay, problem));
+                }
+            }
+        }
+
+        let mut out = Vec::new();
+        for c in &cases {
+            let mut vouchers: Vec<String> = vouchers_of_contract
+                .get(&(c.village.as_str(), c.contract_no.as_str()))
+                .map(|v| v.iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default();
+            vouchers.sort();
+            vouchers.dedup();
+            let (why, extra) = match c.problem {
+                Problem::NoNumber => ("未填写决议编号".to_string(), 0.0),
+                Problem::NotFound => (
+                    format!("所填决议编号{}在决策记录中不存在", c.decision_no),
+                    5.0,
+                ),
+            };
+            let mut related = vec![c.vendor_key.clone(), c.decision_no.clone()];
+            related.extend(vouchers.iter().cloned());
+            out.push(
+                Finding::new(code, Category::MissingDecision, Severity::High, &c.village, &c.contract_no)
+                    .score(score(c.amount, threshold) + extra)
+                    .amount(c.amount)
+                    .related(related)
+                    .message(format!(
+                        "合同{}（{}，{}）金额{}，达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
+                        c.contract_no,
+                        c.project,
+                        c.vendor,
+                        fen_to_yuan_display(c.amount),
+                        fen_to_yuan_display(threshold),
+                        why
+                    ))
+                    .evidence(json!({
+                        "problem": problem_key(c.problem),
+                        "threshold": fen_to_yuan_string(threshold),
+                        "decisions_loaded": decisions.present(),
+                        "contract": {
+                            "row": c.row,
+                            "contract_no": c.contract_no,
+                            "project_name": c.project,
+                            "vendor": c.vendor,
+                            "vendor_key": c.vendor_key,
+                            "amount": fen_to_yuan_string(c.amount),
+                            "signed_date": util::day_string(c.date),
+                            "decision_no": c.decision_no,
+                        },
+                        "payment_vouchers": vouchers,
+                    })),
+            );
+        }
+        for ((village, subject), pays) in own {
+            let total: i64 = pays.iter().map(|(p, _)| p.amount).sum();
+            let first = &pays[0].0;
+            let not_found: Vec<&str> = pays
+                .iter()
+                .filter(|(_, pr)| *pr == Problem::NotFound)
+                .map(|(p, _)| p.decision_no)
+                .collect();
+            let why = if not_found.is_empty() {
+                "未填写决议编号".to_string()
+            } else {
+                format!("所填决议编号{}在决策记录中不存在", not_found.join("、"))
+            };
+            let what = if first.contract_no.is_empty() {
+                format!("凭证{}", first.voucher)
+            } else {
+                format!("合同{}的付款凭证", first.contract_no)
+            };
+            let mut related: Vec<String> = Vec::new();
+            for (pay, _) in &pays {
+                related.push(pay.voucher.to_string());
+                related.push(pay.decision_no.to_string());
+                related.push(pay.payee_id.to_string());
+            }
+            let extra = if not_found.is_empty() { 0.0 } else { 5.0 };
+            out.push(
+                Finding::new(code, Category::MissingDecision, Severity::High, village, subject)
+                    .score(score(total, threshold) + extra)
+                    .amount(total)
+                    .related(related)
+                    .message(format!(
+                        "{what}向“{}”支出{}（{}），达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
+                        first.payee,
+                        fen_to_yuan_display(total),
+                        first.summary,
+                        fen_to_yuan_display(threshold),
+                        why
+                    ))
+                    .evidence(json!({
+                        "problem": if not_found.is_empty() { "no_number" } else { "not_found" },
+                        "threshold": fen_to_yuan_string(threshold),
+                        "decisions_loaded": decisions.present(),
+                        "payments": pays.iter().map(|(p, pr)| json!({
+                            "rows": p.rows,
+                            "voucher_no": p.voucher,
+                            "date": util::day_string(p.date),
+                            "payee": p.payee,
+                            "payee_id": p.payee_id,
+                            "amount": fen_to_yuan_string(p.amount),
+                            "summary": p.summary,
+                            "contract_no": p.contract_no,
+                            "decision_no": p.decision_no,
+                            "problem": problem_key(*pr),
+                        })).collect::<Vec<_>>(),
+                    })),
+            );
+        }
+        Ok(out)
+    }
+}
+
+struct Cols<'a> {
+    voucher: &'a StringChunked,
+    amount: &'a Int64Chunked,
+    date: &'a Int32Chunked,
+    summary: &'a StringChunked,
+    payee: &'a StringChunked,
+    payee_id: &'a StringChunked,
+    contract: &'a StringChunked,
+    decision: &'a StringChunked,
+    rows: &'a UInt32Chunked,
+}
+
+/// A village's lines summed per voucher and payee, in first-line order.
+fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
+    let mut at: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut out: Vec<Payment<'a>> = Vec::new();
+    for &i in idx {
+        let (Some(vo), Some(a)) = (c.voucher.get(i), c.amount.get(i)) else {
+            continue;
+        };
+        let payee = c.payee.get(i).unwrap_or_default();
+        let payee_id = c.payee_id.get(i).unwrap_or_default();
+        let k = *at.entry((vo, payee, payee_id)).or_insert_with(|| {
+            out.push(Payment {
+                village,
+                voucher: vo,
+                payee,
+                payee_id,
+                date: c.date.get(i).unwrap_or_default(),
+                summary: c.summary.get(i).unwrap_or_default(),
+                ..Payment::default()
+            });
+            out.len() - 1
+        });
+        let pay = &mut out[k];
+        pay.amount += a;
+        pay.rows.push(c.rows.get(i).unwrap_or_default());
+        if pay.contract_no.is_empty() {
+            pay.contract_no = c.contract.get(i).unwrap_or_default();
+        }
+        if pay.decision_no.is_empty() {
+            pay.decision_no = c.decision.get(i).unwrap_or_default();
+        }
+    }
+    out
+}
+
+fn problem_key(p: Problem) -> &'static str {
+    match p {
+        Problem::NoNumber => "no_number",
+        Problem::NotFound => "not_found",
+    }
+}
+
+/// 55 at the line, rising with the amount: 2× the line ≈ 64, 10× ≈ 85.
+fn score(amount: i64, threshold: i64) -> f64 {
+    let ratio = amount as f64 / threshold.max(1) as f64;
+    (55.0 + 30.0 * ratio.max(1.0).log10()).min(90.0)
+}
