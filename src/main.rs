@@ -66,6 +66,10 @@ enum Cmd {
         /// No summary on the console.
         #[arg(long, short)]
         quiet: bool,
+        /// After the scan, grade the findings against the dataset's own
+        /// labels.csv (and negatives.csv) when it has them (generated data).
+        #[arg(long)]
+        eval: bool,
         /// Case store to record the run in (default: weiquan.db beside the
         /// output folder, e.g. `--out out/demo` → out/weiquan.db).
         #[arg(long, value_name = "FILE")]
@@ -251,6 +255,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             mask_pii,
             fail_on,
             quiet,
+            eval,
             db,
             no_db,
         } => {
@@ -307,6 +312,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     println!("  {}", t.summary_line());
                 }
                 println!("  written to {}", out.display());
+            }
+            if eval {
+                let labels = dataset.join("labels.csv");
+                if labels.is_file() {
+                    let negatives = dataset.join("negatives.csv");
+                    let negatives = negatives.is_file().then_some(negatives);
+                    let report = weiquan::eval::run(&out.join("findings.csv"), &labels, negatives.as_deref())?;
+                    print!("{}", report.render());
+                } else {
+                    println!("  --eval: {} has no labels.csv; nothing to grade", dataset.display());
+                }
             }
             if let Some(sev) = fail_on {
                 if res.findings.iter().any(|f| f.severity <= sev) {
