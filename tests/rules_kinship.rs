@@ -22,6 +22,7 @@ const LI_MANCANG: &str = "370112194408080175"; // cadre's 户号 on the roll
 const SUN_LI: &str = "370112197601010287"; // paid into a declared brother's account
 const ZHAO_HAIYANG: &str = "370112199003030391"; // a declared daughter-in-law's phone
 const LI_XIAOLONG: &str = "370112199607070191"; // declared son without id, rare name
+// (a namesake born 1940 cannot be the son)
 const LI_ZHENHUA: &str = "370112196801200355"; // same address + homophone of 李震華
 const ZHANG_WEIHONG: &str = "370112197803030243"; // relative of another village's cadre
 const ZHANG_WEIDONG: &str = "370112197508080512"; // the cadre him/herself

@@ -662,10 +662,20 @@ impl KinGraph {
                     }
                 });
                 if let Some(ps) = hit {
-                    register_names
-                        .entry(x.to_string())
-                        .or_default()
-                        .extend(ps.iter().copied());
+                    // A namesake whose age rules out the declared relation is
+                    // somebody else.
+                    let year = birth_year(x);
+                    let fits = |p: &usize| {
+                        let person = &self.persons[*p];
+                        match (self.cadres[person.cadre].birth_year, year) {
+                            (Some(cy), Some(y)) => opts.gaps.plausible(person.rel, cy, y),
+                            _ => true,
+                        }
+                    };
+                    let ps: Vec<usize> = ps.iter().copied().filter(fits).collect();
+                    if !ps.is_empty() {
+                        register_names.entry(x.to_string()).or_default().extend(ps);
+                    }
                 }
             }
         }

@@ -1062,11 +1062,11 @@ fn finding(
         .map(|(k, (l, _))| {
             let person = &graph.persons[l.person];
             let mut factors = Vec::new();
-            // When the person of interest has no known id, namesakes count
-            // only if they could stand in the declared relation; when it has
-            // one, any namesake could be the id-less recipient.
+            // For a relative declared without id, namesakes count only if
+            // they could stand in the declared relation; for a person of
+            // interest with an id, any namesake could be the id-less recipient.
             let cadre_year = graph.cadres[person.cadre].birth_year;
-            let unknown = graph.known_id(l.person).is_none();
+            let unknown = person.id.is_none();
             let fits = |id: &str| match (unknown, cadre_year, birth_year(id)) {
                 (true, Some(cy), Some(y)) => gaps.plausible(person.rel, cy, y),
                 _ => true,
