@@ -1,10 +1,12 @@
 //! DEC002: 四议两公开 steps out of order, or resolved after the fact.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::missing_decision::decision_key;
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, ROW, TableKind};
@@ -109,7 +111,7 @@ impl Rule for DecisionOrder {
         };
 
         // Acts by (village, decision_no).
-        let mut acts: HashMap<(&str, &str), Vec<Act>> = HashMap::new();
+        let mut acts: HashMap<(&str, Cow<str>), Vec<Act>> = HashMap::new();
         let mut decision_of_contract: HashMap<(&str, &str), &str> = HashMap::new();
         if let Some(df) = ds.frame(TableKind::Contracts) {
             let village = util::str_col(code, df, "village_code")?;
@@ -125,7 +127,7 @@ impl Rule for DecisionOrder {
                 };
                 decision_of_contract.insert((v, n), d);
                 let Some(date) = signed.get(i) else { continue };
-                acts.entry((v, d)).or_default().push(Act {
+                acts.entry((v, decision_key(d))).or_default().push(Act {
                     kind: "contract",
                     key: n.to_string(),
                     date,
@@ -162,7 +164,7 @@ impl Rule for DecisionOrder {
                 }) else {
                     continue;
                 };
-                acts.entry((v, dn)).or_default().push(Act {
+                acts.entry((v, decision_key(dn))).or_default().push(Act {
                     kind: "payment",
                     key: vo.to_string(),
                     date: d,
@@ -224,7 +226,7 @@ impl Rule for DecisionOrder {
                 problems.push(format!("步骤顺序颠倒：{}", inversions.join("；")));
                 kinds.push("out_of_order");
             }
-            let mut mine = acts.get(&(v, n)).cloned().unwrap_or_default();
+            let mut mine = acts.get(&(v, decision_key(n))).cloned().unwrap_or_default();
             mine.sort_by(|a, b| (a.date, a.kind, &a.key).cmp(&(b.date, b.kind, &b.key)));
             let resolved = dates[3];
             let late: Vec<&Act> = match resolved {

@@ -1,6 +1,7 @@
 //! DEC001: spending or a contract at or above the 四议两公开 line without a
 //! valid decision. Also the decision index the money rules share.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use polars::prelude::{Int32Chunked, Int64Chunked, StringChunked, UInt32Chunked};
@@ -61,10 +62,32 @@ procedure instead of the village's; an exempt payment whose 摘要 does not say
 so (add the keyword).
 ";
 
+/// A decision number as compared across tables: the loader already removed
+/// spaces and folded full-width forms; here the bracket styles of a year
+/// (`〔2025〕`, `【2025】`, `(2025)`, `[2025]`) are unified and a trailing `号`
+/// dropped, since exports write one number these ways.
+pub(super) fn decision_key(no: &str) -> Cow<'_, str> {
+    let plain = no.trim_end_matches('号');
+    let bracketed = |c: char| matches!(c, '〔' | '〕' | '【' | '】' | '［' | '］' | '（' | '）' | '(' | ')' | '[' | ']');
+    if !plain.contains(bracketed) {
+        return Cow::Borrowed(plain);
+    }
+    Cow::Owned(
+        plain
+            .chars()
+            .map(|c| match c {
+                '〔' | '【' | '［' | '（' | '(' | '[' => '[',
+                '〕' | '】' | '］' | '）' | ')' | ']' => ']',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
 /// The 四议两公开 decisions of a dataset, by village and number.
 pub(super) struct DecisionIndex {
     present: bool,
-    keys: HashSet<(String, String)>,
+    keys: HashMap<String, HashSet<String>>,
 }
 
 impl DecisionIndex {
@@ -72,16 +95,19 @@ impl DecisionIndex {
         let Some(df) = ds.frame(TableKind::Decisions) else {
             return Ok(DecisionIndex {
                 present: false,
-                keys: HashSet::new(),
+                keys: HashMap::new(),
             });
         };
         let village = util::str_col(code, df, "village_code")?;
         let no = util::str_col(code, df, "decision_no")?;
-        let keys = village
-            .iter()
-            .zip(no.iter())
-            .filter_map(|(v, n)| Some((v?.to_string(), n?.to_string())))
-            .collect();
+        let mut keys: HashMap<String, HashSet<String>> = HashMap::new();
+        for (v, n) in village.iter().zip(no.iter()) {
+            if let (Some(v), Some(n)) = (v, n) {
+                keys.entry(v.to_string())
+                    .or_default()
+                    .insert(decision_key(n).into_owned());
+            }
+        }
         Ok(DecisionIndex {
             present: true,
             keys,
@@ -95,8 +121,11 @@ impl DecisionIndex {
 
     /// The decision exists (`None` when there is no table to tell).
     pub fn exists(&self, village: &str, no: &str) -> Option<bool> {
-        self.present
-            .then(|| self.keys.contains(&(village.to_string(), no.to_string())))
+        self.present.then(|| {
+            self.keys
+                .get(village)
+                .is_some_and(|k| k.contains(decision_key(no).as_ref()))
+        })
     }
 
     /// A number is given and, when decisions are loaded, it exists.
@@ -511,6 +540,21 @@ fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decision_key;
+
+    #[test]
+    fn decision_numbers_compare_across_bracket_styles() {
+        let k = decision_key("张村决〔2025〕3号");
+        for v in ["张村决[2025]3号", "张村决【2025】3", "张村决(2025)3号", "张村决（2025）3号"] {
+            assert_eq!(decision_key(v), k, "{v}");
+        }
+        assert_eq!(decision_key("JY-2025-0001-10"), "JY-2025-0001-10");
+        assert_ne!(decision_key("JY-2025-1-10"), decision_key("JY-2025-11-0"));
+    }
 }
 
 fn problem_key(p: Problem) -> &'static str {

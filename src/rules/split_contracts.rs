@@ -56,8 +56,10 @@ for one 自然村 under a 10万 line.
 - `decision-threshold` (50000.0): yuan; the 四议两公开 line (0 disables it).
 - `window-days` (90): pieces at most this many days apart can form a split.
 - `min-pieces` (2): pieces needed in a window.
-- `tendered-methods` ([\"公开招标\", \"邀请招标\"]): 发包方式 values that are a
-  tender; such pieces are not counted toward the tender line.
+- `tendered-methods` ([\"公开招标\"]): 发包方式 values that satisfy the
+  public-tender line; such pieces are not counted toward it. 邀请招标 is not
+  in the default: the line is for *public* tender, and pieces each sent to
+  invited bidders still keep the whole from public tender.
 - `decided-pieces-exempt` (true): a piece with a valid decision number is not
   counted toward the decision line.
 - `link-legal-rep` (true): companies sharing a legal representative (by id;
@@ -110,7 +112,7 @@ impl Default for Params {
             decision_threshold: 50_000.0,
             window_days: 90,
             min_pieces: 2,
-            tendered_methods: ["公开招标", "邀请招标"].map(String::from).to_vec(),
+            tendered_methods: vec!["公开招标".to_string()],
             decided_pieces_exempt: true,
             link_legal_rep: true,
             link_legal_rep_by_name: true,
