@@ -77,7 +77,11 @@ fn duplicate_payment_thresholds() {
 #[test]
 fn exclusive_programs_fires() {
     let f = run_rule("DUP002", &fixture("exclusive_programs/fire"), "");
-    assert_eq!(f.len(), 3, "{}", render(&f));
+    assert_eq!(f.len(), 4, "{}", render(&f));
+    // 低保 ends and 特困 begins in one shared month: the changeover, medium.
+    let c = find(&f, "370102199211110473");
+    assert_eq!(c.severity.as_str(), "medium");
+    assert_eq!(c.evidence["changeover_month_only"], true);
     // Two overlapping months: the 低保 paid in them is at stake.
     let w = find(&f, "370102196001010112");
     assert_eq!(w.amount_yuan(), "1200.00");

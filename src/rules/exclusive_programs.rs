@@ -37,9 +37,9 @@ the 困难残疾人生活补贴. Holding both is 重复享受 and is recovered (
 
 ## Known false positives
 The month a person moves from 低保 to 特困 when the street pays the new
-program from the approval month and stops the old one the month after (the
-message gives the months: a single transition month is worth a call, not a
-case).
+program from the approval month and stops the old one the month after: a
+single shared month where one program ends and the other begins is reported
+at medium severity and the message says so.
 ";
 
 /// 互斥项目重复享受: one id number in two mutually exclusive programs.
@@ -176,8 +176,15 @@ impl Rule for ExclusivePrograms {
                     col("__side").eq(lit(2)).sum().alias("__b"),
                 ])
                 .filter(col("__a").gt(lit(0)).and(col("__b").gt(lit(0))));
+            // Every row of those people: the months around the overlap tell a
+            // transition from one program to the other.
             let cand = lf
-                .join(both, keys.clone(), keys, JoinArgs::new(JoinType::Semi))
+                .join(
+                    both.select([col("id_number")]),
+                    [col("id_number")],
+                    [col("id_number")],
+                    JoinArgs::new(JoinType::Semi),
+                )
                 .collect()
                 .map_err(util::polars_err(code))?;
             out.extend(judge(code, &cand, &sides)?);
@@ -217,11 +224,18 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
         let mut yield_programs = BTreeSet::new();
         let mut to_programs = BTreeSet::new();
         let mut certain = true;
+        let (mut months_a, mut months_b) = (BTreeSet::new(), BTreeSet::new());
         for (m, (mut a, mut b)) in months {
             a.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
             b.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
             let a = net_of_reversals(&a, |i| r.amount(i));
             let b = net_of_reversals(&b, |i| r.amount(i));
+            if !a.is_empty() {
+                months_a.insert(m);
+            }
+            if !b.is_empty() {
+                months_b.insert(m);
+            }
             if a.is_empty() || b.is_empty() {
                 continue;
             }
@@ -267,17 +281,30 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
             .join("、");
         let tb = to_programs.iter().cloned().collect::<Vec<_>>().join("、");
         let n = overlap.len();
-        let ask = if certain {
-            String::new()
-        } else {
+        // One shared month where one program, paid before it, ends and the
+        // other, paid after it, begins: the changeover month, often paid by
+        // both by the book-keeping calendar. A one-month export shows none.
+        let changeover = n == 1
+            && overlap.iter().next().is_some_and(|&m| {
+                let ends = |s: &BTreeSet<i32>| s.last() == Some(&m) && s.len() > 1;
+                let starts = |s: &BTreeSet<i32>| s.first() == Some(&m) && s.len() > 1;
+                (ends(&months_a) && starts(&months_b)) || (ends(&months_b) && starts(&months_a))
+            });
+        let ask = if !certain {
             "（花名册未注明是否为生活补贴，请先核实）".to_string()
+        } else if changeover {
+            "（仅项目转换当月重叠，请核实停发手续）".to_string()
+        } else {
+            String::new()
         };
         let message = format!(
             "{who}（身份证号{id}）在{}共{n}个月同时领取{ya}和{tb}，两者不得兼得{ask}，请核实并追缴{ya}{}",
             month_ranges(&overlap),
             fen_to_yuan_display(recover)
         );
-        let (severity, score) = if certain {
+        let (severity, score) = if certain && changeover {
+            (Severity::Medium, 50.0)
+        } else if certain {
             (
                 Severity::High,
                 65.0 + 5.0 * (n.min(6) as f64 - 1.0).min(4.0),
@@ -305,6 +332,7 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
                 "yields": yield_programs,
                 "to": to_programs,
                 "sub_program_stated": certain,
+                "changeover_month_only": changeover,
                 "periods": overlap.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
                 "villages": all_villages,
                 "recoverable": fen_to_yuan_string(recover),
