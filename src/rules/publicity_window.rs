@@ -936,7 +936,8 @@ fn admission_approvals(
     let gv = util::str_col(code, g, "village_code")?;
     let gb = util::str_col(code, g, "batch_no")?;
     let gp = util::str_col(code, g, "program")?;
-    let pos: HashMap<(Option<&str>, Option<&str>, Option<&str>), usize> = old
+    type GroupKey<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let pos: HashMap<GroupKey, usize> = old
         .iter()
         .map(|&i| ((gv.get(i), gb.get(i), gp.get(i)), i))
         .collect();
@@ -1318,6 +1319,8 @@ fn contracts(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
 
 /// The earliest event citing each decision, by village and loose decision key.
 type Citations = HashMap<(String, String), Moment>;
+/// Money by village and loose decision key.
+type Amounts = HashMap<(String, String), i64>;
 
 fn note_citation(map: &mut Citations, village: &str, decision: &str, m: Moment) {
     let key = (village.to_string(), loose_key(decision));
@@ -1331,12 +1334,9 @@ fn note_citation(map: &mut Citations, village: &str, decision: &str, m: Moment) 
 
 /// Contracts citing each decision: the earliest signing, and the sum of
 /// their amounts (the money of a decision that states none).
-fn contract_citations(
-    code: &str,
-    ds: &Dataset,
-) -> Result<(Citations, HashMap<(String, String), i64>)> {
+fn contract_citations(code: &str, ds: &Dataset) -> Result<(Citations, Amounts)> {
     let mut map = Citations::new();
-    let mut sums: HashMap<(String, String), i64> = HashMap::new();
+    let mut sums = Amounts::new();
     let Some(df) = ds.frame(TableKind::Contracts) else {
         return Ok((map, sums));
     };
