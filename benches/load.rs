@@ -24,8 +24,16 @@ fn ledger_text() -> String {
         let v = 370102001001u64 + (i % 2000) as u64;
         let day = 1 + i % 28;
         let month = 1 + (i / 28) % 12;
-        let date = if i % 3 == 0 { format!("2025/{month}/{day}") } else { format!("2025-{month:02}-{day:02}") };
-        let amount = if i % 5 == 0 { format!("\"{},{:03}.50\"", 1 + i % 90, i % 1000) } else { format!("{}.00", 100 + i % 9000) };
+        let date = if i % 3 == 0 {
+            format!("2025/{month}/{day}")
+        } else {
+            format!("2025-{month:02}-{day:02}")
+        };
+        let amount = if i % 5 == 0 {
+            format!("\"{},{:03}.50\"", 1 + i % 90, i % 1000)
+        } else {
+            format!("{}.00", 100 + i % 9000)
+        };
         let dir = if i % 4 == 0 { "收入" } else { "支出" };
         let method = if i % 7 == 0 { "现金" } else { "转账" };
         writeln!(
@@ -43,12 +51,21 @@ fn fixture(gbk: bool) -> &'static (PathBuf, u64) {
     static GBK: OnceLock<(PathBuf, u64)> = OnceLock::new();
     let cell = if gbk { &GBK } else { &UTF8 };
     cell.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("weiquan-bench-load-{}", if gbk { "gbk" } else { "utf8" }));
+        let dir = std::env::temp_dir().join(format!(
+            "weiquan-bench-load-{}",
+            if gbk { "gbk" } else { "utf8" }
+        ));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("ledger.csv");
         let text = ledger_text();
-        let bytes = if gbk { encoding_rs::GBK.encode(&text).0.into_owned() } else { text.into_bytes() };
-        std::fs::File::create(&path).and_then(|mut f| f.write_all(&bytes)).expect("write fixture");
+        let bytes = if gbk {
+            encoding_rs::GBK.encode(&text).0.into_owned()
+        } else {
+            text.into_bytes()
+        };
+        std::fs::File::create(&path)
+            .and_then(|mut f| f.write_all(&bytes))
+            .expect("write fixture");
         (dir, bytes.len() as u64)
     })
 }

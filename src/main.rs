@@ -318,10 +318,17 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 if labels.is_file() {
                     let negatives = dataset.join("negatives.csv");
                     let negatives = negatives.is_file().then_some(negatives);
-                    let report = weiquan::eval::run(&out.join("findings.csv"), &labels, negatives.as_deref())?;
+                    let report = weiquan::eval::run(
+                        &out.join("findings.csv"),
+                        &labels,
+                        negatives.as_deref(),
+                    )?;
                     print!("{}", report.render());
                 } else {
-                    println!("  --eval: {} has no labels.csv; nothing to grade", dataset.display());
+                    println!(
+                        "  --eval: {} has no labels.csv; nothing to grade",
+                        dataset.display()
+                    );
                 }
             }
             if let Some(sev) = fail_on {

@@ -68,7 +68,12 @@ so (add the keyword).
 /// dropped, since exports write one number these ways.
 pub(super) fn decision_key(no: &str) -> Cow<'_, str> {
     let plain = no.trim_end_matches('号');
-    let bracketed = |c: char| matches!(c, '〔' | '〕' | '【' | '】' | '［' | '］' | '（' | '）' | '(' | ')' | '[' | ']');
+    let bracketed = |c: char| {
+        matches!(
+            c,
+            '〔' | '〕' | '【' | '】' | '［' | '］' | '（' | '）' | '(' | ')' | '[' | ']'
+        )
+    };
     if !plain.contains(bracketed) {
         return Cow::Borrowed(plain);
     }
@@ -549,7 +554,12 @@ mod tests {
     #[test]
     fn decision_numbers_compare_across_bracket_styles() {
         let k = decision_key("张村决〔2025〕3号");
-        for v in ["张村决[2025]3号", "张村决【2025】3", "张村决(2025)3号", "张村决（2025）3号"] {
+        for v in [
+            "张村决[2025]3号",
+            "张村决【2025】3",
+            "张村决(2025)3号",
+            "张村决（2025）3号",
+        ] {
             assert_eq!(decision_key(v), k, "{v}");
         }
         assert_eq!(decision_key("JY-2025-0001-10"), "JY-2025-0001-10");
