@@ -34,9 +34,10 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 12] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 13] = [
     ("same_surname_non_relative", Category::Kinship),
     ("common_name_other_village", Category::Kinship),
+    ("homophone_other_village", Category::Kinship),
     ("common_name_two_villages", Category::DuplicateBeneficiary),
     ("household_shared_account", Category::DuplicateBeneficiary),
     ("pieces_over_90_days", Category::SplitContract),
@@ -101,17 +102,19 @@ pub fn collect_labels(w: &World) -> Vec<Label> {
 /// the negative is about (a person can be both a legitimate shared-account
 /// holder and, elsewhere, a planted case).
 pub fn collect_negatives(w: &World, cases: &BTreeSet<Case>) -> Vec<Negative> {
+    let mut index: BTreeSet<(Category, &str, &str)> = BTreeSet::new();
+    for c in cases {
+        for v in c.village.split(';') {
+            index.insert((c.category, v, c.subject.as_str()));
+        }
+    }
     let mut out = BTreeSet::new();
     for v in &w.villages {
         for n in &v.negatives {
             let village = v.code.clone();
             let subject = resolve(w, n.village, &n.subject);
-            let cat = negative_category(n.kind);
-            let clashes = cases.iter().any(|c| {
-                Some(c.category) == cat
-                    && c.subject == subject
-                    && c.village.split(';').any(|x| x == village)
-            });
+            let clashes = negative_category(n.kind)
+                .is_some_and(|cat| index.contains(&(cat, village.as_str(), subject.as_str())));
             if !clashes {
                 out.insert(Negative {
                     kind: n.kind.to_string(),

@@ -49,6 +49,8 @@ pub struct GenReport {
     pub labels: Vec<Label>,
     pub negatives: Vec<Negative>,
     pub seconds: f64,
+    /// Seconds spent building the truth, checking it, writing files.
+    pub phases: [f64; 3],
 }
 
 impl GenReport {
@@ -81,7 +83,10 @@ impl GenReport {
         for (k, n) in self.negatives_per_kind() {
             s.push_str(&format!("  {k:<28} {n}\n"));
         }
-        s.push_str(&format!("self-check passed; {:.1}s\n", self.seconds));
+        s.push_str(&format!(
+            "self-check passed; {:.1}s (truth {:.1}s, self-check {:.1}s, files {:.1}s)\n",
+            self.seconds, self.phases[0], self.phases[1], self.phases[2]
+        ));
         s
     }
 }
@@ -147,6 +152,9 @@ pub fn self_check(world: &model::World, labels: &[Label]) -> std::result::Result
             "  in the truth but not labelled: {} {} {}\n",
             c.category, c.village, c.subject
         ));
+        for line in describe_subject(world, &c.subject).into_iter().take(12) {
+            msg.push_str(&format!("    {line}\n"));
+        }
     }
     msg.push_str(&format!(
         "  ({} labelled only, {} truth only)\n",
@@ -154,6 +162,36 @@ pub fn self_check(world: &model::World, labels: &[Label]) -> std::result::Result
         extra.len()
     ));
     Err(msg)
+}
+
+/// Rows that carry a subject, to explain a self-check failure.
+fn describe_subject(world: &model::World, subject: &str) -> Vec<String> {
+    let mut out = vec![];
+    for v in &world.villages {
+        for r in &v.subsidies {
+            if r.id == subject || world.person(r.person).id == subject || r.account == subject {
+                let b = &v.batches[r.batch as usize];
+                out.push(format!(
+                    "roll {} {} {}月 {} id={} account={} person={:?}",
+                    v.code,
+                    b.program.name(),
+                    b.month,
+                    r.name,
+                    r.id,
+                    r.account,
+                    r.person
+                ));
+            }
+        }
+        for l in &v.labels {
+            if let model::Subject::Text(t) = &l.subject {
+                if t == subject {
+                    out.push(format!("label {} {}", l.category, l.note));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Make `out` ready: a new or empty folder, or (with `force`) one whose
@@ -196,18 +234,22 @@ pub fn prepare_out(out: &Path, force: bool) -> Result<()> {
 pub fn generate(opts: &GenOptions) -> Result<GenReport> {
     let t0 = Instant::now();
     let world = build_world(opts.villages, opts.seed)?;
+    let t1 = t0.elapsed().as_secs_f64();
     let labels = labels::collect_labels(&world);
     self_check(&world, &labels).map_err(|m| Error::config(Path::new("weiquan gen"), m))?;
+    let t2 = t0.elapsed().as_secs_f64();
     let cases: std::collections::BTreeSet<Case> = labels.iter().map(|l| l.case.clone()).collect();
     let negatives = labels::collect_negatives(&world, &cases);
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
     let written = write::write_world(&world, &opts.out, opts.style, opts.seed)?;
     labels::write_labels(&opts.out.join("labels.csv"), &labels)?;
     labels::write_negatives(&opts.out.join("negatives.csv"), &negatives)?;
+    let t3 = t0.elapsed().as_secs_f64();
     Ok(GenReport {
         tables: written.tables,
         labels,
         negatives,
-        seconds: t0.elapsed().as_secs_f64(),
+        seconds: t3,
+        phases: [t1, t2 - t1, t3 - t2],
     })
 }

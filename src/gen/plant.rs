@@ -76,13 +76,19 @@ pub fn plant_village(b: &mut Builder) {
     for j in 0..nk {
         attempt(b, 11, (v * 3 + j) % 11, kinship);
     }
+    // The weak channels are possible only in some families: try them often.
+    for variant in [6, 7, 3] {
+        if b.rng.random_bool(0.35) {
+            kinship(b, variant);
+        }
+    }
     type Planter = fn(&mut Builder, usize) -> bool;
     let families: [(usize, Planter, f64); 8] = [
         (6, split, 0.6),
         (7, missing_decision, 0.6),
         (2, cash, 0.55),
         (4, invalid_id, 0.55),
-        (6, duplicate, 0.55),
+        (7, duplicate, 0.6),
         (2, deceased, 0.55),
         (4, ghost, 0.55),
         (2, eligibility, 0.5),
@@ -136,6 +142,37 @@ fn pay_person(b: &mut Builder, p: u32, mods: RowMods, allow_hire: bool) -> Optio
     let choice = *choices.choose(&mut b.rng)?;
     let from = b.rng.random_range(2..9u32);
     let pr = b.v.pref(p);
+    // The account the rows will carry: two people of different households
+    // paid into one account in one batch would be a second case
+    // (duplicate_beneficiary), and two hires on one account a ghost.
+    let acct = mods.account.clone().unwrap_or_else(|| {
+        let mut a = q.account.clone();
+        if a.is_empty() {
+            if let Some(h) = q.household {
+                let head = b.v.households[h as usize].members[0].0;
+                a = b.v.persons[head as usize].account.clone();
+            }
+        }
+        a
+    });
+    let program = match choice {
+        0 => Some(Program::Linshi),
+        1 => Some(Program::Canji),
+        2 => Some(Program::Dibao),
+        4 => Some(Program::Zunlao),
+        _ => None,
+    };
+    let clash = match program {
+        Some(pg) => {
+            b.v.subsidies
+                .iter()
+                .any(|r| r.account == acct && b.v.batches[r.batch as usize].program == pg)
+        }
+        None => b.v.hires.iter().any(|h| h.account == acct),
+    };
+    if clash {
+        return None;
+    }
     let apply = |b: &mut Builder, i: usize, mods: &RowMods| {
         let r = &mut b.v.subsidies[i];
         if let Some(n) = &mods.name {
@@ -1122,7 +1159,10 @@ fn cash(b: &mut Builder, variant: usize) -> bool {
         b,
         Category::CashPayment,
         Subject::Voucher(uid),
-        format!("cash {what}{}元，超过1,000元结算起点", amt / 100),
+        format!(
+            "cash over the limit: 现金支付{what}{}元，超过1,000元结算起点",
+            amt / 100
+        ),
     );
     true
 }
@@ -1414,7 +1454,9 @@ fn duplicate(b: &mut Builder, variant: usize) -> bool {
                     )
                 }
                 _ => {
-                    let birth = rand_date(&mut b.rng, ymd(1950, 1, 1), ymd(1990, 12, 28));
+                    // An older birth date: the fake id stays eligible for 尊老金.
+                    let real = b.v.persons[p as usize].birth;
+                    let birth = add_days(real, -b.rng.random_range(30..700));
                     let male = b.v.persons[p as usize].male;
                     let (fid, _) = b.ids.alloc(birth, male);
                     (fid, "same name and account under another id")
@@ -2098,6 +2140,86 @@ pub fn plant_cross(bs: &mut [Builder], rng: &mut impl Rng) {
                 note: format!("常见姓名{nm}在{}个村各有其人，身份证号不同", list.len()),
             });
         }
+    }
+    // A homophone of a declared relative's name (张伟 → 张玮) on another
+    // village's roll, as a different person.
+    let mut n_homophones = 0;
+    for vi in 0..n {
+        if n_homophones >= n.max(8) / 2 {
+            break;
+        }
+        let target = (vi + 1) % n;
+        if target == vi {
+            continue;
+        }
+        let rel: Vec<(String, bool)> = bs[vi]
+            .v
+            .declared
+            .iter()
+            .filter(|d| !d.with_id)
+            .map(|d| bs[vi].v.persons[d.person as usize].clone())
+            .filter_map(|q| names::homophone_of(&q.name).map(|h| (h, q.male)))
+            .collect();
+        let Some((homo, male)) = rel.first().cloned() else {
+            continue;
+        };
+        let surname = surname_of(&homo).to_string();
+        let tb = &bs[target];
+        let taken: HashSet<String> =
+            tb.v.persons
+                .iter()
+                .map(|q| names::pinyin_key(&q.name))
+                .collect();
+        if taken.contains(&names::pinyin_key(&homo)) {
+            continue;
+        }
+        let cands: Vec<usize> = (0..tb.v.subsidies.len())
+            .filter(|&i| {
+                let r = &tb.v.subsidies[i];
+                if r.person.v as usize != target {
+                    return false;
+                }
+                let q = &tb.v.persons[r.person.p as usize];
+                tb.v.batches[r.batch as usize].program == Program::Gengdi
+                    && !tb.kin[r.person.p as usize]
+                    && !tb.used[r.person.p as usize]
+                    && !tb.busy[r.person.p as usize]
+                    && !names::COMMON_FULL_NAMES.iter().any(|(c, _)| *c == q.name)
+                    && q.male == male
+                    && q.surname() == surname
+            })
+            .collect();
+        let Some(&i) = cands.first() else { continue };
+        let p = bs[target].v.subsidies[i].person.p;
+        let tbm = &mut bs[target];
+        tbm.used[p as usize] = true;
+        tbm.v.persons[p as usize].name = homo.clone();
+        for r in tbm
+            .v
+            .subsidies
+            .iter_mut()
+            .filter(|r| r.person.v as usize == target && r.person.p == p)
+        {
+            r.name = homo.clone();
+        }
+        for l in tbm.v.ledger.iter_mut().filter(|l| {
+            l.payee
+                == Payee::Person(PRef {
+                    v: target as u32,
+                    p,
+                })
+        }) {
+            l.counterparty = homo.clone();
+        }
+        let id = tbm.v.persons[p as usize].id.clone();
+        let other = bs[vi].v.code.clone();
+        bs[target].v.negatives.push(PlantedNegative {
+            kind: "homophone_other_village",
+            village: target as u32,
+            subject: Subject::Text(id),
+            note: format!("与{other}村干部备案亲属同音（{homo}），不同村不同人"),
+        });
+        n_homophones += 1;
     }
     // A declared relative's common name on another village's roll.
     let mut declared_names: BTreeMap<String, Vec<usize>> = BTreeMap::new();

@@ -34,18 +34,25 @@ fn invalid(written: &str) -> bool {
 
 /// All cases the truth holds.
 pub fn cases(w: &World) -> BTreeSet<Case> {
-    let mut out = BTreeSet::new();
-    for v in &w.villages {
-        kinship(w, v, &mut out);
-        split(v, &mut out);
-        deceased(w, v, &mut out);
-        publicity(v, &mut out);
-        missing_decision(v, &mut out);
-        cash(v, &mut out);
-        invalid_ids(w, v, &mut out);
-        eligibility(v, &mut out);
-        ghost(v, &mut out);
-    }
+    use rayon::prelude::*;
+    let per_village: Vec<BTreeSet<Case>> = w
+        .villages
+        .par_iter()
+        .map(|v| {
+            let mut out = BTreeSet::new();
+            kinship(w, v, &mut out);
+            split(v, &mut out);
+            deceased(w, v, &mut out);
+            publicity(v, &mut out);
+            missing_decision(v, &mut out);
+            cash(v, &mut out);
+            invalid_ids(w, v, &mut out);
+            eligibility(v, &mut out);
+            ghost(v, &mut out);
+            out
+        })
+        .collect();
+    let mut out: BTreeSet<Case> = per_village.into_iter().flatten().collect();
     duplicates(w, &mut out);
     out
 }

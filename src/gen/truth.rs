@@ -69,8 +69,10 @@ impl IdAlloc {
                     continue;
                 }
                 self.used.insert((b, k));
-                let seq = self.slot * 8 + u16::from(k);
-                return (make_id(self.area, b, seq), b);
+                return (
+                    make_id(self.area, b, scramble_seq(self.slot * 8 + u16::from(k))),
+                    b,
+                );
             }
             b = add_days(b, 1);
         }
@@ -80,11 +82,21 @@ impl IdAlloc {
         if k >= 8 || !self.used.insert((birth, k)) {
             return None;
         }
-        Some(make_id(self.area, birth, self.slot * 8 + u16::from(k)))
+        Some(make_id(
+            self.area,
+            birth,
+            scramble_seq(self.slot * 8 + u16::from(k)),
+        ))
     }
     pub fn slot(&self) -> u16 {
         self.slot
     }
+}
+
+/// Spread a village's block of sequence numbers over 000–999 (a bijection
+/// that keeps parity, so the sex digit stays right).
+fn scramble_seq(seq: u16) -> u16 {
+    ((u32::from(seq) * 379 + 100) % 1000) as u16
 }
 
 /// A bijection of a counter onto digit strings that look random:
@@ -977,7 +989,10 @@ pub fn roll_row(
         b.v.batches[bi as usize].approved,
         b.v.batches[bi as usize].paid,
     );
-    let (name, id, hid, account, phone) = {
+    let (name, id, hid, account, phone) = if person.v != b.v.index {
+        // Someone from another village: the caller fills the row in.
+        Default::default()
+    } else {
         let q = &b.v.persons[person.p as usize];
         let hid = q
             .household
@@ -1240,7 +1255,12 @@ fn subsidies(b: &mut Builder) {
             );
             paid_any = true;
         }
-        if paid_any && shared_with.is_some() {
+        let shared_listed =
+            b.v.negatives
+                .iter()
+                .filter(|n| n.kind == "household_shared_account")
+                .count();
+        if paid_any && shared_with.is_some() && shared_listed < 4 {
             b.v.negatives.push(PlantedNegative {
                 kind: "household_shared_account",
                 village: b.v.index,
@@ -1892,7 +1912,7 @@ fn other_ledger(b: &mut Builder) {
     }
     // Odd jobs (误工补贴、劳务费): small, a third in cash (never above 1,000).
     let pool = odd_job_pool(b);
-    let n = b.rng.random_range(200..420);
+    let n = b.rng.random_range(450..800);
     for _ in 0..n {
         let Some(&p) = pool.choose(&mut b.rng) else {
             break;
@@ -1934,7 +1954,7 @@ fn other_ledger(b: &mut Builder) {
         .map(|s| format!("{}{s}", b.v.name.trim_end_matches('村')))
         .collect();
     let mut totals: BTreeMap<String, i64> = BTreeMap::new();
-    for _ in 0..b.rng.random_range(80..200) {
+    for _ in 0..b.rng.random_range(150..300) {
         let shop = shops.choose(&mut b.rng).cloned().unwrap_or_default();
         let cash = b.rng.random_bool(0.25);
         let amt = if cash {
@@ -1943,7 +1963,7 @@ fn other_ledger(b: &mut Builder) {
             b.rng.random_range(50..600) * 1_000
         };
         let t = totals.entry(shop.clone()).or_default();
-        if *t + amt > 3_000_000 {
+        if *t + amt > 4_000_000 {
             continue;
         }
         *t += amt;
@@ -2018,5 +2038,61 @@ pub fn finalize_ledger(v: &mut Village) {
         }
         seq += 1;
         l.voucher = format!("PZ-{YEAR}-{:02}-{:03}", month, seq);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::id_number::{birth_date, credit_code_valid, id_problem, sex};
+
+    #[test]
+    fn ids_are_valid_consistent_and_never_shared_between_villages() {
+        let birth = ymd(1970, 5, 5);
+        let mut seen = HashSet::new();
+        for v in (0..MAX_VILLAGES as u32).step_by(7) {
+            let mut a = IdAlloc::villager(v);
+            for male in [true, false, true, false, true] {
+                let (id, b) = a.alloc(birth, male);
+                assert!(id_problem(&id).is_none(), "{id}");
+                assert_eq!(birth_date(&id), Some(b));
+                assert_eq!(sex(&id), Some(if male { 1 } else { 2 }));
+                assert!(
+                    seen.insert(id.clone()),
+                    "{id} allocated twice (village {v})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn credit_codes_phones_and_accounts_are_valid_and_unique() {
+        let mut codes = HashSet::new();
+        let mut phones = HashSet::new();
+        let mut accounts = HashSet::new();
+        for v in [0u32, 1, 17, 999, 1999] {
+            for k in 0..40 {
+                let c = credit_code(&village_code(v)[..6], v, k);
+                assert!(credit_code_valid(&c), "{c}");
+                assert!(codes.insert(c));
+                let p = phone_for(v, k);
+                assert_eq!(p.len(), 11);
+                assert!(phones.insert(p));
+                let a = account_for(v, k);
+                assert_eq!(a.len(), 19);
+                assert!(accounts.insert(a));
+            }
+        }
+    }
+
+    #[test]
+    fn village_codes_are_twelve_digits_and_distinct() {
+        let codes: HashSet<String> = (0..3000).map(village_code).collect();
+        assert_eq!(codes.len(), 3000);
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
     }
 }

@@ -30,6 +30,10 @@ pub enum Style {
 #[derive(Debug, Clone)]
 pub enum Cell {
     Text(String),
+    /// A voucher, contract, batch or decision number.
+    Code(String),
+    /// A bank account or phone number.
+    Digits(String),
     Name(String),
     Id(String),
     Village(String),
@@ -240,8 +244,8 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
                     Cell::Name(p.name.clone()),
                     Cell::Id(p.written_id()),
                     t(c.role),
-                    t(&p.phone),
-                    t(&p.account),
+                    Cell::Digits(p.phone.clone()),
+                    Cell::Digits(p.account.clone()),
                     t(hid),
                     t(addr),
                     Cell::Date(c.term_start),
@@ -262,12 +266,12 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
                         String::new()
                     }),
                     t(d.relation),
-                    t(if d.with_phone {
+                    Cell::Digits(if d.with_phone {
                         p.phone.clone()
                     } else {
                         String::new()
                     }),
-                    t(if d.with_account {
+                    Cell::Digits(if d.with_account {
                         p.account.clone()
                     } else {
                         String::new()
@@ -300,7 +304,7 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
             for l in &v.ledger {
                 out.push(vec![
                     vc(),
-                    t(&l.voucher),
+                    Cell::Code(l.voucher.clone()),
                     Cell::Date(l.date),
                     t(if l.income { "收入" } else { "支出" }),
                     Cell::Amount(l.amount),
@@ -308,10 +312,10 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
                     t(l.category),
                     Cell::Name(l.counterparty.clone()),
                     Cell::Id(l.cp_id.clone()),
-                    t(&l.account),
+                    Cell::Digits(l.account.clone()),
                     t(l.method),
-                    t(&l.contract_no),
-                    t(&l.decision_no),
+                    Cell::Code(l.contract_no.clone()),
+                    Cell::Code(l.decision_no.clone()),
                 ]);
             }
         }
@@ -344,7 +348,7 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
                 };
                 out.push(vec![
                     vc(),
-                    t(&c.no),
+                    Cell::Code(c.no.clone()),
                     t(&c.project),
                     Cell::Name(c.vendor_name.clone()),
                     t(credit),
@@ -354,7 +358,7 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
                     Cell::Amount(c.amount),
                     Cell::Date(c.signed),
                     t(c.procurement),
-                    t(&c.decision_no),
+                    Cell::Code(c.decision_no.clone()),
                 ]);
             }
         }
@@ -363,14 +367,14 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
                 let b = &v.batches[r.batch as usize];
                 out.push(vec![
                     t(b.program.name()),
-                    t(&b.no),
+                    Cell::Code(b.no.clone()),
                     Cell::Period(b.month),
                     vc(),
                     Cell::Name(r.name.clone()),
                     Cell::Id(r.id.clone()),
                     t(&r.household_id),
-                    t(&r.account),
-                    t(&r.phone),
+                    Cell::Digits(r.account.clone()),
+                    Cell::Digits(r.phone.clone()),
                     Cell::Amount(r.amount),
                     Cell::Number(r.quantity),
                     t(match b.program {
@@ -387,12 +391,12 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
             for h in &v.hires {
                 out.push(vec![
                     vc(),
-                    t(&h.batch_no),
+                    Cell::Code(h.batch_no.clone()),
                     t(h.post),
                     Cell::Name(h.name.clone()),
                     Cell::Id(h.id.clone()),
-                    t(&h.account),
-                    t(&h.phone),
+                    Cell::Digits(h.account.clone()),
+                    Cell::Digits(h.phone.clone()),
                     Cell::Date(h.start),
                     Cell::OptDate(h.end),
                     Cell::Amount(h.wage),
@@ -404,7 +408,7 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
             for p in &v.publicity {
                 out.push(vec![
                     vc(),
-                    t(&p.ref_no),
+                    Cell::Code(p.ref_no.clone()),
                     t(&p.kind),
                     Cell::Date(p.start),
                     Cell::Date(p.end),
@@ -416,7 +420,7 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
             for d in &v.decisions {
                 out.push(vec![
                     vc(),
-                    t(&d.no),
+                    Cell::Code(d.no.clone()),
                     t(&d.subject),
                     match d.amount {
                         Some(a) => Cell::Amount(a),
@@ -479,7 +483,12 @@ fn excel_serial(d: NaiveDate) -> i64 {
 
 fn render_clean(c: &Cell) -> String {
     match c {
-        Cell::Text(s) | Cell::Name(s) | Cell::Id(s) | Cell::Village(s) => s.clone(),
+        Cell::Text(s)
+        | Cell::Code(s)
+        | Cell::Digits(s)
+        | Cell::Name(s)
+        | Cell::Id(s)
+        | Cell::Village(s) => s.clone(),
         Cell::Date(d) => iso(*d),
         Cell::OptDate(d) => d.map(iso).unwrap_or_default(),
         Cell::Period(m) => format!("{YEAR}-{m:02}"),
@@ -503,6 +512,25 @@ fn messy_date(d: NaiveDate, rng: &mut ChaCha8Rng) -> String {
 fn render_messy(c: &Cell, rng: &mut ChaCha8Rng, gbk: bool) -> String {
     match c {
         Cell::Text(s) => s.clone(),
+        Cell::Code(s) => {
+            if rng.random_range(0..20) == 0 {
+                s.to_lowercase()
+            } else {
+                s.clone()
+            }
+        }
+        Cell::Digits(s) => {
+            if s.len() == 19 && rng.random_range(0..8) == 0 {
+                // Accounts grouped by four, as printed on a passbook.
+                s.as_bytes()
+                    .chunks(4)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else {
+                s.clone()
+            }
+        }
         Cell::Name(s) => {
             let n = s.chars().count();
             match rng.random_range(0..10) {
