@@ -449,7 +449,7 @@ fn kinship(b: &mut Builder, variant: usize) -> bool {
                     "same phone",
                 )
             };
-            let Some(what) = pay_person(b, p, mods, true) else {
+            let Some(what) = pay_person(b, p, mods, variant == 4) else {
                 return false;
             };
             let s = subj(b, p);
@@ -1406,6 +1406,10 @@ fn duplicate(b: &mut Builder, variant: usize) -> bool {
                 return false;
             };
             let acct = b.v.subsidies[ai].account.clone();
+            if acct.is_empty() {
+                // No account, nothing to share.
+                return false;
+            }
             let qr = b.v.pref(q);
             let qi = roll_row(
                 b,
