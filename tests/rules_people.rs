@@ -171,7 +171,10 @@ fn shared_account_unknown_households_threshold() {
 #[test]
 fn two_ids_fires() {
     let f = run_rule("DUP004", &fixture("two_ids/fire"), "");
-    assert_eq!(f.len(), 5, "{}", render(&f));
+    assert_eq!(f.len(), 6, "{}", render(&f));
+    // Same name in one household (户号), no account: one person.
+    let h = find(&f, "370102193906150415");
+    assert_eq!(h.related_ids, ["370102194007070352", "H009"]);
     // Only the check character differs: the failing number is the extra one,
     // in the village that pays it.
     let w = find(&f, "370102196001010112");
@@ -212,9 +215,10 @@ fn two_ids_near_miss() {
 
 #[test]
 fn two_ids_thresholds() {
-    // Distance 0: only a differing check character (or a shared account) links.
+    // Distance 0: only a differing check character (or a shared account or
+    // household) links.
     let f = run_rule("DUP004", &fixture("two_ids/fire"), "max-id-distance = 0");
-    assert_eq!(f.len(), 2, "{}", render(&f));
+    assert_eq!(f.len(), 3, "{}", render(&f));
     // Without the same-period requirement the corrected typo and the two
     // programs are reported, at medium severity and with nothing to recover.
     let f = run_rule(

@@ -139,6 +139,7 @@ pub struct Roll<'a> {
     pub id: &'a StringChunked,
     pub household: &'a StringChunked,
     pub account: &'a StringChunked,
+    pub phone: &'a StringChunked,
     pub amount: &'a Int64Chunked,
     pub quantity: &'a Float64Chunked,
     pub paid: &'a Int32Chunked,
@@ -157,6 +158,7 @@ impl<'a> Roll<'a> {
             id: util::str_col(code, df, "id_number")?,
             household: util::str_col(code, df, "household_id")?,
             account: util::str_col(code, df, "bank_account")?,
+            phone: util::str_col(code, df, "phone")?,
             amount: util::i64_col(code, df, "amount")?,
             quantity: df
                 .column("quantity")

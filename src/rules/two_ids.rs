@@ -23,7 +23,8 @@ dataset:
 - the same normalised name with numbers one character apart anywhere, the
   birth date digits included (a typo: two valid numbers never differ in just
   one character);
-- or the same normalised name and the same bank account, whatever the numbers.
+- or the same normalised name and the same bank account, phone or 户号 on the
+  roll, whatever the numbers (one household has no two members of one name).
 
 By default (`same-period-only`) the two numbers must both be paid in the
 same program and period: that is the double payment to recover. The number
@@ -81,11 +82,34 @@ fn distance18(a: &str, b: &str) -> usize {
     a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count()
 }
 
+/// What two numbers of one name may share that only one person has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Contact {
+    Account(String),
+    Household(String),
+    Phone(String),
+}
+
+impl Contact {
+    fn describe(&self) -> String {
+        match self {
+            Contact::Account(a) => format!("共用银行账号{a}"),
+            Contact::Household(h) => format!("同一户号{h}"),
+            Contact::Phone(p) => format!("同一联系电话{p}"),
+        }
+    }
+    fn key(&self) -> &str {
+        match self {
+            Contact::Account(s) | Contact::Household(s) | Contact::Phone(s) => s,
+        }
+    }
+}
+
 /// One id number of a name on the rolls.
 #[derive(Default)]
 struct IdRows {
     rows: Vec<usize>,
-    accounts: BTreeSet<String>,
+    contacts: BTreeSet<Contact>,
 }
 
 impl Rule for TwoIds {
@@ -132,9 +156,11 @@ impl Rule for TwoIds {
                     .alias("__birth"),
             );
         let mut cand: Option<DataFrame> = None;
-        let key_sets: [&[&str]; 3] = [
+        let key_sets: [&[&str]; 5] = [
             &["name", "__birth"],
             &["name", "bank_account"],
+            &["name", "phone"],
+            &["name", "household_id"],
             &["name", "program", "period"],
         ];
         for keys in key_sets {
@@ -172,7 +198,13 @@ impl Rule for TwoIds {
                 .or_default();
             e.rows.push(i);
             if let Some(a) = r.account.get(i) {
-                e.accounts.insert(a.to_string());
+                e.contacts.insert(Contact::Account(a.to_string()));
+            }
+            if let Some(h) = r.household.get(i).filter(|h| !h.is_empty()) {
+                e.contacts.insert(Contact::Household(h.to_string()));
+            }
+            if let Some(ph) = r.phone.get(i) {
+                e.contacts.insert(Contact::Phone(ph.to_string()));
             }
         }
 
@@ -187,7 +219,7 @@ impl Rule for TwoIds {
                     let typo = p.max_id_distance >= 1 && distance18(ida, idb) == 1;
                     let by_birth =
                         (same_birth && distance17(ida, idb) <= p.max_id_distance) || typo;
-                    let shared: Vec<&String> = a.accounts.intersection(&b.accounts).collect();
+                    let shared: Vec<&Contact> = a.contacts.intersection(&b.contacts).collect();
                     if !by_birth && shared.is_empty() {
                         continue;
                     }
@@ -213,7 +245,7 @@ fn pair(
     a: (&String, &IdRows),
     b: (&String, &IdRows),
     by_birth: bool,
-    shared: &[&String],
+    shared: &[&Contact],
 ) -> Option<Finding> {
     // Standing payments per (program, month) of each number.
     let standing = |rows: &[usize]| -> BTreeMap<(String, i32), Vec<usize>> {
@@ -315,11 +347,11 @@ fn pair(
     } else {
         format!("出生日期相同、前17位{}位不同", distance17(kept, extra))
     };
-    if let Some(acct) = shared.first() {
+    if let Some(c) = shared.first() {
         if !how.is_empty() {
             how.push('且');
         }
-        how.push_str(&format!("共用银行账号{acct}"));
+        how.push_str(&c.describe());
     }
     let check = if id_problem(extra).is_some() {
         "，后者未通过校验"
@@ -358,7 +390,12 @@ fn pair(
         .amount(at_stake)
         .related([extra.to_string()])
         .related(other_villages.iter().cloned())
-        .related(shared.iter().map(|s| s.to_string()))
+        .related(
+            shared
+                .iter()
+                .filter(|c| !matches!(c, Contact::Phone(_)))
+                .map(|c| c.key().to_string()),
+        )
         .message(message)
         .evidence(json!({
             "reason": "one_person_two_ids",
@@ -367,7 +404,7 @@ fn pair(
             "id_extra": extra,
             "extra_fails_check": id_problem(extra).is_some(),
             "linked_by_number": by_birth,
-            "shared_accounts": shared,
+            "shared": shared.iter().map(|c| c.describe()).collect::<Vec<_>>(),
             "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
             "recoverable": fen_to_yuan_string(at_stake),
             "payments": rows,
