@@ -2241,10 +2241,8 @@ pub fn plant_cross(bs: &mut [Builder], rng: &mut impl Rng) {
         let Some(list) = by_name.get(nm) else {
             continue;
         };
-        for &(vi, p) in list {
-            if vs.contains(&vi) {
-                continue;
-            }
+        // A dozen per name is plenty; a province would list thousands.
+        for &(vi, p) in list.iter().filter(|(vi, _)| !vs.contains(vi)).take(12) {
             let id = bs[vi].v.persons[p as usize].id.clone();
             let other = bs[vs[0]].v.code.clone();
             bs[vi].v.negatives.push(PlantedNegative {
