@@ -8,7 +8,6 @@ fn main() {
     let t = Instant::now();
     let ds = weiquan::Dataset::load(dir, &Default::default()).expect("loads");
     println!("load {:?}, {} rows", t.elapsed(), ds.total_rows());
-    chunks(&ds);
     let mut cfg = weiquan::RulesConfig::builtin();
     cfg.only(&["KIN001".to_string()]).unwrap();
     let mut best = f64::MAX;
@@ -20,15 +19,4 @@ fn main() {
         println!("KIN001 {:.3}s, {} findings", s, out.findings.len());
     }
     println!("best {best:.3}s");
-}
-#[allow(dead_code)]
-fn chunks(ds: &weiquan::Dataset) {
-    for (k, t) in &ds.tables {
-        let c = t
-            .frame
-            .column("village_code")
-            .map(|c| c.n_chunks())
-            .unwrap_or(0);
-        println!("{k:?}: {} rows, {} chunks", t.frame.height(), c);
-    }
 }
