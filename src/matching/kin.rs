@@ -10,12 +10,13 @@
 //! a recipient costs a few hash look-ups: the work grows with the number of
 //! rows, never with rows × persons.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::Datelike;
 use polars::prelude::*;
 
-use super::names::{normalize, pinyin_key, surname};
+use super::names::{normalize, pinyin_key, simplify, surname};
 use crate::dataset::id_number::{birth_date, sex};
 use crate::dataset::{Dataset, ROW, TableKind};
 
@@ -303,25 +304,43 @@ pub struct KinGraph {
     pub cadres: Vec<Cadre>,
     pub persons: Vec<Person>,
     gaps: Option<AgeGaps>,
-    by_id: HashMap<String, Vec<usize>>,
-    by_account: HashMap<String, Vec<usize>>,
-    by_phone: HashMap<String, Vec<usize>>,
-    /// (village, household id) → the cadre persons of that household.
-    by_household: HashMap<(String, String), Vec<usize>>,
-    by_name: HashMap<(String, String), Vec<usize>>,
-    by_pinyin: HashMap<(String, String), Vec<usize>>,
-    /// (village, name length in characters) of the homophone index: a
-    /// recipient's pinyin is only computed when it could match.
-    pinyin_shapes: HashSet<(String, usize)>,
+    by_id: PlHashMap<String, Vec<usize>>,
+    by_account: PlHashMap<String, Vec<usize>>,
+    by_phone: PlHashMap<String, Vec<usize>>,
+    /// Per village: one look-up per row reaches every village-keyed index.
+    villages: PlHashMap<String, VillageKin>,
     /// Id numbers the household register gives to a person of interest's
     /// exact name in the same village, for persons declared without id: a
     /// roll row carrying that id is that name whatever the roll wrote (a
     /// typo, a homophone).
-    register_names: HashMap<String, Vec<usize>>,
+    register_names: PlHashMap<String, Vec<usize>>,
     /// The id the register gives a person declared without one (when unique).
-    register_ids: HashMap<usize, String>,
+    register_ids: PlHashMap<usize, String>,
     /// Declared relatives whose cadre is not in `cadres`.
     pub orphan_relatives: usize,
+}
+
+/// The village-keyed indexes of one village.
+#[derive(Debug, Default)]
+struct VillageKin {
+    /// Household id → the cadre persons of that household.
+    by_household: PlHashMap<String, Vec<usize>>,
+    /// Normalised name → persons of interest.
+    by_name: PlHashMap<String, Vec<usize>>,
+    /// Pinyin key → declared relatives.
+    by_pinyin: PlHashMap<String, Vec<usize>>,
+    /// Name lengths (characters) in `by_pinyin`: a recipient's pinyin is
+    /// only computed when it could match.
+    pinyin_shapes: HashSet<usize>,
+}
+
+fn push_to(m: &mut PlHashMap<String, Vec<usize>>, key: &str, p: usize) {
+    match m.get_mut(key) {
+        Some(v) => v.push(p),
+        None => {
+            m.insert(key.to_string(), vec![p]);
+        }
+    }
 }
 
 fn str_of<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<&'a StringChunked> {
@@ -609,7 +628,7 @@ impl KinGraph {
 
         // Households and address keys of cadres, per village.
         let mut households: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-        let mut addresses: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut addresses: HashMap<&str, HashMap<String, Vec<usize>>> = HashMap::new();
         for (c, cadre) in self.cadres.iter().enumerate() {
             if let Some(h) = &cadre.household {
                 households
@@ -621,13 +640,14 @@ impl KinGraph {
                 let k = address_key(a);
                 if !k.is_empty() {
                     addresses
-                        .entry((cadre.village.clone(), k))
+                        .entry(cadre.village.as_str())
+                        .or_default()
+                        .entry(k)
                         .or_default()
                         .push(c);
                 }
             }
         }
-        let address_villages: HashSet<&str> = addresses.keys().map(|(v, _)| v.as_str()).collect();
 
         // Persons declared without id, by village and name: the register
         // tells their id.
@@ -642,7 +662,7 @@ impl KinGraph {
                     .push(p);
             }
         }
-        let mut register_names: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut register_names: PlHashMap<String, Vec<usize>> = PlHashMap::default();
         if !no_id.is_empty() {
             for i in 0..df.height() {
                 let (Some(v), Some(n), Some(x)) = (village.get(i), name.get(i), id.get(i)) else {
@@ -653,13 +673,9 @@ impl KinGraph {
                 }
                 let Some(names) = no_id.get(v) else { continue };
                 // Most names need no conversion; only a miss pays for one.
-                let hit = names.get(n).or_else(|| {
-                    let norm = normalize(n);
-                    if norm != n {
-                        names.get(norm.as_str())
-                    } else {
-                        None
-                    }
+                let hit = names.get(n).or_else(|| match simplify(n) {
+                    Cow::Owned(s) => names.get(s.as_str()),
+                    Cow::Borrowed(_) => None,
                 });
                 if let Some(ps) = hit {
                     // A namesake whose age rules out the declared relation is
@@ -698,6 +714,9 @@ impl KinGraph {
         // (village, address key) → households seen there, and candidate rows.
         let mut at_address: BTreeMap<(String, String), (HashSet<String>, Vec<usize>)> =
             BTreeMap::new();
+        // Members of one household are usually listed together under one
+        // address: remember the last key instead of recomputing it.
+        let mut last: (&str, String) = ("", String::new());
         for i in 0..df.height() {
             let (Some(v), Some(h)) = (village.get(i), hh.get(i)) else {
                 continue;
@@ -707,20 +726,21 @@ impl KinGraph {
                     members.push((c, i));
                 }
             }
-            if address_villages.contains(v) {
-                let Some(a) = address.get(i).filter(|a| !a.is_empty()) else {
-                    continue;
-                };
-                let k = address_key(a);
-                if let Some(slot) = at_address.get_mut(&(v.to_string(), k.clone())) {
-                    slot.0.insert(h.to_string());
-                    slot.1.push(i);
-                } else if addresses.contains_key(&(v.to_string(), k.clone())) {
-                    at_address.insert(
-                        (v.to_string(), k),
-                        (HashSet::from([h.to_string()]), vec![i]),
-                    );
-                }
+            let Some(keys) = addresses.get(v) else {
+                continue;
+            };
+            let Some(a) = address.get(i).filter(|a| !a.is_empty()) else {
+                continue;
+            };
+            if last.0 != a {
+                last = (a, address_key(a));
+            }
+            if keys.contains_key(&last.1) {
+                let slot = at_address
+                    .entry((v.to_string(), last.1.clone()))
+                    .or_insert_with(|| (HashSet::new(), vec![]));
+                slot.0.insert(h.to_string());
+                slot.1.push(i);
             }
         }
 
@@ -761,7 +781,7 @@ impl KinGraph {
             if hhs.len() > opts.max_address_households {
                 continue;
             }
-            let Some(cs) = addresses.get(&(v.clone(), k.clone())) else {
+            let Some(cs) = addresses.get(v.as_str()).and_then(|m| m.get(&k)) else {
                 continue;
             };
             for &c in cs {
@@ -845,27 +865,21 @@ impl KinGraph {
                     self.by_phone.entry(ph.clone()).or_default().push(p);
                 }
             }
+            let vk = match self.villages.get_mut(cadre.village.as_str()) {
+                Some(vk) => vk,
+                None => self.villages.entry(cadre.village.clone()).or_default(),
+            };
             if person.source == Source::Cadre {
                 if let Some(h) = &cadre.household {
-                    self.by_household
-                        .entry((cadre.village.clone(), h.clone()))
-                        .or_default()
-                        .push(p);
+                    push_to(&mut vk.by_household, h, p);
                 }
             }
             if person.source != Source::Address && !person.name.is_empty() {
-                self.by_name
-                    .entry((cadre.village.clone(), person.name.clone()))
-                    .or_default()
-                    .push(p);
+                push_to(&mut vk.by_name, &person.name, p);
             }
             if person.source == Source::Declared && !person.name.is_empty() {
-                self.by_pinyin
-                    .entry((cadre.village.clone(), pinyin_key(&person.name)))
-                    .or_default()
-                    .push(p);
-                self.pinyin_shapes
-                    .insert((cadre.village.clone(), person.name.chars().count()));
+                push_to(&mut vk.by_pinyin, &pinyin_key(&person.name), p);
+                vk.pinyin_shapes.insert(person.name.chars().count());
             }
         }
     }
@@ -953,13 +967,14 @@ impl KinGraph {
         if let Some(ph) = q.phone.filter(|s| !s.is_empty()) {
             push(&mut out, self.by_phone.get(ph), Channel::Phone, ph);
         }
+        let Some(vk) = self.villages.get(q.village) else {
+            return finish(out);
+        };
         if let Some(h) = q.household.filter(|s| !s.is_empty()) {
-            let key = (q.village.to_string(), h.to_string());
-            push(&mut out, self.by_household.get(&key), Channel::Household, h);
+            push(&mut out, vk.by_household.get(h), Channel::Household, h);
         }
         if let Some(n) = q.name.filter(|s| !s.is_empty()) {
-            let key = (q.village.to_string(), n.to_string());
-            for &p in self.by_name.get(&key).into_iter().flatten() {
+            for &p in vk.by_name.get(n).into_iter().flatten() {
                 if self.name_link_possible(&self.persons[p], q) {
                     out.push(Link {
                         person: p,
@@ -968,27 +983,29 @@ impl KinGraph {
                     });
                 }
             }
-            let shape = (q.village.to_string(), n.chars().count());
-            if self.pinyin_shapes.contains(&shape) {
-                let key = (q.village.to_string(), pinyin_key(n));
-                for &p in self.by_pinyin.get(&key).into_iter().flatten() {
+            if vk.pinyin_shapes.contains(&n.chars().count()) {
+                let key = pinyin_key(n);
+                for &p in vk.by_pinyin.get(key.as_str()).into_iter().flatten() {
                     let person = &self.persons[p];
                     if person.name != n && self.name_link_possible(person, q) {
                         out.push(Link {
                             person: p,
                             channel: Channel::Homophone,
-                            value: key.1.clone(),
+                            value: key.clone(),
                         });
                     }
                 }
             }
         }
-        // A cadre's own account or phone on the cadre's own row is no news;
-        // the same person reached twice through one channel counts once.
-        out.sort_by(|a, b| (a.channel, a.person).cmp(&(b.channel, b.person)));
-        out.dedup_by(|a, b| a.channel == b.channel && a.person == b.person);
-        out
+        finish(out)
     }
+}
+
+/// The same person reached twice through one channel counts once.
+fn finish(mut out: Vec<Link>) -> Vec<Link> {
+    out.sort_by(|a, b| (a.channel, a.person).cmp(&(b.channel, b.person)));
+    out.dedup_by(|a, b| a.channel == b.channel && a.person == b.person);
+    out
 }
 
 /// The register household (village and household id) of each id number

@@ -8,7 +8,8 @@
 //! knows the names that are common nationwide, so that a small export still
 //! does not take 张伟 for a rare name.
 
-use std::collections::{HashMap, HashSet};
+use polars::prelude::{PlHashMap, PlHashSet};
+use std::borrow::Cow;
 
 use pinyin::ToPinyin;
 
@@ -135,22 +136,44 @@ const SURNAME_READINGS: [(&str, &str, &str); 22] = [
 
 fn pinyin_with(name: &str, toned: bool) -> String {
     let sur = surname(name);
-    let mut parts: Vec<String> = Vec::with_capacity(4);
+    let mut out = String::with_capacity(name.len() * 2);
+    let mut push = |s: &str| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(s);
+    };
     let rest = match SURNAME_READINGS.iter().find(|(s, _, _)| *s == sur) {
         Some((_, plain, tone)) => {
-            parts.push(if toned { tone } else { plain }.to_string());
+            push(if toned { tone } else { plain });
             &name[sur.len()..]
         }
         None => name,
     };
+    let mut buf = [0u8; 4];
     for c in rest.chars() {
         match c.to_pinyin() {
-            Some(p) => parts.push(if toned { p.with_tone() } else { p.plain() }.to_string()),
+            Some(p) => push(if toned { p.with_tone() } else { p.plain() }),
             // Characters without a reading (dots, Latin letters) stand for themselves.
-            None => parts.push(c.to_string()),
+            None => push(c.encode_utf8(&mut buf)),
         }
     }
-    parts.join(" ")
+    out
+}
+
+/// A name as the loader left it (spaces and full-width already folded by
+/// `clean_name`) with traditional characters converted: the normal form of
+/// [`normalize`] without repeating the cleaning.
+pub fn simplify(cleaned: &str) -> Cow<'_, str> {
+    if cleaned.is_ascii() {
+        return Cow::Borrowed(cleaned);
+    }
+    let s = fast2s::convert(cleaned);
+    if s == cleaned {
+        Cow::Borrowed(cleaned)
+    } else {
+        Cow::Owned(s)
+    }
 }
 
 /// Toneless pinyin of a normalised name, syllables separated by a space:
@@ -193,14 +216,14 @@ pub fn is_common_name(name: &str) -> bool {
 /// name exists (then they are probably that person).
 #[derive(Debug, Default, Clone)]
 pub struct NameFrequency {
-    by_name: HashMap<(String, String), Persons>,
-    by_pinyin: HashMap<(String, String), Persons>,
-    overall: HashMap<String, Persons>,
+    by_name: PlHashMap<(String, String), Persons>,
+    by_pinyin: PlHashMap<(String, String), Persons>,
+    overall: PlHashMap<String, Persons>,
 }
 
 #[derive(Debug, Default, Clone)]
 struct Persons {
-    ids: HashSet<String>,
+    ids: PlHashSet<String>,
     anonymous: bool,
 }
 
@@ -349,6 +372,8 @@ mod tests {
         assert_eq!(normalize("ＡＢＣ"), "ABC");
         assert_eq!(normalize("阿依古丽•买买提"), "阿依古丽·买买提");
         assert_eq!(normalize(""), "");
+        assert_eq!(simplify("張偉"), "张伟");
+        assert!(matches!(simplify("张伟"), Cow::Borrowed(_)));
     }
 
     #[test]

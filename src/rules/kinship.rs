@@ -1,6 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use polars::prelude::DataFrame;
+use polars::prelude::{DataFrame, PlHashMap, PlHashSet};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ use crate::matching::kin::{
     AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, birth_year,
     register_households, same_street,
 };
-use crate::matching::names::{NameFrequency, is_person_name, normalize, pinyin_key};
+use crate::matching::names::{NameFrequency, is_person_name, pinyin_key, simplify};
 
 const DOC: &str = "\
 ## What it flags
@@ -331,10 +331,10 @@ impl Scan<'_> {
                 if contains_any(prog, &self.p.exempt_programs) {
                     return None;
                 }
-                let n = normalize(name.get(i).unwrap_or_default());
+                let n = simplify(name.get(i).unwrap_or_default());
                 let q = Query {
                     village: v,
-                    name: Some(n.as_str()),
+                    name: Some(&n),
                     id: opt(id.get(i)),
                     account: opt(account.get(i)),
                     phone: opt(phone.get(i)),
@@ -352,7 +352,7 @@ impl Scan<'_> {
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(id.get(i), &n),
-                    name: n,
+                    name: n.into_owned(),
                     payment: Payment {
                         table: TableKind::Subsidies,
                         row: rows.get(i).unwrap_or_default(),
@@ -390,10 +390,10 @@ impl Scan<'_> {
             .into_par_iter()
             .filter_map(|i| {
                 let v = opt(village.get(i))?;
-                let n = normalize(name.get(i).unwrap_or_default());
+                let n = simplify(name.get(i).unwrap_or_default());
                 let q = Query {
                     village: v,
-                    name: Some(n.as_str()),
+                    name: Some(&n),
                     id: opt(id.get(i)),
                     account: opt(account.get(i)),
                     phone: opt(phone.get(i)),
@@ -412,7 +412,7 @@ impl Scan<'_> {
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(id.get(i), &n),
-                    name: n,
+                    name: n.into_owned(),
                     payment: Payment {
                         table: TableKind::Hires,
                         row: rows.get(i).unwrap_or_default(),
@@ -459,11 +459,11 @@ impl Scan<'_> {
                     return None;
                 }
                 let v = opt(village.get(i))?;
-                let n = normalize(payee.get(i).unwrap_or_default());
+                let n = simplify(payee.get(i).unwrap_or_default());
                 let person = is_person_name(&n);
                 let q = Query {
                     village: v,
-                    name: person.then_some(n.as_str()),
+                    name: person.then_some(&*n),
                     id: opt(payee_id.get(i)),
                     account: opt(account.get(i)),
                     phone: None,
@@ -496,7 +496,7 @@ impl Scan<'_> {
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(payee_id.get(i), &n),
-                    name: n,
+                    name: n.into_owned(),
                     payment: Payment {
                         table: TableKind::Ledger,
                         row: rows.get(i).unwrap_or_default(),
@@ -539,8 +539,8 @@ impl Scan<'_> {
             .into_par_iter()
             .filter_map(|i| {
                 let v = opt(village.get(i))?;
-                let n = normalize(vendor.get(i).unwrap_or_default());
-                let r = normalize(rep.get(i).unwrap_or_default());
+                let n = simplify(vendor.get(i).unwrap_or_default()).into_owned();
+                let r = simplify(rep.get(i).unwrap_or_default());
                 let q = Query {
                     village: v,
                     name: is_person_name(&n).then_some(n.as_str()),
@@ -549,7 +549,7 @@ impl Scan<'_> {
                 };
                 let q_rep = Query {
                     village: v,
-                    name: (is_person_name(&r) && r != n).then_some(r.as_str()),
+                    name: (is_person_name(&r) && *r != *n).then_some(&*r),
                     id: opt(rep_id.get(i)).filter(|x| Some(*x) != opt(vendor_id.get(i))),
                     ..Query::default()
                 };
@@ -648,8 +648,8 @@ impl Scan<'_> {
             let k = match by_c {
                 Some(k) => *k,
                 None => {
-                    let n = normalize(payee.get(i).unwrap_or_default());
-                    match by_name.get(&(v, n.as_str())) {
+                    let n = simplify(payee.get(i).unwrap_or_default());
+                    match by_name.get(&(v, &*n)) {
                         Some(k) => *k,
                         None => continue,
                     }
@@ -704,54 +704,62 @@ fn name_frequency(
     if names.is_empty() && pinyin.is_empty() {
         return Ok(f);
     }
-    let name_set: HashSet<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
-    let name_villages: HashSet<&str> = names.iter().map(|(v, _)| v.as_str()).collect();
-    let pinyin_villages: HashSet<&str> = pinyin.iter().map(|(v, _)| v.as_str()).collect();
-    let columns: [(TableKind, &str, &str); 7] = [
-        (TableKind::Households, "name", "id_number"),
-        (TableKind::Cadres, "name", "id_number"),
-        (TableKind::Subsidies, "name", "id_number"),
-        (TableKind::Hires, "name", "id_number"),
-        (TableKind::Ledger, "counterparty", "counterparty_id"),
-        (TableKind::Contracts, "vendor", "vendor_id_number"),
-        (
-            TableKind::Contracts,
-            "vendor_legal_rep",
-            "vendor_legal_rep_id",
-        ),
-    ];
-    for (t, name_col, id_col) in columns {
+    let name_set: PlHashSet<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+    let name_villages: PlHashSet<&str> = names.iter().map(|(v, _)| v.as_str()).collect();
+    let mut keys_of: PlHashMap<&str, (PlHashSet<usize>, PlHashSet<&str>)> = PlHashMap::default();
+    for (v, k) in pinyin {
+        let slot = keys_of.entry(v.as_str()).or_default();
+        slot.0.insert(k.split(' ').count());
+        slot.1.insert(k.as_str());
+    }
+    for (t, name_col, id_col) in PERSON_COLUMNS {
         let Some(df) = ds.frame(t) else { continue };
         let village = util::str_col(code, df, "village_code")?;
         let name = util::str_col(code, df, name_col)?;
         let id = util::str_col(code, df, id_col)?;
-        for i in 0..df.height() {
-            let (Some(v), Some(raw)) = (village.get(i), name.get(i)) else {
+        for ((v, raw), idn) in village.iter().zip(name.iter()).zip(id.iter()) {
+            let (Some(v), Some(raw)) = (v, raw) else {
                 continue;
             };
-            let idn = opt(id.get(i));
-            let in_name_village = name_villages.contains(v);
-            let in_pinyin_village = pinyin_villages.contains(v);
-            if in_name_village || in_pinyin_village {
-                let n = normalize(raw);
-                if name_set.contains(n.as_str()) {
-                    f.add(v, &n, idn);
+            let idn = opt(idn);
+            let homophones = keys_of.get(v);
+            if !name_villages.contains(v) && homophones.is_none() {
+                // Other villages only feed the export-wide count of a name,
+                // compared as the loader cleaned it (no conversion per row).
+                if name_set.contains(raw) {
+                    f.add(v, raw, idn);
                 }
-                if in_pinyin_village && is_person_name(&n) {
-                    let key = pinyin_key(&n);
-                    if pinyin.contains(&(v.to_string(), key)) {
-                        f.add_pinyin(v, &n, idn);
-                    }
+                continue;
+            }
+            let n = simplify(raw);
+            if name_set.contains(&*n) {
+                f.add(v, &n, idn);
+            }
+            // Pinyin only where a homophone is in play, and for names of its length.
+            if let Some((lens, keys)) = homophones {
+                if lens.contains(&n.chars().count()) && keys.contains(pinyin_key(&n).as_str()) {
+                    f.add_pinyin(v, &n, idn);
                 }
-            } else if name_set.contains(raw) {
-                // Other villages only feed the export-wide count; names there
-                // are compared as the loader cleaned them.
-                f.add(v, raw, idn);
             }
         }
     }
     Ok(f)
 }
+
+/// The tables and columns that name persons (and their id numbers).
+const PERSON_COLUMNS: [(TableKind, &str, &str); 7] = [
+    (TableKind::Households, "name", "id_number"),
+    (TableKind::Cadres, "name", "id_number"),
+    (TableKind::Subsidies, "name", "id_number"),
+    (TableKind::Hires, "name", "id_number"),
+    (TableKind::Ledger, "counterparty", "counterparty_id"),
+    (TableKind::Contracts, "vendor", "vendor_id_number"),
+    (
+        TableKind::Contracts,
+        "vendor_legal_rep",
+        "vendor_legal_rep_id",
+    ),
+];
 
 fn distinct_villages(ds: &Dataset) -> usize {
     let mut set: HashSet<&str> = HashSet::new();
