@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::Datelike;
 use polars::prelude::*;
 
-use super::names::{normalize, pinyin_key, simplify, surname};
+use super::names::{loose_key, normalize, pinyin_key, simplify, surname};
 use crate::dataset::id_number::{birth_date, sex};
 use crate::dataset::{Dataset, ROW, TableKind};
 
@@ -289,7 +289,8 @@ pub struct Link {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<'a> {
     pub village: &'a str,
-    /// Normalised name (see [`normalize`]).
+    /// The name as the loader cleaned it; traditional characters are
+    /// converted here, only for names that could match.
     pub name: Option<&'a str>,
     pub id: Option<&'a str>,
     pub account: Option<&'a str>,
@@ -332,6 +333,11 @@ struct VillageKin {
     /// Name lengths (characters) in `by_pinyin`: a recipient's pinyin is
     /// only computed when it could match.
     pinyin_shapes: HashSet<usize>,
+    /// [`loose_key`] of every name in `by_name` and `by_pinyin`: a row whose
+    /// name has another key can match neither, and skips conversion.
+    loose: HashSet<(usize, &'static str)>,
+    /// A name without a loose key (no reading): always compared in full.
+    unkeyed: bool,
 }
 
 fn push_to(m: &mut PlHashMap<String, Vec<usize>>, key: &str, p: usize) {
@@ -662,6 +668,11 @@ impl KinGraph {
                     .push(p);
             }
         }
+        let no_id_loose: HashSet<(usize, &'static str)> = no_id
+            .values()
+            .flat_map(|m| m.keys())
+            .filter_map(|n| loose_key(n))
+            .collect();
         let mut register_names: PlHashMap<String, Vec<usize>> = PlHashMap::default();
         if !no_id.is_empty() {
             for i in 0..df.height() {
@@ -672,6 +683,9 @@ impl KinGraph {
                     continue;
                 }
                 let Some(names) = no_id.get(v) else { continue };
+                if loose_key(n).is_some_and(|k| !no_id_loose.contains(&k)) {
+                    continue;
+                }
                 // Most names need no conversion; only a miss pays for one.
                 let hit = names.get(n).or_else(|| match simplify(n) {
                     Cow::Owned(s) => names.get(s.as_str()),
@@ -876,6 +890,12 @@ impl KinGraph {
             }
             if person.source != Source::Address && !person.name.is_empty() {
                 push_to(&mut vk.by_name, &person.name, p);
+                match loose_key(&person.name) {
+                    Some(k) => {
+                        vk.loose.insert(k);
+                    }
+                    None => vk.unkeyed = true,
+                }
             }
             if person.source == Source::Declared && !person.name.is_empty() {
                 push_to(&mut vk.by_pinyin, &pinyin_key(&person.name), p);
@@ -973,7 +993,12 @@ impl KinGraph {
         if let Some(h) = q.household.filter(|s| !s.is_empty()) {
             push(&mut out, vk.by_household.get(h), Channel::Household, h);
         }
-        if let Some(n) = q.name.filter(|s| !s.is_empty()) {
+        let name = q
+            .name
+            .filter(|s| !s.is_empty())
+            .filter(|n| vk.unkeyed || loose_key(n).is_none_or(|k| vk.loose.contains(&k)));
+        if let Some(n) = name.map(simplify) {
+            let n: &str = &n;
             for &p in vk.by_name.get(n).into_iter().flatten() {
                 if self.name_link_possible(&self.persons[p], q) {
                     out.push(Link {

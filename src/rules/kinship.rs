@@ -14,7 +14,7 @@ use crate::matching::kin::{
     AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, birth_year,
     register_households, same_street,
 };
-use crate::matching::names::{NameFrequency, is_person_name, pinyin_key, simplify};
+use crate::matching::names::{NameFrequency, is_person_name, loose_key, pinyin_key, simplify};
 
 const DOC: &str = "\
 ## What it flags
@@ -331,10 +331,10 @@ impl Scan<'_> {
                 if contains_any(prog, &self.p.exempt_programs) {
                     return None;
                 }
-                let n = simplify(name.get(i).unwrap_or_default());
+                let raw = name.get(i).unwrap_or_default();
                 let q = Query {
                     village: v,
-                    name: Some(&n),
+                    name: Some(raw),
                     id: opt(id.get(i)),
                     account: opt(account.get(i)),
                     phone: opt(phone.get(i)),
@@ -344,6 +344,7 @@ impl Scan<'_> {
                 if links.is_empty() {
                     return None;
                 }
+                let n = simplify(raw).into_owned();
                 let date = paid.get(i).or(period.get(i));
                 let links = self.keep_links(v, date, links, Via::Recipient);
                 if links.is_empty() {
@@ -352,7 +353,7 @@ impl Scan<'_> {
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(id.get(i), &n),
-                    name: n.into_owned(),
+                    name: n,
                     payment: Payment {
                         table: TableKind::Subsidies,
                         row: rows.get(i).unwrap_or_default(),
@@ -390,10 +391,10 @@ impl Scan<'_> {
             .into_par_iter()
             .filter_map(|i| {
                 let v = opt(village.get(i))?;
-                let n = simplify(name.get(i).unwrap_or_default());
+                let raw = name.get(i).unwrap_or_default();
                 let q = Query {
                     village: v,
-                    name: Some(&n),
+                    name: Some(raw),
                     id: opt(id.get(i)),
                     account: opt(account.get(i)),
                     phone: opt(phone.get(i)),
@@ -403,6 +404,7 @@ impl Scan<'_> {
                 if links.is_empty() {
                     return None;
                 }
+                let n = simplify(raw).into_owned();
                 let date = start.get(i);
                 let links = self.keep_links(v, date, links, Via::Recipient);
                 if links.is_empty() {
@@ -412,7 +414,7 @@ impl Scan<'_> {
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(id.get(i), &n),
-                    name: n.into_owned(),
+                    name: n,
                     payment: Payment {
                         table: TableKind::Hires,
                         row: rows.get(i).unwrap_or_default(),
@@ -459,11 +461,10 @@ impl Scan<'_> {
                     return None;
                 }
                 let v = opt(village.get(i))?;
-                let n = simplify(payee.get(i).unwrap_or_default());
-                let person = is_person_name(&n);
+                let raw = payee.get(i).unwrap_or_default();
                 let q = Query {
                     village: v,
-                    name: person.then_some(&*n),
+                    name: is_person_name(raw).then_some(raw),
                     id: opt(payee_id.get(i)),
                     account: opt(account.get(i)),
                     phone: None,
@@ -493,10 +494,11 @@ impl Scan<'_> {
                 if links.is_empty() {
                     return None;
                 }
+                let n = simplify(raw).into_owned();
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(payee_id.get(i), &n),
-                    name: n.into_owned(),
+                    name: n,
                     payment: Payment {
                         table: TableKind::Ledger,
                         row: rows.get(i).unwrap_or_default(),
@@ -706,6 +708,10 @@ fn name_frequency(
     }
     let name_set: PlHashSet<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
     let name_villages: PlHashSet<&str> = names.iter().map(|(v, _)| v.as_str()).collect();
+    // Homophones share the loose key of the person of interest's name, which
+    // `names` holds for every pinyin key in play.
+    let loose: PlHashSet<(usize, &'static str)> =
+        names.iter().filter_map(|(_, n)| loose_key(n)).collect();
     let mut keys_of: PlHashMap<&str, (PlHashSet<usize>, PlHashSet<&str>)> = PlHashMap::default();
     for (v, k) in pinyin {
         let slot = keys_of.entry(v.as_str()).or_default();
@@ -721,6 +727,11 @@ fn name_frequency(
             let (Some(v), Some(raw)) = (v, raw) else {
                 continue;
             };
+            // A name of another length or last reading is neither a
+            // candidate nor a homophone of one.
+            if loose_key(raw).is_some_and(|k| !loose.contains(&k)) {
+                continue;
+            }
             let idn = opt(idn);
             let homophones = keys_of.get(v);
             if !name_villages.contains(v) && homophones.is_none() {
