@@ -95,7 +95,9 @@ officer to check both.
 - A cadre's own wages, allowances and reimbursements are routine: ledger
   lines to the cadre him/herself whose 摘要 or 科目 contains a word of
   `cadre-exempt-summaries` / `cadre-exempt-categories` are left out. The
-  same lines to a relative are not (a relative paid 误工补贴 is a lead).
+  same lines to a relative are not (a relative paid 误工补贴 is a lead),
+  nor are they when the cadre is also another cadre's close relative (the
+  finding then names that other cadre).
 - Universal entitlements (耕地地力保护补贴 per 亩, 尊老金 by age) reach
   cadres' households like every other; they are reported, since inflated
   亩 or ages are how they are abused. A locality that does not want them
@@ -480,13 +482,30 @@ impl Scan<'_> {
                         category.get(i).unwrap_or_default(),
                         &self.p.cadre_exempt_categories,
                     );
-                // The cadre's own wage or reimbursement: routine.
-                if exempt
-                    && links.iter().any(|l| {
-                        self.graph.persons[l.person].source == Source::Cadre
-                            && matches!(l.channel, Channel::SameId | Channel::SameName)
-                    })
-                {
+                // The cadre's own wage or reimbursement is routine: the line
+                // keeps only its links to other cadres (a cadre who is also
+                // another cadre's relative is paid on that relative's watch).
+                let links = if exempt {
+                    let own: BTreeSet<usize> = links
+                        .iter()
+                        .filter(|l| {
+                            self.graph.persons[l.person].source == Source::Cadre
+                                && matches!(l.channel, Channel::SameId | Channel::SameName)
+                        })
+                        .map(|l| self.graph.persons[l.person].cadre)
+                        .collect();
+                    if own.is_empty() {
+                        links
+                    } else {
+                        links
+                            .into_iter()
+                            .filter(|l| !own.contains(&self.graph.persons[l.person].cadre))
+                            .collect()
+                    }
+                } else {
+                    links
+                };
+                if links.is_empty() {
                     return None;
                 }
                 let d = date.get(i);
@@ -899,9 +918,10 @@ impl Rule for Kinship {
 }
 
 /// Hits to one group per recipient and village. A name-keyed recipient
-/// takes the id of the person of interest its name matched (the name says
-/// it is that person), else the id of the only linked recipient of that
-/// name in the village.
+/// (a ledger payee without id) takes the id of the only linked recipient of
+/// that name in the village (the same person on a roll or another voucher);
+/// failing that, the id of the person of interest its name matched, when
+/// every person of interest of that name has that one id.
 fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
     let mut ids_by_name: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     for h in &hits {
@@ -916,30 +936,23 @@ fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
     for h in hits {
         let key = match &h.key {
             Key::Id(_) => h.key.clone(),
-            Key::Name(n) => {
-                let named: BTreeSet<&str> = h
-                    .links
-                    .iter()
-                    .filter(|(l, v)| l.channel == Channel::SameName && *v == Via::Recipient)
-                    .filter_map(|(l, _)| graph.persons[l.person].id.as_deref())
-                    .collect();
-                if named.len() == 1 {
-                    Key::Id(
-                        named
-                            .iter()
-                            .next()
-                            .map(|s| s.to_string())
-                            .unwrap_or_default(),
-                    )
-                } else {
-                    match ids_by_name.get(&(h.village.clone(), n.clone())) {
-                        Some(ids) if ids.len() == 1 => {
-                            Key::Id(ids.iter().next().cloned().unwrap_or_default())
-                        }
+            Key::Name(n) => match ids_by_name.get(&(h.village.clone(), n.clone())) {
+                Some(ids) if ids.len() == 1 => {
+                    Key::Id(ids.iter().next().cloned().unwrap_or_default())
+                }
+                _ => {
+                    let named: BTreeSet<Option<&str>> = h
+                        .links
+                        .iter()
+                        .filter(|(l, v)| l.channel == Channel::SameName && *v == Via::Recipient)
+                        .map(|(l, _)| graph.persons[l.person].id.as_deref())
+                        .collect();
+                    match named.iter().next() {
+                        Some(Some(id)) if named.len() == 1 => Key::Id(id.to_string()),
                         _ => h.key.clone(),
                     }
                 }
-            }
+            },
         };
         let g = groups
             .entry((h.village.clone(), key.clone()))
@@ -1086,9 +1099,19 @@ fn finding(
             // interest with an id, any namesake could be the id-less recipient.
             let cadre_year = graph.cadres[person.cadre].birth_year;
             let unknown = person.id.is_none();
-            let fits = |id: &str| match (unknown, cadre_year, birth_year(id)) {
-                (true, Some(cy), Some(y)) => gaps.plausible(person.rel, cy, y),
-                _ => true,
+            let cadre_id = graph.cadres[person.cadre].id.as_deref();
+            let fits = |id: &str| {
+                if !unknown {
+                    return true;
+                }
+                // The cadre is not his own relative.
+                if cadre_id == Some(id) {
+                    return false;
+                }
+                match (cadre_year, birth_year(id)) {
+                    (Some(cy), Some(y)) => gaps.plausible(person.rel, cy, y),
+                    _ => true,
+                }
             };
             match l.channel {
                 Channel::SameName => factors.push((
