@@ -883,10 +883,10 @@ impl KinGraph {
                 Some(vk) => vk,
                 None => self.villages.entry(cadre.village.clone()).or_default(),
             };
-            if person.source == Source::Cadre {
-                if let Some(h) = &cadre.household {
-                    push_to(&mut vk.by_household, h, p);
-                }
+            if person.source == Source::Cadre
+                && let Some(h) = &cadre.household
+            {
+                push_to(&mut vk.by_household, h, p);
             }
             if person.source != Source::Address && !person.name.is_empty() {
                 push_to(&mut vk.by_name, &person.name, p);
@@ -1028,7 +1028,7 @@ impl KinGraph {
 
 /// The same person reached twice through one channel counts once.
 fn finish(mut out: Vec<Link>) -> Vec<Link> {
-    out.sort_by(|a, b| (a.channel, a.person).cmp(&(b.channel, b.person)));
+    out.sort_by_key(|a| (a.channel, a.person));
     out.dedup_by(|a, b| a.channel == b.channel && a.person == b.person);
     out
 }
@@ -1051,10 +1051,10 @@ pub fn register_households(
     let village = str_of(df, "village_code")?;
     for i in 0..df.height() {
         let Some(x) = id.get(i) else { continue };
-        if ids.contains(x) {
-            if let (Some(v), Some(h)) = (village.get(i), hh.get(i)) {
-                out.insert(x.to_string(), (v.to_string(), h.to_string()));
-            }
+        if ids.contains(x)
+            && let (Some(v), Some(h)) = (village.get(i), hh.get(i))
+        {
+            out.insert(x.to_string(), (v.to_string(), h.to_string()));
         }
     }
     Ok(out)

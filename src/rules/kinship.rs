@@ -634,10 +634,10 @@ impl Scan<'_> {
         let mut by_contract: HashMap<(&str, &str), usize> = HashMap::new();
         let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
         for (k, h) in vendors.iter().enumerate() {
-            if let Item::Contract { contract, .. } = &h.payment.item {
-                if !contract.is_empty() {
-                    by_contract.insert((h.village.as_str(), contract.as_str()), k);
-                }
+            if let Item::Contract { contract, .. } = &h.payment.item
+                && !contract.is_empty()
+            {
+                by_contract.insert((h.village.as_str(), contract.as_str()), k);
             }
             if let Some(n) = h.vendor_name.as_deref().filter(|n| !n.is_empty()) {
                 by_name.entry((h.village.as_str(), n)).or_insert(k);
@@ -766,10 +766,11 @@ fn name_frequency(
                 f.add(v, &n, idn);
             }
             // Pinyin only where a homophone is in play, and for names of its length.
-            if let Some((lens, keys)) = homophones {
-                if lens.contains(&n.chars().count()) && keys.contains(pinyin_key(&n).as_str()) {
-                    f.add_pinyin(v, &n, idn);
-                }
+            if let Some((lens, keys)) = homophones
+                && lens.contains(&n.chars().count())
+                && keys.contains(pinyin_key(&n).as_str())
+            {
+                f.add_pinyin(v, &n, idn);
             }
         }
     }
@@ -801,10 +802,10 @@ fn distinct_villages(ds: &Dataset) -> usize {
         TableKind::Ledger,
         TableKind::Contracts,
     ] {
-        if let Some(df) = ds.frame(t) {
-            if let Ok(v) = df.column("village_code").and_then(|c| c.str()) {
-                set.extend(v.iter().flatten());
-            }
+        if let Some(df) = ds.frame(t)
+            && let Ok(v) = df.column("village_code").and_then(|c| c.str())
+        {
+            set.extend(v.iter().flatten());
         }
     }
     set.len()
@@ -971,8 +972,7 @@ fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
     groups
         .into_values()
         .map(|mut g| {
-            g.payments
-                .sort_by(|a, b| (a.table, a.row).cmp(&(b.table, b.row)));
+            g.payments.sort_by_key(|a| (a.table, a.row));
             g.links.sort_by(|a, b| {
                 (a.0.channel, a.0.person, a.1, &a.0.value).cmp(&(
                     b.0.channel,
