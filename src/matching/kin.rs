@@ -361,6 +361,38 @@ fn nonempty(v: Option<&str>) -> Option<String> {
     v.filter(|s| !s.is_empty()).map(str::to_string)
 }
 
+/// An id number fit to link on: 18 characters, 17 digits and a check
+/// character (a failed check still links: the same typo in two tables is
+/// the same person). Placeholders (`无`, `/`, `0`) and fragments are not ids.
+pub fn usable_id(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| {
+        let b = s.as_bytes();
+        b.len() == 18
+            && b[..17].iter().all(u8::is_ascii_digit)
+            && (b[17].is_ascii_digit() || b[17] == b'X')
+            && !b[..17].iter().all(|c| *c == b'0')
+    })
+}
+
+/// A bank account or phone fit to link on: at least 7 digits (a landline),
+/// not one digit repeated (`0000000`, `1111111` stand for "none").
+pub fn usable_contact(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| {
+        s.len() >= 7 && s.bytes().all(|c| c.is_ascii_digit()) && {
+            let first = s.as_bytes()[0];
+            !s.bytes().all(|c| c == first)
+        }
+    })
+}
+
+fn id_of(v: Option<&str>) -> Option<String> {
+    usable_id(v).map(str::to_string)
+}
+
+fn contact_of(v: Option<&str>) -> Option<String> {
+    usable_contact(v).map(str::to_string)
+}
+
 pub fn birth_year(id: &str) -> Option<i32> {
     if id.len() != 18 {
         return None;
@@ -506,7 +538,7 @@ impl KinGraph {
                 continue;
             };
             let n = normalize(name.get(i).unwrap_or_default());
-            let idn = nonempty(id.get(i));
+            let idn = id_of(id.get(i));
             let c = self.cadres.len();
             let row = rows.get(i).unwrap_or_default();
             let birth = idn.as_deref().and_then(birth_year);
@@ -529,8 +561,8 @@ impl KinGraph {
                 id: idn,
                 relation: "本人".into(),
                 rel: Rel::Itself,
-                phone: nonempty(phone.get(i)),
-                account: nonempty(account.get(i)),
+                phone: contact_of(phone.get(i)),
+                account: contact_of(account.get(i)),
                 birth_year: birth,
                 table: TableKind::Cadres,
                 row,
@@ -571,7 +603,7 @@ impl KinGraph {
                 continue;
             };
             let n = normalize(name.get(i).unwrap_or_default());
-            let idn = nonempty(id.get(i));
+            let idn = id_of(id.get(i));
             // A relative declared with the cadre's own id is a data error, not kin.
             if idn.is_some() && idn.as_deref() == cadre_id.get(i) {
                 continue;
@@ -585,8 +617,8 @@ impl KinGraph {
                     id: idn.clone(),
                     relation: rel_text.clone(),
                     rel: parse_relation(&rel_text),
-                    phone: nonempty(phone.get(i)),
-                    account: nonempty(account.get(i)),
+                    phone: contact_of(phone.get(i)),
+                    account: contact_of(account.get(i)),
                     birth_year: idn.as_deref().and_then(birth_year),
                     table: TableKind::Relatives,
                     row: rows.get(i).unwrap_or_default(),
@@ -679,7 +711,7 @@ impl KinGraph {
                 let (Some(v), Some(n), Some(x)) = (village.get(i), name.get(i), id.get(i)) else {
                     continue;
                 };
-                if x.is_empty() {
+                if usable_id(Some(x)).is_none() {
                     continue;
                 }
                 let Some(names) = no_id.get(v) else { continue };
@@ -759,7 +791,7 @@ impl KinGraph {
         }
 
         for (c, i) in members {
-            let idn = nonempty(id.get(i));
+            let idn = id_of(id.get(i));
             let cadre = &self.cadres[c];
             if idn.is_some() && idn == cadre.id {
                 continue;
@@ -810,7 +842,7 @@ impl KinGraph {
                 }
                 let sur = surname(&cadre.name).to_string();
                 for &i in &candidates {
-                    let Some(idn) = nonempty(id.get(i)) else {
+                    let Some(idn) = id_of(id.get(i)) else {
                         continue;
                     };
                     // Same household: the household channel already says more.
@@ -925,7 +957,7 @@ impl KinGraph {
     /// two must not both carry an id (then the ids decide), and when the
     /// recipient's birth year is known it must fit the declared relation.
     fn name_link_possible(&self, p: &Person, q: &Query) -> bool {
-        if p.id.is_some() && q.id.is_some() {
+        if p.id.is_some() && usable_id(q.id).is_some() {
             return false;
         }
         let (Some(gaps), Some(cy), Some(y)) = (
@@ -950,7 +982,7 @@ impl KinGraph {
                 });
             }
         };
-        if let Some(id) = q.id.filter(|s| !s.is_empty()) {
+        if let Some(id) = usable_id(q.id) {
             for &p in self.by_id.get(id).into_iter().flatten() {
                 let ch = match self.persons[p].source {
                     Source::Cadre | Source::Declared => Channel::SameId,
@@ -968,7 +1000,7 @@ impl KinGraph {
                 });
             }
         }
-        if let Some(id) = q.id.filter(|s| !s.is_empty()) {
+        if let Some(id) = usable_id(q.id) {
             for &p in self.register_names.get(id).into_iter().flatten() {
                 let person = &self.persons[p];
                 let cadre_village = self.cadres[person.cadre].village.as_str();
@@ -981,10 +1013,10 @@ impl KinGraph {
                 }
             }
         }
-        if let Some(a) = q.account.filter(|s| !s.is_empty()) {
+        if let Some(a) = usable_contact(q.account) {
             push(&mut out, self.by_account.get(a), Channel::Account, a);
         }
-        if let Some(ph) = q.phone.filter(|s| !s.is_empty()) {
+        if let Some(ph) = usable_contact(q.phone) {
             push(&mut out, self.by_phone.get(ph), Channel::Phone, ph);
         }
         let Some(vk) = self.villages.get(q.village) else {
@@ -1118,6 +1150,20 @@ mod tests {
         assert_eq!(address_key("二郎村一百零五号"), "二郎村105号");
         assert_eq!(address_key("二郎村二十号"), "二郎村20号");
         assert_eq!(address_key(""), "");
+    }
+
+    #[test]
+    fn placeholders_do_not_link() {
+        assert_eq!(
+            usable_id(Some("370112197003010113")),
+            Some("370112197003010113")
+        );
+        assert_eq!(usable_id(Some("无")), None);
+        assert_eq!(usable_id(Some("000000000000000000")), None);
+        assert_eq!(usable_id(Some("37011219700301")), None);
+        assert_eq!(usable_contact(Some("13800000001")), Some("13800000001"));
+        assert_eq!(usable_contact(Some("00000000")), None);
+        assert_eq!(usable_contact(Some("0")), None);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::kin::{
     AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, birth_year,
-    register_households, same_street,
+    register_households, same_street, usable_id,
 };
 use crate::matching::names::{NameFrequency, is_person_name, loose_key, pinyin_key, simplify};
 
@@ -47,7 +47,9 @@ Evidence channels, each with its own weight (0–100):
   (`weight-homophone`).
 
 Name channels are worth what the name is rare: the weight is divided by the
-number of persons in the village who carry the name (or its pinyin), and
+number of persons in the village who carry the name (or its pinyin; for a
+relative declared without id, only those whose age fits the relation and
+who are not the cadre), and
 multiplied by `common-name-factor` when the name is common nationwide
 (张伟, 王芳 …) or in this export (carried by at least `common-name-rate`
 persons per other village). A name match to a relative whose relation the
@@ -59,8 +61,12 @@ A cadre's channels combine as independent evidence,
 `100 × (1 − Π(1 − weight/100))`; a recipient's score is that of the cadre
 linked most strongly. One finding per recipient and village at or above
 `min-score`: severity high from 80, medium below. The subject is the
-recipient's id number (a company: its credit code; else the person of
-interest's id when the link is the name; else the cleaned name).
+recipient's id number (a company: its credit code; a ledger payee without
+id: the id of the linked recipient of that name in the village, else of the
+person of interest the name matched; else the cleaned name). The amount is
+what the rolls, the ledger and the contracts paid (a ledger line paying a
+listed contract is not counted twice); a hire with nothing else counts its
+monthly wage.
 
 ## Why it matters
 Relief, jobs and works going to cadres' kin is the most common 小微权力
@@ -82,6 +88,7 @@ officer to check both.
 - `common-name-rate` (0.2): persons per other village from which a name counts as common in the export.
 - `other-village-factor` (0.85): multiplies a strong channel linking to a cadre of another village of the street.
 - `max-contact-sharers` (3): an account or phone shared by more recipients than this is a contact, not kinship.
+- `max-household-recipients` (12): a cadre's 户号 on the rolls of more recipients than this is a placeholder, not a household.
 - `max-address-households` (3): an address of more households than this is too coarse to link anyone.
 - `sibling-max-gap-years` (15): siblings (and spouses) are at most this many years apart.
 - `parent-child-gap-years` ([18, 50]): a parent is this many years older than a child.
@@ -134,6 +141,7 @@ pub struct Params {
     pub common_name_rate: f64,
     pub other_village_factor: f64,
     pub max_contact_sharers: usize,
+    pub max_household_recipients: usize,
     pub max_address_households: usize,
     pub sibling_max_gap_years: i32,
     pub parent_child_gap_years: [i32; 2],
@@ -159,6 +167,7 @@ impl Default for Params {
             common_name_rate: 0.2,
             other_village_factor: 0.85,
             max_contact_sharers: 3,
+            max_household_recipients: 12,
             max_address_households: 3,
             sibling_max_gap_years: 15,
             parent_child_gap_years: [18, 50],
@@ -275,7 +284,7 @@ fn opt(s: Option<&str>) -> Option<&str> {
 
 /// A recipient's key on one row: id number, else name.
 fn row_key(id: Option<&str>, name: &str) -> Key {
-    match opt(id) {
+    match usable_id(id) {
         Some(id) => Key::Id(id.to_string()),
         None => Key::Name(name.to_string()),
     }
@@ -440,8 +449,7 @@ impl Scan<'_> {
         Ok(hits)
     }
 
-    /// Ledger 支出 lines whose payee links. Returns the hits and the set of
-    /// rows that hit (the vendor pass skips them).
+    /// Ledger 支出 lines whose payee links.
     fn ledger(&self, df: &DataFrame) -> Result<Vec<Hit>> {
         let code = "KIN001";
         let village = util::str_col(code, df, "village_code")?;
@@ -887,7 +895,8 @@ impl Rule for Kinship {
         }
 
         let groups = group_hits(&graph, hits);
-        let groups = drop_shared_contacts(groups, p.max_contact_sharers);
+        let groups =
+            drop_shared_contacts(groups, p.max_contact_sharers, p.max_household_recipients);
         let groups = drop_household_accounts(ds, &graph, groups).map_err(util::polars_err(code))?;
 
         // Name frequencies, only for the names and pinyin keys in play.
@@ -989,12 +998,24 @@ fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
 }
 
 /// An account or phone shared by many recipients is a contact (a cadre
-/// registering his number for the elderly he looks after), not kinship.
-fn drop_shared_contacts(mut groups: Vec<Group>, max: usize) -> Vec<Group> {
+/// registering his number for the elderly he looks after), not kinship; a
+/// cadre's 户号 on the rolls of more recipients than a household holds is a
+/// placeholder, not a household.
+fn drop_shared_contacts(
+    mut groups: Vec<Group>,
+    max_contact: usize,
+    max_household: usize,
+) -> Vec<Group> {
+    let shared = |l: &Link| match l.channel {
+        Channel::Account | Channel::Phone => Some(max_contact),
+        // Register links carry the member's own id; roll links the 户号.
+        Channel::Household if l.value.len() != 18 => Some(max_household),
+        _ => None,
+    };
     let mut sharers: HashMap<(Channel, &str), BTreeSet<(String, Key)>> = HashMap::new();
     for g in &groups {
         for (l, _) in &g.links {
-            if matches!(l.channel, Channel::Account | Channel::Phone) {
+            if shared(l).is_some() {
                 sharers
                     .entry((l.channel, l.value.as_str()))
                     .or_default()
@@ -1002,11 +1023,16 @@ fn drop_shared_contacts(mut groups: Vec<Group>, max: usize) -> Vec<Group> {
             }
         }
     }
-    let crowded: HashSet<(Channel, String)> = sharers
-        .into_iter()
-        .filter(|(_, s)| s.len() > max)
-        .map(|((c, v), _)| (c, v.to_string()))
-        .collect();
+    let mut crowded: HashSet<(Channel, String)> = HashSet::new();
+    for g in &groups {
+        for (l, _) in &g.links {
+            if let (Some(max), Some(s)) = (shared(l), sharers.get(&(l.channel, l.value.as_str()))) {
+                if s.len() > max {
+                    crowded.insert((l.channel, l.value.clone()));
+                }
+            }
+        }
+    }
     if crowded.is_empty() {
         return groups;
     }
