@@ -18,5 +18,7 @@ fn main() {
         best = best.min(s);
         println!("KIN001 {:.3}s, {} findings", s, out.findings.len());
     }
-    println!("best {best:.3}s");
+    if runs > 0 {
+        println!("best {best:.3}s");
+    }
 }

@@ -29,6 +29,7 @@ const ZHANG_WEIDONG: &str = "370112197508080512"; // the cadre him/herself
 const COMPANY: &str = "91370112MA3C00001X"; // legal representative is a declared brother
 const ZHAO_DEFU: &str = "370112196204040154"; // same address (2 households), surname, sibling age
 const ZHAO_LIJUAN: &str = "370112199206060283"; // roll misspells 赵丽娟 (declared, no id) as 赵莉娟
+const LI_HONGXIA: &str = "370112197809090263"; // a cadre's 误工补贴, but she is the director's sister
 
 fn subjects(f: &[Finding]) -> BTreeSet<&str> {
     f.iter().map(|f| f.subject_id.as_str()).collect()
@@ -52,7 +53,7 @@ fn channels(f: &[Finding]) -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn kinship_fires_once_per_channel() {
     let f = run_rule("KIN001", &fixture("kinship/fire"), "");
-    let expect: [(&str, &[&str]); 12] = [
+    let expect: [(&str, &[&str]); 13] = [
         (WANG_FANG, &["same_id", "same_household"]),
         (ZHOU_GUIZHI, &["same_household"]),
         (LI_MANCANG, &["same_household"]),
@@ -65,6 +66,7 @@ fn kinship_fires_once_per_channel() {
         (COMPANY, &["same_id"]),
         (ZHAO_DEFU, &["same_address_surname_age"]),
         (ZHAO_LIJUAN, &["same_name", "homophone"]),
+        (LI_HONGXIA, &["same_id"]),
     ];
     let got = channels(&f);
     assert_eq!(f.len(), expect.len(), "{}", render(&f));
@@ -109,7 +111,7 @@ fn kinship_min_score() {
     // At 75 the phone-only and address-only cases drop.
     let f = run_rule("KIN001", &fixture("kinship/fire"), "min-score = 75.0");
     let s = subjects(&f);
-    assert_eq!(s.len(), 10, "{}", render(&f));
+    assert_eq!(s.len(), 11, "{}", render(&f));
     assert!(!s.contains(ZHAO_DEFU) && !s.contains(ZHAO_HAIYANG));
     assert!(s.contains(LI_XIAOLONG) && s.contains(LI_ZHENHUA));
     // At 40 the near misses that carry one weak channel show (a homophone,
@@ -206,10 +208,10 @@ fn kinship_channel_parameters() {
     let fire = fixture("kinship/fire");
     let f = run_rule("KIN001", &fire, "exempt-programs = [\"耕地地力保护补贴\"]");
     assert!(!subjects(&f).contains(ZHANG_WEIDONG), "{}", render(&f));
-    assert_eq!(f.len(), 11);
+    assert_eq!(f.len(), 12);
     let f = run_rule("KIN001", &fire, "other-village-factor = 0.6");
     assert!(!subjects(&f).contains(ZHANG_WEIHONG), "{}", render(&f));
-    assert_eq!(f.len(), 11);
+    assert_eq!(f.len(), 12);
     let f = run_rule("KIN001", &fire, "weight-phone = 50.0");
     assert!(!subjects(&f).contains(ZHAO_HAIYANG), "{}", render(&f));
 }

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::Datelike;
 use polars::prelude::*;
 
-use super::names::{normalize, pinyin_key, simplify, surname};
+use super::names::{loose_key, normalize, pinyin_key, simplify, surname};
 use crate::dataset::id_number::{birth_date, sex};
 use crate::dataset::{Dataset, ROW, TableKind};
 
@@ -289,7 +289,8 @@ pub struct Link {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<'a> {
     pub village: &'a str,
-    /// Normalised name (see [`normalize`]).
+    /// The name as the loader cleaned it; traditional characters are
+    /// converted here, only for names that could match.
     pub name: Option<&'a str>,
     pub id: Option<&'a str>,
     pub account: Option<&'a str>,
@@ -332,6 +333,11 @@ struct VillageKin {
     /// Name lengths (characters) in `by_pinyin`: a recipient's pinyin is
     /// only computed when it could match.
     pinyin_shapes: HashSet<usize>,
+    /// [`loose_key`] of every name in `by_name` and `by_pinyin`: a row whose
+    /// name has another key can match neither, and skips conversion.
+    loose: HashSet<(usize, &'static str)>,
+    /// A name without a loose key (no reading): always compared in full.
+    unkeyed: bool,
 }
 
 fn push_to(m: &mut PlHashMap<String, Vec<usize>>, key: &str, p: usize) {
@@ -353,6 +359,38 @@ fn date_of<'a>(df: &'a DataFrame, name: &str) -> PolarsResult<&'a Int32Chunked> 
 
 fn nonempty(v: Option<&str>) -> Option<String> {
     v.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// An id number fit to link on: 18 characters, 17 digits and a check
+/// character (a failed check still links: the same typo in two tables is
+/// the same person). Placeholders (`无`, `/`, `0`) and fragments are not ids.
+pub fn usable_id(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| {
+        let b = s.as_bytes();
+        b.len() == 18
+            && b[..17].iter().all(u8::is_ascii_digit)
+            && (b[17].is_ascii_digit() || b[17] == b'X')
+            && !b[..17].iter().all(|c| *c == b'0')
+    })
+}
+
+/// A bank account or phone fit to link on: at least 7 digits (a landline),
+/// not one digit repeated (`0000000`, `1111111` stand for "none").
+pub fn usable_contact(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| {
+        s.len() >= 7 && s.bytes().all(|c| c.is_ascii_digit()) && {
+            let first = s.as_bytes()[0];
+            !s.bytes().all(|c| c == first)
+        }
+    })
+}
+
+fn id_of(v: Option<&str>) -> Option<String> {
+    usable_id(v).map(str::to_string)
+}
+
+fn contact_of(v: Option<&str>) -> Option<String> {
+    usable_contact(v).map(str::to_string)
 }
 
 pub fn birth_year(id: &str) -> Option<i32> {
@@ -500,7 +538,7 @@ impl KinGraph {
                 continue;
             };
             let n = normalize(name.get(i).unwrap_or_default());
-            let idn = nonempty(id.get(i));
+            let idn = id_of(id.get(i));
             let c = self.cadres.len();
             let row = rows.get(i).unwrap_or_default();
             let birth = idn.as_deref().and_then(birth_year);
@@ -523,8 +561,8 @@ impl KinGraph {
                 id: idn,
                 relation: "本人".into(),
                 rel: Rel::Itself,
-                phone: nonempty(phone.get(i)),
-                account: nonempty(account.get(i)),
+                phone: contact_of(phone.get(i)),
+                account: contact_of(account.get(i)),
                 birth_year: birth,
                 table: TableKind::Cadres,
                 row,
@@ -565,7 +603,7 @@ impl KinGraph {
                 continue;
             };
             let n = normalize(name.get(i).unwrap_or_default());
-            let idn = nonempty(id.get(i));
+            let idn = id_of(id.get(i));
             // A relative declared with the cadre's own id is a data error, not kin.
             if idn.is_some() && idn.as_deref() == cadre_id.get(i) {
                 continue;
@@ -579,8 +617,8 @@ impl KinGraph {
                     id: idn.clone(),
                     relation: rel_text.clone(),
                     rel: parse_relation(&rel_text),
-                    phone: nonempty(phone.get(i)),
-                    account: nonempty(account.get(i)),
+                    phone: contact_of(phone.get(i)),
+                    account: contact_of(account.get(i)),
                     birth_year: idn.as_deref().and_then(birth_year),
                     table: TableKind::Relatives,
                     row: rows.get(i).unwrap_or_default(),
@@ -662,16 +700,24 @@ impl KinGraph {
                     .push(p);
             }
         }
+        let no_id_loose: HashSet<(usize, &'static str)> = no_id
+            .values()
+            .flat_map(|m| m.keys())
+            .filter_map(|n| loose_key(n))
+            .collect();
         let mut register_names: PlHashMap<String, Vec<usize>> = PlHashMap::default();
         if !no_id.is_empty() {
             for i in 0..df.height() {
                 let (Some(v), Some(n), Some(x)) = (village.get(i), name.get(i), id.get(i)) else {
                     continue;
                 };
-                if x.is_empty() {
+                if usable_id(Some(x)).is_none() {
                     continue;
                 }
                 let Some(names) = no_id.get(v) else { continue };
+                if loose_key(n).is_some_and(|k| !no_id_loose.contains(&k)) {
+                    continue;
+                }
                 // Most names need no conversion; only a miss pays for one.
                 let hit = names.get(n).or_else(|| match simplify(n) {
                     Cow::Owned(s) => names.get(s.as_str()),
@@ -745,7 +791,7 @@ impl KinGraph {
         }
 
         for (c, i) in members {
-            let idn = nonempty(id.get(i));
+            let idn = id_of(id.get(i));
             let cadre = &self.cadres[c];
             if idn.is_some() && idn == cadre.id {
                 continue;
@@ -796,7 +842,7 @@ impl KinGraph {
                 }
                 let sur = surname(&cadre.name).to_string();
                 for &i in &candidates {
-                    let Some(idn) = nonempty(id.get(i)) else {
+                    let Some(idn) = id_of(id.get(i)) else {
                         continue;
                     };
                     // Same household: the household channel already says more.
@@ -869,13 +915,19 @@ impl KinGraph {
                 Some(vk) => vk,
                 None => self.villages.entry(cadre.village.clone()).or_default(),
             };
-            if person.source == Source::Cadre {
-                if let Some(h) = &cadre.household {
-                    push_to(&mut vk.by_household, h, p);
-                }
+            if person.source == Source::Cadre
+                && let Some(h) = &cadre.household
+            {
+                push_to(&mut vk.by_household, h, p);
             }
             if person.source != Source::Address && !person.name.is_empty() {
                 push_to(&mut vk.by_name, &person.name, p);
+                match loose_key(&person.name) {
+                    Some(k) => {
+                        vk.loose.insert(k);
+                    }
+                    None => vk.unkeyed = true,
+                }
             }
             if person.source == Source::Declared && !person.name.is_empty() {
                 push_to(&mut vk.by_pinyin, &pinyin_key(&person.name), p);
@@ -905,7 +957,7 @@ impl KinGraph {
     /// two must not both carry an id (then the ids decide), and when the
     /// recipient's birth year is known it must fit the declared relation.
     fn name_link_possible(&self, p: &Person, q: &Query) -> bool {
-        if p.id.is_some() && q.id.is_some() {
+        if p.id.is_some() && usable_id(q.id).is_some() {
             return false;
         }
         let (Some(gaps), Some(cy), Some(y)) = (
@@ -930,7 +982,7 @@ impl KinGraph {
                 });
             }
         };
-        if let Some(id) = q.id.filter(|s| !s.is_empty()) {
+        if let Some(id) = usable_id(q.id) {
             for &p in self.by_id.get(id).into_iter().flatten() {
                 let ch = match self.persons[p].source {
                     Source::Cadre | Source::Declared => Channel::SameId,
@@ -948,7 +1000,7 @@ impl KinGraph {
                 });
             }
         }
-        if let Some(id) = q.id.filter(|s| !s.is_empty()) {
+        if let Some(id) = usable_id(q.id) {
             for &p in self.register_names.get(id).into_iter().flatten() {
                 let person = &self.persons[p];
                 let cadre_village = self.cadres[person.cadre].village.as_str();
@@ -961,10 +1013,10 @@ impl KinGraph {
                 }
             }
         }
-        if let Some(a) = q.account.filter(|s| !s.is_empty()) {
+        if let Some(a) = usable_contact(q.account) {
             push(&mut out, self.by_account.get(a), Channel::Account, a);
         }
-        if let Some(ph) = q.phone.filter(|s| !s.is_empty()) {
+        if let Some(ph) = usable_contact(q.phone) {
             push(&mut out, self.by_phone.get(ph), Channel::Phone, ph);
         }
         let Some(vk) = self.villages.get(q.village) else {
@@ -973,7 +1025,12 @@ impl KinGraph {
         if let Some(h) = q.household.filter(|s| !s.is_empty()) {
             push(&mut out, vk.by_household.get(h), Channel::Household, h);
         }
-        if let Some(n) = q.name.filter(|s| !s.is_empty()) {
+        let name = q
+            .name
+            .filter(|s| !s.is_empty())
+            .filter(|n| vk.unkeyed || loose_key(n).is_none_or(|k| vk.loose.contains(&k)));
+        if let Some(n) = name.map(simplify) {
+            let n: &str = &n;
             for &p in vk.by_name.get(n).into_iter().flatten() {
                 if self.name_link_possible(&self.persons[p], q) {
                     out.push(Link {
@@ -1003,7 +1060,7 @@ impl KinGraph {
 
 /// The same person reached twice through one channel counts once.
 fn finish(mut out: Vec<Link>) -> Vec<Link> {
-    out.sort_by(|a, b| (a.channel, a.person).cmp(&(b.channel, b.person)));
+    out.sort_by_key(|a| (a.channel, a.person));
     out.dedup_by(|a, b| a.channel == b.channel && a.person == b.person);
     out
 }
@@ -1026,10 +1083,10 @@ pub fn register_households(
     let village = str_of(df, "village_code")?;
     for i in 0..df.height() {
         let Some(x) = id.get(i) else { continue };
-        if ids.contains(x) {
-            if let (Some(v), Some(h)) = (village.get(i), hh.get(i)) {
-                out.insert(x.to_string(), (v.to_string(), h.to_string()));
-            }
+        if ids.contains(x)
+            && let (Some(v), Some(h)) = (village.get(i), hh.get(i))
+        {
+            out.insert(x.to_string(), (v.to_string(), h.to_string()));
         }
     }
     Ok(out)
@@ -1093,6 +1150,20 @@ mod tests {
         assert_eq!(address_key("二郎村一百零五号"), "二郎村105号");
         assert_eq!(address_key("二郎村二十号"), "二郎村20号");
         assert_eq!(address_key(""), "");
+    }
+
+    #[test]
+    fn placeholders_do_not_link() {
+        assert_eq!(
+            usable_id(Some("370112197003010113")),
+            Some("370112197003010113")
+        );
+        assert_eq!(usable_id(Some("无")), None);
+        assert_eq!(usable_id(Some("000000000000000000")), None);
+        assert_eq!(usable_id(Some("37011219700301")), None);
+        assert_eq!(usable_contact(Some("13800000001")), Some("13800000001"));
+        assert_eq!(usable_contact(Some("00000000")), None);
+        assert_eq!(usable_contact(Some("0")), None);
     }
 
     #[test]

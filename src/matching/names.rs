@@ -59,7 +59,13 @@ const ORG_ENDINGS: [char; 10] = ['厂', '店', '站', '所', '局', '院', '部'
 /// a middle dot (`阿依古丽·买买提`), and no organisation marker.
 pub fn is_person_name(name: &str) -> bool {
     let n = name.chars().count();
-    if ORG_WORDS.iter().any(|m| name.contains(m)) {
+    // The shape first: it rejects most organisations without a search.
+    let shape = if name.contains('·') {
+        (3..=20).contains(&n) && name.chars().all(|c| is_han(c) || c == '·')
+    } else {
+        (2..=4).contains(&n) && name.chars().all(is_han)
+    };
+    if !shape {
         return false;
     }
     if n >= 3
@@ -70,10 +76,18 @@ pub fn is_person_name(name: &str) -> bool {
     {
         return false;
     }
-    if name.contains('·') {
-        return (3..=20).contains(&n) && name.chars().all(|c| is_han(c) || c == '·');
-    }
-    (2..=4).contains(&n) && name.chars().all(is_han)
+    !ORG_WORDS.iter().any(|m| name.contains(m))
+}
+
+/// A cheap, allocation-free key that every spelling and every homophone of
+/// a name share: its length in characters and the toneless reading of its
+/// last character (traditional and simplified characters read alike;
+/// surname readings never apply to the last character of a full name).
+/// `None` when the last character has no reading.
+pub fn loose_key(name: &str) -> Option<(usize, &'static str)> {
+    let last = name.chars().last()?;
+    let p = last.to_pinyin()?;
+    Some((name.chars().count(), p.plain()))
 }
 
 /// Two-character surnames, longest match first.
@@ -373,6 +387,9 @@ mod tests {
         assert_eq!(normalize("阿依古丽•买买提"), "阿依古丽·买买提");
         assert_eq!(normalize(""), "");
         assert_eq!(simplify("張偉"), "张伟");
+        assert_eq!(loose_key("張偉"), loose_key("张玮"));
+        assert_ne!(loose_key("张伟"), loose_key("张伟杰"));
+        assert_eq!(loose_key("ABC"), None);
         assert!(matches!(simplify("张伟"), Cow::Borrowed(_)));
     }
 

@@ -12,9 +12,9 @@ use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::kin::{
     AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, birth_year,
-    register_households, same_street,
+    register_households, same_street, usable_id,
 };
-use crate::matching::names::{NameFrequency, is_person_name, pinyin_key, simplify};
+use crate::matching::names::{NameFrequency, is_person_name, loose_key, pinyin_key, simplify};
 
 const DOC: &str = "\
 ## What it flags
@@ -47,7 +47,9 @@ Evidence channels, each with its own weight (0–100):
   (`weight-homophone`).
 
 Name channels are worth what the name is rare: the weight is divided by the
-number of persons in the village who carry the name (or its pinyin), and
+number of persons in the village who carry the name (or its pinyin; for a
+relative declared without id, only those whose age fits the relation and
+who are not the cadre), and
 multiplied by `common-name-factor` when the name is common nationwide
 (张伟, 王芳 …) or in this export (carried by at least `common-name-rate`
 persons per other village). A name match to a relative whose relation the
@@ -59,8 +61,12 @@ A cadre's channels combine as independent evidence,
 `100 × (1 − Π(1 − weight/100))`; a recipient's score is that of the cadre
 linked most strongly. One finding per recipient and village at or above
 `min-score`: severity high from 80, medium below. The subject is the
-recipient's id number (a company: its credit code; else the person of
-interest's id when the link is the name; else the cleaned name).
+recipient's id number (a company: its credit code; a ledger payee without
+id: the id of the linked recipient of that name in the village, else of the
+person of interest the name matched; else the cleaned name). The amount is
+what the rolls, the ledger and the contracts paid (a ledger line paying a
+listed contract is not counted twice); a hire with nothing else counts its
+monthly wage.
 
 ## Why it matters
 Relief, jobs and works going to cadres' kin is the most common 小微权力
@@ -82,6 +88,7 @@ officer to check both.
 - `common-name-rate` (0.2): persons per other village from which a name counts as common in the export.
 - `other-village-factor` (0.85): multiplies a strong channel linking to a cadre of another village of the street.
 - `max-contact-sharers` (3): an account or phone shared by more recipients than this is a contact, not kinship.
+- `max-household-recipients` (12): a cadre's 户号 on the rolls of more recipients than this is a placeholder, not a household.
 - `max-address-households` (3): an address of more households than this is too coarse to link anyone.
 - `sibling-max-gap-years` (15): siblings (and spouses) are at most this many years apart.
 - `parent-child-gap-years` ([18, 50]): a parent is this many years older than a child.
@@ -95,7 +102,9 @@ officer to check both.
 - A cadre's own wages, allowances and reimbursements are routine: ledger
   lines to the cadre him/herself whose 摘要 or 科目 contains a word of
   `cadre-exempt-summaries` / `cadre-exempt-categories` are left out. The
-  same lines to a relative are not (a relative paid 误工补贴 is a lead).
+  same lines to a relative are not (a relative paid 误工补贴 is a lead),
+  nor are they when the cadre is also another cadre's close relative (the
+  finding then names that other cadre).
 - Universal entitlements (耕地地力保护补贴 per 亩, 尊老金 by age) reach
   cadres' households like every other; they are reported, since inflated
   亩 or ages are how they are abused. A locality that does not want them
@@ -132,6 +141,7 @@ pub struct Params {
     pub common_name_rate: f64,
     pub other_village_factor: f64,
     pub max_contact_sharers: usize,
+    pub max_household_recipients: usize,
     pub max_address_households: usize,
     pub sibling_max_gap_years: i32,
     pub parent_child_gap_years: [i32; 2],
@@ -157,6 +167,7 @@ impl Default for Params {
             common_name_rate: 0.2,
             other_village_factor: 0.85,
             max_contact_sharers: 3,
+            max_household_recipients: 12,
             max_address_households: 3,
             sibling_max_gap_years: 15,
             parent_child_gap_years: [18, 50],
@@ -273,7 +284,7 @@ fn opt(s: Option<&str>) -> Option<&str> {
 
 /// A recipient's key on one row: id number, else name.
 fn row_key(id: Option<&str>, name: &str) -> Key {
-    match opt(id) {
+    match usable_id(id) {
         Some(id) => Key::Id(id.to_string()),
         None => Key::Name(name.to_string()),
     }
@@ -331,10 +342,10 @@ impl Scan<'_> {
                 if contains_any(prog, &self.p.exempt_programs) {
                     return None;
                 }
-                let n = simplify(name.get(i).unwrap_or_default());
+                let raw = name.get(i).unwrap_or_default();
                 let q = Query {
                     village: v,
-                    name: Some(&n),
+                    name: Some(raw),
                     id: opt(id.get(i)),
                     account: opt(account.get(i)),
                     phone: opt(phone.get(i)),
@@ -344,6 +355,7 @@ impl Scan<'_> {
                 if links.is_empty() {
                     return None;
                 }
+                let n = simplify(raw).into_owned();
                 let date = paid.get(i).or(period.get(i));
                 let links = self.keep_links(v, date, links, Via::Recipient);
                 if links.is_empty() {
@@ -352,7 +364,7 @@ impl Scan<'_> {
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(id.get(i), &n),
-                    name: n.into_owned(),
+                    name: n,
                     payment: Payment {
                         table: TableKind::Subsidies,
                         row: rows.get(i).unwrap_or_default(),
@@ -390,10 +402,10 @@ impl Scan<'_> {
             .into_par_iter()
             .filter_map(|i| {
                 let v = opt(village.get(i))?;
-                let n = simplify(name.get(i).unwrap_or_default());
+                let raw = name.get(i).unwrap_or_default();
                 let q = Query {
                     village: v,
-                    name: Some(&n),
+                    name: Some(raw),
                     id: opt(id.get(i)),
                     account: opt(account.get(i)),
                     phone: opt(phone.get(i)),
@@ -403,6 +415,7 @@ impl Scan<'_> {
                 if links.is_empty() {
                     return None;
                 }
+                let n = simplify(raw).into_owned();
                 let date = start.get(i);
                 let links = self.keep_links(v, date, links, Via::Recipient);
                 if links.is_empty() {
@@ -412,7 +425,7 @@ impl Scan<'_> {
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(id.get(i), &n),
-                    name: n.into_owned(),
+                    name: n,
                     payment: Payment {
                         table: TableKind::Hires,
                         row: rows.get(i).unwrap_or_default(),
@@ -436,8 +449,7 @@ impl Scan<'_> {
         Ok(hits)
     }
 
-    /// Ledger 支出 lines whose payee links. Returns the hits and the set of
-    /// rows that hit (the vendor pass skips them).
+    /// Ledger 支出 lines whose payee links.
     fn ledger(&self, df: &DataFrame) -> Result<Vec<Hit>> {
         let code = "KIN001";
         let village = util::str_col(code, df, "village_code")?;
@@ -459,11 +471,10 @@ impl Scan<'_> {
                     return None;
                 }
                 let v = opt(village.get(i))?;
-                let n = simplify(payee.get(i).unwrap_or_default());
-                let person = is_person_name(&n);
+                let raw = payee.get(i).unwrap_or_default();
                 let q = Query {
                     village: v,
-                    name: person.then_some(&*n),
+                    name: is_person_name(raw).then_some(raw),
                     id: opt(payee_id.get(i)),
                     account: opt(account.get(i)),
                     phone: None,
@@ -479,13 +490,30 @@ impl Scan<'_> {
                         category.get(i).unwrap_or_default(),
                         &self.p.cadre_exempt_categories,
                     );
-                // The cadre's own wage or reimbursement: routine.
-                if exempt
-                    && links.iter().any(|l| {
-                        self.graph.persons[l.person].source == Source::Cadre
-                            && matches!(l.channel, Channel::SameId | Channel::SameName)
-                    })
-                {
+                // The cadre's own wage or reimbursement is routine: the line
+                // keeps only its links to other cadres (a cadre who is also
+                // another cadre's relative is paid on that relative's watch).
+                let links = if exempt {
+                    let own: BTreeSet<usize> = links
+                        .iter()
+                        .filter(|l| {
+                            self.graph.persons[l.person].source == Source::Cadre
+                                && matches!(l.channel, Channel::SameId | Channel::SameName)
+                        })
+                        .map(|l| self.graph.persons[l.person].cadre)
+                        .collect();
+                    if own.is_empty() {
+                        links
+                    } else {
+                        links
+                            .into_iter()
+                            .filter(|l| !own.contains(&self.graph.persons[l.person].cadre))
+                            .collect()
+                    }
+                } else {
+                    links
+                };
+                if links.is_empty() {
                     return None;
                 }
                 let d = date.get(i);
@@ -493,10 +521,11 @@ impl Scan<'_> {
                 if links.is_empty() {
                     return None;
                 }
+                let n = simplify(raw).into_owned();
                 Some(Hit {
                     village: v.to_string(),
                     key: row_key(payee_id.get(i), &n),
-                    name: n.into_owned(),
+                    name: n,
                     payment: Payment {
                         table: TableKind::Ledger,
                         row: rows.get(i).unwrap_or_default(),
@@ -613,10 +642,10 @@ impl Scan<'_> {
         let mut by_contract: HashMap<(&str, &str), usize> = HashMap::new();
         let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
         for (k, h) in vendors.iter().enumerate() {
-            if let Item::Contract { contract, .. } = &h.payment.item {
-                if !contract.is_empty() {
-                    by_contract.insert((h.village.as_str(), contract.as_str()), k);
-                }
+            if let Item::Contract { contract, .. } = &h.payment.item
+                && !contract.is_empty()
+            {
+                by_contract.insert((h.village.as_str(), contract.as_str()), k);
             }
             if let Some(n) = h.vendor_name.as_deref().filter(|n| !n.is_empty()) {
                 by_name.entry((h.village.as_str(), n)).or_insert(k);
@@ -706,6 +735,10 @@ fn name_frequency(
     }
     let name_set: PlHashSet<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
     let name_villages: PlHashSet<&str> = names.iter().map(|(v, _)| v.as_str()).collect();
+    // Homophones share the loose key of the person of interest's name, which
+    // `names` holds for every pinyin key in play.
+    let loose: PlHashSet<(usize, &'static str)> =
+        names.iter().filter_map(|(_, n)| loose_key(n)).collect();
     let mut keys_of: PlHashMap<&str, (PlHashSet<usize>, PlHashSet<&str>)> = PlHashMap::default();
     for (v, k) in pinyin {
         let slot = keys_of.entry(v.as_str()).or_default();
@@ -721,6 +754,11 @@ fn name_frequency(
             let (Some(v), Some(raw)) = (v, raw) else {
                 continue;
             };
+            // A name of another length or last reading is neither a
+            // candidate nor a homophone of one.
+            if loose_key(raw).is_some_and(|k| !loose.contains(&k)) {
+                continue;
+            }
             let idn = opt(idn);
             let homophones = keys_of.get(v);
             if !name_villages.contains(v) && homophones.is_none() {
@@ -736,10 +774,11 @@ fn name_frequency(
                 f.add(v, &n, idn);
             }
             // Pinyin only where a homophone is in play, and for names of its length.
-            if let Some((lens, keys)) = homophones {
-                if lens.contains(&n.chars().count()) && keys.contains(pinyin_key(&n).as_str()) {
-                    f.add_pinyin(v, &n, idn);
-                }
+            if let Some((lens, keys)) = homophones
+                && lens.contains(&n.chars().count())
+                && keys.contains(pinyin_key(&n).as_str())
+            {
+                f.add_pinyin(v, &n, idn);
             }
         }
     }
@@ -771,10 +810,10 @@ fn distinct_villages(ds: &Dataset) -> usize {
         TableKind::Ledger,
         TableKind::Contracts,
     ] {
-        if let Some(df) = ds.frame(t) {
-            if let Ok(v) = df.column("village_code").and_then(|c| c.str()) {
-                set.extend(v.iter().flatten());
-            }
+        if let Some(df) = ds.frame(t)
+            && let Ok(v) = df.column("village_code").and_then(|c| c.str())
+        {
+            set.extend(v.iter().flatten());
         }
     }
     set.len()
@@ -856,7 +895,8 @@ impl Rule for Kinship {
         }
 
         let groups = group_hits(&graph, hits);
-        let groups = drop_shared_contacts(groups, p.max_contact_sharers);
+        let groups =
+            drop_shared_contacts(groups, p.max_contact_sharers, p.max_household_recipients);
         let groups = drop_household_accounts(ds, &graph, groups).map_err(util::polars_err(code))?;
 
         // Name frequencies, only for the names and pinyin keys in play.
@@ -888,9 +928,10 @@ impl Rule for Kinship {
 }
 
 /// Hits to one group per recipient and village. A name-keyed recipient
-/// takes the id of the person of interest its name matched (the name says
-/// it is that person), else the id of the only linked recipient of that
-/// name in the village.
+/// (a ledger payee without id) takes the id of the only linked recipient of
+/// that name in the village (the same person on a roll or another voucher);
+/// failing that, the id of the person of interest its name matched, when
+/// every person of interest of that name has that one id.
 fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
     let mut ids_by_name: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
     for h in &hits {
@@ -905,30 +946,23 @@ fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
     for h in hits {
         let key = match &h.key {
             Key::Id(_) => h.key.clone(),
-            Key::Name(n) => {
-                let named: BTreeSet<&str> = h
-                    .links
-                    .iter()
-                    .filter(|(l, v)| l.channel == Channel::SameName && *v == Via::Recipient)
-                    .filter_map(|(l, _)| graph.persons[l.person].id.as_deref())
-                    .collect();
-                if named.len() == 1 {
-                    Key::Id(
-                        named
-                            .iter()
-                            .next()
-                            .map(|s| s.to_string())
-                            .unwrap_or_default(),
-                    )
-                } else {
-                    match ids_by_name.get(&(h.village.clone(), n.clone())) {
-                        Some(ids) if ids.len() == 1 => {
-                            Key::Id(ids.iter().next().cloned().unwrap_or_default())
-                        }
+            Key::Name(n) => match ids_by_name.get(&(h.village.clone(), n.clone())) {
+                Some(ids) if ids.len() == 1 => {
+                    Key::Id(ids.iter().next().cloned().unwrap_or_default())
+                }
+                _ => {
+                    let named: BTreeSet<Option<&str>> = h
+                        .links
+                        .iter()
+                        .filter(|(l, v)| l.channel == Channel::SameName && *v == Via::Recipient)
+                        .map(|(l, _)| graph.persons[l.person].id.as_deref())
+                        .collect();
+                    match named.iter().next() {
+                        Some(Some(id)) if named.len() == 1 => Key::Id(id.to_string()),
                         _ => h.key.clone(),
                     }
                 }
-            }
+            },
         };
         let g = groups
             .entry((h.village.clone(), key.clone()))
@@ -947,8 +981,7 @@ fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
     groups
         .into_values()
         .map(|mut g| {
-            g.payments
-                .sort_by(|a, b| (a.table, a.row).cmp(&(b.table, b.row)));
+            g.payments.sort_by_key(|a| (a.table, a.row));
             g.links.sort_by(|a, b| {
                 (a.0.channel, a.0.person, a.1, &a.0.value).cmp(&(
                     b.0.channel,
@@ -965,12 +998,24 @@ fn group_hits(graph: &KinGraph, hits: Vec<Hit>) -> Vec<Group> {
 }
 
 /// An account or phone shared by many recipients is a contact (a cadre
-/// registering his number for the elderly he looks after), not kinship.
-fn drop_shared_contacts(mut groups: Vec<Group>, max: usize) -> Vec<Group> {
+/// registering his number for the elderly he looks after), not kinship; a
+/// cadre's 户号 on the rolls of more recipients than a household holds is a
+/// placeholder, not a household.
+fn drop_shared_contacts(
+    mut groups: Vec<Group>,
+    max_contact: usize,
+    max_household: usize,
+) -> Vec<Group> {
+    let shared = |l: &Link| match l.channel {
+        Channel::Account | Channel::Phone => Some(max_contact),
+        // Register links carry the member's own id; roll links the 户号.
+        Channel::Household if l.value.len() != 18 => Some(max_household),
+        _ => None,
+    };
     let mut sharers: HashMap<(Channel, &str), BTreeSet<(String, Key)>> = HashMap::new();
     for g in &groups {
         for (l, _) in &g.links {
-            if matches!(l.channel, Channel::Account | Channel::Phone) {
+            if shared(l).is_some() {
                 sharers
                     .entry((l.channel, l.value.as_str()))
                     .or_default()
@@ -978,11 +1023,16 @@ fn drop_shared_contacts(mut groups: Vec<Group>, max: usize) -> Vec<Group> {
             }
         }
     }
-    let crowded: HashSet<(Channel, String)> = sharers
-        .into_iter()
-        .filter(|(_, s)| s.len() > max)
-        .map(|((c, v), _)| (c, v.to_string()))
-        .collect();
+    let mut crowded: HashSet<(Channel, String)> = HashSet::new();
+    for g in &groups {
+        for (l, _) in &g.links {
+            if let (Some(max), Some(s)) = (shared(l), sharers.get(&(l.channel, l.value.as_str()))) {
+                if s.len() > max {
+                    crowded.insert((l.channel, l.value.clone()));
+                }
+            }
+        }
+    }
     if crowded.is_empty() {
         return groups;
     }
@@ -1075,9 +1125,19 @@ fn finding(
             // interest with an id, any namesake could be the id-less recipient.
             let cadre_year = graph.cadres[person.cadre].birth_year;
             let unknown = person.id.is_none();
-            let fits = |id: &str| match (unknown, cadre_year, birth_year(id)) {
-                (true, Some(cy), Some(y)) => gaps.plausible(person.rel, cy, y),
-                _ => true,
+            let cadre_id = graph.cadres[person.cadre].id.as_deref();
+            let fits = |id: &str| {
+                if !unknown {
+                    return true;
+                }
+                // The cadre is not his own relative.
+                if cadre_id == Some(id) {
+                    return false;
+                }
+                match (cadre_year, birth_year(id)) {
+                    (Some(cy), Some(y)) => gaps.plausible(person.rel, cy, y),
+                    _ => true,
+                }
             };
             match l.channel {
                 Channel::SameName => factors.push((
