@@ -4,11 +4,13 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use polars::prelude::{Int32Chunked, Int64Chunked, StringChunked, UInt32Chunked};
+use polars::polars_utils::UnitVec;
+use polars::prelude::{Int32Chunked, Int64Chunked, PlHashMap, StringChunked, UInt32Chunked};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::split_contracts::{Keywords, rows_by_village};
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, ROW, TableKind};
@@ -68,7 +70,12 @@ so (add the keyword).
 /// dropped, since exports write one number these ways.
 pub(super) fn decision_key(no: &str) -> Cow<'_, str> {
     let plain = no.trim_end_matches('号');
-    let bracketed = |c: char| matches!(c, '〔' | '〕' | '【' | '】' | '［' | '］' | '（' | '）' | '(' | ')' | '[' | ']');
+    let bracketed = |c: char| {
+        matches!(
+            c,
+            '〔' | '〕' | '【' | '】' | '［' | '］' | '（' | '）' | '(' | ')' | '[' | ']'
+        )
+    };
     if !plain.contains(bracketed) {
         return Cow::Borrowed(plain);
     }
@@ -198,7 +205,8 @@ struct Payment<'a> {
     contract_no: &'a str,
     decision_no: &'a str,
     summary: &'a str,
-    rows: Vec<u32>,
+    /// File rows; one line per payment is the norm, kept inline.
+    rows: UnitVec<u32>,
 }
 
 struct ContractCase {
@@ -332,13 +340,12 @@ impl Rule for MissingDecision {
             };
             let judge_ledger =
                 decision.null_count() < decision.len() || p.ledger_without_decision_column;
-            let has = |s: Option<&str>, keys: &[String]| {
-                s.is_some_and(|s| keys.iter().any(|k| !k.is_empty() && s.contains(k.as_str())))
-            };
-            let by_village = super::split_contracts::rows_by_village(village, |i| {
+            let exempt_summary = Keywords::new(&p.exempt_summary_keywords);
+            let exempt_category = Keywords::new(&p.exempt_categories);
+            let by_village = rows_by_village(village, |i| {
                 direction.get(i) == Some("支出")
-                    && !has(summary.get(i), &p.exempt_summary_keywords)
-                    && !has(category.get(i), &p.exempt_categories)
+                    && !exempt_summary.found_in(summary.get(i))
+                    && !exempt_category.found_in(category.get(i))
             });
             type Judged<'a> = (
                 Vec<(&'a str, &'a str, &'a str)>,
@@ -477,7 +484,7 @@ impl Rule for MissingDecision {
                         "threshold": fen_to_yuan_string(threshold),
                         "decisions_loaded": decisions.present(),
                         "payments": pays.iter().map(|(p, pr)| json!({
-                            "rows": p.rows,
+                            "rows": p.rows.as_slice(),
                             "voucher_no": p.voucher,
                             "date": util::day_string(p.date),
                             "payee": p.payee,
@@ -509,7 +516,7 @@ struct Cols<'a> {
 
 /// A village's lines summed per voucher and payee, in first-line order.
 fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
-    let mut at: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut at: PlHashMap<(&str, &str, &str), usize> = PlHashMap::default();
     let mut out: Vec<Payment<'a>> = Vec::new();
     for &i in idx {
         let (Some(vo), Some(a)) = (c.voucher.get(i), c.amount.get(i)) else {
@@ -549,7 +556,12 @@ mod tests {
     #[test]
     fn decision_numbers_compare_across_bracket_styles() {
         let k = decision_key("张村决〔2025〕3号");
-        for v in ["张村决[2025]3号", "张村决【2025】3", "张村决(2025)3号", "张村决（2025）3号"] {
+        for v in [
+            "张村决[2025]3号",
+            "张村决【2025】3",
+            "张村决(2025)3号",
+            "张村决（2025）3号",
+        ] {
             assert_eq!(decision_key(v), k, "{v}");
         }
         assert_eq!(decision_key("JY-2025-0001-10"), "JY-2025-0001-10");

@@ -1,10 +1,10 @@
 //! SPL001 化整为零 on contracts, and the episode search and scoring that
 //! SPL002 (ledger payments) shares.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use polars::prelude::StringChunked;
+use polars::prelude::{PlHashMap, StringChunked};
 use rayon::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -191,7 +191,7 @@ impl Line {
 
 /// One candidate piece of a split: a contract or a payment.
 #[derive(Debug, Clone)]
-pub(super) struct Piece {
+pub(super) struct Piece<'a> {
     pub date: i32,
     pub amount: i64,
     /// Counts toward the tender line (not itself tendered).
@@ -199,7 +199,7 @@ pub(super) struct Piece {
     /// Counts toward the decision line (no valid decision of its own).
     pub decision_eligible: bool,
     /// Project name or summary, for near-identity.
-    pub name: String,
+    pub name: &'a str,
 }
 
 /// A run of pieces of one vendor that crosses a line within the window.
@@ -263,13 +263,40 @@ fn runs_for_line(
     runs
 }
 
+/// Text keywords (摘要, 科目 exclusions) matched in one pass: millions of
+/// lines times tens of keywords is too slow as separate `contains`.
+pub(super) struct Keywords {
+    re: Option<Regex>,
+    words: Vec<String>,
+}
+
+impl Keywords {
+    pub fn new(words: &[String]) -> Keywords {
+        let words: Vec<String> = words.iter().filter(|w| !w.is_empty()).cloned().collect();
+        let alts: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+        let re = (!alts.is_empty())
+            .then(|| Regex::new(&alts.join("|")).ok())
+            .flatten();
+        Keywords { re, words }
+    }
+
+    /// The text contains one of the keywords.
+    pub fn found_in(&self, text: Option<&str>) -> bool {
+        let Some(t) = text else { return false };
+        match &self.re {
+            Some(re) => re.is_match(t),
+            None => self.words.iter().any(|w| t.contains(w.as_str())),
+        }
+    }
+}
+
 /// Row indexes per village, in row order, for the rows `keep` accepts;
 /// villages sorted, so that output order never depends on hashing.
 pub(super) fn rows_by_village<'a>(
     village: &'a StringChunked,
     keep: impl Fn(usize) -> bool,
 ) -> Vec<(&'a str, Vec<usize>)> {
-    let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut m: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
     for (i, v) in village.iter().enumerate() {
         if let Some(v) = v {
             if keep(i) {
@@ -423,7 +450,7 @@ pub(super) fn signals(
         );
     // Cap the pairwise name comparison: a vendor with hundreds of pieces in
     // one episode is judged on its first ones.
-    let stems: Vec<String> = ps.iter().take(60).map(|p| project_stem(&p.name)).collect();
+    let stems: Vec<String> = ps.iter().take(60).map(|p| project_stem(p.name)).collect();
     let mut similar = vec![false; stems.len()];
     for a in 0..stems.len() {
         for b in a + 1..stems.len() {
@@ -674,8 +701,8 @@ impl Rule for SplitContracts {
 
 type StrCol = StringChunked;
 
-fn opt(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
+fn opt(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
 }
 
 fn village_findings(
@@ -700,13 +727,12 @@ fn village_findings(
         .collect();
     let vendors = Vendors::group(&records, link);
     let mut out = Vec::new();
-    for g in &vendors.groups {
-        if g.members.len() < sp.min_pieces {
+    for (gi, members) in vendors.members.iter().enumerate() {
+        if members.len() < sp.min_pieces {
             continue;
         }
         // Members are ascending row indexes of `rows`, which are date-sorted.
-        let pieces: Vec<Piece> = g
-            .members
+        let pieces: Vec<Piece> = members
             .iter()
             .map(|&i| {
                 let r = &rows[i];
@@ -716,14 +742,19 @@ fn village_findings(
                     tender_eligible: !p.tendered_methods.iter().any(|m| *m == r.procurement),
                     decision_eligible: !(p.decided_pieces_exempt
                         && decisions.covers(village, &r.decision_no)),
-                    name: r.project.clone(),
+                    name: &r.project,
                 }
             })
             .collect();
-        for ep in find_episodes(&pieces, sp) {
+        let episodes = find_episodes(&pieces, sp);
+        if episodes.is_empty() {
+            continue;
+        }
+        let g = vendors.describe(&records, gi);
+        for ep in episodes {
             let sig = signals(&pieces, &ep, g.linked_by_legal_rep, sp);
-            let crs: Vec<&ContractRow> = ep.pieces.iter().map(|&k| &rows[g.members[k]]).collect();
-            out.push(finding(code, village, g, &crs, &ep, &sig, sp));
+            let crs: Vec<&ContractRow> = ep.pieces.iter().map(|&k| &rows[members[k]]).collect();
+            out.push(finding(code, village, &g, &crs, &ep, &sig, sp));
         }
     }
     out
@@ -788,13 +819,13 @@ fn finding(
 mod tests {
     use super::*;
 
-    fn piece(date: i32, yuan: i64) -> Piece {
+    fn piece(date: i32, yuan: i64) -> Piece<'static> {
         Piece {
             date,
             amount: yuan * 100,
             tender_eligible: true,
             decision_eligible: true,
-            name: String::new(),
+            name: "",
         }
     }
 
