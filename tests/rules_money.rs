@@ -248,8 +248,24 @@ fn missing_decision_ledger_without_decision_column() {
     let dir = fixture("missing_decision/no_column");
     let f = run_rule("DEC001", &dir, "");
     assert!(f.is_empty(), "{}", render(&f));
-    let f = run_rule("DEC001", &dir, "ledger-without-decision-column = true");
+    // No decisions table to match against: nothing to say by default.
+    let f = run_rule("DEC001", &dir, "ledger-without-decision-column = \"skip\"");
+    assert!(f.is_empty(), "{}", render(&f));
+    let f = run_rule("DEC001", &dir, "ledger-without-decision-column = \"flag\"");
     assert_eq!(subjects(&f), [("370102001001", "PZ-001")], "{}", render(&f));
+    // With decisions: a payment matching one by amount or 事项 is decided.
+    let dir = fixture("missing_decision/no_column_matched");
+    let f = run_rule("DEC001", &dir, "");
+    assert_eq!(subjects(&f), [("370102001001", "PZ-003")], "{}", render(&f));
+    let f = run_rule("DEC001", &dir, "ledger-without-decision-column = \"skip\"");
+    assert!(f.is_empty(), "{}", render(&f));
+    let f = run_rule("DEC001", &dir, "match-amount-tolerance = 0.0");
+    assert_eq!(
+        subjects(&f),
+        [("370102001001", "PZ-002"), ("370102001001", "PZ-003")],
+        "{}",
+        render(&f)
+    );
 }
 
 // ---------------------------------------------------------------- DEC002

@@ -150,6 +150,10 @@ pub struct LinkOptions {
     pub legal_rep_by_name: bool,
     /// Bank accounts identify a payee (ledger lines carry them).
     pub by_account: bool,
+    /// Records identified in different ways (an account here, a credit code
+    /// there) that carry one organisation name are one vendor, unless their
+    /// credit codes or id numbers differ.
+    pub organisations_by_name: bool,
 }
 
 impl Default for LinkOptions {
@@ -158,6 +162,7 @@ impl Default for LinkOptions {
             by_legal_rep: true,
             legal_rep_by_name: true,
             by_account: true,
+            organisations_by_name: true,
         }
     }
 }
@@ -217,6 +222,89 @@ pub struct Vendors {
     pub members: Vec<Vec<usize>>,
     name_keys: Vec<Option<String>>,
     rep_link: Vec<bool>,
+}
+
+/// Words that make a name an organisation's, not a person's.
+const ORG_WORDS: &[&str] = &[
+    "公司",
+    "厂",
+    "店",
+    "社",
+    "队",
+    "部",
+    "中心",
+    "站",
+    "所",
+    "院",
+    "局",
+    "委员会",
+    "集团",
+    "商行",
+    "超市",
+    "门市",
+    "工作室",
+    "经营部",
+];
+
+/// A name that can only be an organisation's: an organisation word in it,
+/// or five characters and more without the middle dot of minority names
+/// (Chinese personal names are two to four characters).
+pub fn looks_like_organisation(name: &str) -> bool {
+    let n = clean_name(name);
+    ORG_WORDS.iter().any(|w| n.contains(w)) || (n.chars().count() >= 5 && !n.contains('·'))
+}
+
+/// Vendors already identified by different kinds of identity (a payee by
+/// its bank account, a contract holder by its credit code) that carry one
+/// organisation name are one vendor, unless their credit codes or id
+/// numbers differ: two companies do not share a registered name, but two
+/// people share a name all the time, so persons never join this way.
+fn join_organisations_by_name(
+    records: &[VendorRecord<'_>],
+    strong: &[bool],
+    name_keys: &[Option<String>],
+    uf: &mut UnionFind,
+) {
+    // Identities of each current root.
+    let mut codes: PlHashMap<usize, (BTreeSet<&str>, BTreeSet<&str>)> = PlHashMap::default();
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for i in 0..records.len() {
+        if !strong[i] {
+            continue;
+        }
+        let Some(k) = name_keys[i].as_deref() else {
+            continue;
+        };
+        let root = uf.find(i);
+        let e = codes.entry(root).or_default();
+        e.0.extend(nonblank(records[i].credit_code));
+        e.1.extend(nonblank(records[i].id_number));
+        if records[i].name.is_some_and(looks_like_organisation) {
+            by_name.entry(k).or_default().push(root);
+        }
+    }
+    let conflict =
+        |a: &BTreeSet<&str>, b: &BTreeSet<&str>| !a.is_empty() && !b.is_empty() && a.is_disjoint(b);
+    for roots in by_name.values_mut() {
+        roots.sort_unstable();
+        roots.dedup();
+        // Greedy: each root joins the first cluster it does not conflict with.
+        let mut clusters: Vec<(usize, BTreeSet<&str>, BTreeSet<&str>)> = Vec::new();
+        for &r in roots.iter() {
+            let (c, id) = codes.get(&r).cloned().unwrap_or_default();
+            match clusters
+                .iter_mut()
+                .find(|(_, cc, ci)| !conflict(cc, &c) && !conflict(ci, &id))
+            {
+                Some((head, cc, ci)) => {
+                    uf.union(*head, r);
+                    cc.extend(c);
+                    ci.extend(id);
+                }
+                None => clusters.push((r, c, id)),
+            }
+        }
+    }
 }
 
 struct UnionFind(Vec<usize>);
@@ -283,18 +371,22 @@ impl Vendors {
             }
         }
         // Name keys: of every record when some record has only a name (it
-        // may join a strong vendor by name), else of name-only records —
-        // none. Most ledgers identify most payees by id or account.
+        // may join a vendor by name) or when organisations may join by name;
+        // otherwise none are needed. Most ledgers identify most payees.
         let any_weak = (0..n).any(|i| !strong[i]);
+        let need_keys = any_weak || opts.organisations_by_name;
         let name_keys: Vec<Option<String>> = records
             .iter()
             .map(|r| {
                 nonblank(r.name)
-                    .filter(|_| any_weak)
+                    .filter(|_| need_keys)
                     .map(company_name_key)
                     .filter(|k| !k.is_empty())
             })
             .collect();
+        if opts.organisations_by_name {
+            join_organisations_by_name(records, &strong, &name_keys, &mut uf);
+        }
         // Name key -> the one strong vendor (root) carrying it, or `None`
         // when several do.
         let mut strong_by_name: PlHashMap<&str, Option<usize>> = PlHashMap::default();
@@ -626,6 +718,37 @@ mod tests {
         };
         let v = Vendors::group(&recs, &no_rep);
         assert_ne!(v.group_of[0], v.group_of[2]);
+    }
+
+    #[test]
+    fn organisations_join_by_name_across_identity_kinds() {
+        let acct = |a: &'static str, name: &'static str| VendorRecord {
+            account: Some(a),
+            name: Some(name),
+            ..VendorRecord::default()
+        };
+        let recs = vec![
+            acct("6228001", "济南润创水电安装工程有限公司"), // 0 ledger payee by account
+            rec("C1", "", "济南润创水电安装工程有限责任公司", "", ""), // 1 contract
+            rec("C2", "", "济南润创水电安装工程有限公司", "", ""), // 2 another code
+            acct("6228002", "张伟"),                         // 3 a villager
+            rec("", "P1", "张伟", "", ""),                   // 4 a contractor
+        ];
+        let v = Vendors::group(&recs, &LinkOptions::default());
+        assert_eq!(v.group_of[0], v.group_of[1]);
+        assert_ne!(v.group_of[1], v.group_of[2]);
+        assert_ne!(v.group_of[3], v.group_of[4]);
+        let off = LinkOptions {
+            organisations_by_name: false,
+            ..LinkOptions::default()
+        };
+        let v = Vendors::group(&recs, &off);
+        assert_ne!(v.group_of[0], v.group_of[1]);
+        assert!(looks_like_organisation("李记五金店"));
+        assert!(looks_like_organisation("济南宏达建筑"));
+        assert!(!looks_like_organisation("济南宏达"));
+        assert!(!looks_like_organisation("欧阳明华"));
+        assert!(!looks_like_organisation("买买提·艾力"));
     }
 
     #[test]

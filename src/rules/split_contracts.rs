@@ -685,6 +685,7 @@ impl Rule for SplitContracts {
             by_legal_rep: p.link_legal_rep,
             legal_rep_by_name: p.link_legal_rep_by_name,
             by_account: false,
+            organisations_by_name: true,
         };
         let out: Vec<Finding> = by_village
             .into_par_iter()

@@ -435,6 +435,7 @@ fn village_findings<'a>(
         by_legal_rep: false,
         legal_rep_by_name: false,
         by_account: true,
+        organisations_by_name: true,
     };
     let vendors = Vendors::group(&records, &link);
     // Payments of each vendor group, in date order.
