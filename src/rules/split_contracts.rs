@@ -72,8 +72,13 @@ for one 自然村 under a 10万 line.
   project names, phase markers removed, are near-identical.
 - `close-days` (7): consecutive pieces at most this many days apart are close.
 - `score-base` (40.0), `score-near-line` (20.0), `score-similar-names` (20.0),
-  `score-close-dates` (15.0), `score-legal-rep` (5.0): score weights (0–100
+  `score-close-dates` (15.0), `score-legal-rep` (10.0): score weights (0–100
   in total).
+- `strong-score` (60.0): from this score on a finding is `high` on the
+  tender line and `medium` on the decision line; below it one step lower
+  (pieces with no sign of intent beyond adding up: often a village's
+  regular contractor).
+- `min-score` (0.0): episodes scoring below it are not reported (0: all).
 
 ## Known false positives
 Genuinely separate works by a village's only contractor (one 施工队 doing
@@ -103,6 +108,8 @@ pub struct Params {
     pub score_similar_names: f64,
     pub score_close_dates: f64,
     pub score_legal_rep: f64,
+    pub strong_score: f64,
+    pub min_score: f64,
 }
 
 impl Default for Params {
@@ -123,7 +130,9 @@ impl Default for Params {
             score_near_line: 20.0,
             score_similar_names: 20.0,
             score_close_dates: 15.0,
-            score_legal_rep: 5.0,
+            score_legal_rep: 10.0,
+            strong_score: 60.0,
+            min_score: 0.0,
         }
     }
 }
@@ -143,6 +152,8 @@ impl Params {
             score_similar_names: self.score_similar_names,
             score_close_dates: self.score_close_dates,
             score_legal_rep: self.score_legal_rep,
+            strong_score: self.strong_score,
+            min_score: self.min_score,
         }
     }
 }
@@ -163,6 +174,8 @@ pub(super) struct SplitParams {
     pub score_similar_names: f64,
     pub score_close_dates: f64,
     pub score_legal_rep: f64,
+    pub strong_score: f64,
+    pub min_score: f64,
 }
 
 /// The line a split dodges.
@@ -754,6 +767,9 @@ fn village_findings(
         let g = vendors.describe(&records, gi);
         for ep in episodes {
             let sig = signals(&pieces, &ep, g.linked_by_legal_rep, sp);
+            if sig.score < sp.min_score {
+                continue;
+            }
             let crs: Vec<&ContractRow> = ep.pieces.iter().map(|&k| &rows[members[k]]).collect();
             out.push(finding(code, village, &g, &crs, &ep, &sig, sp));
         }
@@ -779,9 +795,11 @@ fn finding(
         sig,
         sp,
     );
-    let severity = match sig.line {
-        Line::Tender => Severity::High,
-        Line::Decision => Severity::Medium,
+    let strong = sig.score >= sp.strong_score;
+    let severity = match (sig.line, strong) {
+        (Line::Tender, true) => Severity::High,
+        (Line::Tender, false) | (Line::Decision, true) => Severity::Medium,
+        (Line::Decision, false) => Severity::Low,
     };
     let mut related: Vec<String> = crs.iter().map(|c| c.contract_no.clone()).collect();
     related.extend(

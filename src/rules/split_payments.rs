@@ -80,6 +80,11 @@ splitting the contract, one step further from the books: 《招标投标法》�
   SPL001.
 - `score-base` (40.0), `score-near-line` (20.0), `score-similar-names` (20.0),
   `score-close-dates` (15.0): score weights.
+- `strong-score` (60.0): from this score on a finding is `high` on the
+  tender line and `medium` on the decision line; below it one step lower
+  (pieces with no sign of intent beyond adding up: often a village's
+  regular contractor).
+- `min-score` (0.0): episodes scoring below it are not reported (0: all).
 
 ## Known false positives
 Recurring services paid monthly without a contract (a 保洁 company, a
@@ -109,6 +114,8 @@ pub struct Params {
     pub score_near_line: f64,
     pub score_similar_names: f64,
     pub score_close_dates: f64,
+    pub strong_score: f64,
+    pub min_score: f64,
 }
 
 impl Default for Params {
@@ -163,6 +170,8 @@ impl Default for Params {
             score_near_line: 20.0,
             score_similar_names: 20.0,
             score_close_dates: 15.0,
+            strong_score: 60.0,
+            min_score: 0.0,
         }
     }
 }
@@ -182,6 +191,8 @@ impl Params {
             score_similar_names: self.score_similar_names,
             score_close_dates: self.score_close_dates,
             score_legal_rep: 0.0,
+            strong_score: self.strong_score,
+            min_score: self.min_score,
         }
     }
 }
@@ -501,6 +512,9 @@ fn village_findings<'a>(
         let g = vendors.describe(&records, gi);
         for ep in episodes {
             let sig = signals(&pieces, &ep, false, sp);
+            if sig.score < sp.min_score {
+                continue;
+            }
             let pays: Vec<&Payment> = ep.pieces.iter().map(|&k| kept[k]).collect();
             out.push(finding(code, village, &g, &pays, &ep, &sig, sp));
         }
@@ -526,9 +540,11 @@ fn finding(
         sig,
         sp,
     );
-    let severity = match sig.line {
-        Line::Tender => Severity::High,
-        Line::Decision => Severity::Medium,
+    let strong = sig.score >= sp.strong_score;
+    let severity = match (sig.line, strong) {
+        (Line::Tender, true) => Severity::High,
+        (Line::Tender, false) | (Line::Decision, true) => Severity::Medium,
+        (Line::Decision, false) => Severity::Low,
     };
     let mut related: Vec<String> = pays.iter().map(|p| p.voucher.to_string()).collect();
     related.extend(pays.iter().map(|p| p.decision_no.to_string()));
