@@ -56,10 +56,11 @@ for one 自然村 under a 10万 line.
 - `decision-threshold` (50000.0): yuan; the 四议两公开 line (0 disables it).
 - `window-days` (90): pieces at most this many days apart can form a split.
 - `min-pieces` (2): pieces needed in a window.
-- `tendered-methods` ([\"公开招标\"]): 发包方式 values that satisfy the
-  public-tender line; such pieces are not counted toward it. 邀请招标 is not
-  in the default: the line is for *public* tender, and pieces each sent to
-  invited bidders still keep the whole from public tender.
+- `tendered-methods` ([\"公开招标\"]): 发包方式 text that satisfies the
+  public-tender line (contained: `公开招标（网上）` counts); such pieces are
+  not counted toward it. 邀请招标 is not in the default: the line is for
+  *public* tender, and pieces each sent to invited bidders still keep the
+  whole from public tender.
 - `decided-pieces-exempt` (true): a piece with a valid decision number is not
   counted toward the decision line.
 - `link-legal-rep` (true): companies sharing a legal representative (by id;
@@ -753,7 +754,10 @@ fn village_findings(
                 Piece {
                     date: r.date,
                     amount: r.amount,
-                    tender_eligible: !p.tendered_methods.iter().any(|m| *m == r.procurement),
+                    tender_eligible: !p
+                        .tendered_methods
+                        .iter()
+                        .any(|m| !m.is_empty() && r.procurement.contains(m.as_str())),
                     decision_eligible: !(p.decided_pieces_exempt
                         && decisions.covers(village, &r.decision_no)),
                     name: &r.project,
