@@ -152,7 +152,7 @@ pub fn self_check(world: &model::World, labels: &[Label]) -> std::result::Result
             "  in the truth but not labelled: {} {} {}\n",
             c.category, c.village, c.subject
         ));
-        for line in describe_subject(world, &c.subject).into_iter().take(12) {
+        for line in describe_subject(world, &c.subject).into_iter().take(40) {
             msg.push_str(&format!("    {line}\n"));
         }
     }
@@ -180,6 +180,48 @@ fn describe_subject(world: &model::World, subject: &str) -> Vec<String> {
                     r.id,
                     r.account,
                     r.person
+                ));
+            }
+        }
+        // Every row of the persons behind the subject's rows.
+        let refs: Vec<model::PRef> = v
+            .subsidies
+            .iter()
+            .filter(|r| r.id == subject)
+            .map(|r| r.person)
+            .collect();
+        for r in &v.subsidies {
+            if r.id != subject && refs.contains(&r.person) {
+                let b = &v.batches[r.batch as usize];
+                out.push(format!(
+                    "same person {:?} (true id {}): {} {}月 id={}",
+                    r.person,
+                    world.person(r.person).id,
+                    b.program.name(),
+                    b.month,
+                    r.id
+                ));
+            }
+        }
+        if let Some(r) = refs.first() {
+            out.push(format!("true id of {:?}: {}", r, world.person(*r).id));
+        }
+        // Rows sharing an account with the subject's rows in one batch.
+        let accounts: Vec<(u32, String)> = v
+            .subsidies
+            .iter()
+            .filter(|r| r.id == subject && !r.account.is_empty())
+            .map(|r| (r.batch, r.account.clone()))
+            .collect();
+        for r in &v.subsidies {
+            if r.id != subject
+                && accounts
+                    .iter()
+                    .any(|(b, a)| *b == r.batch && *a == r.account)
+            {
+                out.push(format!(
+                    "same account in batch {}: {} id={} person={:?}",
+                    v.batches[r.batch as usize].no, r.name, r.id, r.person
                 ));
             }
         }

@@ -449,7 +449,7 @@ fn kinship(b: &mut Builder, variant: usize) -> bool {
                     "same phone",
                 )
             };
-            let Some(what) = pay_person(b, p, mods, true) else {
+            let Some(what) = pay_person(b, p, mods, variant == 4) else {
                 return false;
             };
             let s = subj(b, p);
@@ -1406,6 +1406,10 @@ fn duplicate(b: &mut Builder, variant: usize) -> bool {
                 return false;
             };
             let acct = b.v.subsidies[ai].account.clone();
+            if acct.is_empty() {
+                // No account, nothing to share.
+                return false;
+            }
             let qr = b.v.pref(q);
             let qi = roll_row(
                 b,
@@ -2237,10 +2241,8 @@ pub fn plant_cross(bs: &mut [Builder], rng: &mut impl Rng) {
         let Some(list) = by_name.get(nm) else {
             continue;
         };
-        for &(vi, p) in list {
-            if vs.contains(&vi) {
-                continue;
-            }
+        // A dozen per name is plenty; a province would list thousands.
+        for &(vi, p) in list.iter().filter(|(vi, _)| !vs.contains(vi)).take(12) {
             let id = bs[vi].v.persons[p as usize].id.clone();
             let other = bs[vs[0]].v.code.clone();
             bs[vi].v.negatives.push(PlantedNegative {

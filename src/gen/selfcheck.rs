@@ -474,50 +474,63 @@ fn ghost(v: &Village, out: &mut BTreeSet<Case>) {
 }
 
 fn duplicates(w: &World, out: &mut BTreeSet<Case>) {
-    // (program, period, loaded id) -> villages; (period, id) -> programs.
-    let mut same: BTreeMap<(Program, u32, String), BTreeSet<u32>> = BTreeMap::new();
-    let mut count: BTreeMap<(Program, u32, String), usize> = BTreeMap::new();
-    let mut programs: BTreeMap<(u32, String), (BTreeSet<Program>, BTreeSet<u32>)> = BTreeMap::new();
-    // (program, period, true person) -> loaded ids, villages.
-    let mut persons: BTreeMap<(Program, u32, PRef), (BTreeSet<String>, BTreeSet<u32>)> =
-        BTreeMap::new();
-    for v in &w.villages {
-        // (program, period, account) -> (households, ids)
-        let mut accounts: BTreeMap<(Program, u32, &str), (BTreeSet<(u32, u32)>, BTreeSet<String>)> =
-            BTreeMap::new();
-        for r in &v.subsidies {
-            let b = &v.batches[r.batch as usize];
-            let id = loaded(&r.id);
-            if let Some(id) = &id {
-                same.entry((b.program, b.month, id.clone()))
-                    .or_default()
-                    .insert(v.index);
-                *count.entry((b.program, b.month, id.clone())).or_default() += 1;
-                let e = programs.entry((b.month, id.clone())).or_default();
-                e.0.insert(b.program);
-                e.1.insert(v.index);
-                let e = persons.entry((b.program, b.month, r.person)).or_default();
-                e.0.insert(id.clone());
-                e.1.insert(v.index);
-            }
-            if !r.account.is_empty() {
-                let hh = w.person(r.person).household.unwrap_or(u32::MAX);
-                let e = accounts
-                    .entry((b.program, b.month, r.account.as_str()))
-                    .or_default();
-                e.0.insert((r.person.v, hh));
+    use rayon::prelude::*;
+    // One entry per roll row with a readable id: sorted, then grouped.
+    struct Row {
+        program: Program,
+        month: u32,
+        id: String,
+        person: PRef,
+        village: u32,
+    }
+    let per_village: Vec<(Vec<Row>, BTreeSet<Case>)> = w
+        .villages
+        .par_iter()
+        .map(|v| {
+            let mut rows = Vec::with_capacity(v.subsidies.len());
+            // One account paid for different households in one batch.
+            let mut accounts: HashMap<
+                (Program, u32, &str),
+                (BTreeSet<(u32, u32)>, BTreeSet<String>),
+            > = HashMap::new();
+            for r in &v.subsidies {
+                let b = &v.batches[r.batch as usize];
+                let id = loaded(&r.id);
+                if !r.account.is_empty() {
+                    let hh = w.person(r.person).household.unwrap_or(u32::MAX);
+                    let e = accounts
+                        .entry((b.program, b.month, r.account.as_str()))
+                        .or_default();
+                    e.0.insert((r.person.v, hh));
+                    if let Some(id) = &id {
+                        e.1.insert(id.clone());
+                    }
+                }
                 if let Some(id) = id {
-                    e.1.insert(id);
+                    rows.push(Row {
+                        program: b.program,
+                        month: b.month,
+                        id,
+                        person: r.person,
+                        village: v.index,
+                    });
                 }
             }
-        }
-        for ((_, _, _), (hh, ids)) in accounts {
-            if hh.len() >= 2 {
-                if let Some(s) = ids.iter().next() {
-                    case(out, Category::DuplicateBeneficiary, &v.code, s);
+            let mut cases = BTreeSet::new();
+            for (hh, ids) in accounts.into_values() {
+                if hh.len() >= 2 {
+                    if let Some(s) = ids.iter().next() {
+                        case(&mut cases, Category::DuplicateBeneficiary, &v.code, s);
+                    }
                 }
             }
-        }
+            (rows, cases)
+        })
+        .collect();
+    let mut rows: Vec<Row> = vec![];
+    for (r, c) in per_village {
+        rows.extend(r);
+        out.extend(c);
     }
     let code = |vs: &BTreeSet<u32>| -> String {
         let mut c: Vec<String> = vs
@@ -527,27 +540,42 @@ fn duplicates(w: &World, out: &mut BTreeSet<Case>) {
         c.sort();
         c.join(";")
     };
-    for (k, n) in &count {
-        if *n >= 2 {
-            let vs = &same[k];
-            case(out, Category::DuplicateBeneficiary, &code(vs), &k.2);
+    // Same id twice for one program and period (anywhere in the export).
+    rows.par_sort_unstable_by(|a, b| {
+        (a.program, a.month, &a.id, a.village).cmp(&(b.program, b.month, &b.id, b.village))
+    });
+    for g in rows.chunk_by(|a, b| a.program == b.program && a.month == b.month && a.id == b.id) {
+        if g.len() >= 2 {
+            let vs: BTreeSet<u32> = g.iter().map(|r| r.village).collect();
+            case(out, Category::DuplicateBeneficiary, &code(&vs), &g[0].id);
         }
     }
-    for ((_, id), (progs, vs)) in &programs {
-        let tk = progs.contains(&Program::Tekun);
-        if tk && (progs.contains(&Program::Dibao) || progs.contains(&Program::Canji)) {
-            case(out, Category::DuplicateBeneficiary, &code(vs), id);
+    // Mutually exclusive programs in one period.
+    rows.par_sort_unstable_by(|a, b| (a.month, &a.id).cmp(&(b.month, &b.id)));
+    for g in rows.chunk_by(|a, b| a.month == b.month && a.id == b.id) {
+        let has = |p: Program| g.iter().any(|r| r.program == p);
+        if has(Program::Tekun) && (has(Program::Dibao) || has(Program::Canji)) {
+            let vs: BTreeSet<u32> = g.iter().map(|r| r.village).collect();
+            case(out, Category::DuplicateBeneficiary, &code(&vs), &g[0].id);
         }
     }
-    for ((_, _, r), (ids, vs)) in &persons {
+    // One person under two ids in one program and period.
+    rows.par_sort_unstable_by(|a, b| {
+        (a.program, a.month, a.person).cmp(&(b.program, b.month, b.person))
+    });
+    for g in
+        rows.chunk_by(|a, b| a.program == b.program && a.month == b.month && a.person == b.person)
+    {
+        let ids: BTreeSet<&str> = g.iter().map(|r| r.id.as_str()).collect();
         if ids.len() >= 2 {
-            let true_id = &w.person(*r).id;
+            let true_id = w.person(g[0].person).id.as_str();
             let s = if ids.contains(true_id) {
-                true_id.clone()
+                true_id
             } else {
-                ids.iter().next().cloned().unwrap_or_default()
+                ids.iter().next().copied().unwrap_or_default()
             };
-            case(out, Category::DuplicateBeneficiary, &code(vs), &s);
+            let vs: BTreeSet<u32> = g.iter().map(|r| r.village).collect();
+            case(out, Category::DuplicateBeneficiary, &code(&vs), s);
         }
     }
 }

@@ -1293,8 +1293,12 @@ fn subsidies(b: &mut Builder) {
     }
     // 农机购置补贴: one or two machines.
     let hh2 = hh.clone();
+    let mut bought = HashSet::new();
     for _ in 0..b.rng.random_range(1..3) {
         if let Some(&h) = hh2.choose(&mut b.rng) {
+            if !bought.insert(h) {
+                continue;
+            }
             let head = b.v.households[h as usize].members[0].0;
             if b.v.persons[head as usize].death.is_some()
                 || YEAR - b.v.persons[head as usize].birth.year() > 70
