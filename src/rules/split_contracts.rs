@@ -26,7 +26,12 @@ crosses that line. Two lines are checked: the public-tender line
 (`tender-threshold`) and the 四议两公开 decision line (`decision-threshold`).
 One vendor is one credit code, one id number, one normalised name (company
 suffix variants and bracketed place names folded), or companies sharing a
-legal representative. The window slides over signing dates (it is not a
+legal representative (`src/matching/vendor.rs`). A row without a code joins
+the vendor carrying its name when only one does; two different credit codes
+under one name stay two vendors, and persons never join on a name alone
+against an id. The finding's subject is the vendor key of the data contract
+(credit code, else id number, else name); the other identities, every
+contract number and decision number are its related ids. The window slides over signing dates (it is not a
 calendar month or quarter): pieces at most `window-days` apart can form a
 split, pieces further apart cannot. Overlapping windows of one vendor are one
 episode and one finding, listing every piece.

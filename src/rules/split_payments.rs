@@ -32,7 +32,11 @@ summed) below a line, whose sum within a sliding window of `window-days`
 crosses it: the tender line (`tender-threshold`) or the 四议两公开 line
 (`decision-threshold`). One payee is one 对方证件号码 (an id number or a
 credit code), else one 对方账号, else one normalised name (company suffix
-variants folded). One finding per payee episode, listing every voucher.
+variants folded); a company known by its account here and by its credit
+code in `contracts` is one payee when the names agree. One finding per payee
+episode, listing every voucher; the subject is the payee's key (credit code
+or id number, else the name), the vouchers and other identities are related
+ids.
 
 Not procurement, so not counted:
 - lines whose 摘要 contains one of `exclude-summary-keywords` or whose 科目
@@ -66,9 +70,8 @@ splitting the contract, one step further from the books: 《招标投标法》�
 - `min-pieces` (2): payments needed in a window.
 - `exclude-summary-keywords` ([\"工资\", \"薪酬\", \"补贴\", \"补助\", \"低保\",
   \"特困\", \"救助\", \"慰问\", \"尊老金\", \"高龄\", \"备用金\", \"借款\", \"还款\",
-  \"转存\", \"划转\", \"上缴\", \"税费\", \"缴税\", \"社保\", \"电费\",
-  \"水费\"]): 摘要 text
-  of payments that are not procurement.
+  \"转存\", \"划转\", \"上缴\", \"税费\", \"缴税\", \"社保\", \"电费\", \"水费\"]):
+  摘要 text of payments that are not procurement.
 - `exclude-categories` ([\"应付工资\", \"应付福利费\", \"内部往来\", \"代收代付\",
   \"银行存款\", \"库存现金\"]): 科目 text with the same meaning.
 - `exclude-hires` (true): skip payments to village hires.
