@@ -33,6 +33,10 @@ own, under that contract number. Payments whose 摘要 contains one of
 (money passed through, wages, taxes, transfers between the village's own
 accounts) are not village decisions and are skipped.
 
+The subject is the contract number, else the voucher number; the decision
+number given, the payment vouchers and the vendor are related ids. Contracts
+or the ledger: either table is enough to run.
+
 Without a `decisions` table only missing numbers are flagged. A ledger that
 carries no decision number on any line (the column was not exported) cannot
 name its decisions; `ledger-without-decision-column` says what to do then:
@@ -65,7 +69,8 @@ finding of village audits.
 
 ## Known false positives
 Decisions recorded under a number the export writes differently from the
-ledger (`〔2025〕3号` vs `2025-3`); payments approved by a street-level
+ledger (bracket styles `〔2025〕`/`[2025]`/`（2025）` and a trailing `号` are
+unified; `2025-3` against `〔2025〕3号` is not); payments approved by a street-level
 procedure instead of the village's; an exempt payment whose 摘要 does not say
 so (add the keyword).
 ";
