@@ -55,7 +55,9 @@ fn split_contracts_fires_on_every_vendor_variant() {
             .contains(&"宏远土石方(济南)有限责任公司".to_string())
     );
     let d = of_village(&f, "370102001004");
-    assert_eq!(d.severity, weiquan::Severity::Medium);
+    // Under the decision line with no sign beyond adding up: low.
+    assert_eq!(d.severity, weiquan::Severity::Low);
+    assert_eq!(a.severity, weiquan::Severity::High);
     assert!(d.message.contains("四议两公开限额"), "{}", d.message);
     // Near-line pieces with near-identical names signed days apart rank
     // above pieces that are only under the line.
@@ -88,6 +90,10 @@ fn split_contracts_threshold_and_window() {
     let f = run_rule("SPL001", &dir, "window-days = 30");
     assert!(!subjects(&f).contains(&("370102001002", "宏远土石方有限公司")));
     assert_eq!(f.len(), 3, "{}", render(&f));
+    // Only episodes with some sign of intent.
+    let f = run_rule("SPL001", &dir, "min-score = 51.0");
+    assert_eq!(f.len(), 3, "{}", render(&f));
+    assert!(f.iter().all(|f| f.village_code != "370102001003"));
     // Without the legal-representative link the two companies stand alone.
     let f = run_rule("SPL001", &dir, "link-legal-rep = false");
     assert!(f.iter().all(|f| f.village_code != "370102001003"));
@@ -248,8 +254,24 @@ fn missing_decision_ledger_without_decision_column() {
     let dir = fixture("missing_decision/no_column");
     let f = run_rule("DEC001", &dir, "");
     assert!(f.is_empty(), "{}", render(&f));
-    let f = run_rule("DEC001", &dir, "ledger-without-decision-column = true");
+    // No decisions table to match against: nothing to say by default.
+    let f = run_rule("DEC001", &dir, "ledger-without-decision-column = \"skip\"");
+    assert!(f.is_empty(), "{}", render(&f));
+    let f = run_rule("DEC001", &dir, "ledger-without-decision-column = \"flag\"");
     assert_eq!(subjects(&f), [("370102001001", "PZ-001")], "{}", render(&f));
+    // With decisions: a payment matching one by amount or 事项 is decided.
+    let dir = fixture("missing_decision/no_column_matched");
+    let f = run_rule("DEC001", &dir, "");
+    assert_eq!(subjects(&f), [("370102001001", "PZ-003")], "{}", render(&f));
+    let f = run_rule("DEC001", &dir, "ledger-without-decision-column = \"skip\"");
+    assert!(f.is_empty(), "{}", render(&f));
+    let f = run_rule("DEC001", &dir, "match-amount-tolerance = 0.0");
+    assert_eq!(
+        subjects(&f),
+        [("370102001001", "PZ-002"), ("370102001001", "PZ-003")],
+        "{}",
+        render(&f)
+    );
 }
 
 // ---------------------------------------------------------------- DEC002

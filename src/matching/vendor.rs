@@ -13,7 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::dataset::normalize::clean_name;
+use polars::prelude::PlHashMap;
+
+use crate::dataset::normalize::{clean_name, half_width};
 
 /// Organisation forms a company name may end with, longest first: exports
 /// write the same company with any of them, or none.
@@ -36,29 +38,35 @@ const ORG_FORMS: &[&str] = &[
 /// form at the end removed. Never empty for a non-empty name: a name that is
 /// nothing but an organisation form keeps its cleaned form.
 pub fn company_name_key(name: &str) -> String {
-    let cleaned = clean_name(name);
-    if cleaned.is_empty() {
-        return cleaned;
-    }
-    let simplified = fast2s::convert(&cleaned);
-    // Bracketed parts hold a place (宏达建筑（济南）有限公司), an owner or a
-    // legal form; the same company is written with and without them.
-    let mut out = String::with_capacity(simplified.len());
+    // Traditional to simplified first (it looks at neighbouring characters),
+    // then one pass that cleans like `clean_name` and drops bracketed parts.
+    let simplified = fast2s::convert(name);
+    let mut key = String::with_capacity(simplified.len());
+    let mut cleaned_len = 0usize;
     let mut depth = 0usize;
-    for c in simplified.chars() {
+    for c in simplified.chars().map(half_width) {
+        if c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}' {
+            continue;
+        }
+        cleaned_len += 1;
         match c {
-            '(' | '（' | '[' | '【' | '〔' | '［' => depth += 1,
-            ')' | '）' | ']' | '】' | '〕' | '］' => depth = depth.saturating_sub(1),
-            c if depth == 0 => out.push(c),
+            '(' | '[' | '【' | '〔' | '［' => depth += 1,
+            ')' | ']' | '】' | '〕' | '］' => depth = depth.saturating_sub(1),
+            c if depth == 0 => key.push(match c {
+                '•' | '·' | '．' | '・' | '.' => '·',
+                c => c.to_ascii_uppercase(),
+            }),
             _ => {}
         }
     }
-    let mut key = out.as_str();
+    if cleaned_len == 0 {
+        return String::new();
+    }
     loop {
         let before = key.len();
         for form in ORG_FORMS {
-            if let Some(rest) = key.strip_suffix(form) {
-                key = rest;
+            if key.ends_with(form) {
+                key.truncate(key.len() - form.len());
                 break;
             }
         }
@@ -67,9 +75,10 @@ pub fn company_name_key(name: &str) -> String {
         }
     }
     if key.is_empty() {
-        simplified
+        // Nothing but an organisation form (or brackets): keep it whole.
+        fast2s::convert(&clean_name(name))
     } else {
-        key.to_string()
+        key
     }
 }
 
@@ -115,16 +124,17 @@ pub fn vendor_key(
         .map(|n| (KeyKind::Name, n))
 }
 
-/// One appearance of a vendor or payee (a contract row, a ledger line).
-/// Values are expected already cleaned by the loader; blanks are `None`.
-#[derive(Debug, Clone, Default)]
-pub struct VendorRecord {
-    pub credit_code: Option<String>,
-    pub id_number: Option<String>,
-    pub account: Option<String>,
-    pub name: Option<String>,
-    pub legal_rep: Option<String>,
-    pub legal_rep_id: Option<String>,
+/// One appearance of a vendor or payee (a contract row, a ledger line),
+/// borrowing the frame's strings. Values are expected already cleaned by the
+/// loader; blank values count as absent.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VendorRecord<'a> {
+    pub credit_code: Option<&'a str>,
+    pub id_number: Option<&'a str>,
+    pub account: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub legal_rep: Option<&'a str>,
+    pub legal_rep_id: Option<&'a str>,
 }
 
 /// How far grouping may go beyond identical strong identities.
@@ -140,6 +150,10 @@ pub struct LinkOptions {
     pub legal_rep_by_name: bool,
     /// Bank accounts identify a payee (ledger lines carry them).
     pub by_account: bool,
+    /// Records identified in different ways (an account here, a credit code
+    /// there) that carry one organisation name are one vendor, unless their
+    /// credit codes or id numbers differ.
+    pub organisations_by_name: bool,
 }
 
 impl Default for LinkOptions {
@@ -148,6 +162,7 @@ impl Default for LinkOptions {
             by_legal_rep: true,
             legal_rep_by_name: true,
             by_account: true,
+            organisations_by_name: true,
         }
     }
 }
@@ -195,13 +210,101 @@ impl VendorGroup {
     }
 }
 
-/// Records grouped into vendors.
+/// Records grouped into vendors. A group's identities are described on
+/// demand ([`Vendors::describe`]): a village has hundreds of one-off payees
+/// and only the few a rule reports need a description.
 #[derive(Debug, Clone)]
 pub struct Vendors {
     /// Group index of each record; `None` for a record with no identity at all.
     pub group_of: Vec<Option<usize>>,
-    /// Ordered by first member, so the result follows the input order.
-    pub groups: Vec<VendorGroup>,
+    /// Record indexes of each group, ascending; groups are ordered by first
+    /// member, so the result follows the input order.
+    pub members: Vec<Vec<usize>>,
+    name_keys: Vec<Option<String>>,
+    rep_link: Vec<bool>,
+}
+
+/// Words that make a name an organisation's, not a person's.
+const ORG_WORDS: &[&str] = &[
+    "公司",
+    "厂",
+    "店",
+    "社",
+    "队",
+    "部",
+    "中心",
+    "站",
+    "所",
+    "院",
+    "局",
+    "委员会",
+    "集团",
+    "商行",
+    "超市",
+    "门市",
+    "工作室",
+    "经营部",
+];
+
+/// A name that can only be an organisation's: an organisation word in it,
+/// or five characters and more without the middle dot of minority names
+/// (Chinese personal names are two to four characters).
+pub fn looks_like_organisation(name: &str) -> bool {
+    let n = clean_name(name);
+    ORG_WORDS.iter().any(|w| n.contains(w)) || (n.chars().count() >= 5 && !n.contains('·'))
+}
+
+/// Vendors already identified by different kinds of identity (a payee by
+/// its bank account, a contract holder by its credit code) that carry one
+/// organisation name are one vendor, unless their credit codes or id
+/// numbers differ: two companies do not share a registered name, but two
+/// people share a name all the time, so persons never join this way.
+fn join_organisations_by_name(
+    records: &[VendorRecord<'_>],
+    strong: &[bool],
+    name_keys: &[Option<String>],
+    uf: &mut UnionFind,
+) {
+    // Identities of each current root.
+    let mut codes: PlHashMap<usize, (BTreeSet<&str>, BTreeSet<&str>)> = PlHashMap::default();
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for i in 0..records.len() {
+        if !strong[i] {
+            continue;
+        }
+        let Some(k) = name_keys[i].as_deref() else {
+            continue;
+        };
+        let root = uf.find(i);
+        let e = codes.entry(root).or_default();
+        e.0.extend(nonblank(records[i].credit_code));
+        e.1.extend(nonblank(records[i].id_number));
+        if records[i].name.is_some_and(looks_like_organisation) {
+            by_name.entry(k).or_default().push(root);
+        }
+    }
+    let conflict =
+        |a: &BTreeSet<&str>, b: &BTreeSet<&str>| !a.is_empty() && !b.is_empty() && a.is_disjoint(b);
+    for roots in by_name.values_mut() {
+        roots.sort_unstable();
+        roots.dedup();
+        // Greedy: each root joins the first cluster it does not conflict with.
+        let mut clusters: Vec<(usize, BTreeSet<&str>, BTreeSet<&str>)> = Vec::new();
+        for &r in roots.iter() {
+            let (c, id) = codes.get(&r).cloned().unwrap_or_default();
+            match clusters
+                .iter_mut()
+                .find(|(_, cc, ci)| !conflict(cc, &c) && !conflict(ci, &id))
+            {
+                Some((head, cc, ci)) => {
+                    uf.union(*head, r);
+                    cc.extend(c);
+                    ci.extend(id);
+                }
+                None => clusters.push((r, c, id)),
+            }
+        }
+    }
 }
 
 struct UnionFind(Vec<usize>);
@@ -228,8 +331,8 @@ impl UnionFind {
     }
 }
 
-fn nonblank(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+fn nonblank(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl Vendors {
@@ -248,12 +351,12 @@ impl Vendors {
         let n = records.len();
         let mut uf = UnionFind::new(n);
         let mut strong = vec![false; n];
-        let mut first_by_token: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+        let mut first_by_token: PlHashMap<(u8, &str), usize> = PlHashMap::default();
         for (i, r) in records.iter().enumerate() {
             let tokens = [
-                (0u8, nonblank(&r.credit_code)),
-                (1, nonblank(&r.id_number)),
-                (2, nonblank(&r.account).filter(|_| opts.by_account)),
+                (0u8, nonblank(r.credit_code)),
+                (1, nonblank(r.id_number)),
+                (2, nonblank(r.account).filter(|_| opts.by_account)),
             ];
             for (kind, tok) in tokens {
                 if let Some(t) = tok {
@@ -267,35 +370,48 @@ impl Vendors {
                 }
             }
         }
+        // Name keys: of every record when some record has only a name (it
+        // may join a vendor by name) or when organisations may join by name;
+        // otherwise none are needed. Most ledgers identify most payees.
+        let any_weak = (0..n).any(|i| !strong[i]);
+        let need_keys = any_weak || opts.organisations_by_name;
         let name_keys: Vec<Option<String>> = records
             .iter()
             .map(|r| {
-                nonblank(&r.name)
+                nonblank(r.name)
+                    .filter(|_| need_keys)
                     .map(company_name_key)
                     .filter(|k| !k.is_empty())
             })
             .collect();
-        // Name key -> the strong vendors (roots) carrying it.
-        let mut strong_by_name: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+        if opts.organisations_by_name {
+            join_organisations_by_name(records, &strong, &name_keys, &mut uf);
+        }
+        // Name key -> the one strong vendor (root) carrying it, or `None`
+        // when several do.
+        let mut strong_by_name: PlHashMap<&str, Option<usize>> = PlHashMap::default();
         for i in 0..n {
             if let (true, Some(k)) = (strong[i], &name_keys[i]) {
                 let root = uf.find(i);
-                strong_by_name.entry(k.as_str()).or_default().insert(root);
+                strong_by_name
+                    .entry(k.as_str())
+                    .and_modify(|r| {
+                        if *r != Some(root) {
+                            *r = None;
+                        }
+                    })
+                    .or_insert(Some(root));
             }
         }
-        let mut first_weak_by_name: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut first_weak_by_name: PlHashMap<&str, usize> = PlHashMap::default();
         for i in 0..n {
             if strong[i] {
                 continue;
             }
             let Some(k) = &name_keys[i] else { continue };
             match strong_by_name.get(k.as_str()) {
-                Some(roots) if roots.len() == 1 => {
-                    if let Some(&root) = roots.iter().next() {
-                        uf.union(i, root);
-                    }
-                }
-                Some(_) => {} // ambiguous: stays on its own
+                Some(Some(root)) => uf.union(i, *root),
+                Some(None) => {} // ambiguous: stays on its own
                 None => match first_weak_by_name.get(k.as_str()) {
                     Some(&j) => uf.union(i, j),
                     None => {
@@ -308,23 +424,21 @@ impl Vendors {
         // one representative id only.
         let mut rep_link = vec![false; n];
         if opts.by_legal_rep {
-            let mut ids_by_rep_name: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+            let mut ids_by_rep_name: PlHashMap<String, BTreeSet<&str>> = PlHashMap::default();
             for r in records {
-                if let (Some(name), Some(id)) = (nonblank(&r.legal_rep), nonblank(&r.legal_rep_id))
-                {
+                if let (Some(name), Some(id)) = (nonblank(r.legal_rep), nonblank(r.legal_rep_id)) {
                     ids_by_rep_name
                         .entry(clean_name(name))
                         .or_default()
                         .insert(id);
                 }
             }
-            let mut first_by_rep: BTreeMap<String, usize> = BTreeMap::new();
+            let mut first_by_rep: PlHashMap<String, usize> = PlHashMap::default();
             for (i, r) in records.iter().enumerate() {
                 let mut reps: Vec<String> = Vec::new();
-                if let Some(id) = nonblank(&r.legal_rep_id) {
+                if let Some(id) = nonblank(r.legal_rep_id) {
                     reps.push(format!("I:{id}"));
-                } else if let (true, Some(name)) = (opts.legal_rep_by_name, nonblank(&r.legal_rep))
-                {
+                } else if let (true, Some(name)) = (opts.legal_rep_by_name, nonblank(r.legal_rep)) {
                     let name = clean_name(name);
                     match ids_by_rep_name.get(&name).map(|s| s.len()) {
                         Some(1) => {
@@ -337,7 +451,7 @@ impl Vendors {
                     }
                 }
                 // An individual vendor who represents a company elsewhere.
-                if let Some(id) = nonblank(&r.id_number) {
+                if let Some(id) = nonblank(r.id_number) {
                     reps.push(format!("I:{id}"));
                 }
                 for rep in reps {
@@ -357,8 +471,11 @@ impl Vendors {
             }
         }
 
+        // The maps borrow the name keys, which the result takes over.
+        drop(strong_by_name);
+        drop(first_weak_by_name);
         let mut group_of: Vec<Option<usize>> = vec![None; n];
-        let mut index_of_root: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut index_of_root: PlHashMap<usize, usize> = PlHashMap::default();
         let mut members: Vec<Vec<usize>> = Vec::new();
         for i in 0..n {
             let has_identity = strong[i] || name_keys[i].is_some();
@@ -373,11 +490,29 @@ impl Vendors {
             members[g].push(i);
             group_of[i] = Some(g);
         }
-        let groups = members
-            .into_iter()
-            .map(|m| build_group(records, &name_keys, &rep_link, m))
-            .collect();
-        Vendors { group_of, groups }
+        Vendors {
+            group_of,
+            members,
+            name_keys,
+            rep_link,
+        }
+    }
+
+    /// Every group described (tests, small inputs).
+    pub fn describe_all(&self, records: &[VendorRecord]) -> Vec<VendorGroup> {
+        (0..self.members.len())
+            .map(|g| self.describe(records, g))
+            .collect()
+    }
+
+    /// Group `g` described from the records it was built from.
+    pub fn describe(&self, records: &[VendorRecord], g: usize) -> VendorGroup {
+        build_group(
+            records,
+            &self.name_keys,
+            &self.rep_link,
+            self.members.get(g).cloned().unwrap_or_default(),
+        )
     }
 }
 
@@ -408,56 +543,63 @@ fn build_group(
     members: Vec<usize>,
 ) -> VendorGroup {
     let rs = || members.iter().map(|&i| &records[i]);
-    let set = |f: fn(&VendorRecord) -> &Option<String>| -> BTreeSet<String> {
-        rs().filter_map(|r| nonblank(f(r)).map(str::to_string))
+    let set = |vals: Vec<Option<&str>>| -> BTreeSet<String> {
+        vals.into_iter()
+            .filter_map(|v| nonblank(v).map(str::to_string))
             .collect()
     };
-    let credit_codes = set(|r| &r.credit_code);
-    let id_numbers = set(|r| &r.id_number);
-    let accounts = set(|r| &r.account);
+    let credit_codes = set(rs().map(|r| r.credit_code).collect());
+    let id_numbers = set(rs().map(|r| r.id_number).collect());
+    let accounts = set(rs().map(|r| r.account).collect());
     let names: BTreeSet<String> = rs()
-        .filter_map(|r| nonblank(&r.name).map(clean_name))
+        .filter_map(|r| nonblank(r.name).map(clean_name))
         .filter(|s| !s.is_empty())
         .collect();
     let legal_reps: BTreeSet<String> = rs()
-        .filter_map(|r| nonblank(&r.legal_rep).map(clean_name))
+        .filter_map(|r| nonblank(r.legal_rep).map(clean_name))
         .collect();
-    let legal_rep_ids = set(|r| &r.legal_rep_id);
-    let (key_kind, key) =
-        if let Some(c) = most_common(rs().filter_map(|r| nonblank(&r.credit_code))) {
-            (KeyKind::CreditCode, c)
-        } else if let Some(c) = most_common(rs().filter_map(|r| nonblank(&r.id_number))) {
-            (KeyKind::IdNumber, c)
-        } else if let Some(c) = most_common(
-            rs().filter_map(|r| nonblank(&r.name).map(clean_name))
-                .collect::<Vec<_>>()
-                .iter()
-                .map(String::as_str),
-        ) {
-            (KeyKind::Name, c)
-        } else if let Some(c) = most_common(rs().filter_map(|r| nonblank(&r.account))) {
-            (KeyKind::Account, c)
-        } else {
-            (KeyKind::Name, String::new())
-        };
-    let carries_key = |r: &VendorRecord| match key_kind {
-        KeyKind::CreditCode => nonblank(&r.credit_code) == Some(key.as_str()),
-        KeyKind::IdNumber => nonblank(&r.id_number) == Some(key.as_str()),
-        KeyKind::Account => nonblank(&r.account) == Some(key.as_str()),
+    let legal_rep_ids = set(rs().map(|r| r.legal_rep_id).collect());
+    let (key_kind, key) = if let Some(c) = most_common(rs().filter_map(|r| nonblank(r.credit_code)))
+    {
+        (KeyKind::CreditCode, c)
+    } else if let Some(c) = most_common(rs().filter_map(|r| nonblank(r.id_number))) {
+        (KeyKind::IdNumber, c)
+    } else if let Some(c) = most_common(
+        rs().filter_map(|r| nonblank(r.name).map(clean_name))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    ) {
+        (KeyKind::Name, c)
+    } else if let Some(c) = most_common(rs().filter_map(|r| nonblank(r.account))) {
+        (KeyKind::Account, c)
+    } else {
+        (KeyKind::Name, String::new())
+    };
+    let carries_key = |r: &VendorRecord<'_>| match key_kind {
+        KeyKind::CreditCode => nonblank(r.credit_code) == Some(key.as_str()),
+        KeyKind::IdNumber => nonblank(r.id_number) == Some(key.as_str()),
+        KeyKind::Account => nonblank(r.account) == Some(key.as_str()),
         KeyKind::Name => true,
     };
     let display_name = most_common(
         rs().filter(|r| carries_key(r))
-            .filter_map(|r| nonblank(&r.name).map(clean_name))
+            .filter_map(|r| nonblank(r.name).map(clean_name))
             .collect::<Vec<_>>()
             .iter()
             .map(String::as_str),
     )
     .or_else(|| names.iter().next().cloned())
     .unwrap_or_default();
-    let distinct_companies: BTreeSet<&str> = members
+    // Name keys may not have been computed (every record had an id).
+    let distinct_companies: BTreeSet<String> = members
         .iter()
-        .filter_map(|&i| nonblank(&records[i].credit_code).or(name_keys[i].as_deref()))
+        .filter_map(|&i| {
+            nonblank(records[i].credit_code)
+                .map(str::to_string)
+                .or_else(|| name_keys[i].clone())
+                .or_else(|| nonblank(records[i].name).map(company_name_key))
+        })
         .collect();
     let linked_by_legal_rep = members.iter().any(|&i| rep_link[i]) && distinct_companies.len() > 1;
     VendorGroup {
@@ -479,8 +621,14 @@ fn build_group(
 mod tests {
     use super::*;
 
-    fn rec(code: &str, id: &str, name: &str, rep: &str, rep_id: &str) -> VendorRecord {
-        let o = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    fn rec<'a>(
+        code: &'a str,
+        id: &'a str,
+        name: &'a str,
+        rep: &'a str,
+        rep_id: &'a str,
+    ) -> VendorRecord<'a> {
+        let o = |s: &'a str| (!s.is_empty()).then_some(s);
         VendorRecord {
             credit_code: o(code),
             id_number: o(id),
@@ -547,6 +695,7 @@ mod tests {
             rec("C4", "", "鑫源公司", "", "P1"),             // 7 P1 represents it: joins 4
         ];
         let v = Vendors::group(&recs, &LinkOptions::default());
+        let groups = v.describe_all(&recs);
         let g = |i: usize| v.group_of[i].unwrap();
         assert_eq!(g(0), g(1));
         assert_eq!(g(0), g(2));
@@ -555,12 +704,13 @@ mod tests {
         assert_ne!(g(6), g(4));
         assert_ne!(g(6), g(5));
         assert_eq!(g(7), g(4));
-        let grp = &v.groups[g(0)];
+        let grp = &groups[g(0)];
         assert_eq!(grp.key, "C1");
+        assert_eq!(grp.display_name(), "宏达建筑有限公司");
         assert!(grp.linked_by_legal_rep);
-        assert!(!v.groups[g(3)].linked_by_legal_rep);
-        assert_eq!(v.groups[g(4)].key, "C4");
-        assert_eq!(v.groups[g(6)].key, "张伟");
+        assert!(!groups[g(3)].linked_by_legal_rep);
+        assert_eq!(groups[g(4)].key, "C4");
+        assert_eq!(groups[g(6)].key, "张伟");
 
         let no_rep = LinkOptions {
             by_legal_rep: false,
@@ -568,6 +718,37 @@ mod tests {
         };
         let v = Vendors::group(&recs, &no_rep);
         assert_ne!(v.group_of[0], v.group_of[2]);
+    }
+
+    #[test]
+    fn organisations_join_by_name_across_identity_kinds() {
+        let acct = |a: &'static str, name: &'static str| VendorRecord {
+            account: Some(a),
+            name: Some(name),
+            ..VendorRecord::default()
+        };
+        let recs = vec![
+            acct("6228001", "济南润创水电安装工程有限公司"), // 0 ledger payee by account
+            rec("C1", "", "济南润创水电安装工程有限责任公司", "", ""), // 1 contract
+            rec("C2", "", "济南润创水电安装工程有限公司", "", ""), // 2 another code
+            acct("6228002", "张伟"),                         // 3 a villager
+            rec("", "P1", "张伟", "", ""),                   // 4 a contractor
+        ];
+        let v = Vendors::group(&recs, &LinkOptions::default());
+        assert_eq!(v.group_of[0], v.group_of[1]);
+        assert_ne!(v.group_of[1], v.group_of[2]);
+        assert_ne!(v.group_of[3], v.group_of[4]);
+        let off = LinkOptions {
+            organisations_by_name: false,
+            ..LinkOptions::default()
+        };
+        let v = Vendors::group(&recs, &off);
+        assert_ne!(v.group_of[0], v.group_of[1]);
+        assert!(looks_like_organisation("李记五金店"));
+        assert!(looks_like_organisation("济南宏达建筑"));
+        assert!(!looks_like_organisation("济南宏达"));
+        assert!(!looks_like_organisation("欧阳明华"));
+        assert!(!looks_like_organisation("买买提·艾力"));
     }
 
     #[test]

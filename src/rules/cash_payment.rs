@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use polars::prelude::PlHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -122,8 +123,11 @@ impl Rule for CashPayment {
                     .is_some_and(|s| p.summary_keywords.iter().any(|k| s.contains(k.as_str()))),
             }
         };
-        type Key = (String, String, String, String);
-        let mut groups: BTreeMap<Key, Vec<Line>> = BTreeMap::new();
+        // One payment is a voucher's cash lines to one payee. Keys borrow the
+        // frame (a street ledger has millions of lines, many in cash); only
+        // payments over the limit are copied out.
+        type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+        let mut totals: PlHashMap<Key, (i64, Vec<usize>)> = PlHashMap::default();
         for i in 0..df.height() {
             if direction.get(i) != Some("支出") || !is_cash(i) {
                 continue;
@@ -133,25 +137,35 @@ impl Rule for CashPayment {
                 continue;
             };
             let key = (
-                v.to_string(),
-                vo.to_string(),
-                payee.get(i).unwrap_or_default().to_string(),
-                payee_id.get(i).unwrap_or_default().to_string(),
+                v,
+                vo,
+                payee.get(i).unwrap_or_default(),
+                payee_id.get(i).unwrap_or_default(),
             );
-            groups.entry(key).or_default().push(Line {
-                row: rows.get(i).unwrap_or_default(),
-                amount: a,
-                date: date.get(i).unwrap_or_default(),
-                summary: summary.get(i).unwrap_or_default().to_string(),
-                method: method.get(i).unwrap_or_default().to_string(),
-            });
+            let e = totals.entry(key).or_default();
+            e.0 += a;
+            e.1.push(i);
         }
+        let groups: BTreeMap<Key, Vec<Line>> = totals
+            .into_iter()
+            .filter(|(_, (total, _))| *total > limit)
+            .map(|(k, (_, idx))| {
+                let lines = idx
+                    .into_iter()
+                    .map(|i| Line {
+                        row: rows.get(i).unwrap_or_default(),
+                        amount: amount.get(i).unwrap_or_default(),
+                        date: date.get(i).unwrap_or_default(),
+                        summary: summary.get(i).unwrap_or_default().to_string(),
+                        method: method.get(i).unwrap_or_default().to_string(),
+                    })
+                    .collect();
+                (k, lines)
+            })
+            .collect();
         let mut out = Vec::new();
         for ((v, vo, payee, payee_id), lines) in groups {
             let total: i64 = lines.iter().map(|l| l.amount).sum();
-            if total <= limit {
-                continue;
-            }
             let ratio = total as f64 / limit.max(1) as f64;
             let score = 40.0 + 20.0 * ratio.log10();
             let who = if payee.is_empty() {
@@ -160,10 +174,10 @@ impl Rule for CashPayment {
                 format!("向“{payee}”")
             };
             out.push(
-                Finding::new(code, Category::CashPayment, Severity::Medium, &v, &vo)
+                Finding::new(code, Category::CashPayment, Severity::Medium, v, vo)
                     .score(score.min(85.0))
                     .amount(total)
-                    .related([payee_id.clone()])
+                    .related([payee_id])
                     .message(format!(
                         "凭证{vo}{who}现金支付{}，超过现金结算起点{}，请核实是否经批准及实际收款人",
                         fen_to_yuan_display(total),

@@ -22,7 +22,11 @@ A 四议两公开 decision whose record cannot be true as written:
 - resolved after the fact: the 决议 date is later than the signing of a
   contract citing the decision, or than a ledger 支出 citing it (directly,
   or through a contract that cites it), by more than `grace-days`.
-One finding per decision, naming every problem.
+One finding per decision, naming every problem. Its subject is the first
+contract signed under the decision, else the first payment voucher, else
+(nothing done under it yet) the decision number; the decision number and
+every contract and voucher under it are related ids. Decision numbers are
+compared with their bracket styles and a trailing `号` unified.
 
 ## Why it matters
 Minutes written after the contract was signed or the money paid are a

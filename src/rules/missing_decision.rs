@@ -4,11 +4,13 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use polars::prelude::{Int32Chunked, Int64Chunked, StringChunked, UInt32Chunked};
+use polars::polars_utils::UnitVec;
+use polars::prelude::{Int32Chunked, Int64Chunked, PlHashMap, StringChunked, UInt32Chunked};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::split_contracts::{Keywords, project_stem, rows_by_village, stem_similarity};
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, ROW, TableKind};
@@ -31,10 +33,18 @@ own, under that contract number. Payments whose 摘要 contains one of
 (money passed through, wages, taxes, transfers between the village's own
 accounts) are not village decisions and are skipped.
 
+The subject is the contract number, else the voucher number; the decision
+number given, the payment vouchers and the vendor are related ids. Contracts
+or the ledger: either table is enough to run.
+
 Without a `decisions` table only missing numbers are flagged. A ledger that
-carries no decision number on any line (the column was not exported) is not
-judged line by line unless `ledger-without-decision-column` is on: every
-large payment would otherwise be flagged.
+carries no decision number on any line (the column was not exported) cannot
+name its decisions; `ledger-without-decision-column` says what to do then:
+`match` (default) counts a payment as decided when a decision of its village
+has an amount within `match-amount-tolerance` of the payment or a 事项 that
+is near-identical to its 摘要 (and skips the ledger when there is no
+`decisions` table); `skip` does not judge such a ledger; `flag` flags every
+payment at or above the line.
 
 ## Why it matters
 村级重大事项 (projects, large spending) must go through 四议两公开: the Party
@@ -52,12 +62,15 @@ finding of village audits.
   ledger 摘要 text marking payments that are not village decisions.
 - `exempt-categories` ([\"应付工资\", \"内部往来\", \"代收代付\", \"银行存款\",
   \"库存现金\"]): ledger 科目 text with the same meaning.
-- `ledger-without-decision-column` (false): judge ledger lines even when no
-  line of the ledger carries a decision number.
+- `ledger-without-decision-column` (\"match\"): `match`, `skip` or `flag`, for
+  a ledger in which no line carries a decision number.
+- `match-amount-tolerance` (0.01): share of the payment within which a
+  decision's amount matches it, in `match` mode.
 
 ## Known false positives
 Decisions recorded under a number the export writes differently from the
-ledger (`〔2025〕3号` vs `2025-3`); payments approved by a street-level
+ledger (bracket styles `〔2025〕`/`[2025]`/`（2025）` and a trailing `号` are
+unified; `2025-3` against `〔2025〕3号` is not); payments approved by a street-level
 procedure instead of the village's; an exempt payment whose 摘要 does not say
 so (add the keyword).
 ";
@@ -93,6 +106,9 @@ pub(super) fn decision_key(no: &str) -> Cow<'_, str> {
 pub(super) struct DecisionIndex {
     present: bool,
     keys: HashMap<String, HashSet<String>>,
+    /// Amount and 事项 stem of each decision, by village, for payments
+    /// that cannot name theirs.
+    contents: HashMap<String, Vec<(Option<i64>, String)>>,
 }
 
 impl DecisionIndex {
@@ -101,21 +117,51 @@ impl DecisionIndex {
             return Ok(DecisionIndex {
                 present: false,
                 keys: HashMap::new(),
+                contents: HashMap::new(),
             });
         };
         let village = util::str_col(code, df, "village_code")?;
         let no = util::str_col(code, df, "decision_no")?;
+        let amount = util::i64_col(code, df, "amount")?;
+        let subject = util::str_col(code, df, "subject")?;
         let mut keys: HashMap<String, HashSet<String>> = HashMap::new();
-        for (v, n) in village.iter().zip(no.iter()) {
-            if let (Some(v), Some(n)) = (v, n) {
+        let mut contents: HashMap<String, Vec<(Option<i64>, String)>> = HashMap::new();
+        for i in 0..df.height() {
+            let Some(v) = village.get(i) else { continue };
+            if let Some(n) = no.get(i) {
                 keys.entry(v.to_string())
                     .or_default()
                     .insert(decision_key(n).into_owned());
             }
+            contents.entry(v.to_string()).or_default().push((
+                amount.get(i),
+                project_stem(subject.get(i).unwrap_or_default()),
+            ));
         }
         Ok(DecisionIndex {
             present: true,
             keys,
+            contents,
+        })
+    }
+
+    /// A decision of the village whose amount is within `tolerance` of the
+    /// payment's, or whose 事项 is near-identical to the payment's 摘要: the
+    /// payment's decision when the ledger cannot name it.
+    pub fn matches_content(
+        &self,
+        village: &str,
+        amount: i64,
+        summary: &str,
+        tolerance: f64,
+    ) -> bool {
+        let Some(list) = self.contents.get(village) else {
+            return false;
+        };
+        let stem = project_stem(summary);
+        list.iter().any(|(a, subj)| {
+            a.is_some_and(|a| (a - amount).abs() as f64 <= tolerance * amount.abs() as f64)
+                || stem_similarity(&stem, subj) >= 0.8
         })
     }
 
@@ -150,7 +196,8 @@ pub struct Params {
     pub check_ledger: bool,
     pub exempt_summary_keywords: Vec<String>,
     pub exempt_categories: Vec<String>,
-    pub ledger_without_decision_column: bool,
+    pub ledger_without_decision_column: String,
+    pub match_amount_tolerance: f64,
 }
 
 impl Default for Params {
@@ -178,7 +225,8 @@ impl Default for Params {
             exempt_categories: ["应付工资", "内部往来", "代收代付", "银行存款", "库存现金"]
                 .map(String::from)
                 .to_vec(),
-            ledger_without_decision_column: false,
+            ledger_without_decision_column: "match".to_string(),
+            match_amount_tolerance: 0.01,
         }
     }
 }
@@ -203,7 +251,8 @@ struct Payment<'a> {
     contract_no: &'a str,
     decision_no: &'a str,
     summary: &'a str,
-    rows: Vec<u32>,
+    /// File rows; one line per payment is the norm, kept inline.
+    rows: UnitVec<u32>,
 }
 
 struct ContractCase {
@@ -335,15 +384,26 @@ impl Rule for MissingDecision {
                 decision,
                 rows: util::u32_col(code, df, ROW)?,
             };
+            // A ledger without any decision number: see the doc.
+            let numbered = decision.null_count() < decision.len();
+            let mode = p.ledger_without_decision_column.as_str();
+            if !matches!(mode, "match" | "skip" | "flag") {
+                return Err(Error::rule(
+                    code,
+                    format!(
+                        "ledger-without-decision-column must be match, skip or flag, not `{mode}`"
+                    ),
+                ));
+            }
             let judge_ledger =
-                decision.null_count() < decision.len() || p.ledger_without_decision_column;
-            let has = |s: Option<&str>, keys: &[String]| {
-                s.is_some_and(|s| keys.iter().any(|k| !k.is_empty() && s.contains(k.as_str())))
-            };
-            let by_village = super::split_contracts::rows_by_village(village, |i| {
+                numbered || mode == "flag" || (mode == "match" && decisions.present());
+            let match_by_content = !numbered && mode == "match";
+            let exempt_summary = Keywords::new(&p.exempt_summary_keywords);
+            let exempt_category = Keywords::new(&p.exempt_categories);
+            let by_village = rows_by_village(village, |i| {
                 direction.get(i) == Some("支出")
-                    && !has(summary.get(i), &p.exempt_summary_keywords)
-                    && !has(category.get(i), &p.exempt_categories)
+                    && !exempt_summary.found_in(summary.get(i))
+                    && !exempt_category.found_in(category.get(i))
             });
             type Judged<'a> = (
                 Vec<(&'a str, &'a str, &'a str)>,
@@ -364,6 +424,16 @@ impl Rule for MissingDecision {
                             continue;
                         }
                         if !judge_ledger || pay.amount < threshold {
+                            continue;
+                        }
+                        if match_by_content
+                            && decisions.matches_content(
+                                v,
+                                pay.amount,
+                                pay.summary,
+                                p.match_amount_tolerance,
+                            )
+                        {
                             continue;
                         }
                         if let Some(problem) = judge(v, pay.decision_no) {
@@ -482,7 +552,7 @@ impl Rule for MissingDecision {
                         "threshold": fen_to_yuan_string(threshold),
                         "decisions_loaded": decisions.present(),
                         "payments": pays.iter().map(|(p, pr)| json!({
-                            "rows": p.rows,
+                            "rows": p.rows.as_slice(),
                             "voucher_no": p.voucher,
                             "date": util::day_string(p.date),
                             "payee": p.payee,
@@ -514,7 +584,7 @@ struct Cols<'a> {
 
 /// A village's lines summed per voucher and payee, in first-line order.
 fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
-    let mut at: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut at: PlHashMap<(&str, &str, &str), usize> = PlHashMap::default();
     let mut out: Vec<Payment<'a>> = Vec::new();
     for &i in idx {
         let (Some(vo), Some(a)) = (c.voucher.get(i), c.amount.get(i)) else {

@@ -1,10 +1,10 @@
 //! SPL001 化整为零 on contracts, and the episode search and scoring that
 //! SPL002 (ledger payments) shares.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
-use polars::prelude::StringChunked;
+use polars::prelude::{PlHashMap, StringChunked};
 use rayon::prelude::*;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,12 @@ crosses that line. Two lines are checked: the public-tender line
 (`tender-threshold`) and the 四议两公开 decision line (`decision-threshold`).
 One vendor is one credit code, one id number, one normalised name (company
 suffix variants and bracketed place names folded), or companies sharing a
-legal representative. The window slides over signing dates (it is not a
+legal representative (`src/matching/vendor.rs`). A row without a code joins
+the vendor carrying its name when only one does; two different credit codes
+under one name stay two vendors, and persons never join on a name alone
+against an id. The finding's subject is the vendor key of the data contract
+(credit code, else id number, else name); the other identities, every
+contract number and decision number are its related ids. The window slides over signing dates (it is not a
 calendar month or quarter): pieces at most `window-days` apart can form a
 split, pieces further apart cannot. Overlapping windows of one vendor are one
 episode and one finding, listing every piece.
@@ -56,10 +61,11 @@ for one 自然村 under a 10万 line.
 - `decision-threshold` (50000.0): yuan; the 四议两公开 line (0 disables it).
 - `window-days` (90): pieces at most this many days apart can form a split.
 - `min-pieces` (2): pieces needed in a window.
-- `tendered-methods` ([\"公开招标\"]): 发包方式 values that satisfy the
-  public-tender line; such pieces are not counted toward it. 邀请招标 is not
-  in the default: the line is for *public* tender, and pieces each sent to
-  invited bidders still keep the whole from public tender.
+- `tendered-methods` ([\"公开招标\"]): 发包方式 text that satisfies the
+  public-tender line (contained: `公开招标（网上）` counts); such pieces are
+  not counted toward it. 邀请招标 is not in the default: the line is for
+  *public* tender, and pieces each sent to invited bidders still keep the
+  whole from public tender.
 - `decided-pieces-exempt` (true): a piece with a valid decision number is not
   counted toward the decision line.
 - `link-legal-rep` (true): companies sharing a legal representative (by id;
@@ -72,8 +78,13 @@ for one 自然村 under a 10万 line.
   project names, phase markers removed, are near-identical.
 - `close-days` (7): consecutive pieces at most this many days apart are close.
 - `score-base` (40.0), `score-near-line` (20.0), `score-similar-names` (20.0),
-  `score-close-dates` (15.0), `score-legal-rep` (5.0): score weights (0–100
+  `score-close-dates` (15.0), `score-legal-rep` (10.0): score weights (0–100
   in total).
+- `strong-score` (60.0): from this score on a finding is `high` on the
+  tender line and `medium` on the decision line; below it one step lower
+  (pieces with no sign of intent beyond adding up: often a village's
+  regular contractor).
+- `min-score` (0.0): episodes scoring below it are not reported (0: all).
 
 ## Known false positives
 Genuinely separate works by a village's only contractor (one 施工队 doing
@@ -103,6 +114,8 @@ pub struct Params {
     pub score_similar_names: f64,
     pub score_close_dates: f64,
     pub score_legal_rep: f64,
+    pub strong_score: f64,
+    pub min_score: f64,
 }
 
 impl Default for Params {
@@ -123,7 +136,9 @@ impl Default for Params {
             score_near_line: 20.0,
             score_similar_names: 20.0,
             score_close_dates: 15.0,
-            score_legal_rep: 5.0,
+            score_legal_rep: 10.0,
+            strong_score: 60.0,
+            min_score: 0.0,
         }
     }
 }
@@ -143,6 +158,8 @@ impl Params {
             score_similar_names: self.score_similar_names,
             score_close_dates: self.score_close_dates,
             score_legal_rep: self.score_legal_rep,
+            strong_score: self.strong_score,
+            min_score: self.min_score,
         }
     }
 }
@@ -163,6 +180,8 @@ pub(super) struct SplitParams {
     pub score_similar_names: f64,
     pub score_close_dates: f64,
     pub score_legal_rep: f64,
+    pub strong_score: f64,
+    pub min_score: f64,
 }
 
 /// The line a split dodges.
@@ -191,7 +210,7 @@ impl Line {
 
 /// One candidate piece of a split: a contract or a payment.
 #[derive(Debug, Clone)]
-pub(super) struct Piece {
+pub(super) struct Piece<'a> {
     pub date: i32,
     pub amount: i64,
     /// Counts toward the tender line (not itself tendered).
@@ -199,7 +218,7 @@ pub(super) struct Piece {
     /// Counts toward the decision line (no valid decision of its own).
     pub decision_eligible: bool,
     /// Project name or summary, for near-identity.
-    pub name: String,
+    pub name: &'a str,
 }
 
 /// A run of pieces of one vendor that crosses a line within the window.
@@ -263,13 +282,40 @@ fn runs_for_line(
     runs
 }
 
+/// Text keywords (摘要, 科目 exclusions) matched in one pass: millions of
+/// lines times tens of keywords is too slow as separate `contains`.
+pub(super) struct Keywords {
+    re: Option<Regex>,
+    words: Vec<String>,
+}
+
+impl Keywords {
+    pub fn new(words: &[String]) -> Keywords {
+        let words: Vec<String> = words.iter().filter(|w| !w.is_empty()).cloned().collect();
+        let alts: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+        let re = (!alts.is_empty())
+            .then(|| Regex::new(&alts.join("|")).ok())
+            .flatten();
+        Keywords { re, words }
+    }
+
+    /// The text contains one of the keywords.
+    pub fn found_in(&self, text: Option<&str>) -> bool {
+        let Some(t) = text else { return false };
+        match &self.re {
+            Some(re) => re.is_match(t),
+            None => self.words.iter().any(|w| t.contains(w.as_str())),
+        }
+    }
+}
+
 /// Row indexes per village, in row order, for the rows `keep` accepts;
 /// villages sorted, so that output order never depends on hashing.
 pub(super) fn rows_by_village<'a>(
     village: &'a StringChunked,
     keep: impl Fn(usize) -> bool,
 ) -> Vec<(&'a str, Vec<usize>)> {
-    let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut m: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
     for (i, v) in village.iter().enumerate() {
         if let Some(v) = v {
             if keep(i) {
@@ -423,7 +469,7 @@ pub(super) fn signals(
         );
     // Cap the pairwise name comparison: a vendor with hundreds of pieces in
     // one episode is judged on its first ones.
-    let stems: Vec<String> = ps.iter().take(60).map(|p| project_stem(&p.name)).collect();
+    let stems: Vec<String> = ps.iter().take(60).map(|p| project_stem(p.name)).collect();
     let mut similar = vec![false; stems.len()];
     for a in 0..stems.len() {
         for b in a + 1..stems.len() {
@@ -658,6 +704,7 @@ impl Rule for SplitContracts {
             by_legal_rep: p.link_legal_rep,
             legal_rep_by_name: p.link_legal_rep_by_name,
             by_account: false,
+            organisations_by_name: true,
         };
         let out: Vec<Finding> = by_village
             .into_par_iter()
@@ -674,8 +721,8 @@ impl Rule for SplitContracts {
 
 type StrCol = StringChunked;
 
-fn opt(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
+fn opt(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
 }
 
 fn village_findings(
@@ -700,30 +747,40 @@ fn village_findings(
         .collect();
     let vendors = Vendors::group(&records, link);
     let mut out = Vec::new();
-    for g in &vendors.groups {
-        if g.members.len() < sp.min_pieces {
+    for (gi, members) in vendors.members.iter().enumerate() {
+        if members.len() < sp.min_pieces {
             continue;
         }
         // Members are ascending row indexes of `rows`, which are date-sorted.
-        let pieces: Vec<Piece> = g
-            .members
+        let pieces: Vec<Piece> = members
             .iter()
             .map(|&i| {
                 let r = &rows[i];
                 Piece {
                     date: r.date,
                     amount: r.amount,
-                    tender_eligible: !p.tendered_methods.iter().any(|m| *m == r.procurement),
+                    tender_eligible: !p
+                        .tendered_methods
+                        .iter()
+                        .any(|m| !m.is_empty() && r.procurement.contains(m.as_str())),
                     decision_eligible: !(p.decided_pieces_exempt
                         && decisions.covers(village, &r.decision_no)),
-                    name: r.project.clone(),
+                    name: &r.project,
                 }
             })
             .collect();
-        for ep in find_episodes(&pieces, sp) {
+        let episodes = find_episodes(&pieces, sp);
+        if episodes.is_empty() {
+            continue;
+        }
+        let g = vendors.describe(&records, gi);
+        for ep in episodes {
             let sig = signals(&pieces, &ep, g.linked_by_legal_rep, sp);
-            let crs: Vec<&ContractRow> = ep.pieces.iter().map(|&k| &rows[g.members[k]]).collect();
-            out.push(finding(code, village, g, &crs, &ep, &sig, sp));
+            if sig.score < sp.min_score {
+                continue;
+            }
+            let crs: Vec<&ContractRow> = ep.pieces.iter().map(|&k| &rows[members[k]]).collect();
+            out.push(finding(code, village, &g, &crs, &ep, &sig, sp));
         }
     }
     out
@@ -747,9 +804,11 @@ fn finding(
         sig,
         sp,
     );
-    let severity = match sig.line {
-        Line::Tender => Severity::High,
-        Line::Decision => Severity::Medium,
+    let strong = sig.score >= sp.strong_score;
+    let severity = match (sig.line, strong) {
+        (Line::Tender, true) => Severity::High,
+        (Line::Tender, false) | (Line::Decision, true) => Severity::Medium,
+        (Line::Decision, false) => Severity::Low,
     };
     let mut related: Vec<String> = crs.iter().map(|c| c.contract_no.clone()).collect();
     related.extend(
@@ -788,13 +847,13 @@ fn finding(
 mod tests {
     use super::*;
 
-    fn piece(date: i32, yuan: i64) -> Piece {
+    fn piece(date: i32, yuan: i64) -> Piece<'static> {
         Piece {
             date,
             amount: yuan * 100,
             tender_eligible: true,
             decision_eligible: true,
-            name: String::new(),
+            name: "",
         }
     }
 

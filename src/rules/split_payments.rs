@@ -1,8 +1,11 @@
 //! SPL002 化整为零 in the ledger: payments without a contract to one payee.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use polars::prelude::{Int32Chunked, Int64Chunked, StringChunked, UInt32Chunked};
+use polars::polars_utils::UnitVec;
+use polars::prelude::{
+    Int32Chunked, Int64Chunked, PlHashMap, PlHashSet, StringChunked, UInt32Chunked,
+};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,7 +13,7 @@ use serde_json::json;
 
 use super::missing_decision::DecisionIndex;
 use super::split_contracts::{
-    Episode, Line, Piece, Signals, SplitParams, find_episodes, rows_by_village, signals,
+    Episode, Keywords, Line, Piece, Signals, SplitParams, find_episodes, rows_by_village, signals,
     signals_json, split_message, vendor_json,
 };
 use super::{Rule, parse_params, rule_params, util};
@@ -29,7 +32,11 @@ summed) below a line, whose sum within a sliding window of `window-days`
 crosses it: the tender line (`tender-threshold`) or the 四议两公开 line
 (`decision-threshold`). One payee is one 对方证件号码 (an id number or a
 credit code), else one 对方账号, else one normalised name (company suffix
-variants folded). One finding per payee episode, listing every voucher.
+variants folded); a company known by its account here and by its credit
+code in `contracts` is one payee when the names agree. One finding per payee
+episode, listing every voucher; the subject is the payee's key (credit code
+or id number, else the name), the vouchers and other identities are related
+ids.
 
 Not procurement, so not counted:
 - lines whose 摘要 contains one of `exclude-summary-keywords` or whose 科目
@@ -63,9 +70,8 @@ splitting the contract, one step further from the books: 《招标投标法》�
 - `min-pieces` (2): payments needed in a window.
 - `exclude-summary-keywords` ([\"工资\", \"薪酬\", \"补贴\", \"补助\", \"低保\",
   \"特困\", \"救助\", \"慰问\", \"尊老金\", \"高龄\", \"备用金\", \"借款\", \"还款\",
-  \"转存\", \"划转\", \"上缴\", \"税费\", \"缴税\", \"社保\", \"电费\",
-  \"水费\"]): 摘要 text
-  of payments that are not procurement.
+  \"转存\", \"划转\", \"上缴\", \"税费\", \"缴税\", \"社保\", \"电费\", \"水费\"]):
+  摘要 text of payments that are not procurement.
 - `exclude-categories` ([\"应付工资\", \"应付福利费\", \"内部往来\", \"代收代付\",
   \"银行存款\", \"库存现金\"]): 科目 text with the same meaning.
 - `exclude-hires` (true): skip payments to village hires.
@@ -77,6 +83,11 @@ splitting the contract, one step further from the books: 《招标投标法》�
   SPL001.
 - `score-base` (40.0), `score-near-line` (20.0), `score-similar-names` (20.0),
   `score-close-dates` (15.0): score weights.
+- `strong-score` (60.0): from this score on a finding is `high` on the
+  tender line and `medium` on the decision line; below it one step lower
+  (pieces with no sign of intent beyond adding up: often a village's
+  regular contractor).
+- `min-score` (0.0): episodes scoring below it are not reported (0: all).
 
 ## Known false positives
 Recurring services paid monthly without a contract (a 保洁 company, a
@@ -106,6 +117,8 @@ pub struct Params {
     pub score_near_line: f64,
     pub score_similar_names: f64,
     pub score_close_dates: f64,
+    pub strong_score: f64,
+    pub min_score: f64,
 }
 
 impl Default for Params {
@@ -160,6 +173,8 @@ impl Default for Params {
             score_near_line: 20.0,
             score_similar_names: 20.0,
             score_close_dates: 15.0,
+            strong_score: 60.0,
+            min_score: 0.0,
         }
     }
 }
@@ -179,6 +194,8 @@ impl Params {
             score_similar_names: self.score_similar_names,
             score_close_dates: self.score_close_dates,
             score_legal_rep: 0.0,
+            strong_score: self.strong_score,
+            min_score: self.min_score,
         }
     }
 }
@@ -195,7 +212,8 @@ struct Payment<'a> {
     account: &'a str,
     summary: &'a str,
     decision_no: &'a str,
-    rows: Vec<u32>,
+    /// File rows; one line per payment is the norm, kept inline.
+    rows: UnitVec<u32>,
 }
 
 /// A contract as a vendor identity with money to absorb installments.
@@ -208,10 +226,10 @@ struct Held {
 /// What a village's payments are checked against.
 #[derive(Default)]
 struct Context<'a> {
-    contracts: Vec<(VendorRecord, Held)>,
-    hire_ids: HashSet<&'a str>,
-    hire_accounts: HashSet<&'a str>,
-    hire_names: HashSet<&'a str>,
+    contracts: Vec<(VendorRecord<'a>, Held)>,
+    hire_ids: PlHashSet<&'a str>,
+    hire_accounts: PlHashSet<&'a str>,
+    hire_names: PlHashSet<&'a str>,
 }
 
 impl Rule for SplitPayments {
@@ -249,14 +267,13 @@ impl Rule for SplitPayments {
         let summary = util::str_col(code, df, "summary")?;
         let category = util::str_col(code, df, "category")?;
         let contract = util::str_col(code, df, "contract_no")?;
-        let has = |s: Option<&str>, keys: &[String]| {
-            s.is_some_and(|s| keys.iter().any(|k| !k.is_empty() && s.contains(k.as_str())))
-        };
+        let excluded_summary = Keywords::new(&p.exclude_summary_keywords);
+        let excluded_category = Keywords::new(&p.exclude_categories);
         let by_village = rows_by_village(village, |i| {
             direction.get(i) == Some("支出")
                 && !contract.get(i).is_some_and(|c| !c.is_empty())
-                && !has(summary.get(i), &p.exclude_summary_keywords)
-                && !has(category.get(i), &p.exclude_categories)
+                && !excluded_summary.found_in(summary.get(i))
+                && !excluded_category.found_in(category.get(i))
         });
         if by_village.is_empty() {
             return Ok(vec![]);
@@ -285,7 +302,9 @@ impl Rule for SplitPayments {
                 let vid = util::str_col(code, c, "vendor_id_number")?;
                 let amount = util::i64_col(code, c, "amount")?;
                 let signed = util::date_col(code, c, "signed_date")?;
-                let o = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+                fn o(s: Option<&str>) -> Option<&str> {
+                    s.filter(|s| !s.is_empty())
+                }
                 for i in 0..c.height() {
                     let (Some(v), Some(a), Some(d)) =
                         (village.get(i), amount.get(i), signed.get(i))
@@ -345,7 +364,7 @@ struct Cols<'a> {
 /// A village's lines summed per voucher and payee; positive totals only
 /// (a voucher reversed in full is no payment).
 fn payments_of<'a>(c: &Cols<'a>, idx: &[usize]) -> Vec<Payment<'a>> {
-    let mut at: HashMap<(&str, &str, &str, &str), usize> = HashMap::new();
+    let mut at: PlHashMap<(&str, &str, &str, &str), usize> = PlHashMap::default();
     let mut out: Vec<Payment<'a>> = Vec::new();
     for &i in idx {
         let (Some(vo), Some(a), Some(d)) = (c.voucher.get(i), c.amount.get(i), c.date.get(i))
@@ -379,11 +398,11 @@ fn payments_of<'a>(c: &Cols<'a>, idx: &[usize]) -> Vec<Payment<'a>> {
     out
 }
 
-fn village_findings(
+fn village_findings<'a>(
     code: &str,
     village: &str,
-    mut payments: Vec<Payment>,
-    ctx: &Context,
+    mut payments: Vec<Payment<'a>>,
+    ctx: &Context<'a>,
     p: &Params,
     sp: &SplitParams,
     decisions: &DecisionIndex,
@@ -399,40 +418,53 @@ fn village_findings(
         });
     }
     payments.sort_by(|a, b| (a.date, a.voucher, a.payee).cmp(&(b.date, b.voucher, b.payee)));
-    let np = payments.len();
     // Payees and contract holders grouped together, so that a payment finds
-    // the contracts of its vendor.
-    let mut records: Vec<VendorRecord> = payments
-        .iter()
-        .map(|pay| {
-            let o = |s: &str| (!s.is_empty()).then(|| s.to_string());
-            // 对方证件号码 holds a credit code for a company payee.
-            let is_code = credit_code_valid(pay.payee_id);
-            VendorRecord {
-                credit_code: o(pay.payee_id).filter(|_| is_code),
-                id_number: o(pay.payee_id).filter(|_| !is_code),
-                account: o(pay.account),
-                name: o(pay.payee),
-                legal_rep: None,
-                legal_rep_id: None,
-            }
-        })
-        .collect();
-    records.extend(ctx.contracts.iter().map(|(r, _)| r.clone()));
+    // the contracts of its vendor. One record per distinct payee as written:
+    // a village pays the same few payees hundreds of times.
+    let mut record_of: PlHashMap<(&str, &str, &str), usize> = PlHashMap::default();
+    let mut records: Vec<VendorRecord> = Vec::new();
+    let mut payee_record: Vec<usize> = Vec::with_capacity(payments.len());
+    for pay in &payments {
+        let r = *record_of
+            .entry((pay.payee_id, pay.account, pay.payee))
+            .or_insert_with(|| {
+                let o = |s: &'a str| (!s.is_empty()).then_some(s);
+                // 对方证件号码 holds a credit code for a company payee.
+                let is_code = credit_code_valid(pay.payee_id);
+                records.push(VendorRecord {
+                    credit_code: o(pay.payee_id).filter(|_| is_code),
+                    id_number: o(pay.payee_id).filter(|_| !is_code),
+                    account: o(pay.account),
+                    name: o(pay.payee),
+                    legal_rep: None,
+                    legal_rep_id: None,
+                });
+                records.len() - 1
+            });
+        payee_record.push(r);
+    }
+    let np = records.len();
+    records.extend(ctx.contracts.iter().map(|(r, _)| *r));
     let link = LinkOptions {
         by_legal_rep: false,
         legal_rep_by_name: false,
         by_account: true,
+        organisations_by_name: true,
     };
     let vendors = Vendors::group(&records, &link);
+    // Payments of each vendor group, in date order.
+    let mut pays_of_group: Vec<Vec<usize>> = vec![Vec::new(); vendors.members.len()];
+    for (pi, &r) in payee_record.iter().enumerate() {
+        if let Some(g) = vendors.group_of[r] {
+            pays_of_group[g].push(pi);
+        }
+    }
     let mut out = Vec::new();
-    for g in &vendors.groups {
-        let pay_idx: Vec<usize> = g.members.iter().copied().filter(|&m| m < np).collect();
+    for (gi, pay_idx) in pays_of_group.into_iter().enumerate() {
         if pay_idx.len() < sp.min_pieces {
             continue;
         }
-        let mut held: Vec<&Held> = g
-            .members
+        let mut held: Vec<&Held> = vendors.members[gi]
             .iter()
             .filter(|&&m| m >= np)
             .map(|&m| &ctx.contracts[m - np].1)
@@ -473,13 +505,21 @@ fn village_findings(
                 tender_eligible: true,
                 decision_eligible: !(p.decided_pieces_exempt
                     && decisions.covers(village, pay.decision_no)),
-                name: pay.summary.to_string(),
+                name: pay.summary,
             })
             .collect();
-        for ep in find_episodes(&pieces, sp) {
+        let episodes = find_episodes(&pieces, sp);
+        if episodes.is_empty() {
+            continue;
+        }
+        let g = vendors.describe(&records, gi);
+        for ep in episodes {
             let sig = signals(&pieces, &ep, false, sp);
+            if sig.score < sp.min_score {
+                continue;
+            }
             let pays: Vec<&Payment> = ep.pieces.iter().map(|&k| kept[k]).collect();
-            out.push(finding(code, village, g, &pays, &ep, &sig, sp));
+            out.push(finding(code, village, &g, &pays, &ep, &sig, sp));
         }
     }
     out
@@ -503,9 +543,11 @@ fn finding(
         sig,
         sp,
     );
-    let severity = match sig.line {
-        Line::Tender => Severity::High,
-        Line::Decision => Severity::Medium,
+    let strong = sig.score >= sp.strong_score;
+    let severity = match (sig.line, strong) {
+        (Line::Tender, true) => Severity::High,
+        (Line::Tender, false) | (Line::Decision, true) => Severity::Medium,
+        (Line::Decision, false) => Severity::Low,
     };
     let mut related: Vec<String> = pays.iter().map(|p| p.voucher.to_string()).collect();
     related.extend(pays.iter().map(|p| p.decision_no.to_string()));
@@ -520,7 +562,7 @@ fn finding(
             "lines_crossed": ep.lines.iter().map(|l| l.key()).collect::<Vec<_>>(),
             "signals": signals_json(sig, sp),
             "payments": pays.iter().map(|p| json!({
-                "rows": p.rows,
+                "rows": p.rows.as_slice(),
                 "voucher_no": p.voucher,
                 "date": util::day_string(p.date),
                 "payee": p.payee,
