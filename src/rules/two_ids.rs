@@ -139,23 +139,46 @@ impl Rule for TwoIds {
         let Some(df) = ds.frame(TableKind::Subsidies) else {
             return Ok(vec![]);
         };
-        // Candidates: a name with more than one number per birth date, or
-        // per account. Malformed numbers (not 18 characters) carry no birth date.
-        let lf = df
-            .clone()
+        // Candidates: a name with more than one number per birth date, per
+        // account, phone or 户号, or in one program period where one of the
+        // numbers fails its check (a typo: two valid numbers are never one
+        // character apart). Malformed numbers (not 18 characters) carry no
+        // birth date.
+        let ids = util::str_col(code, df, "id_number")?;
+        let bad: BooleanChunked = ids
+            .iter()
+            .map(|id| Some(id.is_some_and(|x| x.len() == 18 && id_problem(x).is_some())))
+            .collect();
+        let mut flagged = df.clone();
+        flagged
+            .with_column(bad.with_name("__bad".into()).into_column())
+            .map_err(util::polars_err(code))?;
+        // The key columns only, computed once; each key set then groups them.
+        let base = flagged
             .lazy()
+            .with_row_index("__i", None)
             .filter(
                 col("id_number")
                     .is_not_null()
                     .and(col("id_number").str().len_bytes().eq(lit(18u32))),
             )
-            .with_column(
+            .select([
+                col("__i"),
+                col("name"),
+                col("id_number"),
                 col("id_number")
                     .str()
                     .slice(lit(6i64), lit(8u64))
                     .alias("__birth"),
-            );
-        let mut cand: Option<DataFrame> = None;
+                col("bank_account"),
+                col("phone"),
+                col("household_id"),
+                col("program"),
+                col("period"),
+                col("__bad"),
+            ])
+            .collect()
+            .map_err(util::polars_err(code))?;
         let key_sets: [&[&str]; 5] = [
             &["name", "__birth"],
             &["name", "bank_account"],
@@ -163,25 +186,38 @@ impl Rule for TwoIds {
             &["name", "household_id"],
             &["name", "program", "period"],
         ];
+        let mut wanted: Vec<IdxSize> = Vec::new();
         for keys in key_sets {
             let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-            let groups = lf
+            let mut keep = col("__ids").gt(lit(1u32));
+            if keys.len() == 3 {
+                keep = keep.and(col("__anybad"));
+            }
+            let present = base.clone().lazy().filter(col(keys[1]).is_not_null());
+            let groups = present
                 .clone()
-                .filter(col(keys[1]).is_not_null())
                 .group_by(by.clone())
-                .agg([col("id_number").n_unique().alias("__ids")])
-                .filter(col("__ids").gt(lit(1u32)));
-            let part = lf
-                .clone()
+                .agg([
+                    col("id_number").n_unique().alias("__ids"),
+                    col("__bad").any(true).alias("__anybad"),
+                ])
+                .filter(keep);
+            let part = present
                 .join(groups, by.clone(), by, JoinArgs::new(JoinType::Semi))
+                .select([col("__i")])
                 .collect()
                 .map_err(util::polars_err(code))?;
-            cand = Some(match cand {
-                None => part,
-                Some(c) => c.vstack(&part).map_err(util::polars_err(code))?,
-            });
+            let idx = part
+                .column("__i")
+                .and_then(|c| c.idx())
+                .map_err(util::polars_err(code))?;
+            wanted.extend(idx.into_no_null_iter());
         }
-        let Some(cand) = cand else { return Ok(vec![]) };
+        wanted.sort_unstable();
+        wanted.dedup();
+        let cand = df
+            .take(&IdxCa::from_vec("__i".into(), wanted))
+            .map_err(util::polars_err(code))?;
         let r = Roll::new(code, &cand)?;
 
         // name -> id -> rows (each file row once)
