@@ -55,7 +55,7 @@ short or after the fact takes that check away.
   `before` is `approval-else-payment`, `approval`, `payment` or `none`.
   Defaults: 低保/特困 7 days before approval; 残疾人两项补贴, 耕地地力保护补贴
   7 days before payment; 临时救助 3 days before payment. A program no entry
-  matches (尊老金, 农机购置补贴 …: rules.md sets no window for them) is not
+  matches (尊老金, 农机购置补贴 …: no common window is set for them) is not
   checked; add `{ programs = [], days = 3, before = \"payment\" }` last to
   require a publicity record for every batch.
 - `hires`: the same with `posts` (fragments of the post); `before` is
