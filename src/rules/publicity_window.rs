@@ -40,6 +40,8 @@ window, the event and its date, and how many days short or late.
   counts (fewest problems, then fewest days short or late).
 - 急难型 临时救助 may be published after payment: its timing is not checked
   (existence and length still are).
+- Amount: what the batch paid; a hiring batch's monthly wages; the
+  contract's amount; the decision's amount, else its contracts' total.
 
 ## Why it matters
 公示 is the villagers' own check on power: a 低保 list posted seven days
