@@ -40,6 +40,8 @@ window, the event and its date, and how many days short or late.
   counts (fewest problems, then fewest days short or late).
 - 急难型 临时救助 may be published after payment: its timing is not checked
   (existence and length still are).
+- Amount: what the batch paid; a hiring batch's monthly wages; the
+  contract's amount; the decision's amount, else its contracts' total.
 
 ## Why it matters
 公示 is the villagers' own check on power: a 低保 list posted seven days
@@ -55,7 +57,7 @@ short or after the fact takes that check away.
   `before` is `approval-else-payment`, `approval`, `payment` or `none`.
   Defaults: 低保/特困 7 days before approval; 残疾人两项补贴, 耕地地力保护补贴
   7 days before payment; 临时救助 3 days before payment. A program no entry
-  matches (尊老金, 农机购置补贴 …: rules.md sets no window for them) is not
+  matches (尊老金, 农机购置补贴 …: no common window is set for them) is not
   checked; add `{ programs = [], days = 3, before = \"payment\" }` last to
   require a publicity record for every batch.
 - `hires`: the same with `posts` (fragments of the post); `before` is
