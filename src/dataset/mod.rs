@@ -13,6 +13,7 @@ pub mod normalize;
 mod read;
 pub mod schema;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -214,6 +215,10 @@ impl Dataset {
     }
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
 fn sha256_file(path: &Path) -> Result<(u64, String)> {
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut h = Sha256::new();
@@ -242,16 +247,25 @@ pub fn load_table(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let (hash, raw) = rayon::join(
-        || sha256_file(path),
-        || match ext.as_str() {
-            "xlsx" | "xlsm" => read::read_xlsx(path),
-            "parquet" => read::read_parquet(path),
-            _ => read::read_csv(path),
-        },
-    );
-    let (bytes, sha256) = hash?;
-    let raw = raw?;
+    let (bytes, sha256, raw) = match ext.as_str() {
+        "xlsx" | "xlsm" | "parquet" => {
+            let (hash, raw) = rayon::join(
+                || sha256_file(path),
+                || match ext.as_str() {
+                    "parquet" => read::read_parquet(path),
+                    _ => read::read_xlsx(path),
+                },
+            );
+            let (bytes, sha256) = hash?;
+            (bytes, sha256, raw?)
+        }
+        // A CSV file is read once; its bytes are hashed while they are parsed.
+        _ => {
+            let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let (sha256, raw) = rayon::join(|| sha256_hex(&data), || read::read_csv(path, &data));
+            (data.len() as u64, sha256, raw?)
+        }
+    };
     let format = match ext.as_str() {
         "xlsx" | "xlsm" => "xlsx",
         "parquet" => "parquet",
@@ -482,85 +496,426 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             let v = typed!(normalize::parse_number, f64);
             Float64Chunked::from_iter_options(name, v.into_iter()).into_column()
         }
-        Kind::IdNumber => {
-            let mut out: Vec<Option<String>> = Vec::with_capacity(src.len());
-            for (i, v) in src.iter().enumerate() {
-                match blank(v) {
-                    None => {
-                        if spec.non_empty {
-                            bad(i, "", "empty value in a required column".into(), None);
-                        }
-                        out.push(None)
+        Kind::IdNumber => text_column(spec, src, &mut bad, |s, bad| {
+            // Fast path: 18 characters as they should be.
+            let b = s.as_bytes();
+            let id: Cow<'_, str> = if b.len() == 18
+                && b[..17].iter().all(u8::is_ascii_digit)
+                && (b[17].is_ascii_digit() || b[17] == b'X')
+            {
+                Cow::Borrowed(s)
+            } else {
+                match id_number::parse_id(s) {
+                    IdParse::Id(id) => Cow::Owned(id),
+                    IdParse::ExcelMangled => {
+                        bad(
+                            s,
+                            "id number mangled by Excel (scientific notation); digits lost".into(),
+                            Some(IssueKind::ExcelMangledId),
+                        );
+                        return None;
                     }
-                    Some(s) => match id_number::parse_id(s) {
-                        IdParse::Id(id) => {
-                            match id_number::id_problem(&id) {
-                                Some(id_number::IdProblem::BadCheck { expected }) => bad(
-                                    i,
-                                    s,
-                                    format!("check character should be {expected} (GB 11643)"),
-                                    Some(IssueKind::InvalidId),
-                                ),
-                                Some(id_number::IdProblem::ImpossibleBirthDate) => bad(
-                                    i,
-                                    s,
-                                    "impossible birth date".into(),
-                                    Some(IssueKind::InvalidId),
-                                ),
-                                None => {}
-                            }
-                            out.push(Some(id));
-                        }
-                        IdParse::ExcelMangled => {
-                            bad(
-                                i,
-                                s,
-                                "id number mangled by Excel (scientific notation); digits lost"
-                                    .into(),
-                                Some(IssueKind::ExcelMangledId),
-                            );
-                            out.push(None);
-                        }
-                        // Kept (cleaned) so that it still matches itself elsewhere.
-                        IdParse::Malformed => {
-                            bad(
-                                i,
-                                s,
-                                "not an 18- or 15-character id number".into(),
-                                Some(IssueKind::InvalidId),
-                            );
-                            out.push(Some(normalize::clean_code(s)));
-                        }
-                    },
+                    // Kept (cleaned) so that it still matches itself elsewhere.
+                    IdParse::Malformed => {
+                        bad(
+                            s,
+                            "not an 18- or 15-character id number".into(),
+                            Some(IssueKind::InvalidId),
+                        );
+                        return Some(Cow::Owned(normalize::clean_code(s)));
+                    }
+                }
+            };
+            match id_number::id_problem(&id) {
+                Some(id_number::IdProblem::BadCheck { expected }) => bad(
+                    s,
+                    format!("check character should be {expected} (GB 11643)"),
+                    Some(IssueKind::InvalidId),
+                ),
+                Some(id_number::IdProblem::ImpossibleBirthDate) => bad(
+                    s,
+                    "impossible birth date".into(),
+                    Some(IssueKind::InvalidId),
+                ),
+                None => {}
+            }
+            Some(id)
+        }),
+        Kind::Direction => text_column(spec, src, &mut bad, |s, bad| {
+            match normalize::parse_direction(s) {
+                // The cell itself when it is already the canonical word.
+                Ok(d) if d == s => Some(Cow::Borrowed(s)),
+                Ok(d) => Some(Cow::Borrowed(d)),
+                Err(reason) => {
+                    bad(s, reason, None);
+                    None
                 }
             }
-            StringChunked::from_iter_options(name, out.into_iter()).into_column()
-        }
-        Kind::Direction => {
-            let v = typed!(
-                |s| normalize::parse_direction(s).map(str::to_string),
-                String
-            );
-            StringChunked::from_iter_options(name, v.into_iter()).into_column()
-        }
-        Kind::VillageCode => {
-            let v = typed!(normalize::clean_village_code, String);
-            StringChunked::from_iter_options(name, v.into_iter()).into_column()
-        }
-        Kind::Digits => {
-            let v = typed!(normalize::clean_account, String);
-            let v = v.into_iter().map(|o| o.filter(|s| !s.is_empty()));
-            StringChunked::from_iter_options(name, v).into_column()
-        }
+        }),
+        Kind::VillageCode => text_column(spec, src, &mut bad, |s, bad| {
+            if normalize::is_all_digits(s) {
+                return Some(Cow::Borrowed(s));
+            }
+            match normalize::clean_village_code(s) {
+                Ok(v) => Some(Cow::Owned(v)),
+                Err(reason) => {
+                    bad(s, reason, None);
+                    None
+                }
+            }
+        }),
+        Kind::Digits => text_column(spec, src, &mut bad, |s, bad| {
+            if normalize::is_all_digits(s) {
+                return Some(Cow::Borrowed(s));
+            }
+            match normalize::clean_account(s) {
+                Ok(v) if v.is_empty() => None,
+                Ok(v) => Some(Cow::Owned(v)),
+                Err(reason) => {
+                    bad(s, reason, None);
+                    None
+                }
+            }
+        }),
         Kind::Text | Kind::Name | Kind::Code => {
-            let f = match spec.kind {
-                Kind::Text => normalize::clean_text,
-                Kind::Name => normalize::clean_name,
-                _ => normalize::clean_code,
+            let (is_clean, clean): (fn(&str) -> bool, fn(&str) -> String) = match spec.kind {
+                Kind::Text => (normalize::is_clean_text, normalize::clean_text),
+                Kind::Name => (normalize::is_clean_name, normalize::clean_name),
+                _ => (normalize::is_clean_code, normalize::clean_code),
             };
-            let v = typed!(|s| Ok::<_, String>(f(s)), String);
-            StringChunked::from_iter_options(name, v.into_iter()).into_column()
+            text_column(spec, src, &mut bad, |s, _| {
+                Some(if is_clean(s) {
+                    Cow::Borrowed(s)
+                } else {
+                    Cow::Owned(clean(s))
+                })
+            })
         }
     };
     (col, problems)
+}
+
+/// A text column cell by cell: `f` gets the non-blank cell and a way to
+/// report a problem with it, and returns the value to keep (`None`: null).
+///
+/// Cells are only copied from the first one that changes; a column in which
+/// no cell changes (the usual case for a clean export) is the raw column
+/// itself, renamed, without a copy.
+fn text_column<'a, B, F>(spec: &ColumnSpec, src: &'a StringChunked, bad: &mut B, mut f: F) -> Column
+where
+    B: FnMut(usize, &str, String, Option<IssueKind>),
+    F: FnMut(&'a str, &mut dyn FnMut(&str, String, Option<IssueKind>)) -> Option<Cow<'a, str>>,
+{
+    let name: PlSmallStr = spec.name.into();
+    let mut out: Option<StringChunkedBuilder> = None;
+    for (i, v) in src.iter().enumerate() {
+        let value: Option<Cow<'a, str>> = match blank(v) {
+            None => {
+                if spec.non_empty {
+                    bad(i, "", "empty value in a required column".into(), None);
+                }
+                None
+            }
+            Some(s) => f(s, &mut |value, reason, issue| bad(i, value, reason, issue)),
+        };
+        if out.is_none() {
+            // Still the raw cell? (borrowed from it and just as long)
+            let same = match (&value, v) {
+                (None, None) => true,
+                (Some(Cow::Borrowed(x)), Some(v)) => {
+                    std::ptr::eq(x.as_ptr(), v.as_ptr()) && x.len() == v.len()
+                }
+                _ => false,
+            };
+            if same {
+                continue;
+            }
+            let mut b = StringChunkedBuilder::new(name.clone(), src.len());
+            for earlier in src.iter().take(i) {
+                match earlier {
+                    Some(e) => b.append_value(e),
+                    None => b.append_null(),
+                }
+            }
+            out = Some(b);
+        }
+        let b = out.as_mut().expect("builder made above");
+        match value {
+            Some(x) => b.append_value(&*x),
+            None => b.append_null(),
+        }
+    }
+    match out {
+        Some(b) => b.finish().into_column(),
+        None => src
+            .clone()
+            .with_name(name)
+            .rechunk()
+            .into_owned()
+            .into_column(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The column normaliser before borrowing and column reuse, as the reference.
+    /// Normalise one column of raw text to its typed form.
+    fn old_normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<CellProblem>) {
+        let mut problems = Vec::new();
+        let name: PlSmallStr = spec.name.into();
+        let mut bad = |index: usize, value: &str, reason: String, issue: Option<IssueKind>| {
+            problems.push(CellProblem {
+                index,
+                value: value.to_string(),
+                reason,
+                issue,
+            });
+        };
+        macro_rules! typed {
+            ($parse:expr, $ty:ty) => {{
+                let mut out: Vec<Option<$ty>> = Vec::with_capacity(src.len());
+                for (i, v) in src.iter().enumerate() {
+                    match blank(v) {
+                        None => {
+                            if spec.non_empty {
+                                bad(i, "", "empty value in a required column".into(), None);
+                            }
+                            out.push(None);
+                        }
+                        Some(s) => match $parse(s) {
+                            Ok(x) => out.push(Some(x)),
+                            Err(reason) => {
+                                bad(i, s, reason, None);
+                                out.push(None);
+                            }
+                        },
+                    }
+                }
+                out
+            }};
+        }
+        let col = match spec.kind {
+            Kind::Date | Kind::Period => {
+                let f = if spec.kind == Kind::Date {
+                    normalize::parse_date
+                } else {
+                    normalize::parse_period
+                };
+                let v = typed!(|s| f(s).map(normalize::to_epoch_days), i32);
+                Int32Chunked::from_iter_options(name, v.into_iter())
+                    .into_date()
+                    .into_column()
+            }
+            Kind::Money => {
+                let v = typed!(normalize::parse_amount_fen, i64);
+                Int64Chunked::from_iter_options(name, v.into_iter()).into_column()
+            }
+            Kind::Number => {
+                let v = typed!(normalize::parse_number, f64);
+                Float64Chunked::from_iter_options(name, v.into_iter()).into_column()
+            }
+            Kind::IdNumber => {
+                let mut out: Vec<Option<String>> = Vec::with_capacity(src.len());
+                for (i, v) in src.iter().enumerate() {
+                    match blank(v) {
+                        None => {
+                            if spec.non_empty {
+                                bad(i, "", "empty value in a required column".into(), None);
+                            }
+                            out.push(None)
+                        }
+                        Some(s) => match id_number::parse_id(s) {
+                            IdParse::Id(id) => {
+                                match id_number::id_problem(&id) {
+                                    Some(id_number::IdProblem::BadCheck { expected }) => bad(
+                                        i,
+                                        s,
+                                        format!("check character should be {expected} (GB 11643)"),
+                                        Some(IssueKind::InvalidId),
+                                    ),
+                                    Some(id_number::IdProblem::ImpossibleBirthDate) => bad(
+                                        i,
+                                        s,
+                                        "impossible birth date".into(),
+                                        Some(IssueKind::InvalidId),
+                                    ),
+                                    None => {}
+                                }
+                                out.push(Some(id));
+                            }
+                            IdParse::ExcelMangled => {
+                                bad(
+                                    i,
+                                    s,
+                                    "id number mangled by Excel (scientific notation); digits lost"
+                                        .into(),
+                                    Some(IssueKind::ExcelMangledId),
+                                );
+                                out.push(None);
+                            }
+                            // Kept (cleaned) so that it still matches itself elsewhere.
+                            IdParse::Malformed => {
+                                bad(
+                                    i,
+                                    s,
+                                    "not an 18- or 15-character id number".into(),
+                                    Some(IssueKind::InvalidId),
+                                );
+                                out.push(Some(normalize::clean_code(s)));
+                            }
+                        },
+                    }
+                }
+                StringChunked::from_iter_options(name, out.into_iter()).into_column()
+            }
+            Kind::Direction => {
+                let v = typed!(
+                    |s| normalize::parse_direction(s).map(str::to_string),
+                    String
+                );
+                StringChunked::from_iter_options(name, v.into_iter()).into_column()
+            }
+            Kind::VillageCode => {
+                let v = typed!(normalize::clean_village_code, String);
+                StringChunked::from_iter_options(name, v.into_iter()).into_column()
+            }
+            Kind::Digits => {
+                let v = typed!(normalize::clean_account, String);
+                let v = v.into_iter().map(|o| o.filter(|s| !s.is_empty()));
+                StringChunked::from_iter_options(name, v).into_column()
+            }
+            Kind::Text | Kind::Name | Kind::Code => {
+                let f = match spec.kind {
+                    Kind::Text => normalize::clean_text,
+                    Kind::Name => normalize::clean_name,
+                    _ => normalize::clean_code,
+                };
+                let v = typed!(|s| Ok::<_, String>(f(s)), String);
+                StringChunked::from_iter_options(name, v.into_iter()).into_column()
+            }
+        };
+        (col, problems)
+    }
+
+    const CELLS: &[Option<&str>] = &[
+        Some("张伟"),
+        None,
+        Some("张　伟"),
+        Some(" 张伟"),
+        Some("ＡＢＣ公司"),
+        Some("abc"),
+        Some(""),
+        Some("　"),
+        Some("x  y"),
+        Some("x y"),
+        Some("370102001001"),
+        Some("370102001001.0"),
+        Some("3.70102E+11"),
+        Some("11010519491231002X"),
+        Some("11010519491231002x"),
+        Some("110105194912310021"),
+        Some("370102800101123"),
+        Some("3.70102E+17"),
+        Some("12345"),
+        Some("37010219900230123X"),
+        Some("6228 4800 1234"),
+        Some("138-0000-0000"),
+        Some("-"),
+        Some("收入"),
+        Some("支出"),
+        Some("INCOME"),
+        Some("income"),
+        Some("1"),
+        Some("借"),
+        Some("2025-03-01"),
+        Some("2025/3/1"),
+        Some("45717"),
+        Some("2025-03"),
+        Some("1,234.50"),
+        Some("(500)"),
+        Some("12亩"),
+        Some("V0001"),
+        Some("v0001"),
+        Some("阿依古丽•买买提"),
+    ];
+
+    fn same(a: &Column, b: &Column) -> bool {
+        a.name() == b.name() && a.dtype() == b.dtype() && a.len() == b.len() && {
+            let (a, b) = (
+                a.cast(&DataType::String).unwrap(),
+                b.cast(&DataType::String).unwrap(),
+            );
+            a.str().unwrap().iter().eq(b.str().unwrap().iter())
+        }
+    }
+
+    #[test]
+    fn normalising_matches_the_loader_before_it() {
+        let kinds = [
+            Kind::Text,
+            Kind::Name,
+            Kind::IdNumber,
+            Kind::Code,
+            Kind::VillageCode,
+            Kind::Digits,
+            Kind::Date,
+            Kind::Period,
+            Kind::Money,
+            Kind::Number,
+            Kind::Direction,
+        ];
+        // Every cell alone, all together, and a column that is clean throughout.
+        let mut columns: Vec<Vec<Option<&str>>> = CELLS.iter().map(|c| vec![*c, *c]).collect();
+        columns.push(CELLS.to_vec());
+        columns.push(CELLS.iter().rev().copied().collect());
+        for kind in kinds {
+            for non_empty in [false, true] {
+                let spec = ColumnSpec {
+                    name: "x",
+                    kind,
+                    required: true,
+                    non_empty,
+                };
+                for cells in &columns {
+                    let src = StringChunked::from_iter_options("c0".into(), cells.iter().copied());
+                    let (new, p_new) = normalise_column(&spec, &src);
+                    let (old, p_old) = old_normalise_column(&spec, &src);
+                    assert!(same(&new, &old), "{kind:?} {cells:?}: {new:?} vs {old:?}");
+                    let key =
+                        |p: &CellProblem| (p.index, p.value.clone(), p.reason.clone(), p.issue);
+                    assert_eq!(
+                        p_new.iter().map(key).collect::<Vec<_>>(),
+                        p_old.iter().map(key).collect::<Vec<_>>(),
+                        "{kind:?} {cells:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_clean_column_is_kept_without_a_copy() {
+        let spec = ColumnSpec {
+            name: "name",
+            kind: Kind::Name,
+            required: true,
+            non_empty: true,
+        };
+        let src = StringChunked::from_iter_options(
+            "c0".into(),
+            [Some("张伟伟伟伟伟伟伟伟伟伟"), Some("ABC公司公司公司公司")].into_iter(),
+        );
+        let (col, problems) = normalise_column(&spec, &src);
+        assert!(problems.is_empty());
+        assert_eq!(col.name().as_str(), "name");
+        // The long values still live in the raw column's buffer.
+        let (a, b) = (col.str().unwrap(), &src);
+        let ptr = |c: &StringChunked| c.get(0).unwrap().as_ptr();
+        assert_eq!(ptr(a), ptr(b));
+        let dirty = StringChunked::from_iter_options("c0".into(), [Some("张 伟")].into_iter());
+        let (col, _) = normalise_column(&spec, &dirty);
+        assert_eq!(col.str().unwrap().get(0), Some("张伟"));
+    }
 }

@@ -3,6 +3,8 @@
 //! Each returns `Err(reason)` with a short Chinese-free reason the loader
 //! turns into a file/row/column error; none of them panics on any input.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, NaiveDate};
 
 /// Full-width ASCII (U+FF01..U+FF5E) to half-width; U+3000 to a space.
@@ -56,6 +58,59 @@ pub fn clean_code(s: &str) -> String {
         .collect()
 }
 
+/// True when [`clean_text`] would return `s` unchanged (and `s` is not
+/// blank): the loader then keeps the cell as read instead of copying it.
+pub fn is_clean_text(s: &str) -> bool {
+    let mut prev_space = true; // no leading space
+    for c in s.chars() {
+        if half_width(c) != c {
+            return false;
+        }
+        if c.is_whitespace() || c == '\u{FEFF}' {
+            if c != ' ' || prev_space {
+                return false;
+            }
+            prev_space = true;
+        } else {
+            prev_space = false;
+        }
+    }
+    !prev_space // not empty, no trailing space
+}
+
+/// True when [`clean_name`] would return `s` unchanged (and `s` is not empty).
+pub fn is_clean_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            half_width(c) == c
+                && !c.is_whitespace()
+                && !matches!(c, '\u{FEFF}' | '\u{200B}' | '•' | '．' | '・' | '.')
+                && !c.is_ascii_lowercase()
+        })
+}
+
+/// True when [`clean_code`] would return `s` unchanged (and `s` is not empty).
+pub fn is_clean_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            half_width(c) == c && !c.is_whitespace() && c != '\u{FEFF}' && !c.is_ascii_lowercase()
+        })
+}
+
+/// Non-empty and ASCII digits only: already a clean village code or account.
+pub fn is_all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `s` with full-width characters folded, borrowed when there are none.
+fn half_width_str(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() || s.chars().all(|c| half_width(c) == c) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().map(half_width).collect())
+    }
+}
+
 /// Digits only: bank accounts and phones (`6228 4800 …`, `138-0000-0000`).
 pub fn clean_digits(s: &str) -> String {
     s.chars()
@@ -105,7 +160,7 @@ pub fn from_epoch_days(days: i32) -> Option<NaiveDate> {
 /// `20250301`, `2025年3月1日`, an Excel serial number (`45717`), and the
 /// ISO date-time an Excel date cell becomes (`2025-03-01T00:00:00`).
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    let t: String = s.chars().map(half_width).collect();
+    let t = half_width_str(s);
     let t = t.trim();
     let b = t.as_bytes();
     // Fast path: canonical ISO.
@@ -163,9 +218,19 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// A payment period `YYYY-MM` (also `2025/03`, `202503`, `2025年3月`, or a
 /// full date): the first day of that month.
 pub fn parse_period(s: &str) -> Result<NaiveDate, String> {
-    let t: String = s.chars().map(half_width).collect();
+    let t = half_width_str(s);
     let t = t.trim().trim_end_matches('月').trim_end_matches("份");
     let t = t.trim_end_matches('月');
+    // Fast path: canonical `YYYY-MM` (an impossible month takes the long way
+    // for its message).
+    let b = t.as_bytes();
+    if b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
+        if let (Ok(y), Ok(m)) = (t[..4].parse::<i32>(), t[5..].parse::<u32>()) {
+            if let Some(d) = NaiveDate::from_ymd_opt(y, m, 1) {
+                return Ok(d);
+            }
+        }
+    }
     if t.len() == 6 && t.bytes().all(|c| c.is_ascii_digit()) {
         let y: i32 = t[..4].parse().map_err(|_| format!("not a period: {t}"))?;
         let m: u32 = t[4..].parse().map_err(|_| format!("not a period: {t}"))?;
@@ -195,27 +260,36 @@ pub const MAX_ABS_FEN: i64 = 10_000_000_000_000;
 /// `1234.50元`, `(1,234.50)` and `-1234.5` (reversals), full-width digits.
 /// Exact: no float is involved for decimal strings.
 pub fn parse_amount_fen(s: &str) -> Result<i64, String> {
-    let mut t: String = s
-        .chars()
-        .map(half_width)
-        .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '¥' | '￥' | '元' | '，'))
-        .collect();
+    let plain = s
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    let filtered: Cow<'_, str> = if plain {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(
+            s.chars()
+                .map(half_width)
+                .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '¥' | '￥' | '元' | '，'))
+                .collect(),
+        )
+    };
+    let mut t: &str = &filtered;
     if t.is_empty() {
         return Err("empty amount".into());
     }
     let mut neg = false;
     if t.starts_with('(') && t.ends_with(')') {
         neg = true;
-        t = t[1..t.len() - 1].to_string();
+        t = &t[1..t.len() - 1];
     }
     if let Some(rest) = t.strip_prefix('-') {
         neg = !neg;
-        t = rest.to_string();
+        t = rest;
     } else if let Some(rest) = t.strip_prefix('+') {
-        t = rest.to_string();
+        t = rest;
     }
     let bad = || format!("not an amount: {}", s.trim());
-    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
     if int.is_empty() && frac.is_empty() {
         return Err(bad());
     }
@@ -260,11 +334,19 @@ pub fn parse_amount_fen(s: &str) -> Result<i64, String> {
 
 /// A plain number (quantities such as 亩).
 pub fn parse_number(s: &str) -> Result<f64, String> {
-    let t: String = s
-        .chars()
-        .map(half_width)
-        .filter(|c| !c.is_whitespace() && *c != ',')
-        .collect();
+    let plain = s
+        .bytes()
+        .all(|b| b.is_ascii() && b != b',' && !(b as char).is_whitespace());
+    let t: Cow<'_, str> = if plain {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(
+            s.chars()
+                .map(half_width)
+                .filter(|c| !c.is_whitespace() && *c != ',')
+                .collect(),
+        )
+    };
     let t = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
     t.parse::<f64>()
         .ok()
@@ -274,8 +356,12 @@ pub fn parse_number(s: &str) -> Result<f64, String> {
 
 /// `收入`/`支出` and the forms exports use for them.
 pub fn parse_direction(s: &str) -> Result<&'static str, String> {
-    let t = clean_name(s);
-    match t.as_str() {
+    let t: Cow<'_, str> = if is_clean_name(s) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(clean_name(s))
+    };
+    match &*t {
         "收入" | "收" | "借" | "INCOME" | "IN" | "1" => Ok("收入"),
         "支出" | "支" | "付" | "贷" | "EXPENSE" | "OUT" | "2" => Ok("支出"),
         _ => Err(format!("not 收入/支出: {}", s.trim())),
@@ -401,5 +487,267 @@ mod tests {
         assert_eq!(fen_to_yuan_display(18_240_000), "182,400元");
         assert_eq!(fen_to_yuan_display(123_450), "1,234.50元");
         assert_eq!(fen_to_yuan_string(-5), "-0.05");
+    }
+    // The normalisers before the borrowing fast paths, kept to check that
+    // the new ones give exactly the same values and reasons.
+    mod before {
+        use super::super::*;
+        pub fn old_parse_period(s: &str) -> Result<NaiveDate, String> {
+            let t: String = s.chars().map(half_width).collect();
+            let t = t.trim().trim_end_matches('月').trim_end_matches("份");
+            let t = t.trim_end_matches('月');
+            if t.len() == 6 && t.bytes().all(|c| c.is_ascii_digit()) {
+                let y: i32 = t[..4].parse().map_err(|_| format!("not a period: {t}"))?;
+                let m: u32 = t[4..].parse().map_err(|_| format!("not a period: {t}"))?;
+                return NaiveDate::from_ymd_opt(y, m, 1)
+                    .ok_or_else(|| format!("not a period: {t}"));
+            }
+            let parts: Vec<&str> = t
+                .split(|c: char| matches!(c, '-' | '/' | '.' | '年'))
+                .filter(|p| !p.is_empty())
+                .collect();
+            if parts.len() == 2
+                && parts[0].len() == 4
+                && parts.iter().all(|p| p.bytes().all(|c| c.is_ascii_digit()))
+            {
+                let y: i32 = parts[0].parse().map_err(|_| format!("not a period: {t}"))?;
+                let m: u32 = parts[1].parse().map_err(|_| format!("not a period: {t}"))?;
+                return NaiveDate::from_ymd_opt(y, m, 1)
+                    .ok_or_else(|| format!("not a period: {t}"));
+            }
+            let d = parse_date(s).map_err(|_| format!("not a period (YYYY-MM): {}", s.trim()))?;
+            Ok(d.with_day(1).expect("day 1 exists"))
+        }
+        pub fn old_parse_amount_fen(s: &str) -> Result<i64, String> {
+            let mut t: String = s
+                .chars()
+                .map(half_width)
+                .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '¥' | '￥' | '元' | '，'))
+                .collect();
+            if t.is_empty() {
+                return Err("empty amount".into());
+            }
+            let mut neg = false;
+            if t.starts_with('(') && t.ends_with(')') {
+                neg = true;
+                t = t[1..t.len() - 1].to_string();
+            }
+            if let Some(rest) = t.strip_prefix('-') {
+                neg = !neg;
+                t = rest.to_string();
+            } else if let Some(rest) = t.strip_prefix('+') {
+                t = rest.to_string();
+            }
+            let bad = || format!("not an amount: {}", s.trim());
+            let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+            if int.is_empty() && frac.is_empty() {
+                return Err(bad());
+            }
+            if !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit())
+            {
+                // Scientific notation from a number cell.
+                if let Ok(f) = t.parse::<f64>() {
+                    if f.is_finite() {
+                        let fen = (f * 100.0).round();
+                        if fen.abs() < MAX_ABS_FEN as f64 {
+                            return Ok(if neg { -(fen as i64) } else { fen as i64 });
+                        }
+                    }
+                }
+                return Err(bad());
+            }
+            if int.len() > 15 {
+                return Err(format!("amount out of range: {}", s.trim()));
+            }
+            let whole: i64 = if int.is_empty() {
+                0
+            } else {
+                int.parse().map_err(|_| bad())?
+            };
+            let mut cents: i64 = 0;
+            let fb = frac.as_bytes();
+            for i in 0..2 {
+                cents = cents * 10 + fb.get(i).map_or(0, |c| i64::from(c - b'0'));
+            }
+            // Round half up on the third decimal (number cells carry float noise).
+            if fb.get(2).is_some_and(|c| *c >= b'5') {
+                cents += 1;
+            }
+            let fen = whole
+                .checked_mul(100)
+                .and_then(|w| w.checked_add(cents))
+                .ok_or_else(bad)?;
+            if fen > MAX_ABS_FEN {
+                return Err(format!("amount out of range: {}", s.trim()));
+            }
+            Ok(if neg { -fen } else { fen })
+        }
+        pub fn old_parse_number(s: &str) -> Result<f64, String> {
+            let t: String = s
+                .chars()
+                .map(half_width)
+                .filter(|c| !c.is_whitespace() && *c != ',')
+                .collect();
+            let t = t.trim_end_matches(|c: char| !c.is_ascii_digit() && c != '.');
+            t.parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .ok_or_else(|| format!("not a number: {}", s.trim()))
+        }
+        pub fn old_parse_direction(s: &str) -> Result<&'static str, String> {
+            let t = clean_name(s);
+            match t.as_str() {
+                "收入" | "收" | "借" | "INCOME" | "IN" | "1" => Ok("收入"),
+                "支出" | "支" | "付" | "贷" | "EXPENSE" | "OUT" | "2" => Ok("支出"),
+                _ => Err(format!("not 收入/支出: {}", s.trim())),
+            }
+        }
+    }
+
+    const TRICKY: &[&str] = &[
+        "",
+        " ",
+        "　",
+        "\u{FEFF}",
+        "-",
+        "+",
+        ".",
+        "-.",
+        "(",
+        ")",
+        "()",
+        "(-)",
+        "(5)",
+        "(-5)",
+        "--5",
+        "1234.5",
+        "1,234.50",
+        "¥1,234.50",
+        "1234.50元",
+        "１２３４．５０",
+        "￥1,234.5 ",
+        "1.2345E3",
+        "-500",
+        "(500.00)",
+        "0.005",
+        "0.004",
+        "0.0049",
+        "abc",
+        "99999999999999999999",
+        "999999999999999",
+        "9999999999999999",
+        "100000000000.00",
+        "100000000000.01",
+        "1e300",
+        "5.",
+        ".5",
+        "-0",
+        "+12.345",
+        "12.3.4",
+        "1 000",
+        "1\u{000B}000",
+        "12亩",
+        "3.5亩 ",
+        "2025-03",
+        "2025-13",
+        "2025-00",
+        "2025/3",
+        "202503",
+        "2025年3月",
+        "2025年3月份",
+        "2025-03-15",
+        "2025.03",
+        "２０２５－０３",
+        "2025-3",
+        " 2025-03 ",
+        "2025-03-01T00:00:00",
+        "收入",
+        "支出",
+        "收",
+        "income",
+        "In",
+        " 支 出 ",
+        "１",
+        "2",
+        "x",
+        "借",
+        "貸",
+        "nan",
+        "inf",
+        "-inf",
+        "NaN",
+        "1e5",
+        "1E+5",
+    ];
+
+    #[test]
+    fn fast_paths_match_the_normalisers_before_them() {
+        for s in TRICKY {
+            assert_eq!(
+                parse_amount_fen(s),
+                before::old_parse_amount_fen(s),
+                "amount {s:?}"
+            );
+            assert_eq!(parse_number(s), before::old_parse_number(s), "number {s:?}");
+            assert_eq!(parse_period(s), before::old_parse_period(s), "period {s:?}");
+            assert_eq!(
+                parse_direction(s),
+                before::old_parse_direction(s),
+                "direction {s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn clean_predicates_only_claim_what_cleaning_keeps() {
+        let names = [
+            "张伟",
+            "张　伟",
+            "张 伟",
+            " 张伟",
+            "张伟 ",
+            "ＡＢＣ公司",
+            "abc",
+            "ABC",
+            "A.B",
+            "阿依古丽·买买提",
+            "阿依古丽•买买提",
+            "a\u{200B}b",
+            "\u{FEFF}x",
+            "x\ty",
+            "x  y",
+            "x y",
+            "x y ",
+            "",
+            " ",
+            "-",
+            "V0001",
+            "v0001",
+            "91370100MA3C5Q8R1X",
+            "1\u{3000}2",
+            "Ａ",
+            "·",
+            "．",
+            "・",
+        ];
+        for s in names.iter().chain(TRICKY) {
+            if is_clean_text(s) {
+                assert_eq!(clean_text(s), *s, "text {s:?}");
+            }
+            if is_clean_name(s) {
+                assert_eq!(clean_name(s), *s, "name {s:?}");
+            }
+            if is_clean_code(s) {
+                assert_eq!(clean_code(s), *s, "code {s:?}");
+            }
+            if is_all_digits(s) {
+                assert_eq!(clean_village_code(s).as_deref(), Ok(*s), "village {s:?}");
+                assert_eq!(clean_account(s).as_deref(), Ok(*s), "account {s:?}");
+            }
+        }
+        assert!(is_clean_text("张 伟 家"));
+        assert!(!is_clean_text("张  伟") && !is_clean_text(" 张") && !is_clean_text(""));
+        assert!(is_clean_name("ABC公司") && !is_clean_name("abc") && !is_clean_name("张 伟"));
+        assert!(is_clean_code("V-1") && !is_clean_code("v-1"));
     }
 }

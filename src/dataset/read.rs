@@ -2,6 +2,7 @@
 //! GBK/GB18030, UTF-16 with BOM; detected, never asked), xlsx (first sheet)
 //! and parquet. Every cell stays text here; `load` types it.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
@@ -30,10 +31,11 @@ pub fn raw_col(i: usize) -> PlSmallStr {
 
 /// Decode CSV bytes to UTF-8 text: BOMs first, then strict UTF-8, then
 /// GB18030 (a superset of GBK) with errors refused rather than replaced.
-pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<(String, &'static str)> {
+/// UTF-8 text is borrowed, not copied.
+pub fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<(Cow<'a, str>, &'static str)> {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         return std::str::from_utf8(rest)
-            .map(|s| (s.to_string(), "UTF-8 (BOM)"))
+            .map(|s| (Cow::Borrowed(s), "UTF-8 (BOM)"))
             .map_err(|e| {
                 Error::format(
                     path,
@@ -53,21 +55,20 @@ pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<(String, &'static str)> {
                     format!("starts with a {name} BOM but does not decode as {name}"),
                 ));
             }
-            return Ok((text.into_owned(), name));
+            return Ok((text, name));
         }
     }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok((s, "UTF-8")),
-        Err(e) => {
-            let bytes = e.into_bytes();
-            let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok((Cow::Borrowed(s), "UTF-8")),
+        Err(_) => {
+            let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
             if had_errors {
                 Err(Error::format(
                     path,
                     "text is neither UTF-8 nor GBK/GB18030; save it as UTF-8 CSV",
                 ))
             } else {
-                Ok((text.into_owned(), "GB18030"))
+                Ok((text, "GB18030"))
             }
         }
     }
@@ -107,9 +108,11 @@ fn header_end(text: &str) -> usize {
     text.len()
 }
 
-pub fn read_csv(path: &Path) -> Result<RawTable> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (mut text, encoding) = decode(path, bytes)?;
+/// Read a CSV file's bytes (already in memory: the loader hashes the same
+/// bytes) as text columns. The body is parsed in place, not copied.
+pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
+    let (text, encoding) = decode(path, bytes)?;
+    let text: &str = &text;
     if text
         .trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
         .is_empty()
@@ -118,7 +121,7 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
             path: path.to_path_buf(),
         });
     }
-    let end = header_end(&text);
+    let end = header_end(text);
     let header_line = text[..end].trim_end_matches(['\n', '\r']);
     if header_line.contains('\0') {
         return Err(Error::format(
@@ -127,8 +130,7 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
         ));
     }
     let headers = split_header(header_line);
-    let body = text.split_off(end);
-    drop(text);
+    let body = &text[end..];
     let schema: Schema = (0..headers.len())
         .map(|i| Field::new(raw_col(i), DataType::String))
         .collect();
@@ -139,7 +141,7 @@ pub fn read_csv(path: &Path) -> Result<RawTable> {
             .with_has_header(false)
             .with_schema(Some(Arc::new(schema)))
             .with_raise_if_empty(false)
-            .into_reader_with_file_handle(Cursor::new(body.into_bytes()))
+            .into_reader_with_file_handle(Cursor::new(body.as_bytes()))
             .finish()
             .map_err(|e| Error::format(path, format!("CSV could not be read: {e}")))?
     };
@@ -267,14 +269,12 @@ mod tests {
     fn gbk_and_bom_are_detected() {
         let p = Path::new("x.csv");
         let (gbk, _, _) = encoding_rs::GBK.encode("姓名,金额\n张伟,1\n");
-        assert_eq!(
-            decode(p, gbk.into_owned()).unwrap(),
-            ("姓名,金额\n张伟,1\n".to_string(), "GB18030")
-        );
+        let (text, enc) = decode(p, &gbk).unwrap();
+        assert_eq!((&*text, enc), ("姓名,金额\n张伟,1\n", "GB18030"));
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend_from_slice("姓名\n".as_bytes());
-        assert_eq!(decode(p, bom).unwrap().1, "UTF-8 (BOM)");
-        assert!(decode(p, vec![0x81, 0x20, 0xFF]).is_err());
+        assert_eq!(decode(p, &bom).unwrap().1, "UTF-8 (BOM)");
+        assert!(decode(p, &[0x81, 0x20, 0xFF]).is_err());
     }
 
     #[test]
