@@ -6,6 +6,7 @@
 //! The public surface: [`Dataset`] (loading), [`RulesConfig`] (settings),
 //! [`rules::registry`], [`engine::run`], [`Finding`] and the writers.
 
+pub mod bench;
 pub mod config;
 pub mod coverage;
 pub mod dataset;

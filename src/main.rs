@@ -113,6 +113,29 @@ enum Cmd {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Time a scan phase by phase and rule by rule (rows/s, MB/s, peak
+    /// memory, cores busy) against a plain polars read of the same files.
+    /// Writes nothing but the optional JSON report.
+    Bench {
+        /// The dataset folder (e.g. from `weiquan gen --style clean`).
+        dataset: PathBuf,
+        #[command(flatten)]
+        rule_args: RuleArgs,
+        /// Threads for the rules and for polars (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Also write the report as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Do not run each rule alone after the concurrent run.
+        #[arg(long)]
+        no_isolate: bool,
+        /// Do not time the plain polars read.
+        #[arg(long)]
+        no_yardstick: bool,
+        #[arg(long)]
+        lenient: bool,
+    },
     /// Score findings against known cases: precision, recall, F1 per category.
     Eval {
         /// findings.csv (or findings.jsonl) written by `scan`.
@@ -335,6 +358,39 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 if res.findings.iter().any(|f| f.severity <= sev) {
                     return Ok(ExitCode::from(3));
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Bench {
+            dataset,
+            rule_args,
+            threads,
+            json,
+            no_isolate,
+            no_yardstick,
+            lenient,
+        } => {
+            if let Some(n) = threads.filter(|n| *n > 0) {
+                // Before polars or rayon start their pools; no other thread runs yet.
+                unsafe { std::env::set_var("POLARS_MAX_THREADS", n.to_string()) };
+                let _ = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build_global();
+            }
+            let cfg = rules_config(&rule_args)?;
+            let opts = weiquan::bench::BenchOptions {
+                load: LoadOptions {
+                    lenient,
+                    aliases: aliases(&rule_args)?,
+                },
+                yardstick: !no_yardstick,
+                isolate: !no_isolate,
+            };
+            let report = weiquan::bench::run(&dataset, &cfg, &opts)?;
+            print!("{}", weiquan::bench::render(&report));
+            if let Some(p) = json {
+                let text = serde_json::to_string_pretty(&report).expect("report serialises");
+                std::fs::write(&p, text).map_err(|e| Error::io(&p, e))?;
             }
             Ok(ExitCode::SUCCESS)
         }

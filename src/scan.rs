@@ -46,8 +46,21 @@ pub fn run_dataset(
     let t1 = Instant::now();
     let out = engine::run(&ds, cfg, on_rule_done)?;
     let rules_ms = t1.elapsed().as_millis() as u64;
-    let manifest = manifest(&ds, cfg, &out.findings, &out.rules, load_ms, rules_ms);
-    let res = ScanResult {
+    let res = scan_result(&ds, cfg, out, load_ms, rules_ms);
+    Ok((ds, res))
+}
+
+/// The result of a run of the rule pack over a loaded dataset, with its
+/// manifest (for callers that load and run separately, e.g. `bench`).
+pub fn scan_result(
+    ds: &Dataset,
+    cfg: &RulesConfig,
+    out: engine::RunOutput,
+    load_ms: u64,
+    rules_ms: u64,
+) -> ScanResult {
+    let manifest = manifest(ds, cfg, &out.findings, &out.rules, load_ms, rules_ms);
+    ScanResult {
         findings: out.findings,
         rules: out.rules,
         manifest,
@@ -55,8 +68,7 @@ pub fn run_dataset(
         bytes: ds.total_bytes(),
         load_ms,
         rules_ms,
-    };
-    Ok((ds, res))
+    }
 }
 
 /// Write `findings.csv`, `findings.jsonl`, `run.json` and `report.html` into

@@ -155,46 +155,7 @@ impl Dataset {
     /// Load every table found in `dir`. Tables load in parallel.
     pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Dataset> {
         let aliases = opts.aliases.clone().unwrap_or_else(Aliases::builtin);
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::NotADataset {
-            path: dir.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        let mut files: BTreeMap<TableKind, PathBuf> = BTreeMap::new();
-        let mut ignored = Vec::new();
-        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for path in paths {
-            if !path.is_file() {
-                continue;
-            }
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-            let table = aliases
-                .table_for_stem(stem)
-                .filter(|_| FORMATS.contains(&ext.as_str()));
-            match table {
-                Some(t) => {
-                    if let Some(prev) = files.insert(t, path.clone()) {
-                        return Err(Error::TableTwice {
-                            table: t.canonical().into(),
-                            a: prev,
-                            b: path,
-                        });
-                    }
-                }
-                None => ignored.push(path),
-            }
-        }
-        if files.is_empty() {
-            return Err(Error::NotADataset {
-                path: dir.to_path_buf(),
-                message: "no file names a table of the data contract (e.g. ledger.csv or 集体资金收支明细.csv)".into(),
-            });
-        }
+        let (files, ignored) = table_files(dir, &aliases)?;
         let loaded: Vec<Result<(Table, Vec<LoadIssue>)>> = files
             .into_par_iter()
             .map(|(kind, path)| load_table(kind, &path, &aliases, opts))
@@ -213,6 +174,55 @@ impl Dataset {
             ignored,
         })
     }
+}
+
+/// The files of a dataset folder that name a table of the contract, and
+/// the files that name none. Two files for one table is an error.
+pub fn table_files(
+    dir: &Path,
+    aliases: &Aliases,
+) -> Result<(BTreeMap<TableKind, PathBuf>, Vec<PathBuf>)> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::NotADataset {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut files: BTreeMap<TableKind, PathBuf> = BTreeMap::new();
+    let mut ignored = Vec::new();
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if !path.is_file() {
+            continue;
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        let table = aliases
+            .table_for_stem(stem)
+            .filter(|_| FORMATS.contains(&ext.as_str()));
+        match table {
+            Some(t) => {
+                if let Some(prev) = files.insert(t, path.clone()) {
+                    return Err(Error::TableTwice {
+                        table: t.canonical().into(),
+                        a: prev,
+                        b: path,
+                    });
+                }
+            }
+            None => ignored.push(path),
+        }
+    }
+    if files.is_empty() {
+        return Err(Error::NotADataset {
+            path: dir.to_path_buf(),
+            message: "no file names a table of the data contract (e.g. ledger.csv or 集体资金收支明细.csv)".into(),
+        });
+    }
+    Ok((files, ignored))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
