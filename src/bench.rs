@@ -14,7 +14,9 @@
 //! alone (unless `isolate` is off), then the yardstick: every table file read
 //! by polars' own CSV/parquet reader with its own type inference and nothing
 //! else, one file after the other (polars parallelises inside a file).
-//! The yardstick runs last so that it does not warm anything for the scan.
+//! The yardstick runs last so that it does not warm anything for the scan;
+//! from the command line it runs in a fresh process of its own, so that its
+//! peak memory is not what the allocator kept from the scan.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -161,6 +163,8 @@ pub struct BenchReport {
     pub tables: usize,
     pub rows: usize,
     pub bytes: u64,
+    /// Size of the loaded frames in memory (polars' estimate), MB.
+    pub frames_mb: f64,
     /// Threads in the rayon pool the rules and the loader run on.
     pub threads: usize,
     /// load, rules, write, and scan (their sum, as one `weiquan scan`).
@@ -185,6 +189,11 @@ pub struct BenchOptions {
     pub load: LoadOptions,
     /// Time the polars yardstick.
     pub yardstick: bool,
+    /// Time the yardstick in a fresh process of this program
+    /// (`EXE bench DIR --yardstick-only --json FILE`), so that its peak
+    /// memory is its own and not what the allocator kept from the scan.
+    /// `None`: in this process, after the scan.
+    pub yardstick_exe: Option<PathBuf>,
     /// Run each rule alone after the concurrent run.
     pub isolate: bool,
 }
@@ -194,6 +203,7 @@ impl Default for BenchOptions {
         BenchOptions {
             load: LoadOptions::default(),
             yardstick: true,
+            yardstick_exe: None,
             isolate: true,
         }
     }
@@ -214,6 +224,12 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
     let ds = Dataset::load(dir, &opts.load)?;
     let load = m.stop();
     let (rows, bytes) = (ds.total_rows(), ds.total_bytes());
+    let frames_mb = ds
+        .tables
+        .values()
+        .map(|t| t.frame.estimated_size())
+        .sum::<usize>() as f64
+        / MB;
 
     let m = Meter::start();
     let out = engine::run(&ds, cfg, &|_| {})?;
@@ -293,7 +309,10 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
     phases.shrink_to_fit();
 
     let (yardstick, yardstick_skipped) = if opts.yardstick {
-        let (p, skipped) = polars_yardstick(dir, &opts.load)?;
+        let (p, skipped) = match &opts.yardstick_exe {
+            Some(exe) => yardstick_in_child(exe, dir, &tmp)?,
+            None => polars_yardstick(dir, &opts.load)?,
+        };
         (Some(p), skipped)
     } else {
         (None, vec![])
@@ -310,6 +329,7 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
         tables,
         rows,
         bytes,
+        frames_mb,
         threads: rayon::current_num_threads(),
         phases,
         rules,
@@ -359,6 +379,61 @@ pub fn polars_yardstick(dir: &Path, load: &LoadOptions) -> Result<(Phase, Vec<Pa
     Ok((Phase::new("polars read", rows, bytes, m.stop()), skipped))
 }
 
+/// The yardstick and the files it left out, as `--yardstick-only` writes them.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct YardstickOnly {
+    pub rows: usize,
+    pub bytes: u64,
+    pub wall_s: f64,
+    pub cpu_s: Option<f64>,
+    pub peak_rss_mb: Option<f64>,
+    pub skipped: Vec<PathBuf>,
+}
+
+impl YardstickOnly {
+    pub fn of(p: &Phase, skipped: Vec<PathBuf>) -> YardstickOnly {
+        YardstickOnly {
+            rows: p.rows,
+            bytes: p.bytes,
+            wall_s: p.usage.wall_s,
+            cpu_s: p.usage.cpu_s,
+            peak_rss_mb: p.usage.peak_rss_mb,
+            skipped,
+        }
+    }
+}
+
+fn yardstick_in_child(exe: &Path, dir: &Path, tmp: &Path) -> Result<(Phase, Vec<PathBuf>)> {
+    std::fs::create_dir_all(tmp).map_err(|e| Error::io(tmp, e))?;
+    let json = tmp.join("yardstick.json");
+    let st = std::process::Command::new(exe)
+        .arg("bench")
+        .arg(dir)
+        .arg("--yardstick-only")
+        .arg("--json")
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| Error::io(exe, e))?;
+    let read = std::fs::read(&json);
+    let _ = std::fs::remove_dir_all(tmp);
+    if !st.success() {
+        return Err(Error::format(
+            exe,
+            format!("yardstick process failed ({st})"),
+        ));
+    }
+    let y: YardstickOnly = serde_json::from_slice(&read.map_err(|e| Error::io(&json, e))?)
+        .map_err(|e| Error::format(&json, e))?;
+    let usage = Usage {
+        wall_s: y.wall_s,
+        cpu_s: y.cpu_s,
+        cores_busy: y.cpu_s.map(|c| c / y.wall_s.max(1e-9)),
+        peak_rss_mb: y.peak_rss_mb,
+    };
+    Ok((Phase::new("polars read", y.rows, y.bytes, usage), y.skipped))
+}
+
 fn read_csv_plain(path: &Path) -> Option<DataFrame> {
     let read = |infer: Option<usize>| {
         CsvReadOptions::default()
@@ -380,11 +455,12 @@ pub fn render(r: &BenchReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "weiquan bench {}: {} tables, {} rows, {:.1} MB, {} threads",
+        "weiquan bench {}: {} tables, {} rows, {:.1} MB ({:.0} MB as frames), {} threads",
         r.dataset.display(),
         r.tables,
         r.rows,
         r.bytes as f64 / MB,
+        r.frames_mb,
         r.threads
     );
     let _ = writeln!(

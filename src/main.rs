@@ -133,6 +133,9 @@ enum Cmd {
         /// Do not time the plain polars read.
         #[arg(long)]
         no_yardstick: bool,
+        /// Only time the plain polars read (what `bench` runs in a child).
+        #[arg(long, hide = true, conflicts_with = "no_yardstick")]
+        yardstick_only: bool,
         #[arg(long)]
         lenient: bool,
     },
@@ -368,6 +371,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             json,
             no_isolate,
             no_yardstick,
+            yardstick_only,
             lenient,
         } => {
             if let Some(n) = threads.filter(|n| *n > 0) {
@@ -377,13 +381,25 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     .num_threads(n)
                     .build_global();
             }
+            let load = LoadOptions {
+                lenient,
+                aliases: aliases(&rule_args)?,
+            };
+            if yardstick_only {
+                let (p, skipped) = weiquan::bench::polars_yardstick(&dataset, &load)?;
+                let y = weiquan::bench::YardstickOnly::of(&p, skipped);
+                let text = serde_json::to_string_pretty(&y).expect("report serialises");
+                println!("{text}");
+                if let Some(f) = json {
+                    std::fs::write(&f, text).map_err(|e| Error::io(&f, e))?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let cfg = rules_config(&rule_args)?;
             let opts = weiquan::bench::BenchOptions {
-                load: LoadOptions {
-                    lenient,
-                    aliases: aliases(&rule_args)?,
-                },
+                load,
                 yardstick: !no_yardstick,
+                yardstick_exe: std::env::current_exe().ok(),
                 isolate: !no_isolate,
             };
             let report = weiquan::bench::run(&dataset, &cfg, &opts)?;

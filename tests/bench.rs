@@ -95,6 +95,10 @@ fn cli_bench_only_one_rule_writes_json_and_nothing_else() {
         .collect();
     assert_eq!(ran, ["CSH001"]);
     assert!(rules.iter().all(|r| r["alone"].is_null()));
+    // The yardstick ran in a child process and came back.
+    assert!(v["yardstick"]["rows"].as_u64().unwrap() > 0);
+    assert!(!v["yardstick_skipped"].as_array().unwrap().is_empty());
+    assert!(v["frames_mb"].as_f64().unwrap() > 0.0);
     for key in [
         "wall_s",
         "cpu_s",
