@@ -28,7 +28,7 @@ pub use schema::{ColumnSpec, Kind, ROW, TableKind};
 
 use crate::error::{Error, Result, ValueError};
 use id_number::IdParse;
-use read::{RawTable, raw_col};
+use read::RawTable;
 
 /// Where a table came from, for the run manifest.
 #[derive(Debug, Clone, Serialize)]
@@ -152,14 +152,23 @@ impl Dataset {
         }
     }
 
-    /// Load every table found in `dir`. Tables load in parallel.
+    /// Load every table found in `dir`. Each table loads in parallel inside
+    /// (CSV parse, hash, one column per thread); tables load one by one.
     pub fn load(dir: &Path, opts: &LoadOptions) -> Result<Dataset> {
         let aliases = opts.aliases.clone().unwrap_or_else(Aliases::builtin);
         let (files, ignored) = table_files(dir, &aliases)?;
-        let loaded: Vec<Result<(Table, Vec<LoadIssue>)>> = files
-            .into_par_iter()
-            .map(|(kind, path)| load_table(kind, &path, &aliases, opts))
+        // One table after the other, largest first: each is read, hashed and
+        // normalised in parallel inside, and holding one file's bytes and raw
+        // text at a time keeps the peak memory near the size of the frames.
+        let mut files: Vec<(TableKind, PathBuf)> = files.into_iter().collect();
+        files.sort_by_key(|(_, p)| std::cmp::Reverse(std::fs::metadata(p).map_or(0, |m| m.len())));
+        let mut loaded: Vec<(TableKind, Result<(Table, Vec<LoadIssue>)>)> = files
+            .into_iter()
+            .map(|(kind, path)| (kind, load_table(kind, &path, &aliases, opts)))
             .collect();
+        // Errors and issues in table order, as before.
+        loaded.sort_by_key(|(kind, _)| *kind);
+        let loaded = loaded.into_iter().map(|(_, r)| r);
         let mut tables = BTreeMap::new();
         let mut issues = Vec::new();
         for r in loaded {
@@ -345,18 +354,34 @@ fn type_table(
         }
     }
     let height = raw.frame.height();
+    let raw_rows = raw.rows;
     let file_row = |i: usize| -> usize {
-        match &raw.rows {
+        match &raw_rows {
             Some(r) => r[i] as usize,
             None => i + 2,
         }
     };
-    let results: Vec<(Column, Vec<CellProblem>)> = kind
+    // Each raw column goes to the one contract column it feeds and is
+    // dropped as soon as that column is typed (columns no contract column
+    // claims are dropped now), so that the raw and the typed copy of a whole
+    // table are never held at once.
+    let mut raw_columns: Vec<Option<Column>> =
+        raw.frame.into_columns().into_iter().map(Some).collect();
+    let work: Vec<(&ColumnSpec, Option<Column>)> = kind
         .columns()
-        .par_iter()
-        .map(|spec| match found.get(spec.name) {
-            Some((i, _)) => {
-                let src = raw.frame.column(&raw_col(*i)).expect("raw column exists");
+        .iter()
+        .map(|spec| {
+            let src = found
+                .get(spec.name)
+                .and_then(|(i, _)| raw_columns.get_mut(*i).and_then(Option::take));
+            (spec, src)
+        })
+        .collect();
+    drop(raw_columns);
+    let results: Vec<(Column, Vec<CellProblem>)> = work
+        .into_par_iter()
+        .map(|(spec, src)| match src {
+            Some(src) => {
                 let src = src.str().expect("raw columns are text");
                 normalise_column(spec, src)
             }
