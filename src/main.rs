@@ -57,6 +57,11 @@ enum Cmd {
         /// Read unreadable values as blank and report them instead of stopping.
         #[arg(long)]
         lenient: bool,
+        /// Only the villages whose code starts with this prefix (a county:
+        /// 6 digits, a street: 9): one shard of a larger export, read piece
+        /// by piece.
+        #[arg(long, value_name = "PREFIX")]
+        villages: Option<String>,
         /// Mask id and account numbers in every output (370102********123X).
         #[arg(long)]
         mask_pii: bool,
@@ -130,6 +135,9 @@ enum Cmd {
         /// Do not run each rule alone after the concurrent run.
         #[arg(long)]
         no_isolate: bool,
+        /// Only the villages whose code starts with this prefix (see `scan`).
+        #[arg(long, value_name = "PREFIX")]
+        villages: Option<String>,
         /// Do not time the plain polars read.
         #[arg(long)]
         no_yardstick: bool,
@@ -278,6 +286,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             out,
             rule_args,
             lenient,
+            villages,
             mask_pii,
             fail_on,
             quiet,
@@ -299,6 +308,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 load: LoadOptions {
                     lenient,
                     aliases: aliases(&rule_args)?,
+                    villages,
+                    chunk_bytes: None,
                 },
                 mask_pii,
             };
@@ -372,6 +383,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             no_isolate,
             no_yardstick,
             yardstick_only,
+            villages,
             lenient,
         } => {
             if let Some(n) = threads.filter(|n| *n > 0) {
@@ -384,6 +396,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let load = LoadOptions {
                 lenient,
                 aliases: aliases(&rule_args)?,
+                villages,
+                chunk_bytes: None,
             };
             if yardstick_only {
                 let (p, skipped) = weiquan::bench::polars_yardstick(&dataset, &load)?;

@@ -283,6 +283,7 @@ fn alias_file_is_extensible() {
         &LoadOptions {
             lenient: false,
             aliases: Some(aliases),
+            ..Default::default()
         },
     )
     .unwrap();

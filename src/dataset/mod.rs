@@ -94,7 +94,19 @@ pub struct LoadOptions {
     /// Unreadable values become null and a load issue instead of an error.
     pub lenient: bool,
     pub aliases: Option<Aliases>,
+    /// Load only the rows whose village code starts with this prefix (a
+    /// county: 6 digits, a street: 9, a village: 12), for a scan shard by
+    /// shard. CSV files are then read in pieces, so memory holds the shard
+    /// and one piece, not the whole file. Rows with a blank or unreadable
+    /// village code are kept (their error is still reported); tables without
+    /// a village code (deaths, relatives) are loaded whole.
+    pub villages: Option<String>,
+    /// Size of a piece when `villages` is set (default 64 MiB).
+    pub chunk_bytes: Option<usize>,
 }
+
+/// Default piece size for reading one shard of a CSV file.
+pub const SHARD_CHUNK_BYTES: usize = 64 << 20;
 
 const FORMATS: [&str; 4] = ["csv", "xlsx", "xlsm", "parquet"];
 
@@ -266,7 +278,34 @@ pub fn load_table(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let shard = opts.villages.as_deref().filter(|p| !p.is_empty());
+    let village_column = |headers: &[String]| -> Option<usize> {
+        kind.column("village_code")?;
+        headers
+            .iter()
+            .position(|h| aliases.column_for_header(h) == Some("village_code"))
+    };
+    let keep = |v: Option<&str>| -> bool {
+        match (blank(v), shard) {
+            (Some(s), Some(prefix)) => {
+                normalize::clean_village_code(s).map_or(true, |c| c.starts_with(prefix))
+            }
+            _ => true,
+        }
+    };
+    let filter = read::RowFilter {
+        column: &village_column,
+        keep: &keep,
+    };
     let (bytes, sha256, raw) = match ext.as_str() {
+        "csv" if shard.is_some() => {
+            let (raw, bytes, sha256) = read::read_csv_filtered(
+                path,
+                opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES),
+                &filter,
+            )?;
+            (bytes, sha256, raw)
+        }
         "xlsx" | "xlsm" | "parquet" => {
             let (hash, raw) = rayon::join(
                 || sha256_file(path),
@@ -276,7 +315,11 @@ pub fn load_table(
                 },
             );
             let (bytes, sha256) = hash?;
-            (bytes, sha256, raw?)
+            let raw = match shard {
+                Some(_) => read::filter_rows(path, raw?, &filter)?,
+                None => raw?,
+            };
+            (bytes, sha256, raw)
         }
         // A CSV file is read once; its bytes are hashed while they are parsed.
         _ => {

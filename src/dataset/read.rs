@@ -153,6 +153,254 @@ pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     })
 }
 
+/// Which rows of a table to keep when only some villages are loaded.
+pub struct RowFilter<'a> {
+    /// The raw column holding the village code, from the headers; `None`
+    /// keeps every row (a table without villages, e.g. the death register).
+    pub column: &'a (dyn Fn(&[String]) -> Option<usize> + Sync),
+    /// Whether a raw village cell belongs to the shard.
+    pub keep: &'a (dyn Fn(Option<&str>) -> bool + Sync),
+}
+
+/// Keep the rows of `raw` that the filter keeps, with their file rows.
+pub fn filter_rows(path: &Path, raw: RawTable, filter: &RowFilter) -> Result<RawTable> {
+    let Some(col) = (filter.column)(&raw.headers) else {
+        return Ok(raw);
+    };
+    let cells = raw
+        .frame
+        .column(&raw_col(col))
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| Error::format(path, e))?;
+    let mask: BooleanChunked = cells.iter().map(|v| (filter.keep)(v)).collect();
+    let rows: Vec<u32> = match &raw.rows {
+        Some(r) => r.clone(),
+        None => (0..raw.frame.height()).map(|i| (i + 2) as u32).collect(),
+    };
+    let rows = rows
+        .into_iter()
+        .zip(mask.iter())
+        .filter_map(|(r, k)| (k == Some(true)).then_some(r))
+        .collect();
+    let frame = raw
+        .frame
+        .filter(&mask)
+        .map_err(|e| Error::format(path, e))?;
+    Ok(RawTable {
+        headers: raw.headers,
+        frame,
+        rows: Some(rows),
+        encoding: raw.encoding,
+    })
+}
+
+/// End (exclusive) of the last complete record in `buf`: just past the last
+/// newline outside quotes. `buf` starts at a record boundary. A quote byte
+/// and a newline byte are never part of a multi-byte character in UTF-8 or
+/// GB18030, so bytes can be scanned before decoding.
+fn last_record_end(buf: &[u8]) -> Option<usize> {
+    let mut quoted = false;
+    let mut end = None;
+    for (i, b) in buf.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => end = Some(i + 1),
+            _ => {}
+        }
+    }
+    end
+}
+
+/// Read a CSV file piece by piece (`chunk` bytes at a time), keeping only
+/// the rows `filter` keeps: memory holds one piece and the kept rows, never
+/// the whole file. Returns the table, the file's size and its SHA-256.
+/// UTF-16 files are read whole and then filtered.
+pub fn read_csv_filtered(
+    path: &Path,
+    chunk: usize,
+    filter: &RowFilter,
+) -> Result<(RawTable, u64, String)> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+
+    let chunk = chunk.max(1);
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut hash = Sha256::new();
+    let mut total = 0u64;
+    let mut read_more = |buf: &mut Vec<u8>| -> Result<bool> {
+        let start = buf.len();
+        buf.resize(start + chunk, 0);
+        let mut n = 0;
+        while n < chunk {
+            let k = file
+                .read(&mut buf[start + n..])
+                .map_err(|e| Error::io(path, e))?;
+            if k == 0 {
+                break;
+            }
+            n += k;
+        }
+        buf.truncate(start + n);
+        hash.update(&buf[start..]);
+        total += n as u64;
+        Ok(n > 0)
+    };
+
+    let mut buf = Vec::new();
+    let mut eof = !read_more(&mut buf)?;
+    if buf.starts_with(&[0xFF, 0xFE]) || buf.starts_with(&[0xFE, 0xFF]) {
+        while !eof {
+            eof = !read_more(&mut buf)?;
+        }
+        let raw = filter_rows(path, read_csv(path, &buf)?, filter)?;
+        drop(read_more);
+        return Ok((raw, total, format!("{:x}", hash.finalize())));
+    }
+    let mut encoding = "UTF-8";
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        buf.drain(..3);
+        encoding = "UTF-8 (BOM)";
+    }
+    // Until a non-ASCII byte is seen, UTF-8 and GB18030 read the same.
+    let mut decided = encoding != "UTF-8";
+    let mut headers: Option<Vec<String>> = None;
+    let mut village_col = None;
+    let mut frames: Vec<DataFrame> = Vec::new();
+    let mut rows: Vec<u32> = Vec::new();
+    let mut next_row = 2u32; // file row of the next record (header = 1)
+    let mut schema: Option<Arc<Schema>> = None;
+    loop {
+        let end = if eof {
+            buf.len()
+        } else {
+            match last_record_end(&buf) {
+                Some(e) => e,
+                None => {
+                    eof = !read_more(&mut buf)?;
+                    continue;
+                }
+            }
+        };
+        let piece = &buf[..end];
+        let text: Cow<'_, str> = match (encoding, std::str::from_utf8(piece)) {
+            ("GB18030", _) => {
+                let (t, bad) = encoding_rs::GB18030.decode_without_bom_handling(piece);
+                if bad {
+                    return Err(Error::format(
+                        path,
+                        "text is neither UTF-8 nor GBK/GB18030; save it as UTF-8 CSV",
+                    ));
+                }
+                t
+            }
+            (_, Ok(t)) => {
+                decided |= !t.is_ascii();
+                Cow::Borrowed(t)
+            }
+            (_, Err(_)) if !decided => {
+                encoding = "GB18030";
+                decided = true;
+                continue;
+            }
+            (_, Err(e)) => {
+                return Err(Error::format(
+                    path,
+                    format!("starts as UTF-8 but is not UTF-8 further on ({e})"),
+                ));
+            }
+        };
+        let mut body: &str = &text;
+        if headers.is_none() {
+            if text
+                .trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
+                .is_empty()
+                && eof
+            {
+                return Err(Error::Empty {
+                    path: path.to_path_buf(),
+                });
+            }
+            let h_end = header_end(&text);
+            let header_line = text[..h_end].trim_end_matches(['\n', '\r']);
+            if header_line.contains('\0') {
+                return Err(Error::format(
+                    path,
+                    "NUL bytes in the header row (UTF-16 without a BOM?); save it as UTF-8 CSV",
+                ));
+            }
+            let h = split_header(header_line);
+            village_col = (filter.column)(&h);
+            schema = Some(Arc::new(
+                (0..h.len())
+                    .map(|i| Field::new(raw_col(i), DataType::String))
+                    .collect(),
+            ));
+            headers = Some(h);
+            body = &text[h_end..];
+        }
+        if !body.trim().is_empty() {
+            let df = CsvReadOptions::default()
+                .with_has_header(false)
+                .with_schema(schema.clone())
+                .with_raise_if_empty(false)
+                .into_reader_with_file_handle(Cursor::new(body.as_bytes()))
+                .finish()
+                .map_err(|e| Error::format(path, format!("CSV could not be read: {e}")))?;
+            let n = df.height() as u32;
+            let (df, kept) = match village_col {
+                None => (df, (next_row..next_row + n).collect::<Vec<u32>>()),
+                Some(c) => {
+                    let cells = df
+                        .column(&raw_col(c))
+                        .and_then(|c| c.str().cloned())
+                        .map_err(|e| Error::format(path, e))?;
+                    let mask: BooleanChunked = cells.iter().map(|v| (filter.keep)(v)).collect();
+                    let kept = (next_row..next_row + n)
+                        .zip(mask.iter())
+                        .filter_map(|(r, k)| (k == Some(true)).then_some(r))
+                        .collect();
+                    (df.filter(&mask).map_err(|e| Error::format(path, e))?, kept)
+                }
+            };
+            next_row += n;
+            rows.extend(kept);
+            if df.height() > 0 {
+                frames.push(df);
+            }
+        }
+        drop(text);
+        buf.drain(..end);
+        if eof {
+            break;
+        }
+        eof = !read_more(&mut buf)?;
+        if eof && buf.is_empty() {
+            break;
+        }
+    }
+    drop(read_more);
+    let headers = headers.ok_or_else(|| Error::Empty {
+        path: path.to_path_buf(),
+    })?;
+    let schema = schema.expect("set with the headers");
+    let mut frame = DataFrame::empty_with_schema(&schema);
+    for df in frames {
+        frame
+            .vstack_mut_owned(df)
+            .map_err(|e| Error::format(path, e))?;
+    }
+    Ok((
+        RawTable {
+            headers,
+            frame,
+            rows: Some(rows),
+            encoding,
+        },
+        total,
+        format!("{:x}", hash.finalize()),
+    ))
+}
+
 /// Text of one spreadsheet cell. Numbers of 15 or more digits are written in
 /// exponent form so that an id number Excel stored as a float is recognised
 /// as mangled instead of reading as `370102000000000000`.
