@@ -171,10 +171,10 @@ impl Dataset {
         let (files, ignored) = table_files(dir, &aliases)?;
         // One table after the other, largest first: each is read, hashed and
         // normalised in parallel inside, and holding one file's bytes and raw
-        // text at a time keeps the peak memory near the size of the frames.
+        // text at a time (not every table's at once) lowers the peak memory.
         let mut files: Vec<(TableKind, PathBuf)> = files.into_iter().collect();
         files.sort_by_key(|(_, p)| std::cmp::Reverse(std::fs::metadata(p).map_or(0, |m| m.len())));
-        let mut loaded: Vec<(TableKind, Result<(Table, Vec<LoadIssue>)>)> = files
+        let mut loaded: Vec<_> = files
             .into_iter()
             .map(|(kind, path)| (kind, load_table(kind, &path, &aliases, opts)))
             .collect();
@@ -197,12 +197,12 @@ impl Dataset {
     }
 }
 
+/// The file of each table, and the files that name no table.
+pub type TableFiles = (BTreeMap<TableKind, PathBuf>, Vec<PathBuf>);
+
 /// The files of a dataset folder that name a table of the contract, and
 /// the files that name none. Two files for one table is an error.
-pub fn table_files(
-    dir: &Path,
-    aliases: &Aliases,
-) -> Result<(BTreeMap<TableKind, PathBuf>, Vec<PathBuf>)> {
+pub fn table_files(dir: &Path, aliases: &Aliases) -> Result<TableFiles> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::NotADataset {
         path: dir.to_path_buf(),
         message: e.to_string(),
@@ -656,7 +656,8 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             }
         }),
         Kind::Text | Kind::Name | Kind::Code => {
-            let (is_clean, clean): (fn(&str) -> bool, fn(&str) -> String) = match spec.kind {
+            type Cleaner = (fn(&str) -> bool, fn(&str) -> String);
+            let (is_clean, clean): Cleaner = match spec.kind {
                 Kind::Text => (normalize::is_clean_text, normalize::clean_text),
                 Kind::Name => (normalize::is_clean_name, normalize::clean_name),
                 _ => (normalize::is_clean_code, normalize::clean_code),

@@ -224,12 +224,13 @@ pub fn parse_period(s: &str) -> Result<NaiveDate, String> {
     // Fast path: canonical `YYYY-MM` (an impossible month takes the long way
     // for its message).
     let b = t.as_bytes();
-    if b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
-        if let (Ok(y), Ok(m)) = (t[..4].parse::<i32>(), t[5..].parse::<u32>()) {
-            if let Some(d) = NaiveDate::from_ymd_opt(y, m, 1) {
-                return Ok(d);
-            }
-        }
+    if b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+        && let (Ok(y), Ok(m)) = (t[..4].parse::<i32>(), t[5..].parse::<u32>())
+        && let Some(d) = NaiveDate::from_ymd_opt(y, m, 1)
+    {
+        return Ok(d);
     }
     if t.len() == 6 && t.bytes().all(|c| c.is_ascii_digit()) {
         let y: i32 = t[..4].parse().map_err(|_| format!("not a period: {t}"))?;

@@ -253,7 +253,6 @@ pub fn read_csv_filtered(
             eof = !read_more(&mut buf)?;
         }
         let raw = filter_rows(path, read_csv(path, &buf)?, filter)?;
-        drop(read_more);
         return Ok((raw, total, format!("{:x}", hash.finalize())));
     }
     let mut encoding = "UTF-8";
@@ -378,7 +377,6 @@ pub fn read_csv_filtered(
             break;
         }
     }
-    drop(read_more);
     let headers = headers.ok_or_else(|| Error::Empty {
         path: path.to_path_buf(),
     })?;
