@@ -514,9 +514,15 @@ pub fn render(r: &BenchReport) -> String {
             }
         };
         let a = rb.alone.as_ref();
+        // A rule that needs no particular table (it reads what is there).
+        let (rps, mbps) = if rb.tables.is_empty() {
+            ("-".to_string(), "-".to_string())
+        } else {
+            (format!("{rps:.0}"), format!("{mbps:.1}"))
+        };
         let _ = writeln!(
             s,
-            "{:<8} {:>9} {:>10} {:>11.2} {:>12.0} {:>8.1} | {:>8} {:>8} {:>6} {:>8}",
+            "{:<8} {:>9} {:>10} {:>11.2} {:>12} {:>8} | {:>8} {:>8} {:>6} {:>8}",
             rb.code,
             rb.findings,
             rb.rows,
