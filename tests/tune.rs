@@ -412,3 +412,46 @@ fn write_round_trip_and_scan_records_the_difference() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn sweep_on_generated_data_peaks_at_the_generators_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("g10");
+    weiquan::r#gen::generate(&weiquan::r#gen::GenOptions {
+        villages: 10,
+        seed: 22,
+        style: weiquan::r#gen::Style::Clean,
+        out: data.clone(),
+    })
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = opts(&data, &out, &["tender-threshold=80000..120000:20000"]);
+    let r = tune::run(&RulesConfig::builtin(), &o).unwrap().result;
+    assert!(r.labels.unwrap() > 0);
+    assert!(r.negatives.unwrap() > 0, "negatives.csv is read by default");
+    // The category's other rule ran once and is graded with SPL001.
+    assert_eq!(
+        r.companions
+            .iter()
+            .map(|c| c.0.as_str())
+            .collect::<Vec<_>>(),
+        ["SPL002"]
+    );
+    let (lo, mid) = (&r.points[0], &r.points[1]);
+    assert!(lo.findings < mid.findings, "{}", r.render());
+    assert_eq!(
+        mid.score.as_ref().unwrap().recall,
+        Some(1.0),
+        "{}",
+        r.render()
+    );
+    assert!(lo.score.as_ref().unwrap().recall.unwrap() < 1.0);
+    // 100,000 (the generator's line) and 120,000 tie: the default wins.
+    assert_eq!(r.best, Some(1), "{}", r.render());
+    assert_eq!(r.base, Some(1));
+    let mut o = o;
+    o.alone = true;
+    let alone = tune::run(&RulesConfig::builtin(), &o).unwrap().result;
+    assert!(alone.companions.is_empty());
+    assert_eq!(alone.points[1].findings, mid.findings);
+}
