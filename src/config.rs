@@ -153,23 +153,51 @@ impl RulesConfig {
         out
     }
 
+    /// A copy with one parameter of one rule replaced, checked as a rules
+    /// file would be (`weiquan tune`). The key is the kebab-case key of
+    /// `rules/default.toml`.
+    pub fn with_param(&self, code: &str, key: &str, value: toml::Value) -> Result<RulesConfig> {
+        let mut out = self.clone();
+        let origin = Path::new("--param");
+        let s = out
+            .rules
+            .iter_mut()
+            .find(|s| s.rule.code() == code)
+            .ok_or_else(|| Error::config(origin, format!("unknown rule `{code}`")))?;
+        if !s.params.contains_key(key) {
+            return Err(Error::config(
+                origin,
+                format!("[{code}] unknown key `{key}`"),
+            ));
+        }
+        let shown = value.to_string();
+        s.params.insert(key.to_string(), value);
+        s.rule.validate(&s.params).map_err(|e| {
+            Error::config(
+                origin,
+                format!("[{code}] {key} = {shown} is not valid: {e}"),
+            )
+        })?;
+        Ok(out)
+    }
+
     /// Render as a rules file (the tuner's `--write`).
     pub fn to_toml(&self) -> String {
         let mut s = String::from(
             "# weiquan rule parameters: one table per rule code (`weiquan explain CODE`).\n",
         );
         for r in &self.rules {
-            s.push_str(&format!(
-                "\n# {} — {}\n[{}]\n",
-                r.rule.name(),
-                r.rule.category(),
-                r.rule.code()
-            ));
+            s.push_str(&format!("\n# {} — {}\n", r.rule.name(), r.rule.category()));
+            // Serialised under the rule's code, so that nested tables and
+            // arrays of tables (`[[DUP002.exclusions]]`) keep their prefix.
+            let mut body = toml::Table::new();
             if !r.enabled {
-                s.push_str("enabled = false\n");
+                body.insert("enabled".into(), toml::Value::Boolean(false));
             }
-            let body = toml::to_string(&r.params).expect("params serialise");
-            s.push_str(&body);
+            body.extend(r.params.clone());
+            let mut wrapper = toml::Table::new();
+            wrapper.insert(r.rule.code().to_string(), toml::Value::Table(body));
+            s.push_str(&toml::to_string(&wrapper).expect("params serialise"));
         }
         s
     }
@@ -221,6 +249,40 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.to_string().contains("CSH001"), "{e}");
+    }
+
+    #[test]
+    fn to_toml_round_trips_every_rule() {
+        let mut c = RulesConfig::builtin()
+            .with_param("SPL001", "tender-threshold", toml::Value::Float(90000.0))
+            .unwrap();
+        c.set_enabled(&["CSH001".to_string()], false).unwrap();
+        let text = c.to_toml();
+        let back = RulesConfig::parse(&text, Path::new("written.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        for (a, b) in c.rules.iter().zip(&back.rules) {
+            assert_eq!(a.params, b.params, "{}", a.rule.code());
+            assert_eq!(a.enabled, b.enabled, "{}", a.rule.code());
+        }
+        let diff = back.differences_from_default();
+        assert_eq!(diff.len(), 2, "{diff:?}");
+        assert!(diff.iter().any(|(r, k, v)| r == "SPL001"
+            && k == "tender-threshold"
+            && v.as_float() == Some(90000.0)));
+    }
+
+    #[test]
+    fn with_param_validates_the_value() {
+        let c = RulesConfig::builtin();
+        let e = c
+            .with_param("SPL001", "min-pieces", toml::Value::Integer(-1))
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("min-pieces = -1"), "{e}");
+        assert!(
+            c.with_param("SPL001", "nope", toml::Value::Integer(1))
+                .is_err()
+        );
     }
 
     #[test]

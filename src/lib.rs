@@ -20,6 +20,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod triage;
+pub mod tune;
 
 pub use config::RulesConfig;
 pub use dataset::{Dataset, LoadOptions, TableKind};

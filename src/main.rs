@@ -162,6 +162,54 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Sweep a rule parameter (or a grid of two) on a dataset: queue size
+    /// and, with labels, precision, recall and F1 at each value; writes
+    /// tune.csv, tune.png and tune.svg.
+    Tune(TuneArgs),
+}
+
+#[derive(clap::Args)]
+struct TuneArgs {
+    /// The dataset folder (loaded once).
+    dataset: PathBuf,
+    /// The rule to tune, by code or name (e.g. SPL001).
+    #[arg(long, value_name = "CODE")]
+    rule: String,
+    /// NAME=FROM..TO[:STEP] or NAME=V1,V2,… with NAME the key in the rules
+    /// file (e.g. tender-threshold=50000..150000:10000; money in yuan).
+    /// Give it twice for a grid.
+    #[arg(long, value_name = "NAME=FROM..TO[:STEP]", required = true)]
+    param: Vec<String>,
+    /// Known cases (default: DATASET/labels.csv when present).
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
+    /// Hard negatives (default: DATASET/negatives.csv when present).
+    #[arg(long, value_name = "FILE")]
+    negatives: Option<PathBuf>,
+    /// Do not grade, even if DATASET/labels.csv exists.
+    #[arg(long)]
+    no_labels: bool,
+    /// Grade the rule's findings alone, without the other rules of its category.
+    #[arg(long)]
+    alone: bool,
+    /// Base rules file (default: the shipped rules/default.toml).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Header/file-name alias table.
+    #[arg(long, value_name = "FILE")]
+    aliases: Option<PathBuf>,
+    /// Read unreadable values as blank instead of failing.
+    #[arg(long)]
+    lenient: bool,
+    /// Output folder for tune.csv and the plots (replaced atomically).
+    #[arg(long, default_value = "out/tune")]
+    out: PathBuf,
+    /// Write a complete rules file with the chosen value (--choose, else the best F1).
+    #[arg(long, value_name = "FILE")]
+    write: Option<PathBuf>,
+    /// The value to write (one per --param, comma-separated).
+    #[arg(long, value_name = "VALUE")]
+    choose: Option<String>,
 }
 
 #[derive(clap::Args, Clone)]
@@ -502,6 +550,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Tune(a) => tune(a),
         Cmd::Eval {
             findings,
             labels,
@@ -520,6 +569,56 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn tune(a: TuneArgs) -> Result<ExitCode, Error> {
+    let base = match &a.rules {
+        Some(p) => RulesConfig::from_file(p)?,
+        None => RulesConfig::builtin(),
+    };
+    let aliases = a.aliases.as_deref().map(Aliases::from_file).transpose()?;
+    let opts = weiquan::tune::RunOptions {
+        dataset: a.dataset,
+        rule: a.rule,
+        params: a.param,
+        labels: a.labels,
+        negatives: a.negatives,
+        no_labels: a.no_labels,
+        alone: a.alone,
+        out: a.out,
+        write: a.write,
+        choose: a.choose,
+        load: LoadOptions {
+            lenient: a.lenient,
+            aliases,
+        },
+    };
+    let o = weiquan::tune::run(&base, &opts)?;
+    let r = &o.result;
+    print!("{}", r.preamble());
+    print!("{}", r.render());
+    println!(
+        "  loaded in {} ms, {} point(s) swept in {} ms; written to {}",
+        o.load_ms,
+        r.points.len(),
+        r.sweep_ms,
+        opts.out.display()
+    );
+    if let Some((values, path)) = &o.written {
+        let what = r
+            .axes
+            .iter()
+            .zip(values)
+            .map(|(ax, v)| format!("{} = {}", ax.key, weiquan::tune::show(*v)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        println!(
+            "  rules file with [{}] {what} written to {}",
+            r.rule,
+            path.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn arg_error(flag: &str, msg: String) -> Error {
