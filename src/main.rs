@@ -591,6 +591,7 @@ fn tune(a: TuneArgs) -> Result<ExitCode, Error> {
         load: LoadOptions {
             lenient: a.lenient,
             aliases,
+            ..LoadOptions::default()
         },
     };
     let o = weiquan::tune::run(&base, &opts)?;
