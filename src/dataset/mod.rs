@@ -439,13 +439,41 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             issue,
         });
     };
+    // A NUL byte in a cell is damage (a binary or cut file), not text: the
+    // cell is a bad value (an error, or null and a load issue with --lenient).
+    let cleaned;
+    let mut had_nul = vec![];
+    let src = if src.iter().any(|v| v.is_some_and(|s| s.contains('\0'))) {
+        had_nul = vec![false; src.len()];
+        let mut out: Vec<Option<&str>> = Vec::with_capacity(src.len());
+        for (i, v) in src.iter().enumerate() {
+            match v {
+                Some(s) if s.contains('\0') => {
+                    had_nul[i] = true;
+                    bad(
+                        i,
+                        &s.replace('\0', "\\0"),
+                        "NUL byte in the value (damaged file, or UTF-16 saved wrongly?)".into(),
+                        None,
+                    );
+                    out.push(None);
+                }
+                v => out.push(v),
+            }
+        }
+        cleaned = StringChunked::from_iter_options(src.name().clone(), out.into_iter());
+        &cleaned
+    } else {
+        src
+    };
+    let required_blank = |i: usize| spec.non_empty && !had_nul.get(i).copied().unwrap_or(false);
     macro_rules! typed {
         ($parse:expr, $ty:ty) => {{
             let mut out: Vec<Option<$ty>> = Vec::with_capacity(src.len());
             for (i, v) in src.iter().enumerate() {
                 match blank(v) {
                     None => {
-                        if spec.non_empty {
+                        if required_blank(i) {
                             bad(i, "", "empty value in a required column".into(), None);
                         }
                         out.push(None);
@@ -487,7 +515,7 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             for (i, v) in src.iter().enumerate() {
                 match blank(v) {
                     None => {
-                        if spec.non_empty {
+                        if required_blank(i) {
                             bad(i, "", "empty value in a required column".into(), None);
                         }
                         out.push(None)
