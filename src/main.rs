@@ -279,7 +279,12 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            eprintln!("error: {e}");
+            let msg = e.to_string();
+            if MASK_ERRORS.load(std::sync::atomic::Ordering::Relaxed) {
+                eprintln!("error: {}", weiquan::report::mask_text(&msg));
+            } else {
+                eprintln!("error: {msg}");
+            }
             ExitCode::from(e.exit_code() as u8)
         }
         Err(_) => {
@@ -289,6 +294,9 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// `--mask-pii` also masks the values quoted in an error line.
+static MASK_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The message of the last panic, printed if it reaches `main`.
 static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
@@ -333,6 +341,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     )
                 })?),
             };
+            MASK_ERRORS.store(mask_pii, std::sync::atomic::Ordering::Relaxed);
             let cfg = rules_config(&rule_args)?;
             let opts = ScanOptions {
                 load: LoadOptions {

@@ -174,6 +174,19 @@ fn truncated_xlsx_is_an_error() {
     assert_eq!(input(&r.manifest(), "ledger")["rows"], 199);
 }
 
+/// A workbook the fuzzer built on which calamine overflows (debug builds
+/// panic there): a bad file, exit 1, one line; not a crash.
+#[test]
+fn a_workbook_that_trips_the_xlsx_reader_is_a_bad_file() {
+    let raw = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz-regressions/load_xlsx/calamine-cell-ref-overflow"),
+    )
+    .unwrap();
+    let r = scan(&[("hires.xlsx", raw[1..].to_vec())], &[]);
+    assert_rejected(&r, &["hires.xlsx", "not a readable workbook"]);
+}
+
 #[test]
 fn big5_is_refused_not_read_as_gbk() {
     let text = "村居代碼,憑證號,日期,收支方向,金額,摘要,對方單位\n\
@@ -284,6 +297,23 @@ fn wrong_type_is_an_error_or_with_lenient_a_warning() {
         r.stderr
     );
     assert_eq!(r.manifest()["load_issues"]["BadValue"], 1);
+}
+
+#[test]
+fn mask_pii_masks_values_quoted_in_errors_and_warnings() {
+    let mut rows = good_rows();
+    rows.push(row(4, "2025-01-03", "370102197109034794"));
+    let bytes = ledger(&rows);
+    let r = scan(&[("ledger.csv", bytes.clone())], &["--mask-pii"]);
+    assert_rejected(
+        &r,
+        &["ledger.csv", "row 5", "column amount", "370102********4794"],
+    );
+    assert!(!r.stderr.contains("370102197109034794"), "{}", r.stderr);
+    let r = scan(&[("ledger.csv", bytes)], &["--mask-pii", "--lenient"]);
+    assert_ran(&r);
+    assert!(r.stderr.contains("370102********4794"), "{}", r.stderr);
+    assert!(!r.stderr.contains("370102197109034794"), "{}", r.stderr);
 }
 
 #[test]
