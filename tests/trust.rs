@@ -364,6 +364,27 @@ fn mask_pii_ids_are_keyed_pseudonyms() {
             "masked page shows a real finding id"
         );
     }
+    // An officer edits a masked workbook: the edit lands on the real case.
+    let m_id = masked_cases[0]["case_id"].as_str().unwrap();
+    let r_id = real_cases[0]["case_id"].as_str().unwrap();
+    let edited = tmp.path().join("edited.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("线索").unwrap();
+    ws.write_string(0, 0, "线索编号").unwrap();
+    ws.write_string(0, 1, "处理状态").unwrap();
+    ws.write_string(1, 0, m_id).unwrap();
+    ws.write_string(1, 1, "处理中").unwrap();
+    wb.save(&edited).unwrap();
+    let said = ok(weiquan()
+        .args(["cases", "--db", db.to_str().unwrap(), "import"])
+        .arg(&edited)
+        .output()
+        .unwrap());
+    assert!(said.contains("1 case(s) changed"), "{said}");
+    let after = list(false);
+    let case = after.iter().find(|c| c["case_id"] == r_id).unwrap();
+    assert_eq!(case["status"], "open");
     // The key is in the store and nowhere in the outputs.
     let conn = rusqlite::Connection::open(&db).unwrap();
     let key: Vec<u8> = conn
