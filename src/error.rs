@@ -27,7 +27,12 @@ impl std::fmt::Display for ValueError {
         if self.header != self.column {
             write!(f, " ({})", self.header)?;
         }
-        write!(f, ": {} (value {:?})", self.reason, v)
+        // Reasons may quote the value: cut them too (a 10 MB cell).
+        let mut reason: String = self.reason.chars().take(120).collect();
+        if self.reason.chars().count() > 120 {
+            reason.push('…');
+        }
+        write!(f, ": {} (value {:?})", reason, v)
     }
 }
 
@@ -50,7 +55,7 @@ pub enum Error {
         accepted: Vec<String>,
     },
 
-    #[error("{}: headers {} and {} both name column `{column}`", path.display(), first.0, second.0)]
+    #[error("{}: headers {} (column {}) and {} (column {}) both name column `{column}`", path.display(), first.0, first.1, second.0, second.1)]
     DuplicateColumn {
         path: PathBuf,
         column: String,

@@ -13,11 +13,42 @@ use weiquan::scan::{self, ScanOptions};
 use weiquan::triage::{self, CaseFilter, CaseUpdate, Mark, Status, Store};
 use weiquan::{Category, Error, rules};
 
+/// Console output through a locked stdout. When the reader goes away
+/// (`weiquan coverage | head -1`) the command stops quietly with exit 0
+/// instead of panicking as `println!` does; any other write error is exit 4.
+fn write_stdout(s: &str) {
+    use std::io::Write;
+    let mut lock = std::io::stdout().lock();
+    if let Err(e) = lock.write_all(s.as_bytes()).and_then(|()| lock.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: <stdout>: {e}");
+        std::process::exit(4);
+    }
+}
+
+macro_rules! out {
+    ($($t:tt)*) => { write_stdout(&format!($($t)*)) };
+}
+macro_rules! outln {
+    () => { write_stdout("\n") };
+    ($($t:tt)*) => { write_stdout(&format!("{}\n", format_args!($($t)*))) };
+}
+
+const EXIT_CODES: &str = "Exit codes:
+  0  ran (with or without findings); also when the reader of stdout goes away
+  1  bad input: unreadable, empty or malformed table, missing column, bad value
+  2  bad configuration or arguments: rules file, aliases, flags
+  3  `scan --fail-on SEVERITY` and findings of that severity or higher exist
+  4  internal error or an output could not be written (nothing half-written is left)";
+
 #[derive(Parser)]
 #[command(
     name = "weiquan",
     version,
-    about = "微权: watch village micro power (村（居）小微权力) in street exports"
+    about = "微权: watch village micro power (村（居）小微权力) in street exports",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -300,15 +331,57 @@ enum CasesCmd {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => code,
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Help and version go to stdout (exit 0); usage errors are exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    // A panic is a bug: one line on stderr, exit 4, and the unwinding
+    // removes any half-written output folder (StagedDir's Drop). The hook
+    // only records the message: a panic caught on the way (a reader turning
+    // a panic in a parsing crate into a bad-file error) prints nothing.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if let Ok(mut m) = PANIC.lock() {
+            *m = Some(format!("internal error{at}: {what} (please report this)"));
+        }
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            let msg = e.to_string();
+            if MASK_ERRORS.load(std::sync::atomic::Ordering::Relaxed) {
+                eprintln!("error: {}", weiquan::report::mask_text(&msg));
+            } else {
+                eprintln!("error: {msg}");
+            }
             ExitCode::from(e.exit_code() as u8)
+        }
+        Err(_) => {
+            let msg = PANIC.lock().ok().and_then(|mut m| m.take());
+            eprintln!("error: {}", msg.unwrap_or_else(|| "internal error".into()));
+            ExitCode::from(4)
         }
     }
 }
+
+/// `--mask-pii` also masks the values quoted in an error line.
+static MASK_ERRORS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The message of the last panic, printed if it reaches `main`.
+static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 fn rules_config(a: &RuleArgs) -> Result<RulesConfig, Error> {
     let mut cfg = match &a.rules {
@@ -351,6 +424,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     )
                 })?),
             };
+            MASK_ERRORS.store(mask_pii, std::sync::atomic::Ordering::Relaxed);
             let cfg = rules_config(&rule_args)?;
             let opts = ScanOptions {
                 load: LoadOptions {
@@ -379,6 +453,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 bar.inc(1);
             })?;
             bar.finish_and_clear();
+            warn_blanked(&ds.issues, mask_pii);
             let tracked = if no_db {
                 scan::write_outputs(&out, &res, mask_pii)?;
                 None
@@ -392,11 +467,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 )?)
             };
             if !quiet {
-                print!("{}", scan::summary(&res));
+                out!("{}", scan::summary(&res));
                 if let Some(t) = &tracked {
-                    println!("  {}", t.summary_line());
+                    outln!("  {}", t.summary_line());
                 }
-                println!("  written to {}", out.display());
+                outln!("  written to {}", out.display());
             }
             if eval {
                 let labels = dataset.join("labels.csv");
@@ -408,9 +483,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         &labels,
                         negatives.as_deref(),
                     )?;
-                    print!("{}", report.render());
+                    out!("{}", report.render());
                 } else {
-                    println!(
+                    outln!(
                         "  --eval: {} has no labels.csv; nothing to grade",
                         dataset.display()
                     );
@@ -451,7 +526,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 let (p, skipped) = weiquan::bench::polars_yardstick(&dataset, &load)?;
                 let y = weiquan::bench::YardstickOnly::of(&p, skipped);
                 let text = serde_json::to_string_pretty(&y).expect("report serialises");
-                println!("{text}");
+                outln!("{text}");
                 if let Some(f) = json {
                     std::fs::write(&f, text).map_err(|e| Error::io(&f, e))?;
                 }
@@ -465,7 +540,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 isolate: !no_isolate,
             };
             let report = weiquan::bench::run(&dataset, &cfg, &opts)?;
-            print!("{}", weiquan::bench::render(&report));
+            out!("{}", weiquan::bench::render(&report));
             if let Some(p) = json {
                 let text = serde_json::to_string_pretty(&report).expect("report serialises");
                 std::fs::write(&p, text).map_err(|e| Error::io(&p, e))?;
@@ -473,9 +548,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Rules => {
-            println!("{:<8} {:<22} {:<8} name", "code", "category", "severity");
+            outln!("{:<8} {:<22} {:<8} name", "code", "category", "severity");
             for r in rules::registry() {
-                println!(
+                outln!(
                     "{:<8} {:<22} {:<8} {}",
                     r.code(),
                     r.category().as_str(),
@@ -492,15 +567,15 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     format!("unknown rule `{code}` (see `weiquan rules`)"),
                 )
             })?;
-            println!(
+            outln!(
                 "# {} {} ({}, {})\n",
                 r.code(),
                 r.name(),
                 r.category(),
                 r.severity()
             );
-            println!("{}", r.doc());
-            println!(
+            outln!("{}", r.doc());
+            outln!(
                 "Tables needed: {}",
                 r.needs()
                     .iter()
@@ -508,7 +583,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            println!(
+            outln!(
                 "\nDefaults:\n{}",
                 toml::to_string(&r.default_params()).unwrap_or_default()
             );
@@ -516,7 +591,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         }
         Cmd::Cases { db, cmd } => cases(&db, cmd),
         Cmd::Coverage => {
-            print!("{}", weiquan::coverage::render());
+            out!("{}", weiquan::coverage::render());
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Gen {
@@ -545,8 +620,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 out: out.clone(),
             })?;
             if !quiet {
-                print!("{}", report.summary());
-                println!("  written to {}", out.display());
+                out!("{}", report.summary());
+                outln!("  written to {}", out.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -559,12 +634,12 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         } => {
             let report = weiquan::eval::run(&findings, &labels, negatives.as_deref())?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&report).unwrap_or_default()
                 );
             } else {
-                print!("{}", report.render());
+                out!("{}", report.render());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -596,9 +671,9 @@ fn tune(a: TuneArgs) -> Result<ExitCode, Error> {
     };
     let o = weiquan::tune::run(&base, &opts)?;
     let r = &o.result;
-    print!("{}", r.preamble());
-    print!("{}", r.render());
-    println!(
+    out!("{}", r.preamble());
+    out!("{}", r.render());
+    outln!(
         "  loaded in {} ms, {} point(s) swept in {} ms; written to {}",
         o.load_ms,
         r.points.len(),
@@ -613,13 +688,49 @@ fn tune(a: TuneArgs) -> Result<ExitCode, Error> {
             .map(|(ax, v)| format!("{} = {}", ax.key, weiquan::tune::show(*v)))
             .collect::<Vec<_>>()
             .join(", ");
-        println!(
+        outln!(
             "  rules file with [{}] {what} written to {}",
             r.rule,
             path.display()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--lenient`: say on stderr which values were read as blank (they are
+/// also counted in run.json), so that nothing is dropped silently.
+fn warn_blanked(issues: &[weiquan::dataset::LoadIssue], mask_pii: bool) {
+    const SHOWN: usize = 10;
+    let blanked: Vec<_> = issues
+        .iter()
+        .filter(|i| i.kind == weiquan::dataset::IssueKind::BadValue)
+        .collect();
+    for i in blanked.iter().take(SHOWN) {
+        let mut v: String = i.value.chars().take(60).collect();
+        if mask_pii {
+            v = weiquan::report::mask_text(&v);
+        }
+        let reason: String = i.reason.chars().take(120).collect();
+        let reason = if mask_pii {
+            weiquan::report::mask_text(&reason)
+        } else {
+            reason
+        };
+        eprintln!(
+            "warning: {}: row {}, column {}: {} (value {:?}); read as blank (--lenient)",
+            i.path.display(),
+            i.row,
+            i.column,
+            reason,
+            v
+        );
+    }
+    if blanked.len() > SHOWN {
+        eprintln!(
+            "warning: {} more value(s) read as blank (--lenient); counts in run.json",
+            blanked.len() - SHOWN
+        );
+    }
 }
 
 fn arg_error(flag: &str, msg: String) -> Error {
@@ -675,7 +786,7 @@ fn case_filter(a: &CaseFilterArgs) -> Result<CaseFilter, Error> {
 
 fn print_changes(changes: &[triage::Change]) {
     for c in changes {
-        println!(
+        outln!(
             "  {} {}: {} -> {}",
             c.case_id,
             c.field,
@@ -695,24 +806,30 @@ fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
             let store = Store::open_existing(db)?;
             let mut list = store.list(&case_filter(&filter)?)?;
             if mask_pii {
-                list = list.iter().map(|c| c.masked()).collect();
+                let key = store.pii_key()?;
+                list = list.iter().map(|c| c.masked(&key)).collect();
             }
             if json {
                 for c in &list {
-                    println!("{}", serde_json::to_string(c).unwrap_or_default());
+                    outln!("{}", serde_json::to_string(c).unwrap_or_default());
                 }
             } else {
-                print!("{}", triage::render_list(&list));
+                out!("{}", triage::render_list(&list));
             }
         }
         CasesCmd::Show { id, json, mask_pii } => {
             let store = Store::open_existing(db)?;
             let mut case = store.case(&id)?;
             let mut findings = store.case_findings(&case.case_id)?;
-            let history = store.history(&case.case_id)?;
+            let mut history = store.history(&case.case_id)?;
             if mask_pii {
-                case = case.masked();
-                findings = findings.iter().map(weiquan::report::mask_finding).collect();
+                let key = store.pii_key()?;
+                case = case.masked(&key);
+                findings = findings
+                    .iter()
+                    .map(|f| weiquan::report::mask_finding(f, &key))
+                    .collect();
+                history = history.iter().map(|h| h.masked(&key)).collect();
             }
             if json {
                 let v = serde_json::json!({
@@ -720,9 +837,9 @@ fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
                     "findings": findings.iter().map(weiquan::report::finding_json).collect::<Vec<_>>(),
                     "history": history,
                 });
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
-                print!("{}", triage::render_case(&case, &findings, &history));
+                out!("{}", triage::render_case(&case, &findings, &history));
             }
         }
         CasesCmd::Set {
@@ -757,7 +874,7 @@ fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
             let changes =
                 store.apply_updates(&[update], &triage::current_user(by.as_deref()), "cli")?;
             if changes.is_empty() {
-                println!("no change");
+                outln!("no change");
             }
             print_changes(&changes);
         }
@@ -768,12 +885,12 @@ fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
         } => {
             let store = Store::open_existing(db)?;
             let n = triage::export_xlsx(&store, &case_filter(&filter)?, &xlsx, mask_pii)?;
-            println!("{n} case(s) written to {}", xlsx.display());
+            outln!("{n} case(s) written to {}", xlsx.display());
         }
         CasesCmd::Import { file, by } => {
             let mut store = Store::open_existing(db)?;
             let r = triage::import_xlsx(&mut store, &file, &triage::current_user(by.as_deref()))?;
-            println!(
+            outln!(
                 "{} row(s) read, {} case(s) changed, {} field(s)",
                 r.rows,
                 r.cases_changed(),
@@ -783,12 +900,12 @@ fn cases(db: &std::path::Path, cmd: CasesCmd) -> Result<ExitCode, Error> {
         }
         CasesCmd::Runs => {
             let store = Store::open_existing(db)?;
-            println!(
+            outln!(
                 "run  started                    new  recurring  reopened  hidden  gone  findings  dataset"
             );
             for r in store.runs()? {
                 let c = r.counts;
-                println!(
+                outln!(
                     "{:<4} {:<26} {:>4} {:>10} {:>9} {:>7} {:>5} {:>9}  {}",
                     r.run_id,
                     r.started_at,

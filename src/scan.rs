@@ -14,6 +14,7 @@ use crate::dataset::{Dataset, LoadOptions};
 use crate::engine::{self, RuleRun, RuleStatus};
 use crate::error::{Error, Result};
 use crate::finding::Finding;
+use crate::privacy::PiiKey;
 use crate::report::{self, html};
 use crate::triage;
 
@@ -75,7 +76,9 @@ pub fn scan_result(
 /// `out`, atomically, without a case store.
 pub fn write_outputs(out: &Path, res: &ScanResult, mask_pii: bool) -> Result<PathBuf> {
     let staged = report::StagedDir::new(out)?;
-    write_staged(&staged, res, mask_pii, None)?;
+    // No store to keep a key in: masked ids are stable within this run only.
+    let key = PiiKey::random();
+    write_staged(&staged, res, mask_pii.then_some(&key), None)?;
     staged.commit()?;
     Ok(out.to_path_buf())
 }
@@ -100,6 +103,7 @@ pub fn write_outputs_tracked(
     store: &StoreOptions,
 ) -> Result<triage::RunTriage> {
     let mut db = triage::Store::open(&store.db)?;
+    let key = if mask_pii { Some(db.pii_key()?) } else { None };
     let started =
         chrono::Local::now() - chrono::Duration::milliseconds((res.load_ms + res.rules_ms) as i64);
     let mut manifest = res.manifest.clone();
@@ -120,24 +124,34 @@ pub fn write_outputs_tracked(
     };
     let pending = db.begin_run(&input, &res.findings)?;
     let staged = report::StagedDir::new(out)?;
-    write_staged(&staged, res, mask_pii, Some(&pending.triage))?;
+    write_staged(&staged, res, key.as_ref(), Some(&pending.triage))?;
     let t = pending.commit()?;
     staged.commit()?;
     Ok(t)
 }
 
+/// `mask`: the key of `--mask-pii` pseudonyms, when masking.
 fn write_staged(
     staged: &report::StagedDir,
     res: &ScanResult,
-    mask_pii: bool,
+    mask: Option<&PiiKey>,
     triage: Option<&triage::RunTriage>,
 ) -> Result<()> {
+    let mask_pii = mask.is_some();
     let masked: Vec<Finding>;
-    let findings = if mask_pii {
-        masked = res.findings.iter().map(report::mask_finding).collect();
+    let findings = if let Some(key) = mask {
+        masked = res
+            .findings
+            .iter()
+            .map(|f| report::mask_finding(f, key))
+            .collect();
         &masked
     } else {
         &res.findings
+    };
+    let pseudo = |id: &str| match mask {
+        Some(key) => key.pseudonym(id),
+        None => id.to_string(),
     };
     report::write_findings_csv(&staged.path("findings.csv"), findings)?;
     report::write_findings_jsonl(&staged.path("findings.jsonl"), findings)?;
@@ -160,12 +174,12 @@ fn write_staged(
             .iter()
             .map(|(id, x)| {
                 let row = html::RowTriage {
-                    case_id: x.case_id.clone(),
+                    case_id: pseudo(&x.case_id),
                     mark: x.mark.as_str().to_string(),
                     status: x.status.as_str().to_string(),
                     hidden: x.hidden,
                 };
-                (id.clone(), row)
+                (pseudo(id), row)
             })
             .collect()
     });
@@ -174,7 +188,10 @@ fn write_staged(
         .unwrap_or_default()
         .iter()
         .map(|c| {
-            let c = if mask_pii { c.masked() } else { c.clone() };
+            let c = match mask {
+                Some(key) => c.masked(key),
+                None => c.clone(),
+            };
             html::GoneCase {
                 case_id: c.case_id,
                 rule: c.rule,

@@ -117,7 +117,10 @@ pub fn id_problem(id18: &str) -> Option<IdProblem> {
 /// Birth date encoded in digits 7–14; `None` if it is not a real date or is
 /// before 1890 (nobody alive was born then).
 pub fn birth_date(id18: &str) -> Option<NaiveDate> {
-    let s = id18.get(6..14)?;
+    // Digits only: slicing other text by bytes could cut a character.
+    let s = id18
+        .get(6..14)
+        .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))?;
     let y: i32 = s[..4].parse().ok()?;
     let m: u32 = s[4..6].parse().ok()?;
     let d: u32 = s[6..8].parse().ok()?;

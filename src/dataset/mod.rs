@@ -531,13 +531,41 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             issue,
         });
     };
+    // A NUL byte in a cell is damage (a binary or cut file), not text: the
+    // cell is a bad value (an error, or null and a load issue with --lenient).
+    let cleaned;
+    let mut had_nul = vec![];
+    let src = if src.iter().any(|v| v.is_some_and(|s| s.contains('\0'))) {
+        had_nul = vec![false; src.len()];
+        let mut out: Vec<Option<&str>> = Vec::with_capacity(src.len());
+        for (i, v) in src.iter().enumerate() {
+            match v {
+                Some(s) if s.contains('\0') => {
+                    had_nul[i] = true;
+                    bad(
+                        i,
+                        &s.replace('\0', "\\0"),
+                        "NUL byte in the value (damaged file, or UTF-16 saved wrongly?)".into(),
+                        None,
+                    );
+                    out.push(None);
+                }
+                v => out.push(v),
+            }
+        }
+        cleaned = StringChunked::from_iter_options(src.name().clone(), out.into_iter());
+        &cleaned
+    } else {
+        src
+    };
+    let required_blank = |i: usize| spec.non_empty && !had_nul.get(i).copied().unwrap_or(false);
     macro_rules! typed {
         ($parse:expr, $ty:ty) => {{
             let mut out: Vec<Option<$ty>> = Vec::with_capacity(src.len());
             for (i, v) in src.iter().enumerate() {
                 match blank(v) {
                     None => {
-                        if spec.non_empty {
+                        if required_blank(i) {
                             bad(i, "", "empty value in a required column".into(), None);
                         }
                         out.push(None);
@@ -574,7 +602,7 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             let v = typed!(normalize::parse_number, f64);
             Float64Chunked::from_iter_options(name, v.into_iter()).into_column()
         }
-        Kind::IdNumber => text_column(spec, src, &mut bad, |s, bad| {
+        Kind::IdNumber => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
             // Fast path: 18 characters as they should be.
             let b = s.as_bytes();
             let id: Cow<'_, str> = if b.len() == 18
@@ -619,7 +647,7 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             }
             Some(id)
         }),
-        Kind::Direction => text_column(spec, src, &mut bad, |s, bad| {
+        Kind::Direction => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
             match normalize::parse_direction(s) {
                 // The cell itself when it is already the canonical word.
                 Ok(d) if d == s => Some(Cow::Borrowed(s)),
@@ -630,7 +658,7 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
                 }
             }
         }),
-        Kind::VillageCode => text_column(spec, src, &mut bad, |s, bad| {
+        Kind::VillageCode => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
             if normalize::is_all_digits(s) {
                 return Some(Cow::Borrowed(s));
             }
@@ -642,7 +670,7 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
                 }
             }
         }),
-        Kind::Digits => text_column(spec, src, &mut bad, |s, bad| {
+        Kind::Digits => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
             if normalize::is_all_digits(s) {
                 return Some(Cow::Borrowed(s));
             }
@@ -662,7 +690,7 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
                 Kind::Name => (normalize::is_clean_name, normalize::clean_name),
                 _ => (normalize::is_clean_code, normalize::clean_code),
             };
-            text_column(spec, src, &mut bad, |s, _| {
+            text_column(spec, src, &required_blank, &mut bad, |s, _| {
                 Some(if is_clean(s) {
                     Cow::Borrowed(s)
                 } else {
@@ -680,7 +708,13 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
 /// Cells are only copied from the first one that changes; a column in which
 /// no cell changes (the usual case for a clean export) is the raw column
 /// itself, renamed, without a copy.
-fn text_column<'a, B, F>(spec: &ColumnSpec, src: &'a StringChunked, bad: &mut B, mut f: F) -> Column
+fn text_column<'a, B, F>(
+    spec: &ColumnSpec,
+    src: &'a StringChunked,
+    required: &dyn Fn(usize) -> bool,
+    bad: &mut B,
+    mut f: F,
+) -> Column
 where
     B: FnMut(usize, &str, String, Option<IssueKind>),
     F: FnMut(&'a str, &mut dyn FnMut(&str, String, Option<IssueKind>)) -> Option<Cow<'a, str>>,
@@ -690,7 +724,7 @@ where
     for (i, v) in src.iter().enumerate() {
         let value: Option<Cow<'a, str>> = match blank(v) {
             None => {
-                if spec.non_empty {
+                if required(i) {
                     bad(i, "", "empty value in a required column".into(), None);
                 }
                 None

@@ -153,7 +153,8 @@ pub fn to_epoch_days(d: NaiveDate) -> i32 {
 }
 
 pub fn from_epoch_days(days: i32) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(days + 719_163)
+    days.checked_add(719_163)
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
 }
 
 /// Every date form of contract §3: `2025-03-01`, `2025/3/1`, `2025.03.01`,
@@ -481,6 +482,13 @@ mod tests {
             "370102001001"
         );
         assert!(clean_village_code("3.70102E+11").is_err());
+    }
+
+    #[test]
+    fn epoch_days_out_of_range_are_none() {
+        assert_eq!(from_epoch_days(i32::MAX), None);
+        assert_eq!(from_epoch_days(i32::MIN), None);
+        assert_eq!(from_epoch_days(0), Some(d(1970, 1, 1)));
     }
 
     #[test]

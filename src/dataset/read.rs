@@ -58,6 +58,18 @@ pub fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<(Cow<'a, str>, &'stati
             return Ok((text, name));
         }
     }
+    if let Some((enc, name)) = utf16_without_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+        if had_errors {
+            return Err(Error::format(
+                path,
+                format!(
+                    "looks like {name} but does not decode as it (cut short?); save it as UTF-8 CSV"
+                ),
+            ));
+        }
+        return Ok((text, name));
+    }
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok((Cow::Borrowed(s), "UTF-8")),
         Err(_) => {
@@ -67,11 +79,68 @@ pub fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<(Cow<'a, str>, &'stati
                     path,
                     "text is neither UTF-8 nor GBK/GB18030; save it as UTF-8 CSV",
                 ))
+            } else if looks_big5(&bytes) {
+                Err(Error::format(
+                    path,
+                    "text looks like Big5 (Traditional Chinese), which is not an accepted encoding; save it as UTF-8 CSV",
+                ))
             } else {
                 Ok((text, "GB18030"))
             }
         }
     }
+}
+
+/// UTF-16 without a byte-order mark: in CSV text most characters are ASCII
+/// (digits, commas, newlines), so one byte of each pair is NUL, always on
+/// the same side. UTF-8 and GBK text has no NUL at all.
+fn utf16_without_bom(bytes: &[u8]) -> Option<(&'static encoding_rs::Encoding, &'static str)> {
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    let pairs = head.len() / 2;
+    if pairs < 4 {
+        return None;
+    }
+    let even = head.iter().step_by(2).filter(|b| **b == 0).count();
+    let odd = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    if odd * 10 >= pairs && even == 0 {
+        Some((encoding_rs::UTF_16LE, "UTF-16LE (no BOM)"))
+    } else if even * 10 >= pairs && odd == 0 {
+        Some((encoding_rs::UTF_16BE, "UTF-16BE (no BOM)"))
+    } else {
+        None
+    }
+}
+
+/// Big5 bytes also decode as GBK, into rare characters: a quarter or more
+/// of the two-byte characters have a second byte below 0xA1 (outside the
+/// GB 2312 grid where nearly all mainland text lies), while the bytes are
+/// valid Big5.
+fn looks_big5(bytes: &[u8]) -> bool {
+    let (mut two, mut low) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1) {
+            Some(t) if (0x30..=0x39).contains(t) => i += 4, // GB18030 four-byte
+            Some(t) => {
+                two += 1;
+                if *t < 0xA1 {
+                    low += 1;
+                }
+                i += 2;
+            }
+            None => break,
+        }
+    }
+    two >= 8
+        && low * 4 >= two
+        && encoding_rs::BIG5
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .is_some()
 }
 
 /// Split one CSV record line into fields (RFC 4180 quoting).
@@ -108,6 +177,40 @@ fn header_end(text: &str) -> usize {
     text.len()
 }
 
+/// Where a quote opens that never closes, as (file row, field index): a
+/// file cut inside a quoted field. The header is row 1.
+fn unclosed_quote(body: &str) -> Option<(usize, usize)> {
+    let (mut row, mut field) = (2usize, 0usize);
+    let mut quoted: Option<(usize, usize)> = None;
+    let mut at_field_start = true;
+    let mut b = body.bytes().peekable();
+    while let Some(c) = b.next() {
+        match (c, quoted) {
+            (b'"', Some(_)) if b.peek() == Some(&b'"') => {
+                b.next();
+            }
+            (b'"', Some(_)) => quoted = None,
+            (b'"', None) if at_field_start => quoted = Some((row, field)),
+            // Rows are records, as everywhere else (frame row i = row i + 2).
+            (b'\n', Some(_)) => {}
+            (b'\n', None) => {
+                row += 1;
+                field = 0;
+                at_field_start = true;
+                continue;
+            }
+            (b',', None) => {
+                field += 1;
+                at_field_start = true;
+                continue;
+            }
+            _ => {}
+        }
+        at_field_start = false;
+    }
+    quoted
+}
+
 /// Read a CSV file's bytes (already in memory: the loader hashes the same
 /// bytes) as text columns. The body is parsed in place, not copied.
 pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
@@ -134,6 +237,16 @@ pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     let schema: Schema = (0..headers.len())
         .map(|i| Field::new(raw_col(i), DataType::String))
         .collect();
+    if let Some((row, field)) = unclosed_quote(body) {
+        let header = headers.get(field).map_or("?", |h| h.as_str());
+        return Err(Error::format(
+            path,
+            format!(
+                "row {row}, column {header} (column {}): a quote opened here is never closed (file cut short?)",
+                field + 1
+            ),
+        ));
+    }
     let frame = if body.trim().is_empty() {
         DataFrame::empty_with_schema(&schema)
     } else {
@@ -143,7 +256,12 @@ pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
             .with_raise_if_empty(false)
             .into_reader_with_file_handle(Cursor::new(body.as_bytes()))
             .finish()
-            .map_err(|e| Error::format(path, format!("CSV could not be read: {e}")))?
+            .map_err(|e| {
+                // polars explains over several lines; one line is enough.
+                let e = e.to_string();
+                let first = e.lines().next().unwrap_or("").trim();
+                Error::format(path, format!("CSV could not be read: {first}"))
+            })?
     };
     Ok(RawTable {
         headers,
@@ -422,7 +540,21 @@ fn cell_text(c: &Data) -> Option<String> {
     }
 }
 
+/// A workbook's first sheet. calamine is given bytes from anywhere; a
+/// panic inside it (the fuzzer found an overflow on absurd cell
+/// references) is a bad file, not a crash.
 pub fn read_xlsx(path: &Path) -> Result<RawTable> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx_inner(path))).unwrap_or_else(
+        |_| {
+            Err(Error::format(
+                path,
+                "not a readable workbook: the xlsx reader failed on its contents",
+            ))
+        },
+    )
+}
+
+fn read_xlsx_inner(path: &Path) -> Result<RawTable> {
     let mut wb = calamine::open_workbook_auto(path)
         .map_err(|e| Error::format(path, format!("not a readable workbook: {e}")))?;
     let range = wb
@@ -521,6 +653,41 @@ mod tests {
         bom.extend_from_slice("姓名\n".as_bytes());
         assert_eq!(decode(p, &bom).unwrap().1, "UTF-8 (BOM)");
         assert!(decode(p, &[0x81, 0x20, 0xFF]).is_err());
+    }
+
+    #[test]
+    fn utf16_without_bom_and_big5_are_told_apart() {
+        let p = Path::new("x.csv");
+        let text = "村居代码,姓名,金额\n370112001001,张伟,12.50\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let (t, enc) = decode(p, &le).unwrap();
+        assert_eq!((t.as_ref(), enc), (text, "UTF-16LE (no BOM)"));
+        let (t, enc) = decode(p, &be).unwrap();
+        assert_eq!((t.as_ref(), enc), (text, "UTF-16BE (no BOM)"));
+        let trad = "村居代碼,姓名,身份證號,與幹部關係,聯繫電話,銀行賬號\n370112001001,張偉,陳麗華,劉國慶\n";
+        let (big5, _, unmappable) = encoding_rs::BIG5.encode(trad);
+        assert!(!unmappable);
+        let e = decode(p, &big5).unwrap_err().to_string();
+        assert!(e.contains("Big5"), "{e}");
+        // Real GBK with a rare name character still reads as GBK.
+        let (gbk, _, _) = encoding_rs::GBK.encode("村居代码,姓名,摘要\n370112001001,王喆,1月村务误工补贴\n370112001001,李淑佳,防汛值班劳务费\n");
+        assert_eq!(decode(p, &gbk).unwrap().1, "GB18030");
+    }
+
+    #[test]
+    fn unclosed_quotes_are_found() {
+        assert_eq!(unclosed_quote("a,b\n\"x\"\"y\",2\n"), None);
+        assert_eq!(unclosed_quote("a,b\nc,\"1,2"), Some((3, 1)));
+        assert_eq!(
+            unclosed_quote("\"multi\nline\",1\nx,\"open\n"),
+            Some((3, 1))
+        );
+        assert_eq!(
+            unclosed_quote("a,b\"c\n"),
+            None,
+            "a quote inside a field is text"
+        );
     }
 
     #[test]

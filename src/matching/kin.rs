@@ -493,7 +493,8 @@ pub fn address_key(address: &str) -> String {
 /// are taken to be of one street (one export is one street).
 pub fn same_street(a: &str, b: &str) -> bool {
     if a.len() == 12 && b.len() == 12 {
-        a[..9] == b[..9]
+        // Bytes, not str: a code holding other text must not cut a character.
+        a.as_bytes()[..9] == b.as_bytes()[..9]
     } else {
         true
     }

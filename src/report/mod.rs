@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::finding::Finding;
+use crate::privacy::PiiKey;
 
 pub mod html;
 
@@ -28,12 +29,24 @@ pub const CSV_COLUMNS: [&str; 11] = [
 ];
 
 /// Cells that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab,
-/// CR) get a leading `'`: the text shows, nothing runs.
+/// CR, LF, and the full-width `＝＋－＠` that WPS/Excel on a Chinese desktop
+/// may fold to ASCII) get a leading `'`: the text shows, nothing runs.
 pub fn neutralise_formula(s: &str) -> std::borrow::Cow<'_, str> {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
-        _ => s.into(),
+    if starts_like_formula(s) {
+        format!("'{s}").into()
+    } else {
+        s.into()
     }
+}
+
+/// Whether a spreadsheet could read the text as a formula (see
+/// [`neutralise_formula`]). Leading spaces are looked through: Excel
+/// ignores them before `=`.
+pub fn starts_like_formula(s: &str) -> bool {
+    matches!(
+        s.trim_start_matches([' ', '\u{3000}']).chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '＝' | '＋' | '－' | '＠')
+    )
 }
 
 /// Id numbers and account numbers masked for `--mask-pii`: first 6 and
@@ -68,9 +81,12 @@ fn pii_regex() -> &'static regex::Regex {
     RE.get_or_init(|| regex::Regex::new(r"[0-9]+[Xx]?").expect("valid regex"))
 }
 
-/// Apply `--mask-pii` to a finding (names are kept; numbers are masked).
-pub fn mask_finding(f: &Finding) -> Finding {
+/// Apply `--mask-pii` to a finding: id and account numbers masked, names
+/// kept, and the finding id (a hash of facts that include id numbers)
+/// replaced by its keyed pseudonym ([`crate::privacy`]).
+pub fn mask_finding(f: &Finding, key: &PiiKey) -> Finding {
     let mut m = f.clone();
+    m.finding_id = key.pseudonym(&f.finding_id);
     m.subject_id = mask_text(&m.subject_id);
     m.related_ids = m.related_ids.iter().map(|r| mask_text(r)).collect();
     m.message = mask_text(&m.message);
@@ -235,6 +251,22 @@ mod tests {
         );
         assert_eq!(neutralise_formula("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(neutralise_formula("张伟"), "张伟");
+        for s in [
+            "+1",
+            "-1+2",
+            "\tx",
+            "\rx",
+            "\nx",
+            "＝1+1",
+            "＋1",
+            "－1",
+            "＠A",
+            " =1",
+            "\u{3000}=1",
+        ] {
+            assert!(neutralise_formula(s).starts_with('\''), "{s:?}");
+        }
+        assert_eq!(neutralise_formula(""), "");
     }
 
     #[test]

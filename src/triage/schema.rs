@@ -112,6 +112,13 @@ const MIGRATIONS: &[&str] = &[
       FROM cases
      ORDER BY score DESC, case_id;
     "#,
+    // 3: the key of `--mask-pii` pseudonyms (crate::privacy).
+    r#"
+    CREATE TABLE secrets (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The version a store has after all migrations.

@@ -53,10 +53,14 @@ pub struct CaseRow {
 }
 
 impl CaseRow {
-    /// `--mask-pii`: id and account numbers masked, names kept.
-    pub fn masked(&self) -> CaseRow {
+    /// `--mask-pii`: id and account numbers masked, names kept; the case id
+    /// and fingerprint (hashes of facts that include id numbers) replaced by
+    /// keyed pseudonyms ([`crate::privacy`]).
+    pub fn masked(&self, key: &crate::privacy::PiiKey) -> CaseRow {
         use crate::report::mask_text;
         let mut c = self.clone();
+        c.case_id = key.pseudonym(&c.case_id);
+        c.fingerprint = key.pseudonym(&c.fingerprint);
         c.subject_id = mask_text(&c.subject_id);
         c.related_ids = c.related_ids.iter().map(|r| mask_text(r)).collect();
         c.message = mask_text(&c.message);
@@ -78,6 +82,29 @@ pub struct HistoryEntry {
     pub old: Option<String>,
     pub new: Option<String>,
     pub reason: String,
+}
+
+impl HistoryEntry {
+    /// `--mask-pii`: fingerprints (field `facts`) become keyed pseudonyms,
+    /// numbers in values and reasons are masked.
+    pub fn masked(&self, key: &crate::privacy::PiiKey) -> HistoryEntry {
+        use crate::report::mask_text;
+        let mut h = self.clone();
+        let facts = self.field == "facts";
+        let value = |v: &Option<String>| {
+            v.as_ref().map(|v| {
+                if facts {
+                    key.pseudonym(v)
+                } else {
+                    mask_text(v)
+                }
+            })
+        };
+        h.old = value(&self.old);
+        h.new = value(&self.new);
+        h.reason = mask_text(&h.reason);
+        h
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -563,6 +590,55 @@ impl Store {
             .map_err(|e| self.read_err(e))
     }
 
+    /// The secret behind `--mask-pii` pseudonyms ([`crate::privacy`]),
+    /// created on first use. It never leaves the store.
+    pub fn pii_key(&self) -> Result<crate::privacy::PiiKey> {
+        let read = |conn: &Connection| -> rusqlite::Result<Option<Vec<u8>>> {
+            conn.query_row(
+                "SELECT value FROM secrets WHERE name = 'pii_key'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+        };
+        if let Some(k) = read(&self.conn).map_err(|e| self.read_err(e))? {
+            return crate::privacy::PiiKey::from_bytes(&k)
+                .ok_or_else(|| self.read_err("secrets.pii_key is not 32 bytes"));
+        }
+        let fresh = crate::privacy::PiiKey::random();
+        // OR IGNORE: two processes creating it at once agree on the first.
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO secrets (name, value) VALUES ('pii_key', ?1)",
+                [fresh.as_bytes()],
+            )
+            .map_err(|e| self.read_err(e))?;
+        let k = read(&self.conn)
+            .map_err(|e| self.read_err(e))?
+            .unwrap_or_default();
+        crate::privacy::PiiKey::from_bytes(&k)
+            .ok_or_else(|| self.read_err("secrets.pii_key is not 32 bytes"))
+    }
+
+    /// The real case id behind a `--mask-pii` pseudonym, if one matches.
+    pub fn unmask_case_id(&self, shown: &str) -> Result<Option<String>> {
+        let shown = shown.trim().to_ascii_lowercase();
+        if shown.len() != 16 {
+            return Ok(None);
+        }
+        let key = self.pii_key()?;
+        let mut st = self
+            .conn
+            .prepare("SELECT case_id FROM cases")
+            .map_err(|e| self.read_err(e))?;
+        let ids: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .map_err(|e| self.read_err(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.read_err(e))?;
+        Ok(ids.into_iter().find(|id| key.pseudonym(id) == shown))
+    }
+
     pub fn resolve_id(&self, id: &str) -> Result<String> {
         let id = id.trim().to_ascii_lowercase();
         if id.len() < 4 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -583,7 +659,10 @@ impl Store {
             .map_err(|e| self.read_err(e))?;
         match found.as_slice() {
             [one] => Ok(one.clone()),
-            [] => Err(self.read_err(format!("no case `{id}`"))),
+            [] => match self.unmask_case_id(&id)? {
+                Some(real) => Ok(real),
+                None => Err(self.read_err(format!("no case `{id}`"))),
+            },
             _ => Err(self.read_err(format!(
                 "case id prefix `{id}` is ambiguous; give more digits"
             ))),

@@ -75,10 +75,7 @@ fn severity_zh(s: Severity) -> &'static str {
 /// Text a spreadsheet would run as a formula is written with Excel's
 /// quote prefix: it shows as typed and stays text when edited.
 fn starts_like_formula(s: &str) -> bool {
-    matches!(
-        s.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠')
-    )
+    crate::report::starts_like_formula(s)
 }
 
 struct Formats {
@@ -161,7 +158,12 @@ pub fn export_xlsx(
         .into_iter()
         .map(|r| (r.run_id, r.started_at.chars().take(10).collect()))
         .collect();
-    let mut wb = build_workbook(&cases, &run_dates, mask_pii)
+    let key = if mask_pii {
+        Some(store.pii_key()?)
+    } else {
+        None
+    };
+    let mut wb = build_workbook(&cases, &run_dates, key.as_ref())
         .map_err(|e| Error::output(path, format!("building the workbook: {e}")))?;
     let tmp = path.with_extension("xlsx.tmp");
     let file = crate::report::create_private(&tmp)?;
@@ -179,7 +181,7 @@ pub fn export_xlsx(
 fn build_workbook(
     cases: &[CaseRow],
     run_dates: &BTreeMap<i64, String>,
-    mask_pii: bool,
+    mask: Option<&crate::privacy::PiiKey>,
 ) -> std::result::Result<Workbook, XlsxError> {
     let fm = Formats::new();
     let mut wb = Workbook::new();
@@ -197,30 +199,40 @@ fn build_workbook(
     }
     let mut meta_rows = Vec::with_capacity(cases.len());
     for (i, c) in cases.iter().enumerate() {
-        let c = if mask_pii { c.masked() } else { c.clone() };
+        let shown = match mask {
+            Some(key) => c.masked(key),
+            None => c.clone(),
+        };
         let row = i as u32 + 1;
         let t = |ws: &mut Worksheet, col: u16, s: &str| {
             write_text(ws, row, col, s, &fm.text, &fm.text_quoted)
         };
-        t(ws, 0, &c.case_id)?;
-        t(ws, 1, &c.rule)?;
-        t(ws, 2, c.category.label_zh())?;
-        t(ws, 3, severity_zh(c.severity))?;
-        ws.write_number_with_format(row, 4, c.score as f64, &fm.int)?;
-        t(ws, 5, &c.village_code)?;
-        t(ws, 6, &c.subject_id)?;
-        t(ws, 7, &c.related_ids.join(";"))?;
-        ws.write_number_with_format(row, 8, c.amount_fen as f64 / 100.0, &fm.money)?;
-        t(ws, 9, &c.message)?;
-        t(ws, 10, c.last_mark.label_zh())?;
+        t(ws, 0, &shown.case_id)?;
+        t(ws, 1, &shown.rule)?;
+        t(ws, 2, shown.category.label_zh())?;
+        t(ws, 3, severity_zh(shown.severity))?;
+        ws.write_number_with_format(row, 4, shown.score as f64, &fm.int)?;
+        t(ws, 5, &shown.village_code)?;
+        t(ws, 6, &shown.subject_id)?;
+        t(ws, 7, &shown.related_ids.join(";"))?;
+        ws.write_number_with_format(row, 8, shown.amount_fen as f64 / 100.0, &fm.money)?;
+        t(ws, 9, &shown.message)?;
+        t(ws, 10, shown.last_mark.label_zh())?;
         t(
             ws,
             11,
-            run_dates.get(&c.first_run).map_or("", |s| s.as_str()),
+            run_dates.get(&shown.first_run).map_or("", |s| s.as_str()),
         )?;
-        write_text(ws, row, 12, c.status.label_zh(), &fm.edit, &fm.edit_quoted)?;
-        write_text(ws, row, 13, &c.assignee, &fm.edit, &fm.edit_quoted)?;
-        match c.deadline.as_deref().and_then(excel_date) {
+        write_text(
+            ws,
+            row,
+            12,
+            shown.status.label_zh(),
+            &fm.edit,
+            &fm.edit_quoted,
+        )?;
+        write_text(ws, row, 13, &shown.assignee, &fm.edit, &fm.edit_quoted)?;
+        match shown.deadline.as_deref().and_then(excel_date) {
             Some(d) => {
                 ws.write_date_with_format(row, 14, &d, &fm.date_edit)?;
             }
@@ -228,8 +240,8 @@ fn build_workbook(
                 ws.write_blank(row, 14, &fm.date_edit)?;
             }
         }
-        write_text(ws, row, 15, &c.note, &fm.edit, &fm.edit_quoted)?;
-        meta_rows.push((c, row));
+        write_text(ws, row, 15, &shown.note, &fm.edit, &fm.edit_quoted)?;
+        meta_rows.push((shown, c, row));
     }
     let last = cases.len() as u32;
     ws.set_freeze_panes(1, 1)?;
@@ -253,12 +265,7 @@ fn build_workbook(
         meta.write_string(0, 1 + 2 * j as u16, format!("{f}_written"))?;
         meta.write_string(0, 2 + 2 * j as u16, format!("{f}_store"))?;
     }
-    let originals: BTreeMap<&str, &CaseRow> =
-        cases.iter().map(|c| (c.case_id.as_str(), c)).collect();
-    for (shown, row) in &meta_rows {
-        let Some(orig) = originals.get(shown.case_id.as_str()) else {
-            continue;
-        };
+    for (shown, orig, row) in &meta_rows {
         meta.write_string(*row, 0, &shown.case_id)?;
         let written = field_values(shown);
         let stored = field_values(orig);
@@ -394,6 +401,13 @@ pub fn import_xlsx(store: &mut Store, path: &Path, by: &str) -> Result<ImportRep
         .into_iter()
         .map(|c| (c.case_id.clone(), c))
         .collect();
+    let unmasked: BTreeMap<String, String> = {
+        let key = store.pii_key()?;
+        known
+            .keys()
+            .map(|id| (key.pseudonym(id), id.clone()))
+            .collect()
+    };
     let mut errors: Vec<String> = Vec::new();
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut updates = Vec::new();
@@ -419,7 +433,12 @@ pub fn import_xlsx(store: &mut Store, path: &Path, by: &str) -> Result<ImportRep
             None
         } else {
             seen.insert(id.clone(), excel_row);
-            match known.get(&id) {
+            // A --mask-pii export shows keyed pseudonyms of the case ids.
+            let real = match known.get(&id) {
+                Some(_) => None,
+                None => unmasked.get(&id),
+            };
+            match real.map_or(known.get(&id), |r| known.get(r)) {
                 Some(c) => Some(c.clone()),
                 None => {
                     row_errors.push(format!("{COL_ID} {id} 在案件库中不存在"));
@@ -482,7 +501,9 @@ pub fn import_xlsx(store: &mut Store, path: &Path, by: &str) -> Result<ImportRep
         };
         // Which fields the officer changed, and whether the store moved.
         let current = field_values(&case);
-        let exported = meta.as_ref().and_then(|m| m.get(&case.case_id));
+        let exported = meta
+            .as_ref()
+            .and_then(|m| m.get(&case.case_id).or_else(|| m.get(&id)));
         let mut u = CaseUpdate {
             case_id: case.case_id.clone(),
             ..CaseUpdate::default()
