@@ -477,7 +477,7 @@ fn replay(target: &str, data: &[u8], origin: &Path) {
     let kind = weiquan::TableKind::ALL[(b0 & 0x0F) as usize % weiquan::TableKind::ALL.len()];
     let opts = weiquan::LoadOptions {
         lenient: b0 & 0x40 != 0,
-        aliases: None,
+        ..weiquan::LoadOptions::default()
     };
     let tmp = tempfile::tempdir().unwrap();
     let r = std::panic::catch_unwind(|| match target {

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     std::fs::write(&path, body).unwrap();
     let opts = LoadOptions {
         lenient: b0 & 0x40 != 0,
-        aliases: None,
+        ..LoadOptions::default()
     };
     let r = load_table(kind, &path, &Aliases::builtin(), &opts);
     common::check(&path, r);
