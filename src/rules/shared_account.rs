@@ -98,20 +98,21 @@ impl Rule for SharedAccount {
         };
         // A person is their id number, or their name when the id is blank.
         let keys = [col("bank_account"), col("program"), col("period")];
-        let lf = df
-            .clone()
-            .lazy()
-            .filter(col("bank_account").is_not_null())
-            .with_column(col("id_number").fill_null(col("name")).alias("__person"));
-        let shared = lf
-            .clone()
-            .group_by(keys.clone())
-            .agg([col("__person").n_unique().alias("__people")])
-            .filter(col("__people").gt(lit(1u32)));
-        let cand = lf
-            .join(shared, keys.clone(), keys, JoinArgs::new(JoinType::Semi))
-            .collect()
-            .map_err(util::polars_err(code))?;
+        let cand = util::take_rows(code, df, |lf| {
+            let lf = lf
+                .filter(col("bank_account").is_not_null())
+                .with_column(col("id_number").fill_null(col("name")).alias("__person"));
+            let shared = lf
+                .clone()
+                .group_by(keys.clone())
+                .agg([col("__person").n_unique().alias("__people")])
+                .filter(col("__people").gt(lit(1u32)));
+            lf.join(shared, keys.clone(), keys, JoinArgs::new(JoinType::Semi))
+        })?
+        .lazy()
+        .with_column(col("id_number").fill_null(col("name")).alias("__person"))
+        .collect()
+        .map_err(util::polars_err(code))?;
         let r = Roll::new(code, &cand)?;
         let person = util::str_col(code, &cand, "__person")?;
         let register = register_households(ds, code, r.id)?;
