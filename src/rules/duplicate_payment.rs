@@ -118,11 +118,28 @@ impl Rule for DuplicatePayment {
                 })
             })
             .collect();
+        // Candidates: rows whose (id, program, period) occurs more than once.
+        let ids: Vec<Option<&str>> = util::str_col(code, df, "id_number")?.iter().collect();
+        let programs: Vec<Option<&str>> = program.iter().collect();
+        let key = |i: usize| Some((ids[i]?, programs[i]?, due[i]?));
+        let mut count: PlHashMap<(&str, &str, i32), u32> = PlHashMap::default();
+        for i in 0..ids.len() {
+            if let Some(k) = key(i) {
+                *count.entry(k).or_default() += 1;
+            }
+        }
+        let wanted: Vec<IdxSize> = (0..ids.len())
+            .filter(|&i| key(i).is_some_and(|k| count.get(&k).is_some_and(|n| *n > 1)))
+            .map(|i| i as IdxSize)
+            .collect();
+        drop(count);
         let mut keyed = df.clone();
         keyed
             .with_column(Column::new("__due".into(), due))
             .map_err(util::polars_err(code))?;
-        let cand = people::rows_sharing(code, &keyed, &["id_number", "program", "__due"])?;
+        let cand = keyed
+            .take(&IdxCa::from_vec("__i".into(), wanted))
+            .map_err(util::polars_err(code))?;
         let r = Roll::new(code, &cand)?;
         let due = cand
             .column("__due")
