@@ -104,6 +104,8 @@ impl Rule for DuplicatePayment {
         let annual: HashSet<&str> = program
             .iter()
             .flatten()
+            .collect::<PlHashSet<&str>>()
+            .into_iter()
             .filter(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
             .collect();
         let due: Vec<Option<i32>> = program
