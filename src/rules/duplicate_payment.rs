@@ -124,7 +124,7 @@ impl Rule for DuplicatePayment {
         let ids: Vec<Option<&str>> = util::str_col(code, df, "id_number")?.iter().collect();
         let programs: Vec<Option<&str>> = program.iter().collect();
         let key = |i: usize| Some((ids[i]?, programs[i]?, due[i]?));
-        let mut count: PlHashMap<(&str, &str, i32), u32> = PlHashMap::default();
+        let mut count: PlHashMap<(&str, &str, i32), u32> = PlHashMap::with_capacity(ids.len() / 2);
         for i in 0..ids.len() {
             if let Some(k) = key(i) {
                 *count.entry(k).or_default() += 1;

@@ -750,6 +750,7 @@ fn name_frequency(
         let village = util::str_col(code, df, "village_code")?;
         let name = util::str_col(code, df, name_col)?;
         let id = util::str_col(code, df, id_col)?;
+        let mut simplified: PlHashMap<&str, std::borrow::Cow<str>> = PlHashMap::default();
         for ((v, raw), idn) in village.iter().zip(name.iter()).zip(id.iter()) {
             let (Some(v), Some(raw)) = (v, raw) else {
                 continue;
@@ -769,9 +770,10 @@ fn name_frequency(
                 }
                 continue;
             }
-            let n = simplify(raw);
-            if name_set.contains(&*n) {
-                f.add(v, &n, idn);
+            // Names repeat across rows: convert each distinct one once.
+            let n: &str = simplified.entry(raw).or_insert_with(|| simplify(raw));
+            if name_set.contains(n) {
+                f.add(v, n, idn);
             }
             // Pinyin only where a homophone is in play, and for names of its length.
             if let Some((lens, keys)) = homophones

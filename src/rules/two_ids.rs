@@ -158,10 +158,14 @@ impl Rule for TwoIds {
         let household = util::str_col(code, df, "household_id")?;
         let program = util::str_col(code, df, "program")?;
         let period = util::date_col(code, df, "period")?;
-        let (ids18, bad) = (&ids18, &bad);
+        // Each name as a small number, hashed once. A name carried by one
+        // number only (most names) can share no key with a second number:
+        // its rows take no further part.
+        let names = name_codes(name, &ids18);
+        let (ids18, bad, names) = (&ids18, &bad, &names);
         let contact = |c: &'_ StringChunked| -> Vec<IdxSize> {
             shared_key_rows(
-                name.iter().zip(c.iter()).map(|(n, k)| Some((n, k?))),
+                names.iter().zip(c.iter()).map(|(n, k)| Some(((*n)?, k?))),
                 ids18,
                 bad,
                 false,
@@ -171,9 +175,10 @@ impl Rule for TwoIds {
             .into_par_iter()
             .map(|k| match k {
                 0 => shared_key_rows(
-                    name.iter()
+                    names
+                        .iter()
                         .zip(ids18.iter())
-                        .map(|(n, id)| id.map(|id| (n, birth_digits(id)))),
+                        .map(|(n, id)| Some(((*n)?, birth_digits((*id)?)))),
                     ids18,
                     bad,
                     false,
@@ -182,10 +187,11 @@ impl Rule for TwoIds {
                 2 => contact(phone),
                 3 => contact(household),
                 _ => shared_key_rows(
-                    name.iter()
+                    names
+                        .iter()
                         .zip(program.iter())
                         .zip(period.iter())
-                        .map(|((n, pg), per)| Some((n, pg?, per))),
+                        .map(|((n, pg), per)| Some(((*n)?, pg?, per))),
                     ids18,
                     bad,
                     true,
@@ -261,6 +267,39 @@ fn birth_digits(id: &str) -> &str {
     &id[from..to]
 }
 
+/// Per row, a number for its name (null names are one name, as in a
+/// group-by), or `None` when the row has no 18-byte number or its name is
+/// carried by one number only.
+fn name_codes(name: &StringChunked, ids: &[Option<&str>]) -> Vec<Option<u32>> {
+    // name -> (code, its first number, more than one number)
+    let mut index: PlHashMap<Option<&str>, (u32, &str, bool)> =
+        PlHashMap::with_capacity(ids.len() / 4);
+    let mut codes: Vec<Option<u32>> = Vec::with_capacity(ids.len());
+    for (n, id) in name.iter().zip(ids) {
+        let Some(id) = *id else {
+            codes.push(None);
+            continue;
+        };
+        let next = index.len() as u32;
+        let e = index.entry(n).or_insert((next, id, false));
+        e.2 |= e.1 != id;
+        codes.push(Some(e.0));
+    }
+    let multi: Vec<bool> = {
+        let mut m = vec![false; index.len()];
+        for (code, _, many) in index.values() {
+            m[*code as usize] = *many;
+        }
+        m
+    };
+    for c in &mut codes {
+        if c.is_some_and(|x| !multi[x as usize]) {
+            *c = None;
+        }
+    }
+    codes
+}
+
 /// The rows (of 18-byte numbers) whose key is shared by more than one id
 /// number; with `need_bad`, only where one of those numbers fails its check.
 /// `keys` gives one key per frame row (`None`: the row has none).
@@ -273,7 +312,7 @@ fn shared_key_rows<'a, K: std::hash::Hash + Eq>(
     // group of each row; per group: its first number, more than one number, any bad
     let mut group: Vec<u32> = Vec::with_capacity(ids.len());
     let mut state: Vec<(&'a str, bool, bool)> = Vec::new();
-    let mut index: PlHashMap<K, u32> = PlHashMap::default();
+    let mut index: PlHashMap<K, u32> = PlHashMap::with_capacity(ids.len() / 4);
     for (i, k) in keys.enumerate() {
         let (Some(k), Some(id)) = (k, ids[i]) else {
             group.push(u32::MAX);
