@@ -751,6 +751,8 @@ fn name_frequency(
         let name = util::str_col(code, df, name_col)?;
         let id = util::str_col(code, df, id_col)?;
         let mut simplified: PlHashMap<&str, std::borrow::Cow<str>> = PlHashMap::default();
+        type Homophones<'k> = Option<&'k (PlHashSet<usize>, PlHashSet<&'k str>)>;
+        let mut last: Option<(&str, bool, Homophones)> = None;
         for ((v, raw), idn) in village.iter().zip(name.iter()).zip(id.iter()) {
             let (Some(v), Some(raw)) = (v, raw) else {
                 continue;
@@ -761,8 +763,16 @@ fn name_frequency(
                 continue;
             }
             let idn = opt(idn);
-            let homophones = keys_of.get(v);
-            if !name_villages.contains(v) && homophones.is_none() {
+            // Rows come in runs of one village: look the village up once a run.
+            let (named_here, homophones) = match last {
+                Some((lv, n, h)) if lv == v => (n, h),
+                _ => {
+                    let (n, h) = (name_villages.contains(v), keys_of.get(v));
+                    last = Some((v, n, h));
+                    (n, h)
+                }
+            };
+            if !named_here && homophones.is_none() {
                 // Other villages only feed the export-wide count of a name,
                 // compared as the loader cleaned it (no conversion per row).
                 if name_set.contains(raw) {
