@@ -813,7 +813,7 @@ const PERSON_COLUMNS: [(TableKind, &str, &str); 7] = [
 ];
 
 fn distinct_villages(ds: &Dataset) -> usize {
-    let mut set: HashSet<&str> = HashSet::new();
+    let mut set: PlHashSet<&str> = PlHashSet::default();
     for t in [
         TableKind::Cadres,
         TableKind::Households,
@@ -825,7 +825,14 @@ fn distinct_villages(ds: &Dataset) -> usize {
         if let Some(df) = ds.frame(t)
             && let Ok(v) = df.column("village_code").and_then(|c| c.str())
         {
-            set.extend(v.iter().flatten());
+            // Rows come in runs of one village: insert each run once.
+            let mut last = None;
+            for x in v.iter().flatten() {
+                if last != Some(x) {
+                    set.insert(x);
+                    last = Some(x);
+                }
+            }
         }
     }
     set.len()
