@@ -332,10 +332,10 @@ struct VillageKin {
     by_pinyin: PlHashMap<String, Vec<usize>>,
     /// Name lengths (characters) in `by_pinyin`: a recipient's pinyin is
     /// only computed when it could match.
-    pinyin_shapes: HashSet<usize>,
+    pinyin_shapes: PlHashSet<usize>,
     /// [`loose_key`] of every name in `by_name` and `by_pinyin`: a row whose
     /// name has another key can match neither, and skips conversion.
-    loose: HashSet<(usize, &'static str)>,
+    loose: PlHashSet<(usize, &'static str)>,
     /// A name without a loose key (no reading): always compared in full.
     unkeyed: bool,
 }
@@ -574,8 +574,8 @@ impl KinGraph {
         Ok(())
     }
 
-    fn cadres_by_id(&self) -> HashMap<&str, Vec<usize>> {
-        let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+    fn cadres_by_id(&self) -> PlHashMap<&str, Vec<usize>> {
+        let mut m: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
         for (i, c) in self.cadres.iter().enumerate() {
             if let Some(id) = &c.id {
                 m.entry(id.as_str()).or_default().push(i);
@@ -654,6 +654,7 @@ impl KinGraph {
                 }
             }
         }
+        drop(cadre_ids);
         for (c, r) in own_row.iter().enumerate() {
             let Some(r) = *r else { continue };
             let cadre = &mut self.cadres[c];
@@ -666,8 +667,8 @@ impl KinGraph {
         }
 
         // Households and address keys of cadres, per village.
-        let mut households: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-        let mut addresses: HashMap<&str, HashMap<String, Vec<usize>>> = HashMap::new();
+        let mut households: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
+        let mut addresses: PlHashMap<&str, PlHashMap<String, Vec<usize>>> = PlHashMap::default();
         for (c, cadre) in self.cadres.iter().enumerate() {
             if let Some(h) = &cadre.household {
                 households
@@ -690,7 +691,7 @@ impl KinGraph {
 
         // Persons declared without id, by village and name: the register
         // tells their id.
-        let mut no_id: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
+        let mut no_id: PlHashMap<&str, PlHashMap<&str, Vec<usize>>> = PlHashMap::default();
         for (p, person) in self.persons.iter().enumerate() {
             if person.id.is_none() && !person.name.is_empty() {
                 no_id
@@ -701,7 +702,7 @@ impl KinGraph {
                     .push(p);
             }
         }
-        let no_id_loose: HashSet<(usize, &'static str)> = no_id
+        let no_id_loose: PlHashSet<(usize, &'static str)> = no_id
             .values()
             .flat_map(|m| m.keys())
             .filter_map(|n| loose_key(n))
@@ -742,6 +743,8 @@ impl KinGraph {
                 }
             }
         }
+        drop(no_id_loose);
+        drop(no_id);
         // A person declared without id whose name the register gives exactly
         // one id in the village: that is the person's id.
         let mut ids_of: HashMap<usize, BTreeSet<&str>> = HashMap::new();

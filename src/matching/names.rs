@@ -230,8 +230,9 @@ pub fn is_common_name(name: &str) -> bool {
 /// name exists (then they are probably that person).
 #[derive(Debug, Default, Clone)]
 pub struct NameFrequency {
-    by_name: PlHashMap<(String, String), Persons>,
-    by_pinyin: PlHashMap<(String, String), Persons>,
+    /// group → name → persons (nested so that a lookup borrows its keys).
+    by_name: PlHashMap<String, PlHashMap<String, Persons>>,
+    by_pinyin: PlHashMap<String, PlHashMap<String, Persons>>,
     overall: PlHashMap<String, Persons>,
 }
 
@@ -245,7 +246,9 @@ impl Persons {
     fn add(&mut self, id: Option<&str>) {
         match id {
             Some(id) if !id.is_empty() => {
-                self.ids.insert(id.to_string());
+                if !self.ids.contains(id) {
+                    self.ids.insert(id.to_string());
+                }
             }
             _ => self.anonymous = true,
         }
@@ -274,10 +277,12 @@ impl NameFrequency {
             return;
         }
         self.by_name
-            .entry((group.to_string(), name.to_string()))
+            .entry_ref(group)
+            .or_default()
+            .entry_ref(name)
             .or_default()
             .add(id);
-        self.overall.entry(name.to_string()).or_default().add(id);
+        self.overall.entry_ref(name).or_default().add(id);
     }
 
     /// Count one occurrence under its pinyin key (only for the groups where
@@ -287,7 +292,9 @@ impl NameFrequency {
             return;
         }
         self.by_pinyin
-            .entry((group.to_string(), pinyin_key(name)))
+            .entry_ref(group)
+            .or_default()
+            .entry(pinyin_key(name))
             .or_default()
             .add(id);
     }
@@ -295,7 +302,8 @@ impl NameFrequency {
     /// Distinct persons of this name in the group (0 if never seen).
     pub fn persons(&self, group: &str, name: &str) -> usize {
         self.by_name
-            .get(&(group.to_string(), name.to_string()))
+            .get(group)
+            .and_then(|m| m.get(name))
             .map_or(0, Persons::count)
     }
 
@@ -304,7 +312,8 @@ impl NameFrequency {
     /// id count as one when no id is known at all.
     pub fn persons_where(&self, group: &str, name: &str, keep: impl Fn(&str) -> bool) -> usize {
         self.by_name
-            .get(&(group.to_string(), name.to_string()))
+            .get(group)
+            .and_then(|m| m.get(name))
             .map_or(0, |p| p.count_where(keep))
     }
 
@@ -316,7 +325,8 @@ impl NameFrequency {
         keep: impl Fn(&str) -> bool,
     ) -> usize {
         self.by_pinyin
-            .get(&(group.to_string(), key.to_string()))
+            .get(group)
+            .and_then(|m| m.get(key))
             .map_or(0, |p| p.count_where(keep))
     }
 
@@ -328,7 +338,8 @@ impl NameFrequency {
     /// Distinct persons in the group whose name has this pinyin key.
     pub fn pinyin_persons(&self, group: &str, key: &str) -> usize {
         self.by_pinyin
-            .get(&(group.to_string(), key.to_string()))
+            .get(group)
+            .and_then(|m| m.get(key))
             .map_or(0, Persons::count)
     }
 

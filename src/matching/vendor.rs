@@ -375,12 +375,14 @@ impl Vendors {
         // otherwise none are needed. Most ledgers identify most payees.
         let any_weak = (0..n).any(|i| !strong[i]);
         let need_keys = any_weak || opts.organisations_by_name;
+        // A payee recurs on many lines: its key is computed once.
+        let mut memo: PlHashMap<&str, String> = PlHashMap::default();
         let name_keys: Vec<Option<String>> = records
             .iter()
             .map(|r| {
                 nonblank(r.name)
                     .filter(|_| need_keys)
-                    .map(company_name_key)
+                    .map(|n| memo.entry(n).or_insert_with(|| company_name_key(n)).clone())
                     .filter(|k| !k.is_empty())
             })
             .collect();

@@ -322,29 +322,25 @@ fn wages(
         )],
     )
     .map_err(util::polars_err(code))?;
-    let paid_out = ledger
-        .clone()
-        .lazy()
-        .filter(col("direction").eq(lit("支出")));
-    let by_payee_id = paid_out
-        .clone()
-        .join(
+    // Each candidate query reads only its key columns; the rows are then
+    // gathered whole.
+    let paid_out = || col("direction").eq(lit("支出"));
+    let by_payee_id = util::take_rows(code, ledger, |lf| {
+        lf.filter(paid_out()).join(
             dead_ids.clone().lazy(),
             [col("counterparty_id")],
             [col("__dead")],
             JoinArgs::new(JoinType::Semi),
         )
-        .collect()
-        .map_err(util::polars_err(code))?;
-    let by_payee_account = paid_out
-        .join(
+    })?;
+    let by_payee_account = util::take_rows(code, ledger, |lf| {
+        lf.filter(paid_out()).join(
             acct_df.lazy(),
             [col("counterparty_account")],
             [col("__acct")],
             JoinArgs::new(JoinType::Semi),
         )
-        .collect()
-        .map_err(util::polars_err(code))?;
+    })?;
     let (vs, ns): (Vec<&str>, Vec<&str>) = by_name
         .keys()
         .map(|(v, n)| (v.as_str(), n.as_str()))
@@ -354,22 +350,15 @@ fn wages(
         vec![Column::new("__v".into(), vs), Column::new("__n".into(), ns)],
     )
     .map_err(util::polars_err(code))?;
-    let by_payee_name = ledger
-        .clone()
-        .lazy()
-        .filter(
-            col("direction")
-                .eq(lit("支出"))
-                .and(col("counterparty_id").is_null()),
-        )
-        .join(
-            names_df.lazy(),
-            [col("village_code"), col("counterparty")],
-            [col("__v"), col("__n")],
-            JoinArgs::new(JoinType::Semi),
-        )
-        .collect()
-        .map_err(util::polars_err(code))?;
+    let by_payee_name = util::take_rows(code, ledger, |lf| {
+        lf.filter(paid_out().and(col("counterparty_id").is_null()))
+            .join(
+                names_df.lazy(),
+                [col("village_code"), col("counterparty")],
+                [col("__v"), col("__n")],
+                JoinArgs::new(JoinType::Semi),
+            )
+    })?;
     let cand = by_payee_id
         .vstack(&by_payee_account)
         .and_then(|c| c.vstack(&by_payee_name))

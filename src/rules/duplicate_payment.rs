@@ -101,28 +101,79 @@ impl Rule for DuplicatePayment {
         // program paid once a year (two villages may pay it in different months).
         let program = util::str_col(code, df, "program")?;
         let period = util::date_col(code, df, "period")?;
-        let annual: HashSet<&str> = program
+        // Each program as a small number (rows of one program come in runs:
+        // the last one is remembered), judged annual once.
+        let mut codes: PlHashMap<&str, u32> = PlHashMap::default();
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut last: Option<(&str, u32)> = None;
+        let program_codes: Vec<Option<u32>> = program
             .iter()
-            .flatten()
-            .filter(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
+            .map(|pg| {
+                let pg = pg?;
+                if let Some((l, c)) = last
+                    && l == pg
+                {
+                    return Some(c);
+                }
+                let c = *codes.entry(pg).or_insert_with(|| {
+                    distinct.push(pg);
+                    (distinct.len() - 1) as u32
+                });
+                last = Some((pg, c));
+                Some(c)
+            })
             .collect();
-        let due: Vec<Option<i32>> = program
+        let is_annual: Vec<bool> = distinct
+            .iter()
+            .map(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
+            .collect();
+        let annual: HashSet<&str> = distinct
+            .iter()
+            .zip(&is_annual)
+            .filter(|(_, a)| **a)
+            .map(|(pg, _)| *pg)
+            .collect();
+        let due: Vec<Option<i32>> = program_codes
             .iter()
             .zip(period.iter())
             .map(|(pg, per)| {
                 let m = per.and_then(people::month_of)?;
-                Some(if pg.is_some_and(|pg| annual.contains(pg)) {
+                Some(if pg.is_some_and(|c| is_annual[c as usize]) {
                     m - m.rem_euclid(12)
                 } else {
                     m
                 })
             })
             .collect();
+        // Candidates: rows whose (id, program, period) occurs more than once.
+        // A number that is not 17 digits and a check character is never
+        // valid (the loop below skips it): only numbers as integers are keyed.
+        let ids: Vec<Option<u64>> = util::str_col(code, df, "id_number")?
+            .iter()
+            .map(|id| id.and_then(id_as_integer))
+            .collect();
+        let key = |i: usize| {
+            let period = (u64::from(program_codes[i]?) << 32) | u64::from(due[i]? as u32);
+            Some((ids[i]?, period))
+        };
+        let mut count: PlHashMap<(u64, u64), u32> = PlHashMap::with_capacity(ids.len());
+        for i in 0..ids.len() {
+            if let Some(k) = key(i) {
+                *count.entry(k).or_default() += 1;
+            }
+        }
+        let wanted: Vec<IdxSize> = (0..ids.len())
+            .filter(|&i| key(i).is_some_and(|k| count.get(&k).is_some_and(|n| *n > 1)))
+            .map(|i| i as IdxSize)
+            .collect();
+        drop(count);
         let mut keyed = df.clone();
         keyed
             .with_column(Column::new("__due".into(), due))
             .map_err(util::polars_err(code))?;
-        let cand = people::rows_sharing(code, &keyed, &["id_number", "program", "__due"])?;
+        let cand = keyed
+            .take(&IdxCa::from_vec("__i".into(), wanted))
+            .map_err(util::polars_err(code))?;
         let r = Roll::new(code, &cand)?;
         let due = cand
             .column("__due")
@@ -267,6 +318,29 @@ impl Rule for DuplicatePayment {
     }
 }
 
+/// An 18-character id number (17 digits and a check character) as one
+/// integer, equal for equal numbers; `None` for anything else.
+fn id_as_integer(id: &str) -> Option<u64> {
+    let b = id.as_bytes();
+    if b.len() != 18 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in &b[..17] {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(c - b'0');
+    }
+    let check = match b[17] {
+        c @ b'0'..=b'9' => u64::from(c - b'0'),
+        b'X' => 10,
+        b'x' => 11,
+        _ => return None,
+    };
+    Some(v * 12 + check)
+}
+
 /// Among one period's payments of a per-event program, the sets of payments
 /// equal in amount and quantity: only these are duplicates. Each set keeps
 /// paid-date order, so its first payment stays the due one.
@@ -278,4 +352,24 @@ fn identical_payments(standing: &[usize], r: &Roll) -> Vec<Vec<usize>> {
             .push(i);
     }
     by.into_values().filter(|v| v.len() > 1).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_as_integer;
+
+    #[test]
+    fn id_numbers_as_integers() {
+        let a = id_as_integer("37010219570331479X");
+        assert!(a.is_some());
+        assert_eq!(a, id_as_integer("37010219570331479X"));
+        assert_ne!(a, id_as_integer("370102195703314790"));
+        assert_ne!(a, id_as_integer("37010219570331479x"));
+        assert_ne!(
+            id_as_integer("370102195703314791"),
+            id_as_integer("370102195703314801")
+        );
+        assert_eq!(id_as_integer("3701021957033147"), None);
+        assert_eq!(id_as_integer("3701021957O331479X"), None);
+    }
 }

@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
+use polars::prelude::PlHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -159,6 +160,7 @@ impl Rule for Eligibility {
         type Key = (String, String, Reason);
         let mut groups: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
         let mut births: BTreeMap<String, NaiveDate> = BTreeMap::new();
+        let mut by_program: PlHashMap<&str, (bool, Option<i32>)> = PlHashMap::default();
         for i in 0..df.height() {
             let (Some(idn), Some(v), Some(per)) = (id.get(i), village.get(i), period.get(i)) else {
                 continue;
@@ -175,9 +177,15 @@ impl Rule for Eligibility {
             };
             let paid_day = paid.get(i).and_then(from_epoch_days);
             let pg = program.get(i).unwrap_or_default();
-            let old_age = p.old_age_programs.iter().any(|o| program_is(o, pg));
+            // Judged once per program name, not per row.
+            let (old_age, band) = *by_program.entry(pg).or_insert_with(|| {
+                (
+                    p.old_age_programs.iter().any(|o| program_is(o, pg)),
+                    band_in_name(pg),
+                )
+            });
             let age = age_on(birth, last_day_of_month(per));
-            let required = band_in_name(pg).unwrap_or(min_age);
+            let required = band.unwrap_or(min_age);
             let standard = standards
                 .iter()
                 .rev()

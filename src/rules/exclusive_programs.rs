@@ -162,31 +162,30 @@ impl Rule for ExclusivePrograms {
             tagged
                 .with_column(side_col)
                 .map_err(util::polars_err(code))?;
-            let lf = tagged.lazy().filter(
-                col("__side")
-                    .is_not_null()
-                    .and(col("id_number").is_not_null()),
-            );
             let keys = [col("id_number"), col("period")];
-            let both = lf
-                .clone()
-                .group_by(keys.clone())
-                .agg([
-                    col("__side").eq(lit(1)).sum().alias("__a"),
-                    col("__side").eq(lit(2)).sum().alias("__b"),
-                ])
-                .filter(col("__a").gt(lit(0)).and(col("__b").gt(lit(0))));
-            // Every row of those people: the months around the overlap tell a
-            // transition from one program to the other.
-            let cand = lf
-                .join(
+            let cand = util::take_rows(code, &tagged, |lf| {
+                let lf = lf.filter(
+                    col("__side")
+                        .is_not_null()
+                        .and(col("id_number").is_not_null()),
+                );
+                let both = lf
+                    .clone()
+                    .group_by(keys.clone())
+                    .agg([
+                        col("__side").eq(lit(1)).sum().alias("__a"),
+                        col("__side").eq(lit(2)).sum().alias("__b"),
+                    ])
+                    .filter(col("__a").gt(lit(0)).and(col("__b").gt(lit(0))));
+                // Every row of those people: the months around the overlap tell a
+                // transition from one program to the other.
+                lf.join(
                     both.select([col("id_number")]),
                     [col("id_number")],
                     [col("id_number")],
                     JoinArgs::new(JoinType::Semi),
                 )
-                .collect()
-                .map_err(util::polars_err(code))?;
+            })?;
             out.extend(judge(code, &cand, &sides)?);
         }
         Ok(out)

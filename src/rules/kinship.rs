@@ -750,6 +750,9 @@ fn name_frequency(
         let village = util::str_col(code, df, "village_code")?;
         let name = util::str_col(code, df, name_col)?;
         let id = util::str_col(code, df, id_col)?;
+        let mut simplified: PlHashMap<&str, std::borrow::Cow<str>> = PlHashMap::default();
+        type Homophones<'k> = Option<&'k (PlHashSet<usize>, PlHashSet<&'k str>)>;
+        let mut last: Option<(&str, bool, Homophones)> = None;
         for ((v, raw), idn) in village.iter().zip(name.iter()).zip(id.iter()) {
             let (Some(v), Some(raw)) = (v, raw) else {
                 continue;
@@ -760,8 +763,16 @@ fn name_frequency(
                 continue;
             }
             let idn = opt(idn);
-            let homophones = keys_of.get(v);
-            if !name_villages.contains(v) && homophones.is_none() {
+            // Rows come in runs of one village: look the village up once a run.
+            let (named_here, homophones) = match last {
+                Some((lv, n, h)) if lv == v => (n, h),
+                _ => {
+                    let (n, h) = (name_villages.contains(v), keys_of.get(v));
+                    last = Some((v, n, h));
+                    (n, h)
+                }
+            };
+            if !named_here && homophones.is_none() {
                 // Other villages only feed the export-wide count of a name,
                 // compared as the loader cleaned it (no conversion per row).
                 if name_set.contains(raw) {
@@ -769,9 +780,10 @@ fn name_frequency(
                 }
                 continue;
             }
-            let n = simplify(raw);
-            if name_set.contains(&*n) {
-                f.add(v, &n, idn);
+            // Names repeat across rows: convert each distinct one once.
+            let n: &str = simplified.entry(raw).or_insert_with(|| simplify(raw));
+            if name_set.contains(n) {
+                f.add(v, n, idn);
             }
             // Pinyin only where a homophone is in play, and for names of its length.
             if let Some((lens, keys)) = homophones
@@ -801,7 +813,7 @@ const PERSON_COLUMNS: [(TableKind, &str, &str); 7] = [
 ];
 
 fn distinct_villages(ds: &Dataset) -> usize {
-    let mut set: HashSet<&str> = HashSet::new();
+    let mut set: PlHashSet<&str> = PlHashSet::default();
     for t in [
         TableKind::Cadres,
         TableKind::Households,
@@ -813,7 +825,14 @@ fn distinct_villages(ds: &Dataset) -> usize {
         if let Some(df) = ds.frame(t)
             && let Ok(v) = df.column("village_code").and_then(|c| c.str())
         {
-            set.extend(v.iter().flatten());
+            // Rows come in runs of one village: insert each run once.
+            let mut last = None;
+            for x in v.iter().flatten() {
+                if last != Some(x) {
+                    set.insert(x);
+                    last = Some(x);
+                }
+            }
         }
     }
     set.len()

@@ -362,8 +362,8 @@ pub fn lines_to_hires(
     hdf: &DataFrame,
     by_name: bool,
 ) -> Result<DataFrame> {
-    let paid_out = ldf.clone().lazy().filter(col("direction").eq(lit("支出")));
-    let hires = hdf.clone().lazy();
+    // One pass over the ledger per key, on borrowed strings: the same rows,
+    // in the same order, as a semi-join of the 支出 lines per key, vstacked.
     let mut keys = vec![
         ("counterparty_id", "id_number"),
         ("counterparty_account", "bank_account"),
@@ -371,24 +371,34 @@ pub fn lines_to_hires(
     if by_name {
         keys.push(("counterparty", "name"));
     }
-    let mut out: Option<DataFrame> = None;
+    let lv = util::str_col(code, ldf, "village_code")?;
+    let direction = util::str_col(code, ldf, "direction")?;
+    let hv = util::str_col(code, hdf, "village_code")?;
+    let paid_out: Vec<bool> = direction.iter().map(|d| d == Some("支出")).collect();
+    let mut idx: Vec<IdxSize> = Vec::new();
     for (lkey, hkey) in keys {
-        let part = paid_out
-            .clone()
-            .join(
-                hires.clone().filter(col(hkey).is_not_null()),
-                [col("village_code"), col(lkey)],
-                [col("village_code"), col(hkey)],
-                JoinArgs::new(JoinType::Semi),
-            )
-            .collect()
-            .map_err(util::polars_err(code))?;
-        out = Some(match out {
-            None => part,
-            Some(c) => c.vstack(&part).map_err(util::polars_err(code))?,
-        });
+        let hk = util::str_col(code, hdf, hkey)?;
+        let wanted: PlHashSet<(&str, &str)> = hv
+            .iter()
+            .zip(hk.iter())
+            .filter_map(|(v, k)| Some((v?, k?)))
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let lk = util::str_col(code, ldf, lkey)?;
+        idx.extend(
+            lv.iter()
+                .zip(lk.iter())
+                .zip(&paid_out)
+                .enumerate()
+                .filter_map(|(i, ((v, k), out))| {
+                    (*out && wanted.contains(&(v?, k?))).then_some(i as IdxSize)
+                }),
+        );
     }
-    out.ok_or_else(|| crate::error::Error::rule(code, "no join keys"))
+    ldf.take(&IdxCa::from_vec("__i".into(), idx))
+        .map_err(util::polars_err(code))
 }
 
 /// How many months a village's wage lines are paid after the month they pay
@@ -545,15 +555,15 @@ pub fn rows_sharing(code: &str, df: &DataFrame, keys: &[&str]) -> Result<DataFra
     for k in &keys[1..] {
         present = present.and(col(*k).is_not_null());
     }
-    let lf = df.clone().lazy().filter(present);
-    let groups = lf
-        .clone()
-        .group_by(by.clone())
-        .agg([len().alias("__n")])
-        .filter(col("__n").gt(lit(1u32)));
-    lf.join(groups, by.clone(), by, JoinArgs::new(JoinType::Semi))
-        .collect()
-        .map_err(util::polars_err(code))
+    util::take_rows(code, df, |lf| {
+        let lf = lf.filter(present);
+        let groups = lf
+            .clone()
+            .group_by(by.clone())
+            .agg([len().alias("__n")])
+            .filter(col("__n").gt(lit(1u32)));
+        lf.join(groups, by.clone(), by, JoinArgs::new(JoinType::Semi))
+    })
 }
 
 /// Cancel reversals: each negative amount removes the positive payment of

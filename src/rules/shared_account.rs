@@ -97,19 +97,46 @@ impl Rule for SharedAccount {
             return Ok(vec![]);
         };
         // A person is their id number, or their name when the id is blank.
-        let keys = [col("bank_account"), col("program"), col("period")];
-        let lf = df
-            .clone()
+        // Candidates: rows of an (account, program, period) paid to more
+        // than one person, found in one hash pass over borrowed strings.
+        let account = util::str_col(code, df, "bank_account")?;
+        let program = util::str_col(code, df, "program")?;
+        let period = util::date_col(code, df, "period")?;
+        let ids = util::str_col(code, df, "id_number")?;
+        let names = util::str_col(code, df, "name")?;
+        let mut index: PlHashMap<(&str, Option<&str>, Option<i32>), u32> =
+            PlHashMap::with_capacity(df.height() / 2);
+        // per group: its first person, more than one person
+        let mut state: Vec<(Option<&str>, bool)> = Vec::new();
+        let group: Vec<u32> = account
+            .iter()
+            .zip(program.iter())
+            .zip(period.iter())
+            .zip(ids.iter().zip(names.iter()))
+            .map(|(((a, pg), per), (id, name))| {
+                let Some(a) = a else { return u32::MAX };
+                let person = id.or(name);
+                let g = *index.entry((a, pg, per)).or_insert_with(|| {
+                    state.push((person, false));
+                    (state.len() - 1) as u32
+                });
+                let s = &mut state[g as usize];
+                s.1 |= s.0 != person;
+                g
+            })
+            .collect();
+        drop(index);
+        let wanted: Vec<IdxSize> = group
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| state.get(**g as usize).is_some_and(|s| s.1))
+            .map(|(i, _)| i as IdxSize)
+            .collect();
+        let cand = df
+            .take(&IdxCa::from_vec("__i".into(), wanted))
+            .map_err(util::polars_err(code))?
             .lazy()
-            .filter(col("bank_account").is_not_null())
-            .with_column(col("id_number").fill_null(col("name")).alias("__person"));
-        let shared = lf
-            .clone()
-            .group_by(keys.clone())
-            .agg([col("__person").n_unique().alias("__people")])
-            .filter(col("__people").gt(lit(1u32)));
-        let cand = lf
-            .join(shared, keys.clone(), keys, JoinArgs::new(JoinType::Semi))
+            .with_column(col("id_number").fill_null(col("name")).alias("__person"))
             .collect()
             .map_err(util::polars_err(code))?;
         let r = Roll::new(code, &cand)?;

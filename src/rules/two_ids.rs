@@ -1,6 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -145,74 +146,59 @@ impl Rule for TwoIds {
         // character apart). Malformed numbers (not 18 characters) carry no
         // birth date.
         let ids = util::str_col(code, df, "id_number")?;
-        let bad: BooleanChunked = ids
+        // Numbers of 18 bytes (others carry no birth date and never match).
+        let ids18: Vec<Option<&str>> = ids.iter().map(|id| id.filter(|x| x.len() == 18)).collect();
+        let bad: Vec<bool> = ids18
             .iter()
-            .map(|id| Some(id.is_some_and(|x| x.len() == 18 && id_problem(x).is_some())))
+            .map(|id| id.is_some_and(|x| id_problem(x).is_some()))
             .collect();
-        let mut flagged = df.clone();
-        flagged
-            .with_column(bad.with_name("__bad".into()).into_column())
-            .map_err(util::polars_err(code))?;
-        // The key columns only, computed once; each key set then groups them.
-        let base = flagged
-            .lazy()
-            .with_row_index("__i", None)
-            .filter(
-                col("id_number")
-                    .is_not_null()
-                    .and(col("id_number").str().len_bytes().eq(lit(18u32))),
+        let name = util::str_col(code, df, "name")?;
+        let account = util::str_col(code, df, "bank_account")?;
+        let phone = util::str_col(code, df, "phone")?;
+        let household = util::str_col(code, df, "household_id")?;
+        let program = util::str_col(code, df, "program")?;
+        let period = util::date_col(code, df, "period")?;
+        // Each name as a small number, hashed once. A name carried by one
+        // number only (most names) can share no key with a second number:
+        // its rows take no further part.
+        let names = name_codes(name, &ids18);
+        let (ids18, bad, names) = (&ids18, &bad, &names);
+        let contact = |c: &'_ StringChunked| -> Vec<IdxSize> {
+            shared_key_rows(
+                names.iter().zip(c.iter()).map(|(n, k)| Some(((*n)?, k?))),
+                ids18,
+                bad,
+                false,
             )
-            .select([
-                col("__i"),
-                col("name"),
-                col("id_number"),
-                col("id_number")
-                    .str()
-                    .slice(lit(6i64), lit(8u64))
-                    .alias("__birth"),
-                col("bank_account"),
-                col("phone"),
-                col("household_id"),
-                col("program"),
-                col("period"),
-                col("__bad"),
-            ])
-            .collect()
-            .map_err(util::polars_err(code))?;
-        let key_sets: [&[&str]; 5] = [
-            &["name", "__birth"],
-            &["name", "bank_account"],
-            &["name", "phone"],
-            &["name", "household_id"],
-            &["name", "program", "period"],
-        ];
-        let mut wanted: Vec<IdxSize> = Vec::new();
-        for keys in key_sets {
-            let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-            let mut keep = col("__ids").gt(lit(1u32));
-            if keys.len() == 3 {
-                keep = keep.and(col("__anybad"));
-            }
-            let present = base.clone().lazy().filter(col(keys[1]).is_not_null());
-            let groups = present
-                .clone()
-                .group_by(by.clone())
-                .agg([
-                    col("id_number").n_unique().alias("__ids"),
-                    col("__bad").any(true).alias("__anybad"),
-                ])
-                .filter(keep);
-            let part = present
-                .join(groups, by.clone(), by, JoinArgs::new(JoinType::Semi))
-                .select([col("__i")])
-                .collect()
-                .map_err(util::polars_err(code))?;
-            let idx = part
-                .column("__i")
-                .and_then(|c| c.idx())
-                .map_err(util::polars_err(code))?;
-            wanted.extend(idx.into_no_null_iter());
-        }
+        };
+        let parts: Vec<Vec<IdxSize>> = (0..5usize)
+            .into_par_iter()
+            .map(|k| match k {
+                0 => shared_key_rows(
+                    names
+                        .iter()
+                        .zip(ids18.iter())
+                        .map(|(n, id)| Some(((*n)?, birth_digits((*id)?)))),
+                    ids18,
+                    bad,
+                    false,
+                ),
+                1 => contact(account),
+                2 => contact(phone),
+                3 => contact(household),
+                _ => shared_key_rows(
+                    names
+                        .iter()
+                        .zip(program.iter())
+                        .zip(period.iter())
+                        .map(|((n, pg), per)| Some(((*n)?, pg?, per))),
+                    ids18,
+                    bad,
+                    true,
+                ),
+            })
+            .collect();
+        let mut wanted: Vec<IdxSize> = parts.into_iter().flatten().collect();
         wanted.sort_unstable();
         wanted.dedup();
         let cand = df
@@ -268,6 +254,89 @@ impl Rule for TwoIds {
         }
         Ok(out)
     }
+}
+
+/// Digits 7–14 of an id number (characters, as the number is written).
+fn birth_digits(id: &str) -> &str {
+    if id.is_ascii() {
+        return &id[6..14];
+    }
+    let mut at = id.char_indices().map(|(i, _)| i).chain([id.len()]);
+    let from = at.nth(6).unwrap_or(id.len());
+    let to = at.nth(7).unwrap_or(id.len());
+    &id[from..to]
+}
+
+/// Per row, a number for its name (null names are one name, as in a
+/// group-by), or `None` when the row has no 18-byte number or its name is
+/// carried by one number only.
+fn name_codes(name: &StringChunked, ids: &[Option<&str>]) -> Vec<Option<u32>> {
+    // name -> (code, its first number, more than one number)
+    let mut index: PlHashMap<Option<&str>, (u32, &str, bool)> =
+        PlHashMap::with_capacity(ids.len() / 4);
+    let mut codes: Vec<Option<u32>> = Vec::with_capacity(ids.len());
+    for (n, id) in name.iter().zip(ids) {
+        let Some(id) = *id else {
+            codes.push(None);
+            continue;
+        };
+        let next = index.len() as u32;
+        let e = index.entry(n).or_insert((next, id, false));
+        e.2 |= e.1 != id;
+        codes.push(Some(e.0));
+    }
+    let multi: Vec<bool> = {
+        let mut m = vec![false; index.len()];
+        for (code, _, many) in index.values() {
+            m[*code as usize] = *many;
+        }
+        m
+    };
+    for c in &mut codes {
+        if c.is_some_and(|x| !multi[x as usize]) {
+            *c = None;
+        }
+    }
+    codes
+}
+
+/// The rows (of 18-byte numbers) whose key is shared by more than one id
+/// number; with `need_bad`, only where one of those numbers fails its check.
+/// `keys` gives one key per frame row (`None`: the row has none).
+fn shared_key_rows<'a, K: std::hash::Hash + Eq>(
+    keys: impl Iterator<Item = Option<K>>,
+    ids: &[Option<&'a str>],
+    bad: &[bool],
+    need_bad: bool,
+) -> Vec<IdxSize> {
+    // group of each row; per group: its first number, more than one number, any bad
+    let mut group: Vec<u32> = Vec::with_capacity(ids.len());
+    let mut state: Vec<(&'a str, bool, bool)> = Vec::new();
+    let mut index: PlHashMap<K, u32> = PlHashMap::with_capacity(ids.len() / 4);
+    for (i, k) in keys.enumerate() {
+        let (Some(k), Some(id)) = (k, ids[i]) else {
+            group.push(u32::MAX);
+            continue;
+        };
+        let g = *index.entry(k).or_insert_with(|| {
+            state.push((id, false, false));
+            (state.len() - 1) as u32
+        });
+        let s = &mut state[g as usize];
+        s.1 |= s.0 != id;
+        s.2 |= bad[i];
+        group.push(g);
+    }
+    group
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| {
+            state
+                .get(**g as usize)
+                .is_some_and(|s| s.1 && (!need_bad || s.2))
+        })
+        .map(|(i, _)| i as IdxSize)
+        .collect()
 }
 
 /// Judge one pair of numbers of one name; `None` when they were never paid

@@ -46,3 +46,23 @@ pub fn day_string(days: i32) -> String {
         .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
 }
+
+/// The rows of `df` a lazy query keeps, gathered whole. The query sees `df`
+/// with a `__i` row index and must keep `__i`; only the columns it reads are
+/// filtered, joined or grouped (projection pushdown), so a candidate query
+/// over a few key columns does not copy every column of a large table.
+pub fn take_rows(
+    code: &str,
+    df: &DataFrame,
+    query: impl FnOnce(LazyFrame) -> LazyFrame,
+) -> Result<DataFrame> {
+    let picked = query(df.clone().lazy().with_row_index("__i", None))
+        .select([col("__i")])
+        .collect()
+        .map_err(polars_err(code))?;
+    let idx = picked
+        .column("__i")
+        .and_then(|c| c.idx())
+        .map_err(polars_err(code))?;
+    df.take(idx).map_err(polars_err(code))
+}
