@@ -48,12 +48,7 @@ pub fn run(ds: &Dataset, cfg: &RulesConfig, on_done: &(dyn Fn(&str) + Sync)) -> 
             if !s.enabled {
                 return (run(RuleStatus::Disabled), Ok(vec![]));
             }
-            let missing: Vec<&str> = r
-                .needs()
-                .iter()
-                .filter(|t| !ds.has(**t))
-                .map(|t| t.canonical())
-                .collect();
+            let missing = r.missing_tables(ds);
             if !missing.is_empty() {
                 on_done(r.code());
                 let reason = format!("table(s) absent: {}", missing.join(", "));

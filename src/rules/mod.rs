@@ -39,6 +39,14 @@ pub trait Rule: Send + Sync {
     fn doc(&self) -> &'static str;
     /// Tables without which the rule cannot run.
     fn needs(&self) -> &'static [TableKind];
+    /// The canonical names of the needed tables `ds` lacks.
+    fn missing_tables(&self, ds: &Dataset) -> Vec<&'static str> {
+        self.needs()
+            .iter()
+            .filter(|t| !ds.has(**t))
+            .map(|t| t.canonical())
+            .collect()
+    }
     /// The parameters with their default values.
     fn default_params(&self) -> toml::Table;
     /// Check a user's parameter table (unknown keys, wrong types).

@@ -403,12 +403,7 @@ pub fn sweep(ds: &Dataset, base: &RulesConfig, opts: &TuneOptions) -> Result<Tun
     if opts.axes.len() == 2 && opts.axes[0].key == opts.axes[1].key {
         return Err(param_error(format!("{} is given twice", opts.axes[0].key)));
     }
-    let missing: Vec<&str> = rule
-        .needs()
-        .iter()
-        .filter(|t| !ds.has(**t))
-        .map(|t| t.canonical())
-        .collect();
+    let missing = rule.missing_tables(ds);
     if !missing.is_empty() {
         return Err(Error::config(
             Path::new("--rule"),
@@ -443,7 +438,7 @@ pub fn sweep(ds: &Dataset, base: &RulesConfig, opts: &TuneOptions) -> Result<Tun
                 s.enabled
                     && s.rule.code() != code
                     && s.rule.category() == rule.category()
-                    && s.rule.needs().iter().all(|t| ds.has(*t))
+                    && s.rule.missing_tables(ds).is_empty()
             })
             .map(|s| s.rule.code().to_string())
             .collect();
