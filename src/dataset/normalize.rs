@@ -164,8 +164,15 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let t = half_width_str(s);
     let t = t.trim();
     let b = t.as_bytes();
-    // Fast path: canonical ISO.
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+    // Fast path: canonical ISO, digits only (`i32::parse` would take the
+    // sign of `-025-11-30` and give a year before Christ).
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+    {
         if let (Ok(y), Ok(m), Ok(d)) = (t[..4].parse(), t[5..7].parse(), t[8..10].parse()) {
             return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no such date {t}"));
         }
@@ -200,9 +207,9 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         }
         return Err(format!("not a date: {t}"));
     }
+    // No empty part: `-2025-11-30` or `2025--11-30` is not a date.
     let parts: Vec<&str> = t
         .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月'))
-        .filter(|p| !p.is_empty())
         .collect();
     if parts.len() == 3
         && parts.iter().all(|p| p.bytes().all(|c| c.is_ascii_digit()))
@@ -426,6 +433,17 @@ mod tests {
         assert!(parse_date("").is_err());
         assert!(parse_date("明天").is_err());
         assert!(parse_date("-5").is_err());
+        // Found by the fuzzer: a sign taken as part of the year.
+        for s in [
+            "-025-11-30",
+            "+025-11-30",
+            "2025-+1-30",
+            "-2025-11-30",
+            "2025--11-30",
+            "2025/3/1/",
+        ] {
+            assert!(parse_date(s).is_err(), "{s}");
+        }
     }
 
     #[test]
