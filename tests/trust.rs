@@ -610,7 +610,8 @@ fn exit_codes_are_documented_and_used() {
         2
     );
     assert_eq!(code(&["scan", "--no-such-flag"]), 2);
-    assert_eq!(
+    // `scan -q --no-db --out OUT --fail-on LEVEL DATASET`
+    let fail_on = |level: &str, dataset: &str| {
         code(&[
             "scan",
             "-q",
@@ -618,66 +619,18 @@ fn exit_codes_are_documented_and_used() {
             "--out",
             out_s,
             "--fail-on",
-            "severe",
-            fx_s
-        ]),
-        2
-    );
+            level,
+            dataset,
+        ])
+    };
+    assert_eq!(fail_on("severe", fx_s), 2);
     // 3: --fail-on with findings of that severity or higher (the cash
     // findings are medium); 0 when there are none that high.
-    assert_eq!(
-        code(&[
-            "scan",
-            "-q",
-            "--no-db",
-            "--out",
-            out_s,
-            "--fail-on",
-            "medium",
-            fx_s
-        ]),
-        3
-    );
-    assert_eq!(
-        code(&[
-            "scan",
-            "-q",
-            "--no-db",
-            "--out",
-            out_s,
-            "--fail-on",
-            "low",
-            fx_s
-        ]),
-        3
-    );
-    assert_eq!(
-        code(&[
-            "scan",
-            "-q",
-            "--no-db",
-            "--out",
-            out_s,
-            "--fail-on",
-            "high",
-            fx_s
-        ]),
-        0
-    );
+    assert_eq!(fail_on("medium", fx_s), 3);
+    assert_eq!(fail_on("low", fx_s), 3);
+    assert_eq!(fail_on("high", fx_s), 0);
     let clean = common::fixture("clean");
-    assert_eq!(
-        code(&[
-            "scan",
-            "-q",
-            "--no-db",
-            "--out",
-            out_s,
-            "--fail-on",
-            "low",
-            clean.to_str().unwrap()
-        ]),
-        0
-    );
+    assert_eq!(fail_on("low", clean.to_str().unwrap()), 0);
     // 4: the output cannot be written (its parent is a file).
     let file = tmp.path().join("a-file");
     std::fs::write(&file, "x").unwrap();

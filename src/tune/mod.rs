@@ -314,10 +314,7 @@ fn point_config(
     axes: &[Axis],
     values: &[f64],
 ) -> Result<RulesConfig> {
-    let mut cfg = base.clone();
-    for (a, v) in axes.iter().zip(values) {
-        cfg = cfg.with_param(code, &a.key, a.value(*v))?;
-    }
+    let mut cfg = config_with(base, code, axes, values)?;
     cfg.only(&[code.to_string()])?;
     Ok(cfg)
 }
