@@ -149,12 +149,6 @@ fn write_staged(
     } else {
         &res.findings
     };
-    let pseudo = |id: &str| match mask {
-        Some(key) => key.pseudonym(id),
-        None => id.to_string(),
-    };
-    report::write_findings_csv(&staged.path("findings.csv"), findings)?;
-    report::write_findings_jsonl(&staged.path("findings.jsonl"), findings)?;
     let mut manifest = res.manifest.clone();
     manifest["mask_pii"] = json!(mask_pii);
     if let Some(t) = triage {
@@ -164,8 +158,36 @@ fn write_staged(
             "counts": t.counts,
         });
     }
+    // The three outputs are independent: write them at once.
+    let (csv, (jsonl, rest)) = rayon::join(
+        || report::write_findings_csv(&staged.path("findings.csv"), findings),
+        || {
+            rayon::join(
+                || report::write_findings_jsonl(&staged.path("findings.jsonl"), findings),
+                || write_manifest_and_report(staged, findings, &manifest, mask, triage),
+            )
+        },
+    );
+    csv?;
+    jsonl?;
+    rest
+}
+
+/// run.json and report.html.
+fn write_manifest_and_report(
+    staged: &report::StagedDir,
+    findings: &[Finding],
+    manifest: &serde_json::Value,
+    mask: Option<&PiiKey>,
+    triage: Option<&triage::RunTriage>,
+) -> Result<()> {
+    let mask_pii = mask.is_some();
+    let pseudo = |id: &str| match mask {
+        Some(key) => key.pseudonym(id),
+        None => id.to_string(),
+    };
     let run_json = staged.path("run.json");
-    let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::output(&run_json, e))?;
+    let text = serde_json::to_string_pretty(manifest).map_err(|e| Error::output(&run_json, e))?;
     std::io::Write::write_all(&mut report::create_private(&run_json)?, text.as_bytes())
         .map_err(|e| Error::output(&run_json, e))?;
 
@@ -213,7 +235,7 @@ fn write_staged(
             findings,
             triage: rows.as_ref(),
             gone: &gone,
-            manifest: &manifest,
+            manifest,
             mask_pii,
             run_id: triage.map(|t| t.run_id),
         },
