@@ -499,8 +499,14 @@ fn type_table(
 
 /// A cell's text, or `None` when it is blank (spaces, U+3000 and BOMs only).
 fn blank(v: Option<&str>) -> Option<&str> {
-    v.map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{FEFF}'))
-        .filter(|s| !s.is_empty())
+    let s = v?;
+    let pad = |c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{FEFF}';
+    match (s.chars().next(), s.chars().next_back()) {
+        (None, _) => None,
+        // The usual cell: nothing to trim.
+        (Some(a), Some(z)) if !pad(a) && !pad(z) => Some(s),
+        _ => Some(s.trim_matches(pad)).filter(|t| !t.is_empty()),
+    }
 }
 
 struct CellProblem {
@@ -1011,6 +1017,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn blank_trims_as_before() {
+        fn before(v: Option<&str>) -> Option<&str> {
+            v.map(|s| {
+                s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{FEFF}')
+            })
+            .filter(|s| !s.is_empty())
+        }
+        let pads = [
+            "", " ", "\t", "\u{3000}", "\u{FEFF}", "\u{A0}", "\u{0B}", "\r\n",
+        ];
+        let cores = ["", "a", "张三", "a b", "\u{200B}", "x\u{3000}y"];
+        for l in pads {
+            for c in cores {
+                for r in pads {
+                    let s = format!("{l}{c}{r}");
+                    assert_eq!(blank(Some(&s)), before(Some(&s)), "{s:?}");
+                }
+            }
+        }
+        assert_eq!(blank(None), None);
     }
 
     #[test]

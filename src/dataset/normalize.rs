@@ -91,6 +91,12 @@ pub fn is_clean_name(s: &str) -> bool {
 
 /// True when [`clean_code`] would return `s` unchanged (and `s` is not empty).
 pub fn is_clean_code(s: &str) -> bool {
+    if s.is_ascii() {
+        // ASCII folds to itself; only whitespace and lower case change.
+        return !s.is_empty()
+            && s.bytes()
+                .all(|b| !b.is_ascii_whitespace() && b != 0x0B && !b.is_ascii_lowercase());
+    }
     !s.is_empty()
         && s.chars().all(|c| {
             half_width(c) == c && !c.is_whitespace() && c != '\u{FEFF}' && !c.is_ascii_lowercase()
@@ -776,5 +782,24 @@ mod tests {
         assert!(!is_clean_text("张  伟") && !is_clean_text(" 张") && !is_clean_text(""));
         assert!(is_clean_name("ABC公司") && !is_clean_name("abc") && !is_clean_name("张 伟"));
         assert!(is_clean_code("V-1") && !is_clean_code("v-1"));
+    }
+
+    #[test]
+    fn ascii_code_fast_path_agrees_with_the_char_rule() {
+        let by_chars = |s: &str| {
+            !s.is_empty()
+                && s.chars().all(|c| {
+                    half_width(c) == c
+                        && !c.is_whitespace()
+                        && c != '\u{FEFF}'
+                        && !c.is_ascii_lowercase()
+                })
+        };
+        for a in 0u8..128 {
+            for b in 0u8..128 {
+                let s = String::from_utf8(vec![a, b]).unwrap();
+                assert_eq!(is_clean_code(&s), by_chars(&s), "{s:?}");
+            }
+        }
     }
 }
