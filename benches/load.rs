@@ -2,6 +2,11 @@
 //! loader (decode, header aliasing, normalisation to typed columns).
 //! `cargo bench --bench load`; divan prints rows/s and bytes/s.
 
+// The binary's allocator, so that the figures are the binary's.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;

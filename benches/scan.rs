@@ -8,6 +8,11 @@
 //! sample: time them with `weiquan bench DIR` instead (README, "Speed and
 //! scale").
 
+// The binary's allocator, so that the figures are the binary's.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

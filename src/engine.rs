@@ -57,9 +57,6 @@ pub fn run(ds: &Dataset, cfg: &RulesConfig, on_done: &(dyn Fn(&str) + Sync)) -> 
             let t = Instant::now();
             let res = r.check(ds, &s.params);
             let millis = t.elapsed().as_millis() as u64;
-            // The rule's indexes are freed: give them back before the next
-            // rule grows its own (the peak is the widest pair of rules).
-            crate::mem::release_free_memory();
             on_done(r.code());
             let n = res.as_ref().map(|f| f.len()).unwrap_or(0);
             (

@@ -16,7 +16,6 @@ pub mod eval;
 pub mod finding;
 pub mod r#gen;
 pub mod matching;
-pub mod mem;
 pub mod privacy;
 pub mod report;
 pub mod rules;

@@ -1,6 +1,11 @@
 //! The weiquan command line. Only argument handling lives here; the work is
 //! in the library.
 
+// jemalloc, not glibc's malloc: 8–11 % less cpu for a scan (README, Speed).
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -176,12 +176,7 @@ impl Dataset {
         files.sort_by_key(|(_, p)| std::cmp::Reverse(std::fs::metadata(p).map_or(0, |m| m.len())));
         let mut loaded: Vec<_> = files
             .into_iter()
-            .map(|(kind, path)| {
-                let table = load_table(kind, &path, &aliases, opts);
-                // The file's bytes and raw text are freed by now.
-                crate::mem::release_free_memory();
-                (kind, table)
-            })
+            .map(|(kind, path)| (kind, load_table(kind, &path, &aliases, opts)))
             .collect();
         // Errors and issues in table order, as before.
         loaded.sort_by_key(|(kind, _)| *kind);
