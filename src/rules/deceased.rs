@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -271,13 +271,13 @@ fn wages(
     found: &mut BTreeMap<(String, String), Overpaid>,
 ) -> Result<()> {
     // (village, id) and (village, account) of dead people's hire records.
-    let mut by_id: HashMap<(String, String), DeadHire> = HashMap::new();
-    let mut by_account: HashMap<(String, String), DeadHire> = HashMap::new();
-    let mut by_name: HashMap<(String, String), DeadHire> = HashMap::new();
+    let mut by_id: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
+    let mut by_account: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
+    let mut by_name: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
     if let Some(hdf) = ds.frame(TableKind::Hires) {
         let h = Hires::new(code, hdf)?;
         // A name stands for a hire only when one person of the village bears it.
-        let mut bearers: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+        let mut bearers: PlHashMap<(&str, &str), BTreeSet<&str>> = PlHashMap::default();
         for i in 0..h.len {
             if let (Some(v), Some(n)) = (h.village.get(i), h.name.get(i)) {
                 bearers
@@ -313,7 +313,7 @@ fn wages(
             by_id.insert((village, id.to_string()), mk());
         }
     }
-    let accounts: HashSet<&str> = by_account.keys().map(|k| k.1.as_str()).collect();
+    let accounts: PlHashSet<&str> = by_account.keys().map(|k| k.1.as_str()).collect();
     let acct_df = DataFrame::new(
         accounts.len(),
         vec![Column::new(
@@ -365,7 +365,7 @@ fn wages(
         .map_err(util::polars_err(code))?;
     let l = Ledger::new(code, &cand)?;
     let lag = people::WageLag::learn(code, ds)?;
-    let mut seen = HashSet::new();
+    let mut seen = PlHashSet::default();
     for i in 0..l.len {
         if !seen.insert(l.row.get(i)) {
             continue;
