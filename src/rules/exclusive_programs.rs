@@ -171,9 +171,7 @@ impl Rule for ExclusivePrograms {
                     {
                         return s;
                     }
-                    let s = sides
-                        .get(pg)
-                        .map_or(0, |s| if s.yields { 1 } else { 2 });
+                    let s = sides.get(pg).map_or(0, |s| if s.yields { 1 } else { 2 });
                     last = Some((pg, s));
                     s
                 })
@@ -183,13 +181,18 @@ impl Rule for ExclusivePrograms {
             // transition from one program to the other.
             let both = keyed::rows_of_groups(
                 df.height(),
-                |i| (side[i] != 0).then(|| Some((ids.get(i)?, period.get(i)))).flatten(),
+                |i| {
+                    (side[i] != 0)
+                        .then(|| Some((ids.get(i)?, period.get(i))))
+                        .flatten()
+                },
                 |g| {
                     g.iter().any(|&i| side[i as usize] == 1)
                         && g.iter().any(|&i| side[i as usize] == 2)
                 },
             );
-            let people: PlHashSet<&str> = both.iter().filter_map(|&i| ids.get(i as usize)).collect();
+            let people: PlHashSet<&str> =
+                both.iter().filter_map(|&i| ids.get(i as usize)).collect();
             if people.is_empty() {
                 continue;
             }

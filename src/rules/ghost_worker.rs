@@ -209,8 +209,8 @@ fn outside_hire_period(
         let summary_blank = l.summary.get(i).is_none_or(str::is_empty);
         let names_post = !mentions(&text, &p.non_wage_keywords)
             && records.iter().any(|&r| {
-                let w = h.post_word(r);
-                !w.is_empty() && text.contains(w.as_str())
+                let w = h.post_stem(r);
+                !w.is_empty() && text.contains(w)
             });
         // Matched by name alone, the line must name the post itself.
         let is_wage = if name_only {

@@ -310,8 +310,13 @@ impl<'a> Hires<'a> {
 
     /// The post as a word a wage summary would use: `保洁员` → `保洁`.
     pub fn post_word(&self, i: usize) -> String {
+        self.post_stem(i).to_string()
+    }
+
+    /// [`Hires::post_word`], borrowed.
+    pub fn post_stem(&self, i: usize) -> &'a str {
         let p = self.post.get(i).unwrap_or_default();
-        p.strip_suffix('员').unwrap_or(p).to_string()
+        p.strip_suffix('员').unwrap_or(p)
     }
 }
 
@@ -466,8 +471,8 @@ impl WageLag {
             // or 工资, not a one-off 劳务费 the same person was paid.
             let monthly = text.contains("工资")
                 || recs.iter().any(|&r| {
-                    let w = h.post_word(r);
-                    !w.is_empty() && text.contains(w.as_str())
+                    let w = h.post_stem(r);
+                    !w.is_empty() && text.contains(w)
                 });
             if !monthly || l.amount(i) <= 0 {
                 continue;
