@@ -12,10 +12,12 @@
 //!   representative.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use polars::prelude::PlHashMap;
 
-use crate::dataset::normalize::{clean_name, half_width};
+use crate::dataset::normalize::{clean_name, half_width, is_clean_name};
+use regex::Regex;
 
 /// Organisation forms a company name may end with, longest first: exports
 /// write the same company with any of them, or none.
@@ -250,8 +252,23 @@ const ORG_WORDS: &[&str] = &[
 /// or five characters and more without the middle dot of minority names
 /// (Chinese personal names are two to four characters).
 pub fn looks_like_organisation(name: &str) -> bool {
-    let n = clean_name(name);
-    ORG_WORDS.iter().any(|w| n.contains(w)) || (n.chars().count() >= 5 && !n.contains('·'))
+    static WORDS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+        let alts: Vec<String> = ORG_WORDS.iter().map(|w| regex::escape(w)).collect();
+        Regex::new(&alts.join("|")).ok()
+    });
+    // Most names are clean already: no copy for them.
+    let cleaned;
+    let n = if is_clean_name(name) {
+        name
+    } else {
+        cleaned = clean_name(name);
+        cleaned.as_str()
+    };
+    let has_word = match WORDS.as_ref() {
+        Some(re) => re.is_match(n),
+        None => ORG_WORDS.iter().any(|w| n.contains(w)),
+    };
+    has_word || (n.chars().count() >= 5 && !n.contains('·'))
 }
 
 /// Vendors already identified by different kinds of identity (a payee by

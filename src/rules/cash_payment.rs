@@ -127,7 +127,13 @@ impl Rule for CashPayment {
         // frame (a street ledger has millions of lines, many in cash); only
         // payments over the limit are copied out.
         type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
-        let mut totals: PlHashMap<Key, (i64, Vec<usize>)> = PlHashMap::default();
+        // key -> slot; per slot its total and last line; per line the line
+        // before it of the same payment (no list per payment). A voucher's
+        // lines follow each other: the last slot is remembered.
+        let mut slot_of: PlHashMap<Key, u32> = PlHashMap::default();
+        let mut slots: Vec<(Key, i64, u32)> = Vec::new();
+        let mut before: Vec<u32> = vec![u32::MAX; df.height()];
+        let mut last: Option<(Key, u32)> = None;
         for i in 0..df.height() {
             if direction.get(i) != Some("支出") || !is_cash(i) {
                 continue;
@@ -142,14 +148,31 @@ impl Rule for CashPayment {
                 payee.get(i).unwrap_or_default(),
                 payee_id.get(i).unwrap_or_default(),
             );
-            let e = totals.entry(key).or_default();
-            e.0 += a;
-            e.1.push(i);
+            let slot = match last {
+                Some((k, s)) if k == key => s,
+                _ => *slot_of.entry(key).or_insert_with(|| {
+                    slots.push((key, 0, u32::MAX));
+                    (slots.len() - 1) as u32
+                }),
+            };
+            last = Some((key, slot));
+            let e = &mut slots[slot as usize];
+            e.1 += a;
+            before[i] = e.2;
+            e.2 = i as u32;
         }
-        let groups: BTreeMap<Key, Vec<Line>> = totals
+        drop(slot_of);
+        let groups: BTreeMap<Key, Vec<Line>> = slots
             .into_iter()
-            .filter(|(_, (total, _))| *total > limit)
-            .map(|(k, (_, idx))| {
+            .filter(|(_, total, _)| *total > limit)
+            .map(|(k, _, tail)| {
+                let mut idx = Vec::new();
+                let mut at = tail;
+                while at != u32::MAX {
+                    idx.push(at as usize);
+                    at = before[at as usize];
+                }
+                idx.reverse();
                 let lines = idx
                     .into_iter()
                     .map(|i| Line {

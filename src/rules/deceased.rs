@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -123,21 +123,12 @@ impl Rule for Deceased {
         if deaths.is_empty() {
             return Ok(vec![]);
         }
-        let dead_ids = DataFrame::new(
-            deaths.len(),
-            vec![Column::new(
-                "__dead".into(),
-                deaths.keys().map(String::as_str).collect::<Vec<_>>(),
-            )],
-        )
-        .map_err(util::polars_err(code))?;
-
         let mut found: BTreeMap<(String, String), Overpaid> = BTreeMap::new();
         if let Some(df) = ds.frame(TableKind::Subsidies) {
-            subsidies(code, &p, df, &dead_ids, &deaths, &mut found)?;
+            subsidies(code, &p, df, &deaths, &mut found)?;
         }
         if let Some(ledger) = ds.frame(TableKind::Ledger) {
-            wages(code, &p, ds, ledger, &dead_ids, &deaths, &mut found)?;
+            wages(code, &p, ds, ledger, &deaths, &mut found)?;
         }
 
         let mut out = Vec::new();
@@ -198,20 +189,21 @@ fn subsidies(
     code: &str,
     p: &Params,
     df: &DataFrame,
-    dead_ids: &DataFrame,
     deaths: &BTreeMap<String, Death>,
     found: &mut BTreeMap<(String, String), Overpaid>,
 ) -> Result<()> {
+    // The rows of dead people's numbers, in row order (a semi-join, by
+    // hash probes on borrowed strings).
+    let dead: PlHashSet<&str> = deaths.keys().map(String::as_str).collect();
+    let ids = util::str_col(code, df, "id_number")?;
+    let wanted: Vec<IdxSize> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| id.is_some_and(|id| dead.contains(id)))
+        .map(|(i, _)| i as IdxSize)
+        .collect();
     let cand = df
-        .clone()
-        .lazy()
-        .join(
-            dead_ids.clone().lazy(),
-            [col("id_number")],
-            [col("__dead")],
-            JoinArgs::new(JoinType::Semi),
-        )
-        .collect()
+        .take(&IdxCa::from_vec("__i".into(), wanted))
         .map_err(util::polars_err(code))?;
     let r = Roll::new(code, &cand)?;
     // (village, id, program, month) -> rows after death
@@ -266,18 +258,17 @@ fn wages(
     p: &Params,
     ds: &Dataset,
     ledger: &DataFrame,
-    dead_ids: &DataFrame,
     deaths: &BTreeMap<String, Death>,
     found: &mut BTreeMap<(String, String), Overpaid>,
 ) -> Result<()> {
     // (village, id) and (village, account) of dead people's hire records.
-    let mut by_id: HashMap<(String, String), DeadHire> = HashMap::new();
-    let mut by_account: HashMap<(String, String), DeadHire> = HashMap::new();
-    let mut by_name: HashMap<(String, String), DeadHire> = HashMap::new();
+    let mut by_id: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
+    let mut by_account: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
+    let mut by_name: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
     if let Some(hdf) = ds.frame(TableKind::Hires) {
         let h = Hires::new(code, hdf)?;
         // A name stands for a hire only when one person of the village bears it.
-        let mut bearers: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+        let mut bearers: PlHashMap<(&str, &str), BTreeSet<&str>> = PlHashMap::default();
         for i in 0..h.len {
             if let (Some(v), Some(n)) = (h.village.get(i), h.name.get(i)) {
                 bearers
@@ -313,59 +304,49 @@ fn wages(
             by_id.insert((village, id.to_string()), mk());
         }
     }
-    let accounts: HashSet<&str> = by_account.keys().map(|k| k.1.as_str()).collect();
-    let acct_df = DataFrame::new(
-        accounts.len(),
-        vec![Column::new(
-            "__acct".into(),
-            accounts.into_iter().collect::<Vec<_>>(),
-        )],
-    )
-    .map_err(util::polars_err(code))?;
-    // Each candidate query reads only its key columns; the rows are then
-    // gathered whole.
-    let paid_out = || col("direction").eq(lit("支出"));
-    let by_payee_id = util::take_rows(code, ledger, |lf| {
-        lf.filter(paid_out()).join(
-            dead_ids.clone().lazy(),
-            [col("counterparty_id")],
-            [col("__dead")],
-            JoinArgs::new(JoinType::Semi),
-        )
-    })?;
-    let by_payee_account = util::take_rows(code, ledger, |lf| {
-        lf.filter(paid_out()).join(
-            acct_df.lazy(),
-            [col("counterparty_account")],
-            [col("__acct")],
-            JoinArgs::new(JoinType::Semi),
-        )
-    })?;
-    let (vs, ns): (Vec<&str>, Vec<&str>) = by_name
+    // Candidate 支出 lines, each kind in row order and one kind after the
+    // other (semi-joins by payee id, account, then village and name of
+    // lines without an id), by hash probes on borrowed strings.
+    let dead: PlHashSet<&str> = deaths.keys().map(String::as_str).collect();
+    let accounts: PlHashSet<&str> = by_account.keys().map(|k| k.1.as_str()).collect();
+    let names: PlHashSet<(&str, &str)> = by_name
         .keys()
         .map(|(v, n)| (v.as_str(), n.as_str()))
-        .unzip();
-    let names_df = DataFrame::new(
-        vs.len(),
-        vec![Column::new("__v".into(), vs), Column::new("__n".into(), ns)],
-    )
-    .map_err(util::polars_err(code))?;
-    let by_payee_name = util::take_rows(code, ledger, |lf| {
-        lf.filter(paid_out().and(col("counterparty_id").is_null()))
-            .join(
-                names_df.lazy(),
-                [col("village_code"), col("counterparty")],
-                [col("__v"), col("__n")],
-                JoinArgs::new(JoinType::Semi),
-            )
-    })?;
-    let cand = by_payee_id
-        .vstack(&by_payee_account)
-        .and_then(|c| c.vstack(&by_payee_name))
+        .collect();
+    let direction = util::str_col(code, ledger, "direction")?;
+    let village = util::str_col(code, ledger, "village_code")?;
+    let payee = util::str_col(code, ledger, "counterparty")?;
+    let payee_id = util::str_col(code, ledger, "counterparty_id")?;
+    let payee_account = util::str_col(code, ledger, "counterparty_account")?;
+    let (mut by_payee_id, mut by_payee_account, mut by_payee_name) =
+        (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..ledger.height() {
+        if direction.get(i) != Some("支出") {
+            continue;
+        }
+        let id = payee_id.get(i);
+        if id.is_some_and(|x| dead.contains(x)) {
+            by_payee_id.push(i as IdxSize);
+        }
+        if payee_account.get(i).is_some_and(|a| accounts.contains(a)) {
+            by_payee_account.push(i as IdxSize);
+        }
+        if id.is_none()
+            && !names.is_empty()
+            && let (Some(v), Some(n)) = (village.get(i), payee.get(i))
+            && names.contains(&(v, n))
+        {
+            by_payee_name.push(i as IdxSize);
+        }
+    }
+    by_payee_id.append(&mut by_payee_account);
+    by_payee_id.append(&mut by_payee_name);
+    let cand = ledger
+        .take(&IdxCa::from_vec("__i".into(), by_payee_id))
         .map_err(util::polars_err(code))?;
     let l = Ledger::new(code, &cand)?;
     let lag = people::WageLag::learn(code, ds)?;
-    let mut seen = HashSet::new();
+    let mut seen = PlHashSet::default();
     for i in 0..l.len {
         if !seen.insert(l.row.get(i)) {
             continue;

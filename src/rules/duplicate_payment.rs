@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::people::{self, Roll, month_ranges, month_string, net_of_reversals, program_is};
-use super::{Rule, parse_params, rule_params, util};
+use super::{Rule, keyed, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -133,11 +133,21 @@ impl Rule for DuplicatePayment {
             .filter(|(_, a)| **a)
             .map(|(pg, _)| *pg)
             .collect();
+        // Periods come in runs of equal dates: the last month is remembered.
+        let mut last_month: Option<(i32, Option<i32>)> = None;
         let due: Vec<Option<i32>> = program_codes
             .iter()
             .zip(period.iter())
             .map(|(pg, per)| {
-                let m = per.and_then(people::month_of)?;
+                let per = per?;
+                let m = match last_month {
+                    Some((d, m)) if d == per => m,
+                    _ => {
+                        let m = people::month_of(per);
+                        last_month = Some((per, m));
+                        m
+                    }
+                }?;
                 Some(if pg.is_some_and(|c| is_annual[c as usize]) {
                     m - m.rem_euclid(12)
                 } else {
@@ -156,17 +166,7 @@ impl Rule for DuplicatePayment {
             let period = (u64::from(program_codes[i]?) << 32) | u64::from(due[i]? as u32);
             Some((ids[i]?, period))
         };
-        let mut count: PlHashMap<(u64, u64), u32> = PlHashMap::with_capacity(ids.len());
-        for i in 0..ids.len() {
-            if let Some(k) = key(i) {
-                *count.entry(k).or_default() += 1;
-            }
-        }
-        let wanted: Vec<IdxSize> = (0..ids.len())
-            .filter(|&i| key(i).is_some_and(|k| count.get(&k).is_some_and(|n| *n > 1)))
-            .map(|i| i as IdxSize)
-            .collect();
-        drop(count);
+        let wanted = keyed::rows_of_groups(ids.len(), key, |_| true);
         let mut keyed = df.clone();
         keyed
             .with_column(Column::new("__due".into(), due))
@@ -181,7 +181,7 @@ impl Rule for DuplicatePayment {
             .map_err(util::polars_err(code))?;
 
         // (id, program) -> period -> rows
-        type Key = (String, String);
+        type Key<'s> = (&'s str, &'s str);
         let mut groups: BTreeMap<Key, BTreeMap<i32, Vec<usize>>> = BTreeMap::new();
         for i in 0..r.len {
             let id = r.str(r.id, i);
@@ -190,7 +190,7 @@ impl Rule for DuplicatePayment {
                 continue;
             }
             groups
-                .entry((id.to_string(), r.str(r.program, i).to_string()))
+                .entry((id, r.str(r.program, i)))
                 .or_default()
                 .entry(m)
                 .or_default()
@@ -199,8 +199,8 @@ impl Rule for DuplicatePayment {
 
         let mut out = Vec::new();
         for ((id, program), periods) in groups {
-            let multi = p.multi_row_programs.iter().any(|c| program_is(c, &program));
-            let yearly = annual.contains(program.as_str());
+            let multi = p.multi_row_programs.iter().any(|c| program_is(c, program));
+            let yearly = annual.contains(program);
             let mut months = BTreeSet::new();
             let mut rows_listed = Vec::new();
             let mut extra_total = 0i64;
@@ -211,9 +211,7 @@ impl Rule for DuplicatePayment {
             let mut identical = true;
             for (m, mut idx) in periods {
                 // Earliest paid first: that one is taken as the due payment.
-                idx.sort_by_key(|&i| {
-                    (r.paid.get(i), r.str(r.village, i).to_string(), r.row.get(i))
-                });
+                idx.sort_by_key(|&i| (r.paid.get(i), r.str(r.village, i), r.row.get(i)));
                 let standing = net_of_reversals(&idx, |i| r.amount(i));
                 let sets: Vec<Vec<usize>> = if multi {
                     identical_payments(&standing, &r)
@@ -293,7 +291,7 @@ impl Rule for DuplicatePayment {
                     Category::DuplicateBeneficiary,
                     Severity::High,
                     &village,
-                    &id,
+                    id,
                 )
                 .score(score.min(95.0))
                 .amount(extra_total)

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::people::{self, ProgramMatch, Roll, month_ranges, month_string, net_of_reversals};
-use super::{Rule, parse_params, rule_params, util};
+use super::{Rule, keyed, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -116,7 +116,17 @@ impl Rule for ExclusivePrograms {
             return Ok(vec![]);
         };
         let program = util::str_col(code, df, "program")?;
-        let distinct: BTreeSet<&str> = program.iter().flatten().collect();
+        // Programs come in runs: each run inserted once.
+        let mut distinct: BTreeSet<&str> = BTreeSet::new();
+        let mut last: Option<&str> = None;
+        for pg in program.iter().flatten() {
+            if last != Some(pg) {
+                distinct.insert(pg);
+                last = Some(pg);
+            }
+        }
+        let ids = util::str_col(code, df, "id_number")?;
+        let period = util::date_col(code, df, "period")?;
         let mut out = Vec::new();
         for ex in &p.exclusions {
             let mut sides: HashMap<&str, Side> = HashMap::new();
@@ -150,42 +160,49 @@ impl Rule for ExclusivePrograms {
             if !sides.values().any(|s| s.yields) || !sides.values().any(|s| !s.yields) {
                 continue;
             }
-            let side_code: Vec<Option<i32>> = program
+            // Each row's side (0: neither), programs coming in runs.
+            let mut last: Option<(&str, u8)> = None;
+            let side: Vec<u8> = program
                 .iter()
                 .map(|pg| {
-                    pg.and_then(|pg| sides.get(pg))
-                        .map(|s| if s.yields { 1 } else { 2 })
+                    let Some(pg) = pg else { return 0 };
+                    if let Some((l, s)) = last
+                        && l == pg
+                    {
+                        return s;
+                    }
+                    let s = sides.get(pg).map_or(0, |s| if s.yields { 1 } else { 2 });
+                    last = Some((pg, s));
+                    s
                 })
                 .collect();
-            let side_col = Column::new("__side".into(), side_code);
-            let mut tagged = df.clone();
-            tagged
-                .with_column(side_col)
+            // People paid on both sides in one period; then every row of
+            // theirs on either side: the months around the overlap tell a
+            // transition from one program to the other.
+            let both = keyed::rows_of_groups(
+                df.height(),
+                |i| {
+                    (side[i] != 0)
+                        .then(|| Some((ids.get(i)?, period.get(i))))
+                        .flatten()
+                },
+                |g| {
+                    g.iter().any(|&i| side[i as usize] == 1)
+                        && g.iter().any(|&i| side[i as usize] == 2)
+                },
+            );
+            let people: PlHashSet<&str> =
+                both.iter().filter_map(|&i| ids.get(i as usize)).collect();
+            if people.is_empty() {
+                continue;
+            }
+            let wanted: Vec<IdxSize> = (0..df.height())
+                .filter(|&i| side[i] != 0 && ids.get(i).is_some_and(|id| people.contains(id)))
+                .map(|i| i as IdxSize)
+                .collect();
+            let cand = df
+                .take(&IdxCa::from_vec("__i".into(), wanted))
                 .map_err(util::polars_err(code))?;
-            let keys = [col("id_number"), col("period")];
-            let cand = util::take_rows(code, &tagged, |lf| {
-                let lf = lf.filter(
-                    col("__side")
-                        .is_not_null()
-                        .and(col("id_number").is_not_null()),
-                );
-                let both = lf
-                    .clone()
-                    .group_by(keys.clone())
-                    .agg([
-                        col("__side").eq(lit(1)).sum().alias("__a"),
-                        col("__side").eq(lit(2)).sum().alias("__b"),
-                    ])
-                    .filter(col("__a").gt(lit(0)).and(col("__b").gt(lit(0))));
-                // Every row of those people: the months around the overlap tell a
-                // transition from one program to the other.
-                lf.join(
-                    both.select([col("id_number")]),
-                    [col("id_number")],
-                    [col("id_number")],
-                    JoinArgs::new(JoinType::Semi),
-                )
-            })?;
             out.extend(judge(code, &cand, &sides)?);
         }
         Ok(out)

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -145,9 +145,9 @@ fn outside_hire_period(
 ) -> Result<Vec<Finding>> {
     let h = Hires::new(code, hdf)?;
     // (village, id) and (village, account) -> hire records
-    let mut by_id: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    let mut by_account: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    let mut by_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_id: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
+    let mut by_account: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
+    let mut by_name: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
     for i in 0..h.len {
         let Some(v) = h.village.get(i) else { continue };
         if let Some(id) = h.id.get(i).filter(|x| people::valid_id(x)) {
@@ -169,7 +169,7 @@ fn outside_hire_period(
     let l = Ledger::new(code, &cand)?;
 
     let mut ghosts: BTreeMap<(String, String), Ghost> = BTreeMap::new();
-    let mut seen = HashSet::new();
+    let mut seen = PlHashSet::default();
     for i in 0..l.len {
         if !seen.insert(l.row.get(i)) {
             continue;
@@ -209,8 +209,8 @@ fn outside_hire_period(
         let summary_blank = l.summary.get(i).is_none_or(str::is_empty);
         let names_post = !mentions(&text, &p.non_wage_keywords)
             && records.iter().any(|&r| {
-                let w = h.post_word(r);
-                !w.is_empty() && text.contains(w.as_str())
+                let w = h.post_stem(r);
+                !w.is_empty() && text.contains(w)
             });
         // Matched by name alone, the line must name the post itself.
         let is_wage = if name_only {

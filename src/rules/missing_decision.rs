@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::split_contracts::{Keywords, project_stem, rows_by_village, stem_similarity};
+use super::split_contracts::{
+    KeywordMemo, Keywords, project_stem, rows_by_village, stem_similarity,
+};
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, ROW, TableKind};
@@ -400,11 +402,16 @@ impl Rule for MissingDecision {
             let match_by_content = !numbered && mode == "match";
             let exempt_summary = Keywords::new(&p.exempt_summary_keywords);
             let exempt_category = Keywords::new(&p.exempt_categories);
-            let by_village = rows_by_village(village, |i| {
-                direction.get(i) == Some("支出")
-                    && !exempt_summary.found_in(summary.get(i))
-                    && !exempt_category.found_in(category.get(i))
-            });
+            let mut exempt_summary = KeywordMemo::new(&exempt_summary);
+            let mut exempt_category = KeywordMemo::new(&exempt_category);
+            let keep: Vec<bool> = (0..df.height())
+                .map(|i| {
+                    direction.get(i) == Some("支出")
+                        && !exempt_summary.found_in(summary.get(i))
+                        && !exempt_category.found_in(category.get(i))
+                })
+                .collect();
+            let by_village = rows_by_village(village, |i| keep[i]);
             type Judged<'a> = (
                 Vec<(&'a str, &'a str, &'a str)>,
                 Vec<(Payment<'a>, Problem)>,

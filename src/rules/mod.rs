@@ -16,6 +16,7 @@ mod eligibility;
 mod exclusive_programs;
 mod ghost_worker;
 mod invalid_id;
+mod keyed;
 mod kinship;
 mod missing_decision;
 mod people;

@@ -2,7 +2,8 @@
 //! id numbers, the subsidy roll's columns, months, reversals, evidence rows
 //! and the wage period written in a ledger summary.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use chrono::Datelike;
@@ -309,8 +310,13 @@ impl<'a> Hires<'a> {
 
     /// The post as a word a wage summary would use: `保洁员` → `保洁`.
     pub fn post_word(&self, i: usize) -> String {
+        self.post_stem(i).to_string()
+    }
+
+    /// [`Hires::post_word`], borrowed.
+    pub fn post_stem(&self, i: usize) -> &'a str {
         let p = self.post.get(i).unwrap_or_default();
-        p.strip_suffix('员').unwrap_or(p).to_string()
+        p.strip_suffix('员').unwrap_or(p)
     }
 }
 
@@ -410,7 +416,7 @@ pub fn lines_to_hires(
 /// evidence clearly says otherwise.
 #[derive(Debug, Default)]
 pub struct WageLag {
-    by_village: HashMap<String, i32>,
+    by_village: PlHashMap<String, i32>,
     overall: Option<i32>,
 }
 
@@ -425,8 +431,8 @@ impl WageLag {
             return Ok(WageLag::default());
         };
         let h = Hires::new(code, hdf)?;
-        let mut by_id: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-        let mut by_account: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        let mut by_id: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
+        let mut by_account: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
         for i in 0..h.len {
             let Some(v) = h.village.get(i) else { continue };
             if let Some(id) = h.id.get(i).filter(|x| valid_id(x)) {
@@ -446,7 +452,7 @@ impl WageLag {
         let mut samples: BTreeMap<String, BTreeMap<i32, usize>> = BTreeMap::new();
         // hire record -> months of its wage lines
         let mut lines_of: BTreeMap<usize, BTreeSet<i32>> = BTreeMap::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = PlHashSet::default();
         for i in 0..l.len {
             if !seen.insert(l.row.get(i)) {
                 continue;
@@ -465,8 +471,8 @@ impl WageLag {
             // or 工资, not a one-off 劳务费 the same person was paid.
             let monthly = text.contains("工资")
                 || recs.iter().any(|&r| {
-                    let w = h.post_word(r);
-                    !w.is_empty() && text.contains(w.as_str())
+                    let w = h.post_stem(r);
+                    !w.is_empty() && text.contains(w)
                 });
             if !monthly || l.amount(i) <= 0 {
                 continue;
@@ -620,6 +626,38 @@ fn zh_month(s: &str) -> Option<i32> {
 /// arrears; December's wage is paid in January). Returns the first and last
 /// month index.
 pub fn wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
+    // The answer depends on the text and the line's month only, and a
+    // ledger repeats a few hundred 摘要: each (text, month) is parsed once
+    // per thread.
+    thread_local! {
+        static SEEN: RefCell<PlHashMap<Box<str>, Vec<(Option<i32>, Option<(i32, i32)>)>>> =
+            RefCell::new(PlHashMap::default());
+    }
+    const MAX_TEXTS: usize = 1 << 16;
+    let line = month_of(line_day);
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if let Some(&(_, got)) = seen
+            .get(summary)
+            .and_then(|v| v.iter().find(|(m, _)| *m == line))
+        {
+            return got;
+        }
+        let got = parse_wage_months(summary, line_day);
+        if seen.len() >= MAX_TEXTS {
+            seen.clear();
+        }
+        match seen.get_mut(summary) {
+            Some(v) => v.push((line, got)),
+            None => {
+                seen.insert(summary.into(), vec![(line, got)]);
+            }
+        }
+        got
+    })
+}
+
+fn parse_wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
     let valid = |m: i32| (1..=12).contains(&m);
     if let Some(c) = YEAR_MONTH.captures(summary) {
         let y: i32 = c[1].parse().ok()?;

@@ -1,11 +1,12 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::people::{self, Roll, month_string, net_of_reversals};
-use super::{Rule, parse_params, rule_params, util};
+use super::{Rule, keyed, parse_params, rule_params, util};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -60,12 +61,12 @@ impl Default for Params {
 }
 
 /// One person on an account in one program period.
-struct Person {
-    key: String,
-    name: String,
-    id: String,
-    village: String,
-    household: Option<String>,
+struct Person<'a> {
+    key: &'a str,
+    name: &'a str,
+    id: &'a str,
+    village: &'a str,
+    household: Option<&'a str>,
     rows: Vec<usize>,
 }
 
@@ -98,71 +99,52 @@ impl Rule for SharedAccount {
         };
         // A person is their id number, or their name when the id is blank.
         // Candidates: rows of an (account, program, period) paid to more
-        // than one person, found in one hash pass over borrowed strings.
+        // than one person, found by hash partitions over borrowed strings.
         let account = util::str_col(code, df, "bank_account")?;
         let program = util::str_col(code, df, "program")?;
         let period = util::date_col(code, df, "period")?;
         let ids = util::str_col(code, df, "id_number")?;
         let names = util::str_col(code, df, "name")?;
-        let mut index: PlHashMap<(&str, Option<&str>, Option<i32>), u32> =
-            PlHashMap::with_capacity(df.height() / 2);
-        // per group: its first person, more than one person
-        let mut state: Vec<(Option<&str>, bool)> = Vec::new();
-        let group: Vec<u32> = account
-            .iter()
-            .zip(program.iter())
-            .zip(period.iter())
-            .zip(ids.iter().zip(names.iter()))
-            .map(|(((a, pg), per), (id, name))| {
-                let Some(a) = a else { return u32::MAX };
-                let person = id.or(name);
-                let g = *index.entry((a, pg, per)).or_insert_with(|| {
-                    state.push((person, false));
-                    (state.len() - 1) as u32
-                });
-                let s = &mut state[g as usize];
-                s.1 |= s.0 != person;
-                g
-            })
-            .collect();
-        drop(index);
-        let wanted: Vec<IdxSize> = group
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| state.get(**g as usize).is_some_and(|s| s.1))
-            .map(|(i, _)| i as IdxSize)
-            .collect();
+        let person = |i: usize| ids.get(i).or_else(|| names.get(i));
+        let wanted = keyed::rows_of_groups(
+            df.height(),
+            |i| Some((account.get(i)?, program.get(i), period.get(i))),
+            |g| {
+                let first = person(g[0] as usize);
+                g[1..].iter().any(|&i| person(i as usize) != first)
+            },
+        );
         let cand = df
             .take(&IdxCa::from_vec("__i".into(), wanted))
-            .map_err(util::polars_err(code))?
-            .lazy()
-            .with_column(col("id_number").fill_null(col("name")).alias("__person"))
-            .collect()
             .map_err(util::polars_err(code))?;
         let r = Roll::new(code, &cand)?;
-        let person = util::str_col(code, &cand, "__person")?;
-        let register = register_households(ds, code, r.id)?;
+        let person = |i: usize| r.id.get(i).or_else(|| r.name.get(i)).unwrap_or_default();
+        // Households from the register, read only when a group needs them.
+        let register: OnceCell<Result<PlHashMap<&str, &str>>> = OnceCell::new();
 
         // account -> (program, month) -> person key -> rows
-        type Group = BTreeMap<String, Vec<usize>>;
-        let mut by: BTreeMap<String, BTreeMap<(String, i32), Group>> = BTreeMap::new();
+        type Group<'s> = BTreeMap<&'s str, Vec<usize>>;
+        let mut by: BTreeMap<&str, BTreeMap<(&str, i32), Group>> = BTreeMap::new();
         for i in 0..r.len {
             let (Some(acct), Some(m)) = (r.account.get(i), r.month(i)) else {
                 continue;
             };
-            by.entry(acct.to_string())
+            by.entry(acct)
                 .or_default()
-                .entry((r.str(r.program, i).to_string(), m))
+                .entry((r.str(r.program, i), m))
                 .or_default()
-                .entry(r.str(person, i).to_string())
+                .entry(person(i))
                 .or_default()
                 .push(i);
         }
 
         let mut out = Vec::new();
         for (account, groups) in by {
-            let mut flagged: Vec<(String, i32, Vec<Person>, bool)> = Vec::new();
+            let mut flagged: Vec<(&str, i32, Vec<Person>, bool)> = Vec::new();
             for ((program, m), people_rows) in groups {
+                if people_rows.len() < 2 {
+                    continue;
+                }
                 let mut persons: Vec<Person> = people_rows
                     .into_iter()
                     .filter_map(|(key, mut rows)| {
@@ -171,9 +153,9 @@ impl Rule for SharedAccount {
                         let &i = rows.first()?;
                         Some(Person {
                             key,
-                            name: r.str(r.name, i).to_string(),
-                            id: r.str(r.id, i).to_string(),
-                            village: r.str(r.village, i).to_string(),
+                            name: r.str(r.name, i),
+                            id: r.str(r.id, i),
+                            village: r.str(r.village, i),
                             household: None,
                             rows,
                         })
@@ -182,17 +164,19 @@ impl Rule for SharedAccount {
                 if persons.len() < 2 {
                     continue;
                 }
-                let names: BTreeSet<&str> = persons.iter().map(|x| x.name.as_str()).collect();
+                let names: BTreeSet<&str> = persons.iter().map(|x| x.name).collect();
                 if names.len() < 2 {
                     continue;
                 }
-                resolve_households(&mut persons, &r, &register);
-                let known: BTreeSet<&str> = persons
-                    .iter()
-                    .filter_map(|x| x.household.as_deref())
-                    .collect();
+                resolve_households(&mut persons, &r, || {
+                    register
+                        .get_or_init(|| register_households(ds, code, r.id))
+                        .as_ref()
+                        .map_err(|e| Error::rule(code, e.to_string()))
+                })?;
+                let known: BTreeSet<&str> = persons.iter().filter_map(|x| x.household).collect();
                 let all_known = persons.iter().all(|x| x.household.is_some());
-                let villages: BTreeSet<&str> = persons.iter().map(|x| x.village.as_str()).collect();
+                let villages: BTreeSet<&str> = persons.iter().map(|x| x.village).collect();
                 let verdict = if all_known {
                     (known.len() > 1).then_some(true)
                 } else if villages.len() > 1 || persons.len() >= p.unknown_household_min_people {
@@ -207,23 +191,23 @@ impl Rule for SharedAccount {
             if flagged.is_empty() {
                 continue;
             }
-            out.push(finding(code, &account, flagged, &r));
+            out.push(finding(code, account, flagged, &r));
         }
         Ok(out)
     }
 }
 
 /// Households from the register, for the roll's people only.
-fn register_households(
-    ds: &Dataset,
+fn register_households<'a>(
+    ds: &'a Dataset,
     code: &str,
     ids: &StringChunked,
-) -> Result<HashMap<String, String>> {
-    let mut m = HashMap::new();
+) -> Result<PlHashMap<&'a str, &'a str>> {
+    let mut m = PlHashMap::default();
     let Some(h) = ds.frame(TableKind::Households) else {
         return Ok(m);
     };
-    let wanted: HashSet<&str> = ids
+    let wanted: PlHashSet<&str> = ids
         .iter()
         .flatten()
         .filter(|i| people::valid_id(i))
@@ -232,8 +216,8 @@ fn register_households(
     let hids = util::str_col(code, h, "id_number")?;
     for (id, hh) in hids.iter().zip(hid.iter()) {
         if let (Some(id), Some(hh)) = (id, hh) {
-            if wanted.contains(id) && !hh.is_empty() {
-                m.insert(id.to_string(), hh.to_string());
+            if !hh.is_empty() && wanted.contains(id) {
+                m.insert(id, hh);
             }
         }
     }
@@ -242,38 +226,48 @@ fn register_households(
 
 /// One source for everybody: the roll's 户号 when every person has one,
 /// else the register's; numbers from two systems are not compared.
-fn resolve_households(persons: &mut [Person], r: &Roll, register: &HashMap<String, String>) {
+fn resolve_households<'a, 'r>(
+    persons: &mut [Person<'a>],
+    r: &Roll<'a>,
+    register: impl FnOnce() -> Result<&'r PlHashMap<&'a str, &'a str>>,
+) -> Result<()>
+where
+    'a: 'r,
+{
     let roll_hh = |x: &Person| {
         x.rows
             .iter()
             .find_map(|&i| r.household.get(i).filter(|h| !h.is_empty()))
-            .map(str::to_string)
     };
     if persons.iter().all(|x| roll_hh(x).is_some()) {
         for x in persons.iter_mut() {
             x.household = roll_hh(x);
         }
-    } else if persons.iter().all(|x| register.contains_key(&x.id)) {
+        return Ok(());
+    }
+    let register = register()?;
+    if persons.iter().all(|x| register.contains_key(x.id)) {
         for x in persons.iter_mut() {
-            x.household = register.get(&x.id).cloned();
+            x.household = register.get(x.id).copied();
         }
     }
+    Ok(())
 }
 
 fn finding(
     code: &str,
     account: &str,
-    flagged: Vec<(String, i32, Vec<Person>, bool)>,
+    flagged: Vec<(&str, i32, Vec<Person>, bool)>,
     r: &Roll,
 ) -> Finding {
     // The holder's household: the one with the most payments on the account.
     let mut weight: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for (_, _, persons, _) in &flagged {
         for x in persons {
-            let h = x.household.clone().unwrap_or_else(|| x.key.clone());
-            let e = weight.entry(h).or_insert((0, x.key.clone()));
+            let h = x.household.unwrap_or(x.key).to_string();
+            let e = weight.entry(h).or_insert((0, x.key.to_string()));
             e.0 += x.rows.len();
-            e.1 = e.1.clone().min(x.key.clone());
+            e.1 = e.1.clone().min(x.key.to_string());
         }
     }
     let holder = weight
@@ -291,22 +285,18 @@ fn finding(
     let mut programs = BTreeSet::new();
     for (program, m, persons, _) in &flagged {
         periods.insert(*m);
-        programs.insert(program.clone());
+        programs.insert(program.to_string());
         for x in persons {
-            let h = x.household.clone().unwrap_or_else(|| x.key.clone());
-            let who = if x.id.is_empty() {
-                x.key.clone()
-            } else {
-                x.id.clone()
-            };
+            let h = x.household.unwrap_or(x.key);
+            let who = if x.id.is_empty() { x.key } else { x.id }.to_string();
             if h == holder {
-                holders.insert(who, x.name.clone());
+                holders.insert(who, x.name.to_string());
             } else {
-                others.insert(who, x.name.clone());
+                others.insert(who, x.name.to_string());
                 at_stake += x.rows.iter().map(|&i| r.amount(i)).sum::<i64>();
             }
             for &i in &x.rows {
-                *villages.entry(x.village.clone()).or_default() += 1;
+                *villages.entry(x.village.to_string()).or_default() += 1;
                 rows.push(json!({
                     "household_id": x.household,
                     "payment": r.payment(i),

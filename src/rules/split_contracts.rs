@@ -309,21 +309,62 @@ impl Keywords {
     }
 }
 
+/// [`Keywords::found_in`] with each distinct text judged once: a ledger's
+/// 摘要 and 科目 repeat a few hundred texts over millions of lines.
+pub(super) struct KeywordMemo<'k, 't> {
+    keywords: &'k Keywords,
+    seen: PlHashMap<&'t str, bool>,
+}
+
+/// Distinct texts remembered at most (free text would only fill memory).
+const MEMO_MAX: usize = 1 << 16;
+
+impl<'k, 't> KeywordMemo<'k, 't> {
+    pub fn new(keywords: &'k Keywords) -> Self {
+        KeywordMemo {
+            keywords,
+            seen: PlHashMap::default(),
+        }
+    }
+
+    pub fn found_in(&mut self, text: Option<&'t str>) -> bool {
+        let Some(t) = text else { return false };
+        if let Some(&f) = self.seen.get(t) {
+            return f;
+        }
+        let f = self.keywords.found_in(Some(t));
+        if self.seen.len() < MEMO_MAX {
+            self.seen.insert(t, f);
+        }
+        f
+    }
+}
+
 /// Row indexes per village, in row order, for the rows `keep` accepts;
 /// villages sorted, so that output order never depends on hashing.
 pub(super) fn rows_by_village<'a>(
     village: &'a StringChunked,
     keep: impl Fn(usize) -> bool,
 ) -> Vec<(&'a str, Vec<usize>)> {
-    let mut m: PlHashMap<&str, Vec<usize>> = PlHashMap::default();
+    // Rows come in runs of one village: the last one's slot is remembered.
+    let mut m: PlHashMap<&str, usize> = PlHashMap::default();
+    let mut out: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut last: Option<(&str, usize)> = None;
     for (i, v) in village.iter().enumerate() {
-        if let Some(v) = v {
-            if keep(i) {
-                m.entry(v).or_default().push(i);
-            }
+        let Some(v) = v else { continue };
+        if !keep(i) {
+            continue;
         }
+        let slot = match last {
+            Some((lv, k)) if lv == v => k,
+            _ => *m.entry(v).or_insert_with(|| {
+                out.push((v, Vec::new()));
+                out.len() - 1
+            }),
+        };
+        last = Some((v, slot));
+        out[slot].1.push(i);
     }
-    let mut out: Vec<(&str, Vec<usize>)> = m.into_iter().collect();
     out.sort_by(|a, b| a.0.cmp(b.0));
     out
 }

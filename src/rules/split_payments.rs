@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::missing_decision::DecisionIndex;
 use super::split_contracts::{
-    Episode, Keywords, Line, Piece, Signals, SplitParams, find_episodes, rows_by_village, signals,
-    signals_json, split_message, vendor_json,
+    Episode, KeywordMemo, Keywords, Line, Piece, Signals, SplitParams, find_episodes,
+    rows_by_village, signals, signals_json, split_message, vendor_json,
 };
 use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::id_number::credit_code_valid;
@@ -269,12 +269,17 @@ impl Rule for SplitPayments {
         let contract = util::str_col(code, df, "contract_no")?;
         let excluded_summary = Keywords::new(&p.exclude_summary_keywords);
         let excluded_category = Keywords::new(&p.exclude_categories);
-        let by_village = rows_by_village(village, |i| {
-            direction.get(i) == Some("支出")
-                && !contract.get(i).is_some_and(|c| !c.is_empty())
-                && !excluded_summary.found_in(summary.get(i))
-                && !excluded_category.found_in(category.get(i))
-        });
+        let mut excluded_summary = KeywordMemo::new(&excluded_summary);
+        let mut excluded_category = KeywordMemo::new(&excluded_category);
+        let keep: Vec<bool> = (0..df.height())
+            .map(|i| {
+                direction.get(i) == Some("支出")
+                    && !contract.get(i).is_some_and(|c| !c.is_empty())
+                    && !excluded_summary.found_in(summary.get(i))
+                    && !excluded_category.found_in(category.get(i))
+            })
+            .collect();
+        let by_village = rows_by_village(village, |i| keep[i]);
         if by_village.is_empty() {
             return Ok(vec![]);
         }

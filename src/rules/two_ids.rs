@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::people::{Roll, month_ranges, month_string, net_of_reversals};
-use super::{Rule, parse_params, rule_params, util};
+use super::{Rule, keyed, parse_params, rule_params, util};
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
@@ -83,15 +83,105 @@ fn distance18(a: &str, b: &str) -> usize {
     a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count()
 }
 
-/// What two numbers of one name may share that only one person has.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Contact {
-    Account(String),
-    Household(String),
-    Phone(String),
+/// The subsidy rows' 18-byte numbers, whether each equals the row
+/// before's, and whether it fails its check.
+struct Rows<'a> {
+    ids18: &'a [Option<&'a str>],
+    same_id: &'a [bool],
+    bad: &'a [bool],
 }
 
-impl Contact {
+impl Rows<'_> {
+    /// More than one number among rows `g` (ascending).
+    fn many_ids(&self, g: &[u32]) -> bool {
+        g.windows(2).any(|w| {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            if b == a + 1 {
+                !self.same_id[b]
+            } else {
+                self.ids18[a] != self.ids18[b]
+            }
+        })
+    }
+}
+
+/// The rows whose name code (`names`) and `key` are shared by more than
+/// one number; with `need_bad`, only where one of those numbers fails its
+/// check.
+fn shared_key_rows<'a>(
+    rows: &Rows,
+    names: &[Option<u32>],
+    need_bad: bool,
+    key: &(dyn Fn(usize) -> Option<Key<'a>> + Sync),
+) -> Vec<IdxSize> {
+    keyed::rows_of_groups(
+        rows.ids18.len(),
+        |i| Some((names[i]?, key(i)?)),
+        |g| rows.many_ids(g) && (!need_bad || g.iter().any(|&i| rows.bad[i as usize])),
+    )
+}
+
+/// A name's second key: birth digits, a contact, or a program and period.
+type Key<'a> = (&'a str, Option<i32>);
+
+/// Per row, a number for its name (null names are one name, as in a
+/// group-by), or `None` when the row has no 18-byte number or its name is
+/// carried by one number only; and the same numbers kept only for names
+/// with a number that fails its check.
+fn name_codes(
+    name: &StringChunked,
+    ids: &[Option<&str>],
+    same_id: &[bool],
+    bad: &[bool],
+) -> (Vec<Option<u32>>, Vec<Option<u32>>) {
+    let mut index: PlHashMap<Option<&str>, u32> = PlHashMap::with_capacity(ids.len() / 4);
+    // per code: its first number, more than one number, any failing
+    let mut info: Vec<(&str, bool, bool)> = Vec::new();
+    let mut codes: Vec<Option<u32>> = Vec::with_capacity(ids.len());
+    let mut last: Option<(Option<&str>, u32)> = None;
+    for (i, n) in name.iter().enumerate() {
+        let Some(id) = ids[i] else {
+            codes.push(None);
+            continue;
+        };
+        let code = match last {
+            // The row before's name and number: nothing new to learn.
+            Some((ln, c)) if ln == n && same_id[i] => {
+                codes.push(Some(c));
+                continue;
+            }
+            Some((ln, c)) if ln == n => c,
+            _ => *index.entry(n).or_insert_with(|| {
+                info.push((id, false, false));
+                (info.len() - 1) as u32
+            }),
+        };
+        let e = &mut info[code as usize];
+        e.1 |= e.0 != id;
+        e.2 |= bad[i];
+        last = Some((n, code));
+        codes.push(Some(code));
+    }
+    let multi: Vec<Option<u32>> = codes
+        .iter()
+        .map(|c| c.filter(|&x| info[x as usize].1))
+        .collect();
+    let with_bad = multi
+        .iter()
+        .map(|c| c.filter(|&x| info[x as usize].2))
+        .collect();
+    (multi, with_bad)
+}
+
+/// What two numbers of one name may share that only one person has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Contact<'a> {
+    Account(&'a str),
+    Household(&'a str),
+    Phone(&'a str),
+}
+
+impl Contact<'_> {
     fn describe(&self) -> String {
         match self {
             Contact::Account(a) => format!("共用银行账号{a}"),
@@ -108,9 +198,9 @@ impl Contact {
 
 /// One id number of a name on the rolls.
 #[derive(Default)]
-struct IdRows {
+struct IdRows<'a> {
     rows: Vec<usize>,
-    contacts: BTreeSet<Contact>,
+    contacts: BTreeSet<Contact<'a>>,
 }
 
 impl Rule for TwoIds {
@@ -148,10 +238,19 @@ impl Rule for TwoIds {
         let ids = util::str_col(code, df, "id_number")?;
         // Numbers of 18 bytes (others carry no birth date and never match).
         let ids18: Vec<Option<&str>> = ids.iter().map(|id| id.filter(|x| x.len() == 18)).collect();
-        let bad: Vec<bool> = ids18
-            .iter()
-            .map(|id| id.is_some_and(|x| id_problem(x).is_some()))
-            .collect();
+        // One person's rows follow each other: a number equal to the row
+        // before is checked once, and groups compare numbers by these flags.
+        let mut same_id = vec![false; ids18.len()];
+        let mut bad = vec![false; ids18.len()];
+        for i in 0..ids18.len() {
+            let Some(id) = ids18[i] else { continue };
+            if i > 0 && ids18[i - 1] == Some(id) {
+                same_id[i] = true;
+                bad[i] = bad[i - 1];
+            } else {
+                bad[i] = id_problem(id).is_some();
+            }
+        }
         let name = util::str_col(code, df, "name")?;
         let account = util::str_col(code, df, "bank_account")?;
         let phone = util::str_col(code, df, "phone")?;
@@ -161,41 +260,29 @@ impl Rule for TwoIds {
         // Each name as a small number, hashed once. A name carried by one
         // number only (most names) can share no key with a second number:
         // its rows take no further part.
-        let names = name_codes(name, &ids18);
-        let (ids18, bad, names) = (&ids18, &bad, &names);
-        let contact = |c: &'_ StringChunked| -> Vec<IdxSize> {
-            shared_key_rows(
-                names.iter().zip(c.iter()).map(|(n, k)| Some(((*n)?, k?))),
-                ids18,
-                bad,
-                false,
-            )
+        let (multi, with_bad) = name_codes(name, &ids18, &same_id, &bad);
+        let rows = Rows {
+            ids18: &ids18,
+            same_id: &same_id,
+            bad: &bad,
         };
+        let rows = &rows;
+        let (multi, with_bad) = (&multi, &with_bad);
+        let contact =
+            |c: &StringChunked| shared_key_rows(rows, multi, false, &|i| Some((c.get(i)?, None)));
         let parts: Vec<Vec<IdxSize>> = (0..5usize)
             .into_par_iter()
             .map(|k| match k {
-                0 => shared_key_rows(
-                    names
-                        .iter()
-                        .zip(ids18.iter())
-                        .map(|(n, id)| Some(((*n)?, birth_digits((*id)?)))),
-                    ids18,
-                    bad,
-                    false,
-                ),
+                0 => shared_key_rows(rows, multi, false, &|i| {
+                    Some((birth_digits(rows.ids18[i]?), None))
+                }),
                 1 => contact(account),
                 2 => contact(phone),
                 3 => contact(household),
-                _ => shared_key_rows(
-                    names
-                        .iter()
-                        .zip(program.iter())
-                        .zip(period.iter())
-                        .map(|((n, pg), per)| Some(((*n)?, pg?, per))),
-                    ids18,
-                    bad,
-                    true,
-                ),
+                // Only names with a failing number can have such a group.
+                _ => shared_key_rows(rows, with_bad, true, &|i| {
+                    Some((program.get(i)?, period.get(i)))
+                }),
             })
             .collect();
         let mut wanted: Vec<IdxSize> = parts.into_iter().flatten().collect();
@@ -207,32 +294,32 @@ impl Rule for TwoIds {
         let r = Roll::new(code, &cand)?;
 
         // name -> id -> rows (each file row once)
-        let mut by_name: BTreeMap<String, BTreeMap<String, IdRows>> = BTreeMap::new();
+        let mut by_name: BTreeMap<&str, BTreeMap<&str, IdRows>> = BTreeMap::new();
         let mut seen = BTreeSet::new();
         for i in 0..r.len {
             if !seen.insert(r.row.get(i)) {
                 continue;
             }
             let e = by_name
-                .entry(r.str(r.name, i).to_string())
+                .entry(r.str(r.name, i))
                 .or_default()
-                .entry(r.str(r.id, i).to_string())
+                .entry(r.str(r.id, i))
                 .or_default();
             e.rows.push(i);
             if let Some(a) = r.account.get(i) {
-                e.contacts.insert(Contact::Account(a.to_string()));
+                e.contacts.insert(Contact::Account(a));
             }
             if let Some(h) = r.household.get(i).filter(|h| !h.is_empty()) {
-                e.contacts.insert(Contact::Household(h.to_string()));
+                e.contacts.insert(Contact::Household(h));
             }
             if let Some(ph) = r.phone.get(i) {
-                e.contacts.insert(Contact::Phone(ph.to_string()));
+                e.contacts.insert(Contact::Phone(ph));
             }
         }
 
         let mut out = Vec::new();
         for (name, ids) in &by_name {
-            let list: Vec<(&String, &IdRows)> = ids.iter().collect();
+            let list: Vec<(&str, &IdRows)> = ids.iter().map(|(k, v)| (*k, v)).collect();
             for (x, (ida, a)) in list.iter().enumerate() {
                 for (idb, b) in &list[x + 1..] {
                     let same_birth = ida.get(6..14) == idb.get(6..14);
@@ -267,78 +354,6 @@ fn birth_digits(id: &str) -> &str {
     &id[from..to]
 }
 
-/// Per row, a number for its name (null names are one name, as in a
-/// group-by), or `None` when the row has no 18-byte number or its name is
-/// carried by one number only.
-fn name_codes(name: &StringChunked, ids: &[Option<&str>]) -> Vec<Option<u32>> {
-    // name -> (code, its first number, more than one number)
-    let mut index: PlHashMap<Option<&str>, (u32, &str, bool)> =
-        PlHashMap::with_capacity(ids.len() / 4);
-    let mut codes: Vec<Option<u32>> = Vec::with_capacity(ids.len());
-    for (n, id) in name.iter().zip(ids) {
-        let Some(id) = *id else {
-            codes.push(None);
-            continue;
-        };
-        let next = index.len() as u32;
-        let e = index.entry(n).or_insert((next, id, false));
-        e.2 |= e.1 != id;
-        codes.push(Some(e.0));
-    }
-    let multi: Vec<bool> = {
-        let mut m = vec![false; index.len()];
-        for (code, _, many) in index.values() {
-            m[*code as usize] = *many;
-        }
-        m
-    };
-    for c in &mut codes {
-        if c.is_some_and(|x| !multi[x as usize]) {
-            *c = None;
-        }
-    }
-    codes
-}
-
-/// The rows (of 18-byte numbers) whose key is shared by more than one id
-/// number; with `need_bad`, only where one of those numbers fails its check.
-/// `keys` gives one key per frame row (`None`: the row has none).
-fn shared_key_rows<'a, K: std::hash::Hash + Eq>(
-    keys: impl Iterator<Item = Option<K>>,
-    ids: &[Option<&'a str>],
-    bad: &[bool],
-    need_bad: bool,
-) -> Vec<IdxSize> {
-    // group of each row; per group: its first number, more than one number, any bad
-    let mut group: Vec<u32> = Vec::with_capacity(ids.len());
-    let mut state: Vec<(&'a str, bool, bool)> = Vec::new();
-    let mut index: PlHashMap<K, u32> = PlHashMap::with_capacity(ids.len() / 4);
-    for (i, k) in keys.enumerate() {
-        let (Some(k), Some(id)) = (k, ids[i]) else {
-            group.push(u32::MAX);
-            continue;
-        };
-        let g = *index.entry(k).or_insert_with(|| {
-            state.push((id, false, false));
-            (state.len() - 1) as u32
-        });
-        let s = &mut state[g as usize];
-        s.1 |= s.0 != id;
-        s.2 |= bad[i];
-        group.push(g);
-    }
-    group
-        .iter()
-        .enumerate()
-        .filter(|(_, g)| {
-            state
-                .get(**g as usize)
-                .is_some_and(|s| s.1 && (!need_bad || s.2))
-        })
-        .map(|(i, _)| i as IdxSize)
-        .collect()
-}
-
 /// Judge one pair of numbers of one name; `None` when they were never paid
 /// for one program period (and that is required).
 #[allow(clippy::too_many_arguments)]
@@ -347,8 +362,8 @@ fn pair(
     p: &Params,
     r: &Roll,
     name: &str,
-    a: (&String, &IdRows),
-    b: (&String, &IdRows),
+    a: (&str, &IdRows),
+    b: (&str, &IdRows),
     by_birth: bool,
     shared: &[&Contact],
 ) -> Option<Finding> {
