@@ -739,30 +739,35 @@ fn name_frequency(
     // `names` holds for every pinyin key in play.
     let loose: PlHashSet<(usize, &'static str)> =
         names.iter().filter_map(|(_, n)| loose_key(n)).collect();
-    let mut keys_of: PlHashMap<&str, (PlHashSet<usize>, PlHashSet<&str>)> = PlHashMap::default();
+    // Per village where homophones are in play: the lengths (syllables) of
+    // their pinyin keys, the keys, and the (length, last syllable) pairs,
+    // which let most names skip computing their pinyin.
+    let mut keys_of: PlHashMap<&str, Homophones> = PlHashMap::default();
     for (v, k) in pinyin {
         let slot = keys_of.entry(v.as_str()).or_default();
-        slot.0.insert(k.split(' ').count());
-        slot.1.insert(k.as_str());
+        let syllables = k.split(' ').count();
+        slot.lens.insert(syllables);
+        slot.keys.insert(k.as_str());
+        slot.last
+            .insert((syllables, k.rsplit(' ').next().unwrap_or_default()));
     }
     for (t, name_col, id_col) in PERSON_COLUMNS {
         let Some(df) = ds.frame(t) else { continue };
         let village = util::str_col(code, df, "village_code")?;
         let name = util::str_col(code, df, name_col)?;
         let id = util::str_col(code, df, id_col)?;
-        let mut simplified: PlHashMap<&str, std::borrow::Cow<str>> = PlHashMap::default();
-        type Homophones<'k> = Option<&'k (PlHashSet<usize>, PlHashSet<&'k str>)>;
-        let mut last: Option<(&str, bool, Homophones)> = None;
+        let mut last: Option<(&str, bool, Option<&Homophones>)> = None;
+        // A person listed on consecutive rows (a roll's months) counts once.
+        let mut prev: Option<(&str, &str, Option<&str>)> = None;
         for ((v, raw), idn) in village.iter().zip(name.iter()).zip(id.iter()) {
             let (Some(v), Some(raw)) = (v, raw) else {
                 continue;
             };
-            // A name of another length or last reading is neither a
-            // candidate nor a homophone of one.
-            if loose_key(raw).is_some_and(|k| !loose.contains(&k)) {
+            let idn = opt(idn);
+            if prev == Some((v, raw, idn)) {
                 continue;
             }
-            let idn = opt(idn);
+            prev = Some((v, raw, idn));
             // Rows come in runs of one village: look the village up once a run.
             let (named_here, homophones) = match last {
                 Some((lv, n, h)) if lv == v => (n, h),
@@ -775,26 +780,57 @@ fn name_frequency(
             if !named_here && homophones.is_none() {
                 // Other villages only feed the export-wide count of a name,
                 // compared as the loader cleaned it (no conversion per row).
+                // (A name of the set always passes the loose filter below.)
                 if name_set.contains(raw) {
                     f.add(v, raw, idn);
                 }
                 continue;
             }
-            // Names repeat across rows: convert each distinct one once.
-            let n: &str = simplified.entry(raw).or_insert_with(|| simplify(raw));
-            if name_set.contains(n) {
-                f.add(v, n, idn);
+            // A name of another length or last reading is neither a
+            // candidate nor a homophone of one.
+            let lk = loose_key(raw);
+            if lk.is_some_and(|k| !loose.contains(&k)) {
+                continue;
             }
-            // Pinyin only where a homophone is in play, and for names of its length.
-            if let Some((lens, keys)) = homophones
-                && lens.contains(&n.chars().count())
-                && keys.contains(pinyin_key(&n).as_str())
-            {
-                f.add_pinyin(v, &n, idn);
+            let n = simplify(raw);
+            if name_set.contains(&*n) {
+                f.add(v, &n, idn);
+            }
+            // Pinyin only where a homophone is in play, for names of its
+            // length and last syllable (the last character of a name of two
+            // or more is never read as a surname).
+            if let Some(h) = homophones {
+                let chars = n.chars().count();
+                if !h.lens.contains(&chars) {
+                    continue;
+                }
+                let lk = if matches!(n, std::borrow::Cow::Borrowed(_)) {
+                    lk
+                } else {
+                    loose_key(&n)
+                };
+                if chars >= 2
+                    && let Some(k) = lk
+                    && !h.last.contains(&k)
+                {
+                    continue;
+                }
+                let key = pinyin_key(&n);
+                if h.keys.contains(key.as_str()) {
+                    f.add_pinyin_key(v, &key, idn);
+                }
             }
         }
     }
     Ok(f)
+}
+
+/// The homophones in play in one village (see [`name_frequency`]).
+#[derive(Default)]
+struct Homophones<'a> {
+    lens: PlHashSet<usize>,
+    keys: PlHashSet<&'a str>,
+    last: PlHashSet<(usize, &'a str)>,
 }
 
 /// The tables and columns that name persons (and their id numbers).
