@@ -20,11 +20,11 @@ use crate::dataset::normalize::clean_name;
 /// [`clean_name`]), traditional characters converted to simplified.
 pub fn normalize(name: &str) -> String {
     let cleaned = clean_name(name);
-    // fast2s only touches 3-byte (CJK) characters; pure ASCII needs no pass.
-    if cleaned.is_ascii() {
-        cleaned
-    } else {
+    // fast2s only touches traditional characters: most names need no pass.
+    if needs_simplify(&cleaned) {
         fast2s::convert(&cleaned)
+    } else {
+        cleaned
     }
 }
 
