@@ -16,8 +16,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::Datelike;
 use polars::prelude::*;
 
-use super::names::{loose_key, normalize, pinyin_key, simplify, surname};
+use super::names::{
+    is_person_name, loose_key, needs_simplify, normalize, pinyin_key, simplify, surname,
+};
 use crate::dataset::id_number::{birth_date, sex};
+use crate::dataset::normalize::half_width;
 use crate::dataset::{Dataset, ROW, TableKind};
 
 /// How a relation is read for age checks.
@@ -297,6 +300,10 @@ pub struct Query<'a> {
     pub phone: Option<&'a str>,
     /// The recipient's household id as the roll gives it.
     pub household: Option<&'a str>,
+    /// The name links only if it looks like a person's ([`is_person_name`]:
+    /// a ledger payee or a vendor may be an organisation); checked only for
+    /// a name that could match.
+    pub person_only: bool,
 }
 
 /// Persons of interest of a whole export, indexed for linking.
@@ -323,7 +330,7 @@ pub struct KinGraph {
 
 /// The village-keyed indexes of one village.
 #[derive(Debug, Default)]
-struct VillageKin {
+pub struct VillageKin {
     /// Household id → the cadre persons of that household.
     by_household: PlHashMap<String, Vec<usize>>,
     /// Normalised name → persons of interest.
@@ -450,42 +457,80 @@ const ADDRESS_UNITS: [char; 12] = [
 /// `3组12号`), and everything up to the street or township cut off, so that
 /// `某某镇李家村3组12号` and `李家村三组十二号` compare equal.
 pub fn address_key(address: &str) -> String {
-    let n = normalize(address);
-    let chars: Vec<char> = n
-        .chars()
-        .filter(|c| {
-            !matches!(
+    let mut key = AddressKey::default();
+    key.of(address).to_string()
+}
+
+/// [`address_key`] with reusable buffers: no allocation per address once
+/// warm (the household register has one address per household).
+#[derive(Default)]
+pub struct AddressKey {
+    chars: Vec<char>,
+    out: String,
+}
+
+impl AddressKey {
+    /// The key of `address` (valid until the next call).
+    pub fn of(&mut self, address: &str) -> &str {
+        let punct = |c: &char| {
+            matches!(
                 c,
                 ',' | '，' | '、' | '-' | '—' | '－' | '(' | ')' | '（' | '）' | '#' | '·'
             )
-        })
-        .collect();
-    let is_num = |c: char| "零〇一二两三四五六七八九十百千".contains(c);
-    let mut out = String::with_capacity(n.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if is_num(chars[i]) {
-            let start = i;
-            while i < chars.len() && is_num(chars[i]) {
+        };
+        self.chars.clear();
+        if needs_simplify(address) {
+            // Traditional characters: the full normal form (conversion looks
+            // at neighbouring characters).
+            self.chars
+                .extend(normalize(address).chars().filter(|c| !punct(c)));
+        } else {
+            // `normalize` without allocating: `clean_name` character by
+            // character (no conversion is needed).
+            self.chars.extend(
+                address
+                    .chars()
+                    .map(half_width)
+                    .filter(|c| !c.is_whitespace() && *c != '\u{FEFF}' && *c != '\u{200B}')
+                    .map(|c| match c {
+                        '•' | '·' | '．' | '・' | '.' => '·',
+                        c => c.to_ascii_uppercase(),
+                    })
+                    .filter(|c| !punct(c)),
+            );
+        }
+        let chars = &self.chars;
+        let out = &mut self.out;
+        out.clear();
+        let is_num = |c: char| "零〇一二两三四五六七八九十百千".contains(c);
+        let mut i = 0;
+        while i < chars.len() {
+            if is_num(chars[i]) {
+                let start = i;
+                while i < chars.len() && is_num(chars[i]) {
+                    i += 1;
+                }
+                let run = &chars[start..i];
+                match (chars.get(i), cn_number(run)) {
+                    (Some(u), Some(v)) if ADDRESS_UNITS.contains(u) => {
+                        use std::fmt::Write;
+                        let _ = write!(out, "{v}");
+                    }
+                    _ => out.extend(run),
+                }
+            } else {
+                out.push(chars[i]);
                 i += 1;
             }
-            let run = &chars[start..i];
-            match (chars.get(i), cn_number(run)) {
-                (Some(u), Some(v)) if ADDRESS_UNITS.contains(u) => out.push_str(&v.to_string()),
-                _ => out.extend(run),
-            }
-        } else {
-            out.push(chars[i]);
-            i += 1;
         }
-    }
-    let cut = ["街道", "镇", "乡"]
-        .iter()
-        .filter_map(|m| out.rfind(m).map(|p| p + m.len()))
-        .max();
-    match cut {
-        Some(p) if p < out.len() => out[p..].to_string(),
-        _ => out,
+        let cut = ["街道", "镇", "乡"]
+            .iter()
+            .filter_map(|m| out.rfind(m).map(|p| p + m.len()))
+            .max();
+        match cut {
+            Some(p) if p < out.len() => &out[p..],
+            _ => out,
+        }
     }
 }
 
@@ -645,10 +690,10 @@ impl KinGraph {
         // roll has no 户号) and the address (when it has none).
         let cadre_ids = self.cadres_by_id();
         let mut own_row: Vec<Option<usize>> = vec![None; self.cadres.len()];
-        for i in 0..df.height() {
-            if let Some(cs) = id.get(i).and_then(|x| cadre_ids.get(x)) {
+        for (i, (x, v)) in id.iter().zip(village.iter()).enumerate() {
+            if let Some(cs) = x.and_then(|x| cadre_ids.get(x)) {
                 for &c in cs {
-                    if self.cadres[c].village.as_str() == village.get(i).unwrap_or_default() {
+                    if self.cadres[c].village.as_str() == v.unwrap_or_default() {
                         own_row[c] = Some(i);
                     }
                 }
@@ -667,12 +712,14 @@ impl KinGraph {
         }
 
         // Households and address keys of cadres, per village.
-        let mut households: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
+        let mut households: PlHashMap<&str, PlHashMap<&str, Vec<usize>>> = PlHashMap::default();
         let mut addresses: PlHashMap<&str, PlHashMap<String, Vec<usize>>> = PlHashMap::default();
         for (c, cadre) in self.cadres.iter().enumerate() {
             if let Some(h) = &cadre.household {
                 households
-                    .entry((cadre.village.as_str(), h.as_str()))
+                    .entry(cadre.village.as_str())
+                    .or_default()
+                    .entry(h.as_str())
                     .or_default()
                     .push(c);
             }
@@ -709,21 +756,35 @@ impl KinGraph {
             .collect();
         let mut register_names: PlHashMap<String, Vec<usize>> = PlHashMap::default();
         if !no_id.is_empty() {
-            for i in 0..df.height() {
-                let (Some(v), Some(n), Some(x)) = (village.get(i), name.get(i), id.get(i)) else {
+            // Rows come in runs of one village: look the village up once a run.
+            let mut last: Option<(&str, Option<&PlHashMap<&str, Vec<usize>>>)> = None;
+            for ((v, n), x) in village.iter().zip(name.iter()).zip(id.iter()) {
+                let (Some(v), Some(n), Some(x)) = (v, n, x) else {
                     continue;
                 };
                 if usable_id(Some(x)).is_none() {
                     continue;
                 }
-                let Some(names) = no_id.get(v) else { continue };
-                if loose_key(n).is_some_and(|k| !no_id_loose.contains(&k)) {
-                    continue;
-                }
-                // Most names need no conversion; only a miss pays for one.
-                let hit = names.get(n).or_else(|| match simplify(n) {
-                    Cow::Owned(s) => names.get(s.as_str()),
-                    Cow::Borrowed(_) => None,
+                let names = match last {
+                    Some((lv, names)) if lv == v => names,
+                    _ => {
+                        let names = no_id.get(v);
+                        last = Some((v, names));
+                        names
+                    }
+                };
+                let Some(names) = names else { continue };
+                // The name as written, else (a name of the right length and
+                // last reading holding a traditional character) converted.
+                let hit = names.get(n).or_else(|| {
+                    if !needs_simplify(n) || loose_key(n).is_some_and(|k| !no_id_loose.contains(&k))
+                    {
+                        return None;
+                    }
+                    match simplify(n) {
+                        Cow::Owned(s) => names.get(s.as_str()),
+                        Cow::Borrowed(_) => None,
+                    }
                 });
                 if let Some(ps) = hit {
                     // A namesake whose age rules out the declared relation is
@@ -766,24 +827,46 @@ impl KinGraph {
             BTreeMap::new();
         // Members of one household are usually listed together under one
         // address: remember the last key instead of recomputing it.
+        let mut key = AddressKey::default();
         let mut last: (&str, String) = ("", String::new());
-        for i in 0..df.height() {
-            let (Some(v), Some(h)) = (village.get(i), hh.get(i)) else {
+        type VillageKeys<'m> = (
+            Option<&'m PlHashMap<&'m str, Vec<usize>>>,
+            Option<&'m PlHashMap<String, Vec<usize>>>,
+        );
+        let mut last_village: Option<(&str, VillageKeys)> = None;
+        for (i, ((v, h), a)) in village
+            .iter()
+            .zip(hh.iter())
+            .zip(address.iter())
+            .enumerate()
+        {
+            let (Some(v), Some(h)) = (v, h) else {
                 continue;
             };
-            if let Some(cs) = households.get(&(v, h)) {
+            // Rows come in runs of one village: look the village up once a run.
+            let (hhs, keys) = match last_village {
+                Some((lv, k)) if lv == v => k,
+                _ => {
+                    let k = (households.get(v), addresses.get(v));
+                    last_village = Some((v, k));
+                    k
+                }
+            };
+            if let Some(cs) = hhs.and_then(|m| m.get(h)) {
                 for &c in cs {
                     members.push((c, i));
                 }
             }
-            let Some(keys) = addresses.get(v) else {
+            let Some(keys) = keys else {
                 continue;
             };
-            let Some(a) = address.get(i).filter(|a| !a.is_empty()) else {
+            let Some(a) = a.filter(|a| !a.is_empty()) else {
                 continue;
             };
             if last.0 != a {
-                last = (a, address_key(a));
+                last.0 = a;
+                last.1.clear();
+                last.1.push_str(key.of(a));
             }
             if keys.contains_key(&last.1) {
                 let slot = at_address
@@ -976,6 +1059,17 @@ impl KinGraph {
 
     /// Every link of one recipient, in a fixed order (channel, person).
     pub fn links(&self, q: &Query) -> Vec<Link> {
+        self.links_in(self.village(q.village), q)
+    }
+
+    /// The village-keyed indexes of `village` (rows come in runs of one
+    /// village: a scan looks its village up once a run, see [`KinGraph::links_in`]).
+    pub fn village(&self, village: &str) -> Option<&VillageKin> {
+        self.villages.get(village)
+    }
+
+    /// [`KinGraph::links`] with the query's village already looked up.
+    pub fn links_in(&self, vk: Option<&VillageKin>, q: &Query) -> Vec<Link> {
         let mut out = Vec::new();
         let push = |out: &mut Vec<Link>, ps: Option<&Vec<usize>>, ch: Channel, value: &str| {
             for &p in ps.into_iter().flatten() {
@@ -1023,7 +1117,7 @@ impl KinGraph {
         if let Some(ph) = usable_contact(q.phone) {
             push(&mut out, self.by_phone.get(ph), Channel::Phone, ph);
         }
-        let Some(vk) = self.villages.get(q.village) else {
+        let Some(vk) = vk else {
             return finish(out);
         };
         if let Some(h) = q.household.filter(|s| !s.is_empty()) {
@@ -1032,7 +1126,8 @@ impl KinGraph {
         let name = q
             .name
             .filter(|s| !s.is_empty())
-            .filter(|n| vk.unkeyed || loose_key(n).is_none_or(|k| vk.loose.contains(&k)));
+            .filter(|n| vk.unkeyed || loose_key(n).is_none_or(|k| vk.loose.contains(&k)))
+            .filter(|n| !q.person_only || is_person_name(n));
         if let Some(n) = name.map(simplify) {
             let n: &str = &n;
             for &p in vk.by_name.get(n).into_iter().flatten() {
@@ -1154,6 +1249,77 @@ mod tests {
         assert_eq!(address_key("二郎村一百零五号"), "二郎村105号");
         assert_eq!(address_key("二郎村二十号"), "二郎村20号");
         assert_eq!(address_key(""), "");
+        // Traditional characters, full-width digits, spaces and dots take
+        // the slow path or the fast one and agree with the normal form.
+        assert_eq!(
+            address_key("李家莊三組十二號"),
+            address_key("李家庄3组12号")
+        );
+        assert_eq!(address_key("某某鎮 李家村３组１２号"), "李家村3组12号");
+        assert_eq!(address_key("李家村·3组（西）12号"), "李家村3组西12号");
+        // The buffered form agrees with the plain one (the original
+        // implementation, kept here as the reference).
+        fn reference(address: &str) -> String {
+            let n = normalize(address);
+            let chars: Vec<char> = n
+                .chars()
+                .filter(|c| {
+                    !matches!(
+                        c,
+                        ',' | '，' | '、' | '-' | '—' | '－' | '(' | ')' | '（' | '）' | '#' | '·'
+                    )
+                })
+                .collect();
+            let is_num = |c: char| "零〇一二两三四五六七八九十百千".contains(c);
+            let mut out = String::new();
+            let mut i = 0;
+            while i < chars.len() {
+                if is_num(chars[i]) {
+                    let start = i;
+                    while i < chars.len() && is_num(chars[i]) {
+                        i += 1;
+                    }
+                    let run = &chars[start..i];
+                    match (chars.get(i), cn_number(run)) {
+                        (Some(u), Some(v)) if ADDRESS_UNITS.contains(u) => {
+                            out.push_str(&v.to_string())
+                        }
+                        _ => out.extend(run),
+                    }
+                } else {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+            }
+            let cut = ["街道", "镇", "乡"]
+                .iter()
+                .filter_map(|m| out.rfind(m).map(|p| p + m.len()))
+                .max();
+            match cut {
+                Some(p) if p < out.len() => out[p..].to_string(),
+                _ => out,
+            }
+        }
+        let mut k = AddressKey::default();
+        for a in [
+            "小店村一组1号",
+            "小店村一组1号",
+            "X镇Y村",
+            "镇",
+            "十组",
+            "",
+            "  ",
+            "李家莊三組十二號",
+            "某某鎮 李家村３组１２号",
+            "a.b•c·d－e（f）#g，h、i—j",
+            "山东省济南市历城区唐冶街道李家村3组12号",
+            "二郎村一百零五号",
+            "藉口村畫十号",
+            "ａｂｃ　村\u{FEFF}\u{200B}五组",
+        ] {
+            assert_eq!(k.of(a), reference(a), "{a}");
+            assert_eq!(address_key(a), reference(a), "{a}");
+        }
     }
 
     #[test]

@@ -20,11 +20,11 @@ use crate::dataset::normalize::clean_name;
 /// [`clean_name`]), traditional characters converted to simplified.
 pub fn normalize(name: &str) -> String {
     let cleaned = clean_name(name);
-    // fast2s only touches 3-byte (CJK) characters; pure ASCII needs no pass.
-    if cleaned.is_ascii() {
-        cleaned
-    } else {
+    // fast2s only touches traditional characters: most names need no pass.
+    if needs_simplify(&cleaned) {
         fast2s::convert(&cleaned)
+    } else {
+        cleaned
     }
 }
 
@@ -179,7 +179,7 @@ fn pinyin_with(name: &str, toned: bool) -> String {
 /// `clean_name`) with traditional characters converted: the normal form of
 /// [`normalize`] without repeating the cleaning.
 pub fn simplify(cleaned: &str) -> Cow<'_, str> {
-    if cleaned.is_ascii() {
+    if !needs_simplify(cleaned) {
         return Cow::Borrowed(cleaned);
     }
     let s = fast2s::convert(cleaned);
@@ -188,6 +188,47 @@ pub fn simplify(cleaned: &str) -> Cow<'_, str> {
     } else {
         Cow::Owned(s)
     }
+}
+
+/// Characters of the basic multilingual plane that `fast2s` may change
+/// (one bit per code point): those it converts on their own, and those it
+/// converts only next to certain neighbours. Every other character is left
+/// as it is, so a name without any of them needs no conversion.
+fn convertible() -> &'static [u64] {
+    static BITS: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    BITS.get_or_init(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        let mut buf = [0u8; 4];
+        // fast2s only looks at characters of three UTF-8 bytes.
+        for cp in 0x800u32..0x10000 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let s: &str = c.encode_utf8(&mut buf);
+            if fast2s::convert(s) != s {
+                bits[cp as usize / 64] |= 1 << (cp % 64);
+            }
+        }
+        // Converted only in certain words (fast2s's special cases).
+        for c in ['藉', '著', '苧', '闔', '鍾', '讎', '畫'] {
+            let cp = c as usize;
+            bits[cp / 64] |= 1 << (cp % 64);
+        }
+        bits
+    })
+}
+
+/// Whether [`simplify`] could change the name: it holds a traditional
+/// character (a bitmap test per character, no allocation).
+pub fn needs_simplify(s: &str) -> bool {
+    if s.is_ascii() {
+        return false;
+    }
+    let bits = convertible();
+    s.chars().any(|c| {
+        let cp = c as usize;
+        cp < 0x10000 && bits[cp / 64] & (1 << (cp % 64)) != 0
+    })
 }
 
 /// Toneless pinyin of a normalised name, syllables separated by a space:
@@ -291,10 +332,15 @@ impl NameFrequency {
         if name.is_empty() {
             return;
         }
+        self.add_pinyin_key(group, &pinyin_key(name), id);
+    }
+
+    /// [`NameFrequency::add_pinyin`] for a name whose pinyin key is known.
+    pub fn add_pinyin_key(&mut self, group: &str, key: &str, id: Option<&str>) {
         self.by_pinyin
             .entry_ref(group)
             .or_default()
-            .entry(pinyin_key(name))
+            .entry_ref(key)
             .or_default()
             .add(id);
     }
@@ -402,6 +448,12 @@ mod tests {
         assert_ne!(loose_key("张伟"), loose_key("张伟杰"));
         assert_eq!(loose_key("ABC"), None);
         assert!(matches!(simplify("张伟"), Cow::Borrowed(_)));
+        assert!(needs_simplify("張伟"));
+        assert!(!needs_simplify("张伟"));
+        assert!(!needs_simplify("ABC"));
+        // Converted only next to certain characters.
+        assert!(needs_simplify("藉口"));
+        assert_eq!(simplify("藉口"), fast2s::convert("藉口"));
     }
 
     #[test]

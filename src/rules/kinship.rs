@@ -1,6 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use polars::prelude::{DataFrame, PlHashMap, PlHashSet};
+use polars::prelude::{DataFrame, PlHashMap, PlHashSet, StringChunked};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -11,7 +11,7 @@ use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::kin::{
-    AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, birth_year,
+    AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, VillageKin, birth_year,
     register_households, same_street, usable_id,
 };
 use crate::matching::names::{NameFrequency, is_person_name, loose_key, pinyin_key, simplify};
@@ -290,6 +290,43 @@ fn row_key(id: Option<&str>, name: &str) -> Key {
     }
 }
 
+/// Rows `0..n` in blocks, in parallel; `f(start, len)` reads its block
+/// sequentially (column iterators, the village looked up once a run). The
+/// blocks' results are concatenated in row order.
+fn in_blocks<T: Send>(n: usize, f: impl Fn(usize, usize) -> Vec<T> + Sync) -> Vec<T> {
+    const BLOCK: usize = 1 << 15;
+    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+    let parts: Vec<Vec<T>> = starts
+        .into_par_iter()
+        .map(|s| f(s, BLOCK.min(n - s)))
+        .collect();
+    parts.into_iter().flatten().collect()
+}
+
+/// The last village looked up in the kinship graph (rows come in runs of
+/// one village).
+struct VillageCache<'g, 'd> {
+    graph: &'g KinGraph,
+    last: Option<(&'d str, Option<&'g VillageKin>)>,
+}
+
+impl<'g, 'd> VillageCache<'g, 'd> {
+    fn new(graph: &'g KinGraph) -> Self {
+        VillageCache { graph, last: None }
+    }
+
+    fn get(&mut self, v: &'d str) -> Option<&'g VillageKin> {
+        match self.last {
+            Some((lv, vk)) if lv == v => vk,
+            _ => {
+                let vk = self.graph.village(v);
+                self.last = Some((v, vk));
+                vk
+            }
+        }
+    }
+}
+
 struct Scan<'a> {
     graph: &'a KinGraph,
     p: &'a Params,
@@ -334,36 +371,44 @@ impl Scan<'_> {
         let amount = util::i64_col(code, df, "amount")?;
         let paid = util::date_col(code, df, "paid_date")?;
         let rows = util::u32_col(code, df, ROW)?;
-        let hits = (0..df.height())
-            .into_par_iter()
-            .filter_map(|i| {
-                let v = opt(village.get(i))?;
-                let prog = program.get(i).unwrap_or_default();
+        let hits = in_blocks(df.height(), |start, len| {
+            let cut = |c: &StringChunked| c.slice(start as i64, len);
+            let (vs, ps, ns, is) = (cut(village), cut(program), cut(name), cut(id));
+            let (hs, acs, phs) = (cut(household), cut(account), cut(phone));
+            let mut villages = VillageCache::new(self.graph);
+            let mut out = Vec::new();
+            let cells = vs.iter().zip(ps.iter()).zip(ns.iter()).zip(is.iter());
+            let cells = cells.zip(hs.iter()).zip(acs.iter()).zip(phs.iter());
+            for (k, ((((((v, prog), raw), idn), hh), acc), ph)) in cells.enumerate() {
+                let i = start + k;
+                let Some(v) = opt(v) else { continue };
+                let prog = prog.unwrap_or_default();
                 if contains_any(prog, &self.p.exempt_programs) {
-                    return None;
+                    continue;
                 }
-                let raw = name.get(i).unwrap_or_default();
+                let raw = raw.unwrap_or_default();
                 let q = Query {
                     village: v,
                     name: Some(raw),
-                    id: opt(id.get(i)),
-                    account: opt(account.get(i)),
-                    phone: opt(phone.get(i)),
-                    household: opt(household.get(i)),
+                    id: opt(idn),
+                    account: opt(acc),
+                    phone: opt(ph),
+                    household: opt(hh),
+                    person_only: false,
                 };
-                let links = self.graph.links(&q);
+                let links = self.graph.links_in(villages.get(v), &q);
                 if links.is_empty() {
-                    return None;
+                    continue;
                 }
                 let n = simplify(raw).into_owned();
                 let date = paid.get(i).or(period.get(i));
                 let links = self.keep_links(v, date, links, Via::Recipient);
                 if links.is_empty() {
-                    return None;
+                    continue;
                 }
-                Some(Hit {
+                out.push(Hit {
                     village: v.to_string(),
-                    key: row_key(id.get(i), &n),
+                    key: row_key(idn, &n),
                     name: n,
                     payment: Payment {
                         table: TableKind::Subsidies,
@@ -381,9 +426,10 @@ impl Scan<'_> {
                     links,
                     ids: vec![],
                     vendor_name: None,
-                })
-            })
-            .collect();
+                });
+            }
+            out
+        });
         Ok(hits)
     }
 
@@ -395,36 +441,44 @@ impl Scan<'_> {
         let id = util::str_col(code, df, "id_number")?;
         let account = util::str_col(code, df, "bank_account")?;
         let phone = util::str_col(code, df, "phone")?;
-        let start = util::date_col(code, df, "start_date")?;
+        let start_date = util::date_col(code, df, "start_date")?;
         let wage = util::i64_col(code, df, "monthly_wage")?;
         let rows = util::u32_col(code, df, ROW)?;
-        let hits = (0..df.height())
-            .into_par_iter()
-            .filter_map(|i| {
-                let v = opt(village.get(i))?;
-                let raw = name.get(i).unwrap_or_default();
+        let hits = in_blocks(df.height(), |start, len| {
+            let cut = |c: &StringChunked| c.slice(start as i64, len);
+            let (vs, ns, is, acs, phs) =
+                (cut(village), cut(name), cut(id), cut(account), cut(phone));
+            let mut villages = VillageCache::new(self.graph);
+            let mut out = Vec::new();
+            let cells = vs.iter().zip(ns.iter()).zip(is.iter());
+            let cells = cells.zip(acs.iter()).zip(phs.iter());
+            for (k, ((((v, raw), idn), acc), ph)) in cells.enumerate() {
+                let i = start + k;
+                let Some(v) = opt(v) else { continue };
+                let raw = raw.unwrap_or_default();
                 let q = Query {
                     village: v,
                     name: Some(raw),
-                    id: opt(id.get(i)),
-                    account: opt(account.get(i)),
-                    phone: opt(phone.get(i)),
+                    id: opt(idn),
+                    account: opt(acc),
+                    phone: opt(ph),
                     household: None,
+                    person_only: false,
                 };
-                let links = self.graph.links(&q);
+                let links = self.graph.links_in(villages.get(v), &q);
                 if links.is_empty() {
-                    return None;
+                    continue;
                 }
                 let n = simplify(raw).into_owned();
-                let date = start.get(i);
+                let date = start_date.get(i);
                 let links = self.keep_links(v, date, links, Via::Recipient);
                 if links.is_empty() {
-                    return None;
+                    continue;
                 }
                 let w = wage.get(i).unwrap_or_default();
-                Some(Hit {
+                out.push(Hit {
                     village: v.to_string(),
-                    key: row_key(id.get(i), &n),
+                    key: row_key(idn, &n),
                     name: n,
                     payment: Payment {
                         table: TableKind::Hires,
@@ -443,9 +497,10 @@ impl Scan<'_> {
                     links,
                     ids: vec![],
                     vendor_name: None,
-                })
-            })
-            .collect();
+                });
+            }
+            out
+        });
         Ok(hits)
     }
 
@@ -464,25 +519,39 @@ impl Scan<'_> {
         let account = util::str_col(code, df, "counterparty_account")?;
         let contract = util::str_col(code, df, "contract_no")?;
         let rows = util::u32_col(code, df, ROW)?;
-        let hits = (0..df.height())
-            .into_par_iter()
-            .filter_map(|i| {
-                if direction.get(i) != Some("支出") {
-                    return None;
+        let hits = in_blocks(df.height(), |start, len| {
+            let cut = |c: &StringChunked| c.slice(start as i64, len);
+            let (ds, vs, ns, is, acs) = (
+                cut(direction),
+                cut(village),
+                cut(payee),
+                cut(payee_id),
+                cut(account),
+            );
+            let mut villages = VillageCache::new(self.graph);
+            let mut out = Vec::new();
+            let cells = ds.iter().zip(vs.iter()).zip(ns.iter());
+            let cells = cells.zip(is.iter()).zip(acs.iter());
+            for (k, ((((dir, v), raw), pid), acc)) in cells.enumerate() {
+                let i = start + k;
+                if dir != Some("支出") {
+                    continue;
                 }
-                let v = opt(village.get(i))?;
-                let raw = payee.get(i).unwrap_or_default();
+                let Some(v) = opt(v) else { continue };
+                let raw = raw.unwrap_or_default();
                 let q = Query {
                     village: v,
-                    name: is_person_name(raw).then_some(raw),
-                    id: opt(payee_id.get(i)),
-                    account: opt(account.get(i)),
+                    name: Some(raw),
+                    id: opt(pid),
+                    account: opt(acc),
                     phone: None,
                     household: None,
+                    // A payee may be an organisation.
+                    person_only: true,
                 };
-                let links = self.graph.links(&q);
+                let links = self.graph.links_in(villages.get(v), &q);
                 if links.is_empty() {
-                    return None;
+                    continue;
                 }
                 let s = summary.get(i).unwrap_or_default();
                 let exempt = contains_any(s, &self.p.cadre_exempt_summaries)
@@ -514,17 +583,17 @@ impl Scan<'_> {
                     links
                 };
                 if links.is_empty() {
-                    return None;
+                    continue;
                 }
                 let d = date.get(i);
                 let links = self.keep_links(v, d, links, Via::Recipient);
                 if links.is_empty() {
-                    return None;
+                    continue;
                 }
                 let n = simplify(raw).into_owned();
-                Some(Hit {
+                out.push(Hit {
                     village: v.to_string(),
-                    key: row_key(payee_id.get(i), &n),
+                    key: row_key(pid, &n),
                     name: n,
                     payment: Payment {
                         table: TableKind::Ledger,
@@ -545,9 +614,10 @@ impl Scan<'_> {
                         .into_iter()
                         .collect(),
                     vendor_name: None,
-                })
-            })
-            .collect();
+                });
+            }
+            out
+        });
         Ok(hits)
     }
 
@@ -739,30 +809,35 @@ fn name_frequency(
     // `names` holds for every pinyin key in play.
     let loose: PlHashSet<(usize, &'static str)> =
         names.iter().filter_map(|(_, n)| loose_key(n)).collect();
-    let mut keys_of: PlHashMap<&str, (PlHashSet<usize>, PlHashSet<&str>)> = PlHashMap::default();
+    // Per village where homophones are in play: the lengths (syllables) of
+    // their pinyin keys, the keys, and the (length, last syllable) pairs,
+    // which let most names skip computing their pinyin.
+    let mut keys_of: PlHashMap<&str, Homophones> = PlHashMap::default();
     for (v, k) in pinyin {
         let slot = keys_of.entry(v.as_str()).or_default();
-        slot.0.insert(k.split(' ').count());
-        slot.1.insert(k.as_str());
+        let syllables = k.split(' ').count();
+        slot.lens.insert(syllables);
+        slot.keys.insert(k.as_str());
+        slot.last
+            .insert((syllables, k.rsplit(' ').next().unwrap_or_default()));
     }
     for (t, name_col, id_col) in PERSON_COLUMNS {
         let Some(df) = ds.frame(t) else { continue };
         let village = util::str_col(code, df, "village_code")?;
         let name = util::str_col(code, df, name_col)?;
         let id = util::str_col(code, df, id_col)?;
-        let mut simplified: PlHashMap<&str, std::borrow::Cow<str>> = PlHashMap::default();
-        type Homophones<'k> = Option<&'k (PlHashSet<usize>, PlHashSet<&'k str>)>;
-        let mut last: Option<(&str, bool, Homophones)> = None;
+        let mut last: Option<(&str, bool, Option<&Homophones>)> = None;
+        // A person listed on consecutive rows (a roll's months) counts once.
+        let mut prev: Option<(&str, &str, Option<&str>)> = None;
         for ((v, raw), idn) in village.iter().zip(name.iter()).zip(id.iter()) {
             let (Some(v), Some(raw)) = (v, raw) else {
                 continue;
             };
-            // A name of another length or last reading is neither a
-            // candidate nor a homophone of one.
-            if loose_key(raw).is_some_and(|k| !loose.contains(&k)) {
+            let idn = opt(idn);
+            if prev == Some((v, raw, idn)) {
                 continue;
             }
-            let idn = opt(idn);
+            prev = Some((v, raw, idn));
             // Rows come in runs of one village: look the village up once a run.
             let (named_here, homophones) = match last {
                 Some((lv, n, h)) if lv == v => (n, h),
@@ -775,26 +850,57 @@ fn name_frequency(
             if !named_here && homophones.is_none() {
                 // Other villages only feed the export-wide count of a name,
                 // compared as the loader cleaned it (no conversion per row).
+                // (A name of the set always passes the loose filter below.)
                 if name_set.contains(raw) {
                     f.add(v, raw, idn);
                 }
                 continue;
             }
-            // Names repeat across rows: convert each distinct one once.
-            let n: &str = simplified.entry(raw).or_insert_with(|| simplify(raw));
-            if name_set.contains(n) {
-                f.add(v, n, idn);
+            // A name of another length or last reading is neither a
+            // candidate nor a homophone of one.
+            let lk = loose_key(raw);
+            if lk.is_some_and(|k| !loose.contains(&k)) {
+                continue;
             }
-            // Pinyin only where a homophone is in play, and for names of its length.
-            if let Some((lens, keys)) = homophones
-                && lens.contains(&n.chars().count())
-                && keys.contains(pinyin_key(&n).as_str())
-            {
-                f.add_pinyin(v, &n, idn);
+            let n = simplify(raw);
+            if name_set.contains(&*n) {
+                f.add(v, &n, idn);
+            }
+            // Pinyin only where a homophone is in play, for names of its
+            // length and last syllable (the last character of a name of two
+            // or more is never read as a surname).
+            if let Some(h) = homophones {
+                let chars = n.chars().count();
+                if !h.lens.contains(&chars) {
+                    continue;
+                }
+                let lk = if matches!(n, std::borrow::Cow::Borrowed(_)) {
+                    lk
+                } else {
+                    loose_key(&n)
+                };
+                if chars >= 2
+                    && let Some(k) = lk
+                    && !h.last.contains(&k)
+                {
+                    continue;
+                }
+                let key = pinyin_key(&n);
+                if h.keys.contains(key.as_str()) {
+                    f.add_pinyin_key(v, &key, idn);
+                }
             }
         }
     }
     Ok(f)
+}
+
+/// The homophones in play in one village (see [`name_frequency`]).
+#[derive(Default)]
+struct Homophones<'a> {
+    lens: PlHashSet<usize>,
+    keys: PlHashSet<&'a str>,
+    last: PlHashSet<(usize, &'a str)>,
 }
 
 /// The tables and columns that name persons (and their id numbers).
