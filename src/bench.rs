@@ -10,7 +10,8 @@
 //!
 //! Phases, in order: `load` (Dataset::load), `rules` (every rule at once,
 //! as `scan` runs them), `write` (findings.csv/jsonl, run.json and
-//! report.html into a temporary folder, removed afterwards), then each rule
+//! report.html, and the run recorded in a fresh case store, as `scan` does
+//! by default; all in a temporary folder, removed afterwards), then each rule
 //! alone (unless `isolate` is off), then the yardstick: every table file read
 //! by polars' own CSV/parquet reader with its own type inference and nothing
 //! else, one file after the other (polars parallelises inside a file).
@@ -267,7 +268,15 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
     let res = scan::scan_result(&ds, cfg, out, ms(&load), ms(&rules_usage));
     let tmp = std::env::temp_dir().join(format!("weiquan-bench-{}", std::process::id()));
     let m = Meter::start();
-    let written = scan::write_outputs(&tmp.join("out"), &res, false);
+    // As `scan` does by default: the outputs and the case store (a first
+    // run into a fresh store: every finding new).
+    let store = scan::StoreOptions {
+        db: tmp.join("weiquan.db"),
+        by: "bench".into(),
+    };
+    let written = std::fs::create_dir_all(&tmp)
+        .map_err(|e| Error::io(&tmp, e))
+        .and_then(|()| scan::write_outputs_tracked(&tmp.join("out"), &ds, &res, false, &store));
     let write = m.stop();
     let _ = std::fs::remove_dir_all(&tmp);
     written?;
