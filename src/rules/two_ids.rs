@@ -108,7 +108,9 @@ fn candidate_pairs(list: &[(&str, &IdRows)], typos: bool) -> Vec<(usize, usize)>
     add_groups(&mut by_birth.values());
     if typos {
         // Two numbers one character apart agree on all but that position.
-        let mut by_mask: PlHashMap<(usize, usize, &[u8], &[u8]), Vec<usize>> = PlHashMap::default();
+        // (length, position, bytes before, bytes after)
+        type Mask<'s> = (usize, usize, &'s [u8], &'s [u8]);
+        let mut by_mask: PlHashMap<Mask, Vec<usize>> = PlHashMap::default();
         for (x, (id, _)) in list.iter().enumerate() {
             let b = id.as_bytes();
             for j in 0..b.len() {
