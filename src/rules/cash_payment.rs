@@ -134,7 +134,7 @@ impl Rule for CashPayment {
         let mut slots: Vec<(Key, i64, u32)> = Vec::new();
         let mut before: Vec<u32> = vec![u32::MAX; df.height()];
         let mut last: Option<(Key, u32)> = None;
-        for i in 0..df.height() {
+        for (i, line_before) in before.iter_mut().enumerate() {
             if direction.get(i) != Some("支出") || !is_cash(i) {
                 continue;
             }
@@ -158,7 +158,7 @@ impl Rule for CashPayment {
             last = Some((key, slot));
             let e = &mut slots[slot as usize];
             e.1 += a;
-            before[i] = e.2;
+            *line_before = e.2;
             e.2 = i as u32;
         }
         drop(slot_of);

@@ -630,8 +630,7 @@ pub fn wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
     // ledger repeats a few hundred 摘要: each (text, month) is parsed once
     // per thread.
     thread_local! {
-        static SEEN: RefCell<PlHashMap<Box<str>, Vec<(Option<i32>, Option<(i32, i32)>)>>> =
-            RefCell::new(PlHashMap::default());
+        static SEEN: RefCell<ParsedMonths> = RefCell::new(PlHashMap::default());
     }
     const MAX_TEXTS: usize = 1 << 16;
     let line = month_of(line_day);
@@ -656,6 +655,9 @@ pub fn wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
         got
     })
 }
+
+/// Per text, per line month: the months it states.
+type ParsedMonths = PlHashMap<Box<str>, Vec<(Option<i32>, Option<(i32, i32)>)>>;
 
 fn parse_wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
     let valid = |m: i32| (1..=12).contains(&m);

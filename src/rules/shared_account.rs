@@ -215,10 +215,11 @@ fn register_households<'a>(
     let hid = util::str_col(code, h, "household_id")?;
     let hids = util::str_col(code, h, "id_number")?;
     for (id, hh) in hids.iter().zip(hid.iter()) {
-        if let (Some(id), Some(hh)) = (id, hh) {
-            if !hh.is_empty() && wanted.contains(id) {
-                m.insert(id, hh);
-            }
+        if let (Some(id), Some(hh)) = (id, hh)
+            && !hh.is_empty()
+            && wanted.contains(id)
+        {
+            m.insert(id, hh);
         }
     }
     Ok(m)

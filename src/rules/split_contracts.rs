@@ -342,10 +342,10 @@ impl<'k, 't> KeywordMemo<'k, 't> {
 
 /// Row indexes per village, in row order, for the rows `keep` accepts;
 /// villages sorted, so that output order never depends on hashing.
-pub(super) fn rows_by_village<'a>(
-    village: &'a StringChunked,
+pub(super) fn rows_by_village(
+    village: &StringChunked,
     keep: impl Fn(usize) -> bool,
-) -> Vec<(&'a str, Vec<usize>)> {
+) -> Vec<(&str, Vec<usize>)> {
     // Rows come in runs of one village: the last one's slot is remembered.
     let mut m: PlHashMap<&str, usize> = PlHashMap::default();
     let mut out: Vec<(&str, Vec<usize>)> = Vec::new();

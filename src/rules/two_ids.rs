@@ -83,6 +83,57 @@ fn distance18(a: &str, b: &str) -> usize {
     a.bytes().zip(b.bytes()).filter(|(x, y)| x != y).count()
 }
 
+/// The pairs (x < y, in order) of a name's numbers that can be one person:
+/// the same birth digits, one character apart (with `typos`), or a shared
+/// contact. Every other pair fails all three tests, and a common name
+/// carries many numbers: pairs are found by grouping, not by trying all.
+fn candidate_pairs(list: &[(&str, &IdRows)], typos: bool) -> Vec<(usize, usize)> {
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut add_groups = |groups: &mut dyn Iterator<Item = &Vec<usize>>| {
+        for g in groups {
+            for (k, &x) in g.iter().enumerate() {
+                for &y in &g[k + 1..] {
+                    pairs.push((x.min(y), x.max(y)));
+                }
+            }
+        }
+    };
+    if list.len() < 2 {
+        return pairs;
+    }
+    let mut by_birth: PlHashMap<Option<&str>, Vec<usize>> = PlHashMap::default();
+    for (x, (id, _)) in list.iter().enumerate() {
+        by_birth.entry(id.get(6..14)).or_default().push(x);
+    }
+    add_groups(&mut by_birth.values());
+    if typos {
+        // Two numbers one character apart agree on all but that position.
+        // (length, position, bytes before, bytes after)
+        type Mask<'s> = (usize, usize, &'s [u8], &'s [u8]);
+        let mut by_mask: PlHashMap<Mask, Vec<usize>> = PlHashMap::default();
+        for (x, (id, _)) in list.iter().enumerate() {
+            let b = id.as_bytes();
+            for j in 0..b.len() {
+                by_mask
+                    .entry((b.len(), j, &b[..j], &b[j + 1..]))
+                    .or_default()
+                    .push(x);
+            }
+        }
+        add_groups(&mut by_mask.values());
+    }
+    let mut by_contact: PlHashMap<&Contact, Vec<usize>> = PlHashMap::default();
+    for (x, (_, rows)) in list.iter().enumerate() {
+        for c in &rows.contacts {
+            by_contact.entry(c).or_default().push(x);
+        }
+    }
+    add_groups(&mut by_contact.values());
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 /// The subsidy rows' 18-byte numbers, whether each equals the row
 /// before's, and whether it fails its check.
 struct Rows<'a> {
@@ -174,7 +225,7 @@ fn name_codes(
 }
 
 /// What two numbers of one name may share that only one person has.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Contact<'a> {
     Account(&'a str),
     Household(&'a str),
@@ -320,8 +371,9 @@ impl Rule for TwoIds {
         let mut out = Vec::new();
         for (name, ids) in &by_name {
             let list: Vec<(&str, &IdRows)> = ids.iter().map(|(k, v)| (*k, v)).collect();
-            for (x, (ida, a)) in list.iter().enumerate() {
-                for (idb, b) in &list[x + 1..] {
+            for (x, y) in candidate_pairs(&list, p.max_id_distance >= 1) {
+                let ((ida, a), (idb, b)) = (&list[x], &list[y]);
+                {
                     let same_birth = ida.get(6..14) == idb.get(6..14);
                     // One character typed wrong anywhere (birth date digits
                     // included): two valid numbers always differ in two.
@@ -530,4 +582,46 @@ fn pair(
             "payments": rows,
         })),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_pairs_are_the_pairs_worth_judging() {
+        let with = |contacts: &[Contact<'static>]| IdRows {
+            rows: vec![],
+            contacts: contacts.iter().cloned().collect(),
+        };
+        let rows = [
+            ("37010219570331479X", with(&[Contact::Phone("139")])),
+            ("37010219570331478X", with(&[])), // one character from the first
+            ("370102195703314701", with(&[])), // same birth digits as the first
+            ("370102198001014711", with(&[Contact::Phone("139")])),
+            ("370102198101014722", with(&[Contact::Account("62")])),
+            ("370102198201014733", with(&[Contact::Account("62")])),
+            ("370102198301014744", with(&[])),
+        ];
+        let list: Vec<(&str, &IdRows)> = rows.iter().map(|(id, r)| (*id, r)).collect();
+        for typos in [true, false] {
+            let mut want = Vec::new();
+            for x in 0..list.len() {
+                for y in x + 1..list.len() {
+                    let (a, b) = (list[x], list[y]);
+                    if a.0.get(6..14) == b.0.get(6..14)
+                        || (typos && distance18(a.0, b.0) == 1)
+                        || a.1.contacts.intersection(&b.1.contacts).next().is_some()
+                    {
+                        want.push((x, y));
+                    }
+                }
+            }
+            assert_eq!(candidate_pairs(&list, typos), want);
+        }
+        assert_eq!(
+            candidate_pairs(&list, true),
+            vec![(0, 1), (0, 2), (0, 3), (1, 2), (4, 5)]
+        );
+    }
 }
