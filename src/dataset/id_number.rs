@@ -150,17 +150,34 @@ const CREDIT_WEIGHTS: [u32; 17] = [
     1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
 ];
 
+/// The value of each ASCII byte in [`CREDIT_CHARS`]; `u8::MAX`: not one.
+const CREDIT_VALUE: [u8; 128] = {
+    let mut t = [u8::MAX; 128];
+    let b = CREDIT_CHARS.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        t[b[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// GB 32100 check character for the first 17 characters of a credit code.
 pub fn credit_check_char(first17: &str) -> Option<char> {
-    if first17.chars().count() != 17 {
+    // Every character of a code is ASCII: a non-ASCII byte is no code.
+    let b = first17.as_bytes();
+    if b.len() != 17 {
         return None;
     }
     let mut sum = 0u32;
-    for (c, w) in first17.chars().zip(CREDIT_WEIGHTS) {
-        sum += CREDIT_CHARS.find(c)? as u32 * w;
+    for (&c, w) in b.iter().zip(CREDIT_WEIGHTS) {
+        match CREDIT_VALUE.get(c as usize) {
+            Some(&v) if v != u8::MAX => sum += v as u32 * w,
+            _ => return None,
+        }
     }
     let v = (31 - sum % 31) % 31;
-    CREDIT_CHARS.chars().nth(v as usize)
+    Some(CREDIT_CHARS.as_bytes()[v as usize] as char)
 }
 
 /// True when an 18-character credit code passes the GB 32100 check.
@@ -183,6 +200,35 @@ mod tests {
             id_problem("110105194912310021"),
             Some(IdProblem::BadCheck { expected: 'X' })
         ));
+    }
+
+    #[test]
+    fn credit_check_by_table_agrees_with_the_search() {
+        fn by_search(first17: &str) -> Option<char> {
+            if first17.chars().count() != 17 {
+                return None;
+            }
+            let mut sum = 0u32;
+            for (c, w) in first17.chars().zip(CREDIT_WEIGHTS) {
+                sum += CREDIT_CHARS.find(c)? as u32 * w;
+            }
+            CREDIT_CHARS.chars().nth(((31 - sum % 31) % 31) as usize)
+        }
+        let base = "91350100M000100Y4";
+        assert_eq!(credit_check_char(base), by_search(base));
+        // Every character at every place, ASCII and a few others.
+        let others = ['I', 'O', 'a', ' ', '中', 'Ａ', '\u{7f}'];
+        for at in 0..17 {
+            for c in (0u8..128).map(char::from).chain(others) {
+                let mut s: Vec<char> = base.chars().collect();
+                s[at] = c;
+                let s: String = s.into_iter().collect();
+                assert_eq!(credit_check_char(&s), by_search(&s), "{s:?}");
+            }
+        }
+        for s in ["", "9135010", "91350100M000100Y45", "中中中中中中"] {
+            assert_eq!(credit_check_char(s), by_search(s), "{s:?}");
+        }
     }
 
     #[test]
