@@ -1,4 +1,5 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::Datelike;
 use polars::prelude::*;
@@ -351,22 +352,22 @@ struct Ref {
 }
 
 #[derive(Debug, Clone)]
-struct Record {
+struct Record<'d> {
     row: u32,
     /// The ref this record was found under (one of a cell's refs).
-    ref_no: String,
+    ref_no: &'d str,
     /// The `ref_no` cell as the export wrote it (cleaned).
-    cell: String,
+    cell: &'d str,
     start: Option<i32>,
     end: Option<i32>,
-    kind: String,
-    channel: String,
+    kind: &'d str,
+    channel: &'d str,
 }
 
 /// How one record measures against a requirement.
 #[derive(Debug, Clone)]
 struct Verdict<'a> {
-    record: &'a Record,
+    record: &'a Record<'a>,
     start: i32,
     end: i32,
     days: i64,
@@ -395,8 +396,12 @@ fn day(days: i32) -> String {
 
 /// Spacing and case are already cleaned by the loader; this also drops
 /// punctuation (`DB-2025-03` and `DB2025/03`), for a fallback match only.
-fn loose_key(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).collect()
+fn loose_key(s: &str) -> Cow<'_, str> {
+    if s.chars().all(char::is_alphanumeric) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().filter(|c| c.is_alphanumeric()).collect())
+    }
 }
 
 fn contains_any(text: &str, fragments: &[String]) -> bool {
@@ -405,19 +410,21 @@ fn contains_any(text: &str, fragments: &[String]) -> bool {
         .any(|f| !f.is_empty() && text.contains(f.as_str()))
 }
 
-/// Publicity records of one dataset, by village and ref.
-struct Index {
-    exact: HashMap<(String, String), Vec<Record>>,
+/// Publicity records of one dataset, by village and ref (borrowed from the
+/// publicity frame).
+struct Index<'d> {
+    /// village → ref → records.
+    exact: PlHashMap<&'d str, PlHashMap<&'d str, Vec<Record<'d>>>>,
     /// village → loose key → exact refs of publicity records.
-    loose: HashMap<(String, String), BTreeSet<String>>,
+    loose: PlHashMap<&'d str, PlHashMap<Cow<'d, str>, BTreeSet<&'d str>>>,
     /// loose key → villages holding a record with it.
-    villages_of: HashMap<String, BTreeSet<String>>,
+    villages_of: PlHashMap<Cow<'d, str>, BTreeSet<&'d str>>,
     /// The earliest window start of the export.
     first_start: Option<i32>,
 }
 
-impl Index {
-    fn build(code: &str, df: &DataFrame) -> Result<Index> {
+impl<'d> Index<'d> {
+    fn build(code: &str, df: &'d DataFrame) -> Result<Index<'d>> {
         let village = util::str_col(code, df, "village_code")?;
         let ref_no = util::str_col(code, df, "ref_no")?;
         let kind = util::str_col(code, df, "kind")?;
@@ -425,11 +432,17 @@ impl Index {
         let start = util::date_col(code, df, "start_date")?;
         let end = util::date_col(code, df, "end_date")?;
         let rows = util::u32_col(code, df, ROW)?;
-        let mut exact: HashMap<(String, String), Vec<Record>> = HashMap::new();
-        let mut loose: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
-        let mut villages_of: HashMap<String, BTreeSet<String>> = HashMap::new();
-        for i in 0..df.height() {
-            let (Some(v), Some(r)) = (village.get(i), ref_no.get(i)) else {
+        let mut exact: PlHashMap<&str, PlHashMap<&str, Vec<Record>>> = PlHashMap::default();
+        let mut loose: PlHashMap<&str, PlHashMap<Cow<str>, BTreeSet<&str>>> = PlHashMap::default();
+        let mut villages_of: PlHashMap<Cow<str>, BTreeSet<&str>> = PlHashMap::default();
+        let cells = village.iter().zip(ref_no.iter()).zip(kind.iter());
+        let cells = cells
+            .zip(channel.iter())
+            .zip(start.iter())
+            .zip(end.iter())
+            .zip(rows.iter());
+        for ((((((v, r), k), ch), st), en), row) in cells {
+            let (Some(v), Some(r)) = (v, r) else {
                 continue;
             };
             if r.is_empty() {
@@ -447,21 +460,25 @@ impl Index {
             for key in keys {
                 let lk = loose_key(key);
                 loose
-                    .entry((v.to_string(), lk.clone()))
+                    .entry(v)
                     .or_default()
-                    .insert(key.to_string());
-                villages_of.entry(lk).or_default().insert(v.to_string());
+                    .entry(lk.clone())
+                    .or_default()
+                    .insert(key);
+                villages_of.entry(lk).or_default().insert(v);
                 exact
-                    .entry((v.to_string(), key.to_string()))
+                    .entry(v)
+                    .or_default()
+                    .entry(key)
                     .or_default()
                     .push(Record {
-                        row: rows.get(i).unwrap_or_default(),
-                        ref_no: key.to_string(),
-                        cell: r.to_string(),
-                        start: start.get(i),
-                        end: end.get(i),
-                        kind: kind.get(i).unwrap_or_default().to_string(),
-                        channel: channel.get(i).unwrap_or_default().to_string(),
+                        row: row.unwrap_or_default(),
+                        ref_no: key,
+                        cell: r,
+                        start: st,
+                        end: en,
+                        kind: k.unwrap_or_default(),
+                        channel: ch.unwrap_or_default(),
                     });
             }
         }
@@ -476,12 +493,16 @@ impl Index {
     /// Records for one ref: the exact ref first; else a record whose ref
     /// differs only in punctuation, when that is unambiguous and not the
     /// exact ref of another batch, contract or decision of the village.
-    fn lookup(&self, village: &str, ref_no: &str, own: &HashSet<(&str, &str)>) -> &[Record] {
-        let key = (village.to_string(), ref_no.to_string());
-        if let Some(r) = self.exact.get(&key) {
+    fn lookup(&self, village: &str, ref_no: &str, own: &PlHashSet<(&str, &str)>) -> &[Record<'d>] {
+        let exact = self.exact.get(village);
+        if let Some(r) = exact.and_then(|m| m.get(ref_no)) {
             return r;
         }
-        let Some(cands) = self.loose.get(&(village.to_string(), loose_key(ref_no))) else {
+        let Some(cands) = self
+            .loose
+            .get(village)
+            .and_then(|m| m.get(&loose_key(ref_no)))
+        else {
             return &[];
         };
         if cands.len() != 1 {
@@ -490,18 +511,18 @@ impl Index {
         let Some(cand) = cands.iter().next() else {
             return &[];
         };
-        if own.contains(&(village, cand.as_str())) {
+        if own.contains(&(village, *cand)) {
             return &[];
         }
-        self.exact
-            .get(&(village.to_string(), cand.clone()))
+        exact
+            .and_then(|m| m.get(cand))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
 }
 
 /// How a record measures against a ref's requirement.
-fn measure<'a>(r: &Ref, rec: &'a Record, timing: bool) -> Option<Verdict<'a>> {
+fn measure<'a>(r: &Ref, rec: &'a Record<'a>, timing: bool) -> Option<Verdict<'a>> {
     let (Some(s), Some(e)) = (rec.start, rec.end) else {
         return None;
     };
@@ -595,7 +616,7 @@ impl Rule for PublicityWindow {
             refs.extend(decisions(code, df, ds, &p)?);
         }
 
-        let own: HashSet<(&str, &str)> = refs
+        let own: PlHashSet<(&str, &str)> = refs
             .iter()
             .map(|r| (r.village.as_str(), r.ref_no.as_str()))
             .collect();
@@ -627,7 +648,7 @@ impl Rule for PublicityWindow {
                 .flatten(),
             own_loose: refs
                 .iter()
-                .map(|r| (r.village.clone(), loose_key(&r.ref_no)))
+                .map(|r| (r.village.as_str(), loose_key(&r.ref_no)))
                 .collect(),
         };
         let out: Vec<Finding> = refs
@@ -642,12 +663,12 @@ impl Rule for PublicityWindow {
 
 /// What every assessment shares.
 struct Context<'a> {
-    index: &'a Index,
+    index: &'a Index<'a>,
     p: &'a Params,
     /// Families whose publicity the export does not carry.
     uncovered: BTreeSet<Family>,
     /// (village, loose ref) of every batch, contract and decision.
-    own_loose: HashSet<(String, String)>,
+    own_loose: PlHashSet<(&'a str, Cow<'a, str>)>,
     /// Events before this day fall before the publicity export's period.
     period_start: Option<i32>,
 }
@@ -731,11 +752,9 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
                     vs.iter()
                         .filter(|v| {
                             **v != r.village
-                                && !ctx
-                                    .own_loose
-                                    .contains(&(v.to_string(), loose_key(&r.ref_no)))
+                                && !ctx.own_loose.contains(&(**v, loose_key(&r.ref_no)))
                         })
-                        .cloned()
+                        .map(|v| v.to_string())
                         .collect()
                 })
                 .unwrap_or_default();
@@ -770,7 +789,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
         }
         Some(b) => {
             if b.record.ref_no != r.ref_no {
-                related.push(b.record.ref_no.clone());
+                related.push(b.record.ref_no.to_string());
             }
             let window = format!("{}至{}", day(b.start), day(b.end));
             let mut parts = Vec::new();
@@ -1325,7 +1344,7 @@ type Citations = HashMap<(String, String), Moment>;
 type Amounts = HashMap<(String, String), i64>;
 
 fn note_citation(map: &mut Citations, village: &str, decision: &str, m: Moment) {
-    let key = (village.to_string(), loose_key(decision));
+    let key = (village.to_string(), loose_key(decision).into_owned());
     match map.get(&key) {
         Some(old) if (old.day, old.row) <= (m.day, m.row) => {}
         _ => {
@@ -1355,8 +1374,9 @@ fn contract_citations(code: &str, ds: &Dataset) -> Result<(Citations, Amounts)> 
         if d.is_empty() {
             continue;
         }
-        *sums.entry((v.to_string(), loose_key(d))).or_default() +=
-            amount.get(i).unwrap_or_default();
+        *sums
+            .entry((v.to_string(), loose_key(d).into_owned()))
+            .or_default() += amount.get(i).unwrap_or_default();
         let Some(day) = signed.get(i) else {
             continue;
         };
@@ -1468,7 +1488,7 @@ fn decisions(code: &str, df: &DataFrame, ds: &Dataset, p: &Params) -> Result<Vec
     }
     let mut out = Vec::new();
     for ((v, d), i) in seen {
-        let key = (v.clone(), loose_key(&d));
+        let key = (v.clone(), loose_key(&d).into_owned());
         let event = earliest(signing.get(&key).cloned(), paying.get(&key).cloned());
         out.push(Ref {
             family: Family::Decision,
