@@ -857,7 +857,8 @@ fn name_frequency(
                 continue;
             };
             let idn = opt(idn);
-            if prev == Some((v, raw, idn)) {
+            // (The name first: it is what differs from one row to the next.)
+            if prev.is_some_and(|(pv, pr, pi)| pr == raw && pi == idn && pv == v) {
                 continue;
             }
             prev = Some((v, raw, idn));
