@@ -1080,7 +1080,8 @@ impl KinGraph {
                 });
             }
         };
-        if let Some(id) = usable_id(q.id) {
+        let id = usable_id(q.id);
+        if let Some(id) = id {
             for &p in self.by_id.get(id).into_iter().flatten() {
                 let ch = match self.persons[p].source {
                     Source::Cadre | Source::Declared => Channel::SameId,
@@ -1098,7 +1099,7 @@ impl KinGraph {
                 });
             }
         }
-        if let Some(id) = usable_id(q.id) {
+        if let Some(id) = id {
             for &p in self.register_names.get(id).into_iter().flatten() {
                 let person = &self.persons[p];
                 let cadre_village = self.cadres[person.cadre].village.as_str();

@@ -706,7 +706,7 @@ impl Scan<'_> {
         &self,
         df: &DataFrame,
         vendors: &[&Hit],
-        hit_rows: &HashSet<u32>,
+        hit_rows: &PlHashSet<u32>,
     ) -> Result<Vec<Hit>> {
         let code = "KIN001";
         let mut by_contract: HashMap<(&str, &str), usize> = HashMap::new();
@@ -733,27 +733,50 @@ impl Scan<'_> {
         let payee = util::str_col(code, df, "counterparty")?;
         let contract = util::str_col(code, df, "contract_no")?;
         let rows = util::u32_col(code, df, ROW)?;
+        // Only the villages of linked vendors have lines to look at.
+        let villages: PlHashSet<&str> = by_contract
+            .keys()
+            .chain(by_name.keys())
+            .map(|(v, _)| *v)
+            .collect();
         let mut out = Vec::new();
-        for i in 0..df.height() {
-            let row = rows.get(i).unwrap_or_default();
-            if direction.get(i) != Some("支出") || hit_rows.contains(&row) {
+        let mut last: Option<(&str, bool)> = None;
+        let cells = village.iter().zip(direction.iter()).zip(contract.iter());
+        for (i, (((v, dir), c), n)) in cells.zip(payee.iter()).enumerate() {
+            if dir != Some("支出") {
                 continue;
             }
-            let Some(v) = opt(village.get(i)) else {
+            let Some(v) = opt(v) else {
                 continue;
             };
-            let c = opt(contract.get(i));
+            // Rows come in runs of one village: look the village up once a run.
+            let here = match last {
+                Some((lv, here)) if lv == v => here,
+                _ => {
+                    let here = villages.contains(v);
+                    last = Some((v, here));
+                    here
+                }
+            };
+            if !here {
+                continue;
+            }
+            let c = opt(c);
             let by_c = c.and_then(|c| by_contract.get(&(v, c)));
             let k = match by_c {
                 Some(k) => *k,
                 None => {
-                    let n = simplify(payee.get(i).unwrap_or_default());
+                    let n = simplify(n.unwrap_or_default());
                     match by_name.get(&(v, &*n)) {
                         Some(k) => *k,
                         None => continue,
                     }
                 }
             };
+            let row = rows.get(i).unwrap_or_default();
+            if hit_rows.contains(&row) {
+                continue;
+            }
             let h = vendors[k];
             out.push(Hit {
                 village: h.village.clone(),
@@ -834,7 +857,8 @@ fn name_frequency(
                 continue;
             };
             let idn = opt(idn);
-            if prev == Some((v, raw, idn)) {
+            // (The name first: it is what differs from one row to the next.)
+            if prev.is_some_and(|(pv, pr, pi)| pr == raw && pi == idn && pv == v) {
                 continue;
             }
             prev = Some((v, raw, idn));
@@ -998,7 +1022,7 @@ impl Rule for Kinship {
         if let Some(df) = ds.frame(TableKind::Hires) {
             hits.extend(scan.hires(df)?);
         }
-        let mut ledger_rows = HashSet::new();
+        let mut ledger_rows = PlHashSet::default();
         if let Some(df) = ds.frame(TableKind::Ledger) {
             let h = scan.ledger(df)?;
             ledger_rows.extend(h.iter().map(|h| h.payment.row));

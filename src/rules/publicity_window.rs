@@ -1,4 +1,5 @@
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::Datelike;
 use polars::prelude::*;
@@ -347,26 +348,81 @@ struct Ref {
     event: Option<Moment>,
     /// 急难型 by program or batch number: may be published after payment.
     after_payment_ok: bool,
-    detail: serde_json::Value,
+    /// Evidence detail, made into JSON only for a ref that becomes a finding.
+    detail: Detail,
+}
+
+/// What a ref's evidence `detail` shows.
+enum Detail {
+    Subsidy {
+        programs: Vec<String>,
+        payment_rows: u64,
+        period: (Option<i32>, Option<i32>),
+        first_paid: Option<i32>,
+        first_approved: Option<i32>,
+        admissions: u64,
+    },
+    Hiring {
+        posts: Vec<String>,
+        hires: u64,
+        first_start: Option<i32>,
+    },
+    Json(serde_json::Value),
+}
+
+impl Detail {
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Detail::Subsidy {
+                programs,
+                payment_rows,
+                period,
+                first_paid,
+                first_approved,
+                admissions,
+            } => {
+                let month = |d: Option<i32>| d.map(|d| day(d)[..7].to_string());
+                json!({
+                    "programs": programs,
+                    "payment_rows": payment_rows,
+                    "period_from": month(period.0),
+                    "period_to": month(period.1),
+                    "first_paid_date": first_paid.map(day),
+                    "first_approved_date": first_approved.map(day),
+                    "approvals_read_as_admission": admissions,
+                })
+            }
+            Detail::Hiring {
+                posts,
+                hires,
+                first_start,
+            } => json!({
+                "posts": posts,
+                "hires": hires,
+                "first_start_date": first_start.map(day),
+            }),
+            Detail::Json(v) => v.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
-struct Record {
+struct Record<'d> {
     row: u32,
     /// The ref this record was found under (one of a cell's refs).
-    ref_no: String,
+    ref_no: &'d str,
     /// The `ref_no` cell as the export wrote it (cleaned).
-    cell: String,
+    cell: &'d str,
     start: Option<i32>,
     end: Option<i32>,
-    kind: String,
-    channel: String,
+    kind: &'d str,
+    channel: &'d str,
 }
 
 /// How one record measures against a requirement.
 #[derive(Debug, Clone)]
 struct Verdict<'a> {
-    record: &'a Record,
+    record: &'a Record<'a>,
     start: i32,
     end: i32,
     days: i64,
@@ -395,8 +451,12 @@ fn day(days: i32) -> String {
 
 /// Spacing and case are already cleaned by the loader; this also drops
 /// punctuation (`DB-2025-03` and `DB2025/03`), for a fallback match only.
-fn loose_key(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).collect()
+fn loose_key(s: &str) -> Cow<'_, str> {
+    if s.chars().all(char::is_alphanumeric) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.chars().filter(|c| c.is_alphanumeric()).collect())
+    }
 }
 
 fn contains_any(text: &str, fragments: &[String]) -> bool {
@@ -405,19 +465,21 @@ fn contains_any(text: &str, fragments: &[String]) -> bool {
         .any(|f| !f.is_empty() && text.contains(f.as_str()))
 }
 
-/// Publicity records of one dataset, by village and ref.
-struct Index {
-    exact: HashMap<(String, String), Vec<Record>>,
+/// Publicity records of one dataset, by village and ref (borrowed from the
+/// publicity frame).
+struct Index<'d> {
+    /// village → ref → records.
+    exact: PlHashMap<&'d str, PlHashMap<&'d str, Vec<Record<'d>>>>,
     /// village → loose key → exact refs of publicity records.
-    loose: HashMap<(String, String), BTreeSet<String>>,
+    loose: PlHashMap<&'d str, PlHashMap<Cow<'d, str>, BTreeSet<&'d str>>>,
     /// loose key → villages holding a record with it.
-    villages_of: HashMap<String, BTreeSet<String>>,
+    villages_of: PlHashMap<Cow<'d, str>, BTreeSet<&'d str>>,
     /// The earliest window start of the export.
     first_start: Option<i32>,
 }
 
-impl Index {
-    fn build(code: &str, df: &DataFrame) -> Result<Index> {
+impl<'d> Index<'d> {
+    fn build(code: &str, df: &'d DataFrame) -> Result<Index<'d>> {
         let village = util::str_col(code, df, "village_code")?;
         let ref_no = util::str_col(code, df, "ref_no")?;
         let kind = util::str_col(code, df, "kind")?;
@@ -425,11 +487,17 @@ impl Index {
         let start = util::date_col(code, df, "start_date")?;
         let end = util::date_col(code, df, "end_date")?;
         let rows = util::u32_col(code, df, ROW)?;
-        let mut exact: HashMap<(String, String), Vec<Record>> = HashMap::new();
-        let mut loose: HashMap<(String, String), BTreeSet<String>> = HashMap::new();
-        let mut villages_of: HashMap<String, BTreeSet<String>> = HashMap::new();
-        for i in 0..df.height() {
-            let (Some(v), Some(r)) = (village.get(i), ref_no.get(i)) else {
+        let mut exact: PlHashMap<&str, PlHashMap<&str, Vec<Record>>> = PlHashMap::default();
+        let mut loose: PlHashMap<&str, PlHashMap<Cow<str>, BTreeSet<&str>>> = PlHashMap::default();
+        let mut villages_of: PlHashMap<Cow<str>, BTreeSet<&str>> = PlHashMap::default();
+        let cells = village.iter().zip(ref_no.iter()).zip(kind.iter());
+        let cells = cells
+            .zip(channel.iter())
+            .zip(start.iter())
+            .zip(end.iter())
+            .zip(rows.iter());
+        for ((((((v, r), k), ch), st), en), row) in cells {
+            let (Some(v), Some(r)) = (v, r) else {
                 continue;
             };
             if r.is_empty() {
@@ -447,21 +515,25 @@ impl Index {
             for key in keys {
                 let lk = loose_key(key);
                 loose
-                    .entry((v.to_string(), lk.clone()))
+                    .entry(v)
                     .or_default()
-                    .insert(key.to_string());
-                villages_of.entry(lk).or_default().insert(v.to_string());
+                    .entry(lk.clone())
+                    .or_default()
+                    .insert(key);
+                villages_of.entry(lk).or_default().insert(v);
                 exact
-                    .entry((v.to_string(), key.to_string()))
+                    .entry(v)
+                    .or_default()
+                    .entry(key)
                     .or_default()
                     .push(Record {
-                        row: rows.get(i).unwrap_or_default(),
-                        ref_no: key.to_string(),
-                        cell: r.to_string(),
-                        start: start.get(i),
-                        end: end.get(i),
-                        kind: kind.get(i).unwrap_or_default().to_string(),
-                        channel: channel.get(i).unwrap_or_default().to_string(),
+                        row: row.unwrap_or_default(),
+                        ref_no: key,
+                        cell: r,
+                        start: st,
+                        end: en,
+                        kind: k.unwrap_or_default(),
+                        channel: ch.unwrap_or_default(),
                     });
             }
         }
@@ -476,12 +548,16 @@ impl Index {
     /// Records for one ref: the exact ref first; else a record whose ref
     /// differs only in punctuation, when that is unambiguous and not the
     /// exact ref of another batch, contract or decision of the village.
-    fn lookup(&self, village: &str, ref_no: &str, own: &HashSet<(&str, &str)>) -> &[Record] {
-        let key = (village.to_string(), ref_no.to_string());
-        if let Some(r) = self.exact.get(&key) {
+    fn lookup(&self, village: &str, ref_no: &str, own: &PlHashSet<(&str, &str)>) -> &[Record<'d>] {
+        let exact = self.exact.get(village);
+        if let Some(r) = exact.and_then(|m| m.get(ref_no)) {
             return r;
         }
-        let Some(cands) = self.loose.get(&(village.to_string(), loose_key(ref_no))) else {
+        let Some(cands) = self
+            .loose
+            .get(village)
+            .and_then(|m| m.get(&loose_key(ref_no)))
+        else {
             return &[];
         };
         if cands.len() != 1 {
@@ -490,18 +566,18 @@ impl Index {
         let Some(cand) = cands.iter().next() else {
             return &[];
         };
-        if own.contains(&(village, cand.as_str())) {
+        if own.contains(&(village, *cand)) {
             return &[];
         }
-        self.exact
-            .get(&(village.to_string(), cand.clone()))
+        exact
+            .and_then(|m| m.get(cand))
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
 }
 
 /// How a record measures against a ref's requirement.
-fn measure<'a>(r: &Ref, rec: &'a Record, timing: bool) -> Option<Verdict<'a>> {
+fn measure<'a>(r: &Ref, rec: &'a Record<'a>, timing: bool) -> Option<Verdict<'a>> {
     let (Some(s), Some(e)) = (rec.start, rec.end) else {
         return None;
     };
@@ -595,7 +671,7 @@ impl Rule for PublicityWindow {
             refs.extend(decisions(code, df, ds, &p)?);
         }
 
-        let own: HashSet<(&str, &str)> = refs
+        let own: PlHashSet<(&str, &str)> = refs
             .iter()
             .map(|r| (r.village.as_str(), r.ref_no.as_str()))
             .collect();
@@ -627,7 +703,7 @@ impl Rule for PublicityWindow {
                 .flatten(),
             own_loose: refs
                 .iter()
-                .map(|r| (r.village.clone(), loose_key(&r.ref_no)))
+                .map(|r| (r.village.as_str(), loose_key(&r.ref_no)))
                 .collect(),
         };
         let out: Vec<Finding> = refs
@@ -642,12 +718,12 @@ impl Rule for PublicityWindow {
 
 /// What every assessment shares.
 struct Context<'a> {
-    index: &'a Index,
+    index: &'a Index<'a>,
     p: &'a Params,
     /// Families whose publicity the export does not carry.
     uncovered: BTreeSet<Family>,
     /// (village, loose ref) of every batch, contract and decision.
-    own_loose: HashSet<(String, String)>,
+    own_loose: PlHashSet<(&'a str, Cow<'a, str>)>,
     /// Events before this day fall before the publicity export's period.
     period_start: Option<i32>,
 }
@@ -731,11 +807,9 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
                     vs.iter()
                         .filter(|v| {
                             **v != r.village
-                                && !ctx
-                                    .own_loose
-                                    .contains(&(v.to_string(), loose_key(&r.ref_no)))
+                                && !ctx.own_loose.contains(&(**v, loose_key(&r.ref_no)))
                         })
-                        .cloned()
+                        .map(|v| v.to_string())
                         .collect()
                 })
                 .unwrap_or_default();
@@ -770,7 +844,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
         }
         Some(b) => {
             if b.record.ref_no != r.ref_no {
-                related.push(b.record.ref_no.clone());
+                related.push(b.record.ref_no.to_string());
             }
             let window = format!("{}至{}", day(b.start), day(b.end));
             let mut parts = Vec::new();
@@ -853,7 +927,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
             "amount": fen_to_yuan_string(r.amount),
             "records": records_json,
             "records_total": recs.len(),
-            "detail": r.detail,
+            "detail": r.detail.to_json(),
         })),
     )
 }
@@ -869,148 +943,121 @@ fn requirement_for<'a, T>(
         .find(|(_, r)| fragments(r).is_empty() || contains_any(text, fragments(r)))
 }
 
-/// A batch's approvals once admission approvals are set aside.
-struct Approvals {
-    approved: Option<i32>,
-    row: Option<u32>,
+/// One (village, batch, program) group of subsidy rows.
+#[derive(Default)]
+struct SubsidyGroup {
+    /// Earliest payment and the row (`__row`) it is on.
+    paid: Option<(i32, Option<u32>)>,
+    approved: Option<(i32, Option<u32>)>,
+    amount: i64,
+    period: (Option<i32>, Option<i32>),
+    n: u64,
+    /// Admission approvals set aside (see [`admission_approvals`]):
+    /// the batch's own earliest approval, and how many were set aside.
+    recent: Option<Option<(i32, Option<u32>)>>,
     admissions: u64,
 }
 
-/// An approval long before the batch's first payment is the person's
-/// original admission (rolls often carry it), not this batch's approval.
-/// Only the groups (of `g`, by index) whose earliest approval is that old
-/// are aggregated again, so a roll without admission dates costs nothing.
-fn admission_approvals(
+/// The earlier of two (day, row) marks; on a tie the first seen stays.
+fn keep_min(slot: &mut Option<(i32, Option<u32>)>, day: Option<i32>, row: Option<u32>) {
+    if let Some(d) = day
+        && slot.is_none_or(|(m, _)| d < m)
+    {
+        *slot = Some((d, row));
+    }
+}
+
+/// Subsidy rows grouped by village, batch and program in one pass (rows
+/// without batch or village are left out). A group whose earliest approval
+/// is more than `approval-max-lead-days` before its first payment reads
+/// those old approvals as admissions: its approval is the earliest one
+/// within the lead, and the others are counted. A group without program
+/// keeps its approvals as they are.
+fn subsidy_groups<'d>(
     code: &str,
-    rows: LazyFrame,
-    g: &DataFrame,
+    df: &'d DataFrame,
     p: &Params,
-) -> Result<HashMap<usize, Approvals>> {
-    let mut out = HashMap::new();
+) -> Result<Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)>> {
+    let village = util::str_col(code, df, "village_code")?;
+    let batch = util::str_col(code, df, "batch_no")?;
+    let program = util::str_col(code, df, "program")?;
+    let paid = util::date_col(code, df, "paid_date")?;
+    let approved = util::date_col(code, df, "approved_date")?;
+    let amount = util::i64_col(code, df, "amount")?;
+    let period = util::date_col(code, df, "period")?;
+    let rows = util::u32_col(code, df, ROW)?;
+    type Key<'d> = (&'d str, &'d str, Option<&'d str>);
+    let mut index: PlHashMap<Key, u32> = PlHashMap::default();
+    let mut groups: Vec<(Key, SubsidyGroup)> = Vec::new();
+    // The group of every row, for the second look at admission approvals.
+    let mut group_of: Vec<u32> = Vec::with_capacity(df.height());
+    let cells = village.iter().zip(batch.iter()).zip(program.iter());
+    let cells = cells
+        .zip(paid.iter())
+        .zip(approved.iter())
+        .zip(amount.iter())
+        .zip(period.iter())
+        .zip(rows.iter());
+    for (((((((v, b), prog), pd), ap), amt), per), row) in cells {
+        let (Some(v), Some(b)) = (v, b) else {
+            group_of.push(u32::MAX);
+            continue;
+        };
+        let key = (v, b, prog);
+        let k = *index.entry(key).or_insert_with(|| {
+            groups.push((key, SubsidyGroup::default()));
+            groups.len() as u32 - 1
+        });
+        group_of.push(k);
+        let g = &mut groups[k as usize].1;
+        keep_min(&mut g.paid, pd, row);
+        keep_min(&mut g.approved, ap, row);
+        g.amount += amt.unwrap_or_default();
+        if let Some(d) = per {
+            g.period.0 = Some(g.period.0.map_or(d, |m| m.min(d)));
+            g.period.1 = Some(g.period.1.map_or(d, |m| m.max(d)));
+        }
+        g.n += 1;
+    }
     if p.approval_max_lead_days <= 0 {
-        return Ok(out);
+        return Ok(groups);
     }
     let lead = p.approval_max_lead_days as i32;
-    let paid = util::date_col(code, g, "paid_min")?;
-    let approved = util::date_col(code, g, "approved_min")?;
-    let old: Vec<usize> = (0..g.height())
-        .filter(|&i| matches!((approved.get(i), paid.get(i)), (Some(a), Some(pd)) if a < pd - lead))
-        .collect();
-    if old.is_empty() {
-        return Ok(out);
-    }
-    let idx = IdxCa::from_vec("i".into(), old.iter().map(|&i| i as IdxSize).collect());
-    let key_cols = ["village_code", "batch_no", "program"];
-    let keys = g
-        .select(key_cols)
-        .and_then(|k| k.take(&idx))
-        .map_err(util::polars_err(code))?;
-    let on: Vec<Expr> = key_cols.iter().map(|c| col(*c)).collect();
-    let as_days = |c: &str| col(c).cast(DataType::Int32);
-    let recent = as_days("approved_date").gt_eq(as_days("paid_date").min() - lit(lead));
-    let again = rows
-        .join(
-            keys.lazy(),
-            on.clone(),
-            on.clone(),
-            JoinArgs::new(JoinType::Semi),
-        )
-        .group_by(on)
-        .agg([
-            col("approved_date")
-                .filter(recent.clone())
-                .min()
-                .alias("approved_min"),
-            col(ROW)
-                .filter(recent.clone())
-                .get(col("approved_date").filter(recent.clone()).arg_min(), true)
-                .alias("approved_row"),
-            col("approved_date")
-                .is_not_null()
-                .and(recent.not())
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("admissions"),
-        ])
-        .collect()
-        .map_err(util::polars_err(code))?;
-    // Back to the index of `g`.
-    let gv = util::str_col(code, g, "village_code")?;
-    let gb = util::str_col(code, g, "batch_no")?;
-    let gp = util::str_col(code, g, "program")?;
-    type GroupKey<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
-    let pos: HashMap<GroupKey, usize> = old
+    // The day from which an approval is this batch's own, for old groups.
+    let since: Vec<Option<i32>> = groups
         .iter()
-        .map(|&i| ((gv.get(i), gb.get(i), gp.get(i)), i))
+        .map(|((_, _, prog), g)| match (prog, g.approved, g.paid) {
+            (Some(_), Some((a, _)), Some((pd, _))) if a < pd - lead => Some(pd - lead),
+            _ => None,
+        })
         .collect();
-    let av = util::str_col(code, &again, "village_code")?;
-    let ab = util::str_col(code, &again, "batch_no")?;
-    let ap = util::str_col(code, &again, "program")?;
-    let amin = util::date_col(code, &again, "approved_min")?;
-    let arow = util::u32_col(code, &again, "approved_row")?;
-    let adm = again
-        .column("admissions")
-        .and_then(|c| c.cast(&DataType::UInt64))
-        .map_err(util::polars_err(code))?;
-    let adm = adm.u64().map_err(util::polars_err(code))?;
-    for j in 0..again.height() {
-        if let Some(&i) = pos.get(&(av.get(j), ab.get(j), ap.get(j))) {
-            out.insert(
-                i,
-                Approvals {
-                    approved: amin.get(j),
-                    row: arow.get(j),
-                    admissions: adm.get(j).unwrap_or_default(),
-                },
-            );
+    if since.iter().all(Option::is_none) {
+        return Ok(groups);
+    }
+    for (k, s) in since.iter().enumerate() {
+        if s.is_some() {
+            groups[k].1.recent = Some(None);
         }
     }
-    Ok(out)
+    for ((k, ap), row) in group_of.iter().zip(approved.iter()).zip(rows.iter()) {
+        let Some(&Some(from)) = since.get(*k as usize) else {
+            continue;
+        };
+        let Some(a) = ap else { continue };
+        let g = &mut groups[*k as usize].1;
+        if a >= from {
+            if let Some(slot) = g.recent.as_mut() {
+                keep_min(slot, Some(a), row);
+            }
+        } else {
+            g.admissions += 1;
+        }
+    }
+    Ok(groups)
 }
 
 fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
-    let keys = [col("village_code"), col("batch_no"), col("program")];
-    let rows = df.clone().lazy().filter(
-        col("batch_no")
-            .is_not_null()
-            .and(col("village_code").is_not_null()),
-    );
-    let g = rows
-        .clone()
-        .group_by(keys.clone())
-        .agg([
-            col("paid_date").min().alias("paid_min"),
-            col(ROW)
-                .get(col("paid_date").arg_min(), true)
-                .alias("paid_row"),
-            col("approved_date").min().alias("approved_min"),
-            col(ROW)
-                .get(col("approved_date").arg_min(), true)
-                .alias("approved_row"),
-            col("amount").sum().alias("amount_sum"),
-            col("period").min().alias("period_min"),
-            col("period").max().alias("period_max"),
-            len().alias("n"),
-        ])
-        .collect()
-        .map_err(util::polars_err(code))?;
-    let admissions = admission_approvals(code, rows, &g, p)?;
-    let village = util::str_col(code, &g, "village_code")?;
-    let batch = util::str_col(code, &g, "batch_no")?;
-    let program = util::str_col(code, &g, "program")?;
-    let paid = util::date_col(code, &g, "paid_min")?;
-    let approved = util::date_col(code, &g, "approved_min")?;
-    let period_min = util::date_col(code, &g, "period_min")?;
-    let period_max = util::date_col(code, &g, "period_max")?;
-    let paid_row = util::u32_col(code, &g, "paid_row")?;
-    let approved_row = util::u32_col(code, &g, "approved_row")?;
-
-    let amount = util::i64_col(code, &g, "amount_sum")?;
-    let n = g
-        .column("n")
-        .and_then(|c| c.cast(&DataType::UInt64))
-        .map_err(util::polars_err(code))?;
-    let n = n.u64().map_err(util::polars_err(code))?;
+    let groups = subsidy_groups(code, df, p)?;
 
     struct Part {
         program: String,
@@ -1025,20 +1072,17 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         period: (Option<i32>, Option<i32>),
     }
     let mut batches: BTreeMap<(String, String), Vec<Part>> = BTreeMap::new();
-    for i in 0..g.height() {
-        let (Some(v), Some(b)) = (village.get(i), batch.get(i)) else {
-            continue;
-        };
+    for ((v, b, prog), g) in groups {
         if b.is_empty() {
             continue;
         }
-        let prog = program.get(i).unwrap_or_default().to_string();
+        let prog = prog.unwrap_or_default().to_string();
         let req =
             requirement_for(&p.subsidies, &prog, |r| &r.programs).map(|(k, r)| (k, r.clone()));
         // Admission approvals set aside: the batch's own, if any.
-        let (approved_day, approved_at, admitted) = match admissions.get(&i) {
-            Some(a) => (a.approved, a.row, a.admissions),
-            None => (approved.get(i), approved_row.get(i), 0),
+        let (approved_day, approved_at, admitted) = match g.recent {
+            Some(r) => (r.map(|x| x.0), r.and_then(|x| x.1), g.admissions),
+            None => (g.approved.map(|x| x.0), g.approved.and_then(|x| x.1), 0),
         };
         batches
             .entry((v.to_string(), b.to_string()))
@@ -1046,14 +1090,14 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
             .push(Part {
                 program: prog,
                 req,
-                paid: paid.get(i),
-                paid_row: paid_row.get(i),
+                paid: g.paid.map(|x| x.0),
+                paid_row: g.paid.and_then(|x| x.1),
                 approved: approved_day,
                 approved_row: approved_day.and(approved_at),
-                amount: amount.get(i).unwrap_or_default(),
-                n: n.get(i).unwrap_or_default(),
+                amount: g.amount,
+                n: g.n,
                 admissions: admitted,
-                period: (period_min.get(i), period_max.get(i)),
+                period: g.period,
             });
     }
 
@@ -1110,7 +1154,6 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         let rows: u64 = parts.iter().map(|pt| pt.n).sum();
         let pmin = parts.iter().filter_map(|pt| pt.period.0).min();
         let pmax = parts.iter().filter_map(|pt| pt.period.1).max();
-        let month = |d: Option<i32>| d.map(|d| day(d)[..7].to_string());
         out.push(Ref {
             family: Family::SubsidyBatch,
             village: v,
@@ -1121,15 +1164,14 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
             before: req.before,
             event,
             after_payment_ok,
-            detail: json!({
-                "programs": programs,
-                "payment_rows": rows,
-                "period_from": month(pmin),
-                "period_to": month(pmax),
-                "first_paid_date": first_paid.map(|(d, _)| day(d)),
-                "first_approved_date": first_approved.map(|(d, _)| day(d)),
-                "approvals_read_as_admission": parts.iter().map(|pt| pt.admissions).sum::<u64>(),
-            }),
+            detail: Detail::Subsidy {
+                programs: programs.into_iter().map(str::to_string).collect(),
+                payment_rows: rows,
+                period: (pmin, pmax),
+                first_paid: first_paid.map(|(d, _)| d),
+                first_approved: first_approved.map(|(d, _)| d),
+                admissions: parts.iter().map(|pt| pt.admissions).sum::<u64>(),
+            },
         });
     }
     Ok(out)
@@ -1232,11 +1274,11 @@ fn hiring_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
             before: req.before,
             event,
             after_payment_ok: false,
-            detail: json!({
-                "posts": posts,
-                "hires": parts.iter().map(|pt| pt.n).sum::<u64>(),
-                "first_start_date": first.map(|(d, _)| day(d)),
-            }),
+            detail: Detail::Hiring {
+                posts: posts.iter().map(|s| s.to_string()).collect(),
+                hires: parts.iter().map(|pt| pt.n).sum::<u64>(),
+                first_start: first.map(|(d, _)| d),
+            },
         });
     }
     Ok(out)
@@ -1305,7 +1347,7 @@ fn contracts(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
             before: p.contracts.before,
             event,
             after_payment_ok: false,
-            detail: json!({
+            detail: Detail::Json(json!({
                 "project_name": proj,
                 "vendor": vendor.get(lead),
                 "procurement": procurement.get(lead),
@@ -1313,7 +1355,7 @@ fn contracts(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
                 "signed_date": first.map(|(d, _)| day(d)),
                 "threshold": fen_to_yuan_string(threshold),
                 "rows": idx.iter().filter_map(|&i| rows.get(i)).collect::<Vec<_>>(),
-            }),
+            })),
         });
     }
     Ok(out)
@@ -1325,7 +1367,7 @@ type Citations = HashMap<(String, String), Moment>;
 type Amounts = HashMap<(String, String), i64>;
 
 fn note_citation(map: &mut Citations, village: &str, decision: &str, m: Moment) {
-    let key = (village.to_string(), loose_key(decision));
+    let key = (village.to_string(), loose_key(decision).into_owned());
     match map.get(&key) {
         Some(old) if (old.day, old.row) <= (m.day, m.row) => {}
         _ => {
@@ -1355,8 +1397,9 @@ fn contract_citations(code: &str, ds: &Dataset) -> Result<(Citations, Amounts)> 
         if d.is_empty() {
             continue;
         }
-        *sums.entry((v.to_string(), loose_key(d))).or_default() +=
-            amount.get(i).unwrap_or_default();
+        *sums
+            .entry((v.to_string(), loose_key(d).into_owned()))
+            .or_default() += amount.get(i).unwrap_or_default();
         let Some(day) = signed.get(i) else {
             continue;
         };
@@ -1468,7 +1511,7 @@ fn decisions(code: &str, df: &DataFrame, ds: &Dataset, p: &Params) -> Result<Vec
     }
     let mut out = Vec::new();
     for ((v, d), i) in seen {
-        let key = (v.clone(), loose_key(&d));
+        let key = (v.clone(), loose_key(&d).into_owned());
         let event = earliest(signing.get(&key).cloned(), paying.get(&key).cloned());
         out.push(Ref {
             family: Family::Decision,
@@ -1483,12 +1526,12 @@ fn decisions(code: &str, df: &DataFrame, ds: &Dataset, p: &Params) -> Result<Vec
             before: p.decisions.before,
             event,
             after_payment_ok: false,
-            detail: json!({
+            detail: Detail::Json(json!({
                 "row": rows.get(i),
                 "subject": subject.get(i),
                 "resolved_date": resolved.get(i).map(day),
                 "resolution_published_date": published.get(i).map(day),
-            }),
+            })),
         });
     }
     Ok(out)
