@@ -429,6 +429,10 @@ impl Store {
             .map_err(|e| err(&e))?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(|e| err(&e))?;
+        // 64 MB of page cache (negative: KiB): a run's one transaction
+        // writes tens of MB, which the default 2 MB spills to disk.
+        conn.pragma_update(None, "cache_size", -65536)
+            .map_err(|e| err(&e))?;
         schema::migrate(&mut conn).map_err(|e| err(&e))?;
         Ok(Store {
             conn,
@@ -1176,6 +1180,20 @@ mod tests {
             "金额1,500元→2,300元；新增关联B"
         );
         assert_eq!(describe_change(1, 1, &r(&[]), &r(&[]), 1, 2), "发现条数1→2");
+    }
+
+    #[test]
+    fn a_run_is_recorded_with_a_large_page_cache() {
+        // One scan writes tens of MB in one transaction; SQLite's default
+        // 2 MB cache spills it to disk mid-way (write phase at 2,000
+        // villages 2.6 → 2.1 s with 64 MB).
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("w.db")).unwrap();
+        let kib: i64 = store
+            .conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))
+            .unwrap();
+        assert_eq!(kib, -65536);
     }
 
     #[test]
