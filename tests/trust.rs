@@ -64,6 +64,19 @@ fn evil_dataset(dir: &Path) -> PathBuf {
     data
 }
 
+/// `scan --no-db` of [`evil_dataset`] under `dir`; the output folder.
+fn scan_evil(dir: &Path) -> PathBuf {
+    let data = evil_dataset(dir);
+    let out = dir.join("out");
+    ok(weiquan()
+        .args(["scan", "--quiet", "--no-db", "--out"])
+        .arg(&out)
+        .arg(&data)
+        .output()
+        .unwrap());
+    out
+}
+
 fn starts_like_formula(s: &str) -> bool {
     matches!(
         s.trim_start().chars().next(),
@@ -74,14 +87,7 @@ fn starts_like_formula(s: &str) -> bool {
 #[test]
 fn findings_csv_neutralises_formulas() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = evil_dataset(tmp.path());
-    let out = tmp.path().join("out");
-    ok(weiquan()
-        .args(["scan", "--quiet", "--no-db", "--out"])
-        .arg(&out)
-        .arg(&data)
-        .output()
-        .unwrap());
+    let out = scan_evil(tmp.path());
     let mut r = csv::Reader::from_path(out.join("findings.csv")).unwrap();
     let headers = r.headers().unwrap().clone();
     let mut subjects = vec![];
@@ -116,14 +122,7 @@ fn findings_csv_neutralises_formulas() {
 #[test]
 fn report_html_shows_markup_as_text() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = evil_dataset(tmp.path());
-    let out = tmp.path().join("out");
-    ok(weiquan()
-        .args(["scan", "--quiet", "--no-db", "--out"])
-        .arg(&out)
-        .arg(&data)
-        .output()
-        .unwrap());
+    let out = scan_evil(tmp.path());
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
     // The data (the script payload) never holds a raw `<`: it cannot close
     // the <script> element it lives in, and every cell is set as text.

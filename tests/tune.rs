@@ -322,21 +322,20 @@ fn write_round_trip_and_scan_records_the_difference() {
     let data = dataset(tmp.path(), &[V1, V4]);
     let out = tmp.path().join("out");
     let written = tmp.path().join("tuned.toml");
-    let o = weiquan()
-        .args([
-            "tune",
-            "--rule",
-            "SPL001",
-            "--param",
-            "tender-threshold=100000..130000:10000",
-            "--out",
-        ])
-        .arg(&out)
-        .arg("--write")
-        .arg(&written)
-        .arg(&data)
-        .output()
-        .unwrap();
+    // `tune --rule SPL001 --param PARAM [EXTRA…] --write tuned.toml`
+    let tune_write = |param: &str, extra: &[&str]| {
+        weiquan()
+            .args(["tune", "--rule", "SPL001", "--param", param])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .arg("--write")
+            .arg(&written)
+            .arg(&data)
+            .output()
+            .unwrap()
+    };
+    let o = tune_write("tender-threshold=100000..130000:10000", &[]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
@@ -370,46 +369,14 @@ fn write_round_trip_and_scan_records_the_difference() {
     assert_eq!(d[0]["value"], 120000.0);
 
     // --choose overrides the best; it must be a valid value.
-    let o = weiquan()
-        .args([
-            "tune",
-            "--rule",
-            "SPL001",
-            "--param",
-            "window-days=30..90:30",
-            "--choose",
-            "45",
-            "--out",
-        ])
-        .arg(&out)
-        .arg("--write")
-        .arg(&written)
-        .arg(&data)
-        .output()
-        .unwrap();
+    let o = tune_write("window-days=30..90:30", &["--choose", "45"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let cfg = RulesConfig::from_file(&written).unwrap();
     assert_eq!(
         cfg.setting("SPL001").unwrap().params["window-days"].as_integer(),
         Some(45)
     );
-    let o = weiquan()
-        .args([
-            "tune",
-            "--rule",
-            "SPL001",
-            "--param",
-            "window-days=30..90:30",
-            "--choose",
-            "4.5",
-            "--out",
-        ])
-        .arg(&out)
-        .arg("--write")
-        .arg(&written)
-        .arg(&data)
-        .output()
-        .unwrap();
+    let o = tune_write("window-days=30..90:30", &["--choose", "4.5"]);
     assert_eq!(o.status.code(), Some(2));
 }
 
