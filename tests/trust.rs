@@ -571,57 +571,25 @@ fn exit_codes_are_documented_and_used() {
     };
     let out = tmp.path().join("o");
     let (fx_s, out_s) = (fx.to_str().unwrap(), out.to_str().unwrap());
+    // `scan -q --no-db --out OUT ARGS…`
+    let scan_to = |out: &str, args: &[&str]| {
+        let mut all = vec!["scan", "-q", "--no-db", "--out", out];
+        all.extend_from_slice(args);
+        code(&all)
+    };
+    let scan = |args: &[&str]| scan_to(out_s, args);
     // 0: ran, with findings.
-    assert_eq!(code(&["scan", "-q", "--no-db", "--out", out_s, fx_s]), 0);
+    assert_eq!(scan(&[fx_s]), 0);
     // 1: bad input (no dataset there).
     let missing = tmp.path().join("nope");
-    assert_eq!(
-        code(&[
-            "scan",
-            "-q",
-            "--no-db",
-            "--out",
-            out_s,
-            missing.to_str().unwrap()
-        ]),
-        1
-    );
+    assert_eq!(scan(&[missing.to_str().unwrap()]), 1);
     // 2: bad configuration and bad arguments.
-    assert_eq!(
-        code(&[
-            "scan", "-q", "--no-db", "--out", out_s, "--only", "NOPE01", fx_s
-        ]),
-        2
-    );
+    assert_eq!(scan(&["--only", "NOPE01", fx_s]), 2);
     let bad_rules = tmp.path().join("bad.toml");
     std::fs::write(&bad_rules, "[CSH001\n").unwrap();
-    assert_eq!(
-        code(&[
-            "scan",
-            "-q",
-            "--no-db",
-            "--out",
-            out_s,
-            "--rules",
-            bad_rules.to_str().unwrap(),
-            fx_s
-        ]),
-        2
-    );
+    assert_eq!(scan(&["--rules", bad_rules.to_str().unwrap(), fx_s]), 2);
     assert_eq!(code(&["scan", "--no-such-flag"]), 2);
-    // `scan -q --no-db --out OUT --fail-on LEVEL DATASET`
-    let fail_on = |level: &str, dataset: &str| {
-        code(&[
-            "scan",
-            "-q",
-            "--no-db",
-            "--out",
-            out_s,
-            "--fail-on",
-            level,
-            dataset,
-        ])
-    };
+    let fail_on = |level: &str, dataset: &str| scan(&["--fail-on", level, dataset]);
     assert_eq!(fail_on("severe", fx_s), 2);
     // 3: --fail-on with findings of that severity or higher (the cash
     // findings are medium); 0 when there are none that high.
@@ -634,15 +602,5 @@ fn exit_codes_are_documented_and_used() {
     let file = tmp.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
     let blocked = file.join("out");
-    assert_eq!(
-        code(&[
-            "scan",
-            "-q",
-            "--no-db",
-            "--out",
-            blocked.to_str().unwrap(),
-            fx_s
-        ]),
-        4
-    );
+    assert_eq!(scan_to(blocked.to_str().unwrap(), &[fx_s]), 4);
 }
