@@ -8,6 +8,7 @@
 //! number in its file, header = 1.
 
 pub mod aliases;
+pub mod derived;
 pub mod id_number;
 pub mod normalize;
 mod read;
@@ -87,6 +88,8 @@ pub struct Dataset {
     pub issues: Vec<LoadIssue>,
     /// Files in the folder that name no table (labels, notes …).
     pub ignored: Vec<PathBuf>,
+    /// What several rules derive from the tables, computed once.
+    pub derived: derived::Derived,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -161,6 +164,7 @@ impl Dataset {
             tables,
             issues: vec![],
             ignored: vec![],
+            derived: Default::default(),
         }
     }
 
@@ -193,6 +197,7 @@ impl Dataset {
             tables,
             issues,
             ignored,
+            derived: Default::default(),
         })
     }
 }

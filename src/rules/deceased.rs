@@ -345,7 +345,7 @@ fn wages(
         .take(&IdxCa::from_vec("__i".into(), by_payee_id))
         .map_err(util::polars_err(code))?;
     let l = Ledger::new(code, &cand)?;
-    let lag = people::WageLag::learn(code, ds)?;
+    let lag = people::WageLag::shared(code, ds)?;
     let mut seen = PlHashSet::default();
     for i in 0..l.len {
         if !seen.insert(l.row.get(i)) {

@@ -106,7 +106,7 @@ impl Rule for GhostWorker {
         let mut out = Vec::new();
         if let Some(ldf) = ds.frame(TableKind::Ledger) {
             let deaths = people::death_register(ds, code)?;
-            let lag = people::WageLag::learn(code, ds)?;
+            let lag = people::WageLag::shared(code, ds)?;
             out.extend(outside_hire_period(code, &p, hdf, ldf, &deaths, &lag)?);
         }
         out.extend(two_posts(code, &p, ds, hdf)?);

@@ -15,7 +15,7 @@ use super::util;
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{clean_name, fen_to_yuan_string, from_epoch_days};
 use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// An id number two records may be joined on: 18 characters that pass the
 /// GB 11643 check. Numbers that fail it identify nobody (ID001 reports them);
@@ -423,6 +423,20 @@ pub struct WageLag {
 impl WageLag {
     pub fn get(&self, village: &str) -> Option<i32> {
         self.by_village.get(village).copied().or(self.overall)
+    }
+
+    /// The dataset's lag, learnt once and shared by every rule that reads
+    /// wage lines (DEA001, GHO001).
+    pub fn shared(code: &str, ds: &Dataset) -> Result<std::sync::Arc<WageLag>> {
+        struct Learnt(std::result::Result<std::sync::Arc<WageLag>, Error>);
+        let learnt = ds
+            .derived
+            .get(|| Learnt(WageLag::learn(code, ds).map(std::sync::Arc::new)));
+        match &learnt.0 {
+            Ok(lag) => Ok(lag.clone()),
+            Err(Error::Rule { message, .. }) => Err(Error::rule(code, message)),
+            Err(e) => Err(Error::rule(code, e)),
+        }
     }
 
     pub fn learn(code: &str, ds: &Dataset) -> Result<WageLag> {
