@@ -276,7 +276,15 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
     };
     let written = std::fs::create_dir_all(&tmp)
         .map_err(|e| Error::io(&tmp, e))
-        .and_then(|()| scan::write_outputs_tracked(&tmp.join("out"), &ds, &res, false, &store));
+        .and_then(|()| {
+            scan::write_outputs_tracked(
+                &tmp.join("out"),
+                &scan::DatasetSeen::of(&ds),
+                &res,
+                false,
+                &store,
+            )
+        });
     let write = m.stop();
     let _ = std::fs::remove_dir_all(&tmp);
     written?;
