@@ -179,16 +179,13 @@ fn write_staged(
             "counts": t.counts,
         });
     }
-    // Serialised once for the three outputs, which are independent: write
-    // them at once.
-    let evidence = report::evidence_texts(findings);
-    let ev = Some(evidence.as_slice());
+    // The three outputs are independent: write them at once.
     let (csv, (jsonl, rest)) = rayon::join(
-        || report::write_findings_csv_with(&staged.path("findings.csv"), findings, ev),
+        || report::write_findings_csv(&staged.path("findings.csv"), findings),
         || {
             rayon::join(
-                || report::write_findings_jsonl_with(&staged.path("findings.jsonl"), findings, ev),
-                || write_manifest_and_report(staged, findings, ev, &manifest, mask, triage),
+                || report::write_findings_jsonl(&staged.path("findings.jsonl"), findings),
+                || write_manifest_and_report(staged, findings, &manifest, mask, triage),
             )
         },
     );
@@ -201,7 +198,6 @@ fn write_staged(
 fn write_manifest_and_report(
     staged: &report::StagedDir,
     findings: &[Finding],
-    evidence: Option<&[String]>,
     manifest: &serde_json::Value,
     mask: Option<&PiiKey>,
     triage: Option<&triage::RunTriage>,
@@ -254,7 +250,7 @@ fn write_manifest_and_report(
             }
         })
         .collect();
-    html::write_report_with(
+    html::write_report(
         &staged.path("report.html"),
         &html::ReportInput {
             findings,
@@ -264,7 +260,6 @@ fn write_manifest_and_report(
             mask_pii,
             run_id: triage.map(|t| t.run_id),
         },
-        evidence,
     )
 }
 

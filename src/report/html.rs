@@ -94,19 +94,15 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// One finding as the page reads it, before its evidence. Keys in
-/// alphabetical order, as they were when the payload was built as a
-/// `serde_json::Value`.
+/// One finding as the page reads it. Keys in alphabetical order, as they
+/// were when the payload was built as a `serde_json::Value`; serialised
+/// straight from the finding, without a copy of its evidence.
 #[derive(Serialize)]
-struct RowHead<'a> {
+struct Row<'a> {
     amount: String,
     case: &'a str,
     cat: Category,
-}
-
-/// The keys after `evidence`.
-#[derive(Serialize)]
-struct RowTail<'a> {
+    evidence: &'a serde_json::Value,
     hidden: bool,
     id: &'a str,
     mark: &'a str,
@@ -120,73 +116,49 @@ struct RowTail<'a> {
     village: &'a str,
 }
 
-/// The findings as a JSON array, one row at a time, each straight from
-/// the finding (no copy of its evidence).
-fn push_rows(
-    out: &mut Vec<u8>,
-    input: &ReportInput<'_>,
-    evidence: Option<&[String]>,
-) -> serde_json::Result<()> {
-    let mut scratch = Vec::new();
-    out.push(b'[');
-    for (i, f) in input.findings.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+/// The findings, written as a JSON array one row at a time.
+struct Rows<'a, 'b>(&'b ReportInput<'a>);
+
+impl Serialize for Rows<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let input = self.0;
+        let mut seq = s.serialize_seq(Some(input.findings.len()))?;
+        for f in input.findings {
+            let t = input.triage.and_then(|m| m.get(&f.finding_id));
+            seq.serialize_element(&Row {
+                amount: f.amount_yuan(),
+                case: t.map(|t| t.case_id.as_str()).unwrap_or(""),
+                cat: f.category,
+                evidence: &f.evidence,
+                hidden: t.is_some_and(|t| t.hidden),
+                id: &f.finding_id,
+                mark: t.map(|t| t.mark.as_str()).unwrap_or(""),
+                message: &f.message,
+                related: &f.related_ids,
+                rule: &f.rule,
+                score: f.score,
+                sev: f.severity,
+                status: t.map(|t| t.status.as_str()).unwrap_or(""),
+                subject: &f.subject_id,
+                village: &f.village_code,
+            })?;
         }
-        let t = input.triage.and_then(|m| m.get(&f.finding_id));
-        let head = RowHead {
-            amount: f.amount_yuan(),
-            case: t.map(|t| t.case_id.as_str()).unwrap_or(""),
-            cat: f.category,
-        };
-        let tail = RowTail {
-            hidden: t.is_some_and(|t| t.hidden),
-            id: &f.finding_id,
-            mark: t.map(|t| t.mark.as_str()).unwrap_or(""),
-            message: &f.message,
-            related: &f.related_ids,
-            rule: &f.rule,
-            score: f.score,
-            sev: f.severity,
-            status: t.map(|t| t.status.as_str()).unwrap_or(""),
-            subject: &f.subject_id,
-            village: &f.village_code,
-        };
-        let ev = super::evidence_of(f, evidence, i);
-        super::push_object_around(out, &mut scratch, &head, "evidence", &ev, &tail)?;
+        seq.end()
     }
-    out.push(b']');
-    Ok(())
 }
 
-/// The page's data but the findings: `gone`, `labels`, `meta`.
-struct Payload {
+/// The page's data: `findings`, `gone`, `labels`, `meta` (in that order,
+/// as a `serde_json::Value` would sort them).
+#[derive(Serialize)]
+struct Payload<'a, 'b> {
+    findings: Rows<'a, 'b>,
     gone: serde_json::Value,
     labels: serde_json::Value,
     meta: serde_json::Value,
 }
 
-/// The page's data, keys in the order a `serde_json::Value` sorts them:
-/// `findings`, `gone`, `labels`, `meta`.
-fn push_payload(
-    out: &mut Vec<u8>,
-    input: &ReportInput<'_>,
-    evidence: Option<&[String]>,
-) -> serde_json::Result<()> {
-    let p = payload(input);
-    out.extend_from_slice(b"{\"findings\":");
-    push_rows(out, input, evidence)?;
-    out.extend_from_slice(b",\"gone\":");
-    serde_json::to_writer(&mut *out, &p.gone)?;
-    out.extend_from_slice(b",\"labels\":");
-    serde_json::to_writer(&mut *out, &p.labels)?;
-    out.extend_from_slice(b",\"meta\":");
-    serde_json::to_writer(&mut *out, &p.meta)?;
-    out.push(b'}');
-    Ok(())
-}
-
-fn payload(input: &ReportInput<'_>) -> Payload {
+fn payload<'a, 'b>(input: &'b ReportInput<'a>) -> Payload<'a, 'b> {
     let categories: serde_json::Map<String, serde_json::Value> = Category::ALL
         .iter()
         .map(|c| (c.as_str().to_string(), json!(c.label_zh())))
@@ -203,6 +175,7 @@ fn payload(input: &ReportInput<'_>) -> Payload {
         })
         .unwrap_or_default();
     Payload {
+        findings: Rows(input),
         gone: json!(input.gone),
         labels: json!({
             "category": categories,
@@ -259,13 +232,9 @@ fn write_script_safe(w: &mut impl std::io::Write, json: &[u8]) -> std::io::Resul
 
 /// The page, written to `w`: the data serialised once, escaped on the way
 /// out, never held as a `Value` or copied into the template.
-fn write_page(
-    w: &mut impl std::io::Write,
-    input: &ReportInput<'_>,
-    evidence: Option<&[String]>,
-) -> std::io::Result<()> {
+fn write_page(w: &mut impl std::io::Write, input: &ReportInput<'_>) -> std::io::Result<()> {
     let mut data = Vec::new();
-    push_payload(&mut data, input, evidence).map_err(std::io::Error::other)?;
+    serde_json::to_writer(&mut data, &payload(input)).map_err(std::io::Error::other)?;
     let dataset = input.manifest["dataset"].as_str().unwrap_or_default();
     let name = Path::new(dataset)
         .file_name()
@@ -284,24 +253,14 @@ fn write_page(
 pub fn render(input: &ReportInput<'_>) -> String {
     let mut page = Vec::new();
     // Writing into memory cannot fail; the page is UTF-8 throughout.
-    let _ = write_page(&mut page, input, None);
+    let _ = write_page(&mut page, input);
     String::from_utf8(page).unwrap_or_default()
 }
 
 pub fn write_report(path: &Path, input: &ReportInput<'_>) -> Result<()> {
-    write_report_with(path, input, None)
-}
-
-/// [`write_report`] with the evidence already serialised
-/// ([`super::evidence_texts`], one per finding).
-pub fn write_report_with(
-    path: &Path,
-    input: &ReportInput<'_>,
-    evidence: Option<&[String]>,
-) -> Result<()> {
     let f = super::create_private(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-    write_page(&mut w, input, evidence).map_err(|e| Error::output(path, e))?;
+    write_page(&mut w, input).map_err(|e| Error::output(path, e))?;
     std::io::Write::flush(&mut w).map_err(|e| Error::output(path, e))
 }
 
@@ -740,45 +699,6 @@ mod tests {
             &page[start..start + 80]
         );
         assert!(!page.contains("__WQ_"));
-    }
-
-    #[test]
-    fn rows_are_the_same_with_the_evidence_serialised_beforehand() {
-        let mut f = Finding::new(
-            "KIN001",
-            Category::Kinship,
-            crate::finding::Severity::Medium,
-            "V1",
-            "S1",
-        );
-        f.finding_id = "f1".into();
-        f.related_ids = vec!["R".into()];
-        f.evidence = json!({"links": [{"name": "王五", "w": 0.5}], "a": "<&>"});
-        let mut g = f.clone();
-        g.finding_id = "f2".into();
-        g.evidence = json!(null);
-        let findings = [f, g];
-        let manifest = json!({});
-        let input = ReportInput {
-            findings: &findings,
-            triage: None,
-            gone: &[],
-            manifest: &manifest,
-            mask_pii: false,
-            run_id: None,
-        };
-        let texts = crate::report::evidence_texts(&findings);
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        push_rows(&mut a, &input, None).unwrap();
-        push_rows(&mut b, &input, Some(&texts)).unwrap();
-        assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
-        let rows: serde_json::Value = {
-            let mut c = Vec::new();
-            push_rows(&mut c, &input, Some(&texts)).unwrap();
-            serde_json::from_slice(&c).unwrap()
-        };
-        assert_eq!(rows[0]["evidence"], findings[0].evidence);
-        assert_eq!(rows[1]["id"], "f2");
     }
 
     #[test]

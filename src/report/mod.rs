@@ -106,69 +106,7 @@ fn mask_json(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// Each finding's evidence as compact JSON (as `serde_json::to_string`
-/// writes it), serialised once, in parallel, for every writer of a scan:
-/// the evidence is most of a finding's bytes, and csv, jsonl and
-/// report.html each carry it.
-pub fn evidence_texts(findings: &[Finding]) -> Vec<String> {
-    use rayon::prelude::*;
-    findings
-        .par_iter()
-        .map(|f| serde_json::to_string(&f.evidence).unwrap_or_else(|_| "null".into()))
-        .collect()
-}
-
-/// A finding's evidence: from [`evidence_texts`] when given, else
-/// serialised now.
-pub(crate) fn evidence_of<'a>(
-    f: &Finding,
-    texts: Option<&'a [String]>,
-    i: usize,
-) -> std::borrow::Cow<'a, str> {
-    match texts.and_then(|t| t.get(i)) {
-        Some(t) => t.as_str().into(),
-        None => serde_json::to_string(&f.evidence)
-            .unwrap_or_else(|_| "null".into())
-            .into(),
-    }
-}
-
-/// Append to `out` one JSON object: `head`'s fields, then `"key":` with
-/// the JSON text `raw`, then `tail`'s fields. `head` and `tail` serialise
-/// as objects with at least one field; the result is what one struct with
-/// all the fields in that order would give.
-pub(crate) fn push_object_around(
-    out: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
-    head: &impl serde::Serialize,
-    key: &str,
-    raw: &str,
-    tail: &impl serde::Serialize,
-) -> serde_json::Result<()> {
-    serde_json::to_writer(&mut *out, head)?;
-    out.pop(); // head's `}`
-    out.push(b',');
-    serde_json::to_writer(&mut *out, key)?;
-    out.push(b':');
-    out.extend_from_slice(raw.as_bytes());
-    out.push(b',');
-    scratch.clear();
-    serde_json::to_writer(&mut *scratch, tail)?;
-    out.extend_from_slice(&scratch[1..]); // without tail's `{`
-    Ok(())
-}
-
 pub fn write_findings_csv(path: &Path, findings: &[Finding]) -> Result<()> {
-    write_findings_csv_with(path, findings, None)
-}
-
-/// [`write_findings_csv`] with the evidence already serialised
-/// ([`evidence_texts`], one per finding).
-pub fn write_findings_csv_with(
-    path: &Path,
-    findings: &[Finding],
-    evidence: Option<&[String]>,
-) -> Result<()> {
     let file = create_private(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     w.write_all(b"\xEF\xBB\xBF")
@@ -178,9 +116,9 @@ pub fn write_findings_csv_with(
         .from_writer(w);
     csv.write_record(CSV_COLUMNS)
         .map_err(|e| Error::output(path, e))?;
-    for (i, f) in findings.iter().enumerate() {
+    for f in findings {
         let related = f.related_ids.join(";");
-        let evidence = evidence_of(f, evidence, i);
+        let evidence = serde_json::to_string(&f.evidence).map_err(|e| Error::output(path, e))?;
         let score = f.score.to_string();
         let amount = f.amount_yuan();
         let rec: [&str; 11] = [
@@ -218,17 +156,14 @@ pub fn finding_json(f: &Finding) -> serde_json::Value {
     })
 }
 
-/// A line of `findings.jsonl` before its evidence: [`finding_json`]'s
-/// keys, in its order (alphabetical).
+/// One line of `findings.jsonl`: [`finding_json`]'s keys, in its order
+/// (alphabetical), serialised straight from the finding without a copy of
+/// its evidence.
 #[derive(serde::Serialize)]
-struct JsonlHead {
+struct JsonlRow<'a> {
     amount: f64,
     category: crate::finding::Category,
-}
-
-/// The keys after `evidence`.
-#[derive(serde::Serialize)]
-struct JsonlTail<'a> {
+    evidence: &'a serde_json::Value,
     finding_id: &'a str,
     message: &'a str,
     related_ids: String,
@@ -239,51 +174,30 @@ struct JsonlTail<'a> {
     village_code: &'a str,
 }
 
-/// One line of `findings.jsonl` (without the newline), as
-/// `serde_json::to_string(&finding_json(f))` gives it.
-fn push_jsonl_line(
-    out: &mut Vec<u8>,
-    scratch: &mut Vec<u8>,
-    f: &Finding,
-    evidence: &str,
-) -> serde_json::Result<()> {
-    let head = JsonlHead {
-        amount: f.amount_fen as f64 / 100.0,
-        category: f.category,
-    };
-    let tail = JsonlTail {
-        finding_id: &f.finding_id,
-        message: &f.message,
-        related_ids: f.related_ids.join(";"),
-        rule: &f.rule,
-        score: f.score,
-        severity: f.severity,
-        subject_id: &f.subject_id,
-        village_code: &f.village_code,
-    };
-    push_object_around(out, scratch, &head, "evidence", evidence, &tail)
+impl<'a> JsonlRow<'a> {
+    fn of(f: &'a Finding) -> JsonlRow<'a> {
+        JsonlRow {
+            amount: f.amount_fen as f64 / 100.0,
+            category: f.category,
+            evidence: &f.evidence,
+            finding_id: &f.finding_id,
+            message: &f.message,
+            related_ids: f.related_ids.join(";"),
+            rule: &f.rule,
+            score: f.score,
+            severity: f.severity,
+            subject_id: &f.subject_id,
+            village_code: &f.village_code,
+        }
+    }
 }
 
 pub fn write_findings_jsonl(path: &Path, findings: &[Finding]) -> Result<()> {
-    write_findings_jsonl_with(path, findings, None)
-}
-
-/// [`write_findings_jsonl`] with the evidence already serialised
-/// ([`evidence_texts`], one per finding).
-pub fn write_findings_jsonl_with(
-    path: &Path,
-    findings: &[Finding],
-    evidence: Option<&[String]>,
-) -> Result<()> {
     let file = create_private(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let (mut line, mut scratch) = (Vec::with_capacity(16 * 1024), Vec::new());
-    for (i, f) in findings.iter().enumerate() {
-        line.clear();
-        push_jsonl_line(&mut line, &mut scratch, f, &evidence_of(f, evidence, i))
-            .map_err(|e| Error::output(path, e))?;
-        line.push(b'\n');
-        w.write_all(&line).map_err(|e| Error::output(path, e))?;
+    for f in findings {
+        serde_json::to_writer(&mut w, &JsonlRow::of(f)).map_err(|e| Error::output(path, e))?;
+        w.write_all(b"\n").map_err(|e| Error::output(path, e))?;
     }
     w.flush().map_err(|e| Error::output(path, e))
 }
@@ -408,11 +322,8 @@ mod tests {
         f.evidence = serde_json::json!({"b": [1, 0.5], "a": null});
         for fen in [0, 1, -1, 150_000, 123_456_789_01, i64::from(i32::MAX) * 7] {
             f.amount_fen = fen;
-            let (mut line, mut scratch) = (Vec::new(), Vec::new());
-            let ev = evidence_texts(std::slice::from_ref(&f));
-            push_jsonl_line(&mut line, &mut scratch, &f, &ev[0]).unwrap();
             assert_eq!(
-                String::from_utf8(line).unwrap(),
+                serde_json::to_string(&JsonlRow::of(&f)).unwrap(),
                 serde_json::to_string(&finding_json(&f)).unwrap()
             );
         }
