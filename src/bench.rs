@@ -11,7 +11,9 @@
 //! Phases, in order: `load` (Dataset::load), `rules` (every rule at once,
 //! as `scan` runs them), `write` (findings.csv/jsonl, run.json and
 //! report.html, and the run recorded in a fresh case store, as `scan` does
-//! by default; all in a temporary folder, removed afterwards), then each rule
+//! by default, with the frames freed first as `scan` frees them, unless the
+//! rules are to run alone afterwards; all in a temporary folder, removed
+//! afterwards), then each rule
 //! alone (unless `isolate` is off), then the yardstick: every table file read
 //! by polars' own CSV/parquet reader with its own type inference and nothing
 //! else, one file after the other (polars parallelises inside a file).
@@ -266,36 +268,6 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
 
     let ms = |u: &Usage| (u.wall_s * 1000.0) as u64;
     let res = scan::scan_result(&ds, cfg, out, ms(&load), ms(&rules_usage));
-    let tmp = std::env::temp_dir().join(format!("weiquan-bench-{}", std::process::id()));
-    let m = Meter::start();
-    // As `scan` does by default: the outputs and the case store (a first
-    // run into a fresh store: every finding new).
-    let store = scan::StoreOptions {
-        db: tmp.join("weiquan.db"),
-        by: "bench".into(),
-    };
-    let written = std::fs::create_dir_all(&tmp)
-        .map_err(|e| Error::io(&tmp, e))
-        .and_then(|()| scan::write_outputs_tracked(&tmp.join("out"), &ds, &res, false, &store));
-    let write = m.stop();
-    let _ = std::fs::remove_dir_all(&tmp);
-    written?;
-
-    let sum = |f: fn(&Usage) -> Option<f64>| -> Option<f64> {
-        Some(f(&load)? + f(&rules_usage)? + f(&write)?)
-    };
-    let scan_wall = load.wall_s + rules_usage.wall_s + write.wall_s;
-    let scan_cpu = sum(|u| u.cpu_s);
-    let scan_peak = [&load, &rules_usage, &write]
-        .iter()
-        .map(|u| u.peak_rss_mb)
-        .try_fold(0.0f64, |a, p| p.map(|p| a.max(p)));
-    let scan_usage = Usage {
-        wall_s: scan_wall,
-        cpu_s: scan_cpu,
-        cores_busy: scan_cpu.map(|c| c / scan_wall.max(1e-9)),
-        peak_rss_mb: scan_peak,
-    };
     let mut rules: Vec<RuleBench> = res
         .rules
         .iter()
@@ -323,9 +295,48 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
             }
         })
         .collect();
+    let tables = ds.tables.len();
+    let tmp = std::env::temp_dir().join(format!("weiquan-bench-{}", std::process::id()));
+    let m = Meter::start();
+    // As `scan` does by default: the frames freed (unless the rules are
+    // to run alone afterwards), then the outputs and the case store (a
+    // first run into a fresh store: every finding new).
+    let seen = scan::DatasetSeen::of(&ds);
+    let ds = if opts.isolate {
+        Some(ds)
+    } else {
+        drop(ds);
+        None
+    };
+    let store = scan::StoreOptions {
+        db: tmp.join("weiquan.db"),
+        by: "bench".into(),
+    };
+    let written = std::fs::create_dir_all(&tmp)
+        .map_err(|e| Error::io(&tmp, e))
+        .and_then(|()| scan::write_outputs_tracked(&tmp.join("out"), &seen, &res, false, &store));
+    let write = m.stop();
+    let _ = std::fs::remove_dir_all(&tmp);
+    written?;
+
+    let sum = |f: fn(&Usage) -> Option<f64>| -> Option<f64> {
+        Some(f(&load)? + f(&rules_usage)? + f(&write)?)
+    };
+    let scan_wall = load.wall_s + rules_usage.wall_s + write.wall_s;
+    let scan_cpu = sum(|u| u.cpu_s);
+    let scan_peak = [&load, &rules_usage, &write]
+        .iter()
+        .map(|u| u.peak_rss_mb)
+        .try_fold(0.0f64, |a, p| p.map(|p| a.max(p)));
+    let scan_usage = Usage {
+        wall_s: scan_wall,
+        cpu_s: scan_cpu,
+        cores_busy: scan_cpu.map(|c| c / scan_wall.max(1e-9)),
+        peak_rss_mb: scan_peak,
+    };
     drop(res);
 
-    if opts.isolate {
+    if let Some(ds) = &ds {
         for r in rules.iter_mut().filter(|r| r.status == "ran") {
             let mut one = cfg.clone();
             one.only(&[r.code.to_string()])?;
@@ -334,7 +345,6 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
             r.alone = Some(Phase::new(r.code, r.rows, r.bytes, m.stop()));
         }
     }
-    let tables = ds.tables.len();
     drop(ds);
 
     let mut phases = vec![

@@ -459,6 +459,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             })?;
             bar.finish_and_clear();
             warn_blanked(&ds.issues, mask_pii);
+            // The frames are not needed past this point: free them before
+            // the write phase allocates.
+            let seen = scan::DatasetSeen::of(&ds);
+            drop(ds);
             let tracked = if no_db {
                 scan::write_outputs(&out, &res, mask_pii)?;
                 None
@@ -468,7 +472,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     by: triage::current_user(None),
                 };
                 Some(scan::write_outputs_tracked(
-                    &out, &ds, &res, mask_pii, &store,
+                    &out, &seen, &res, mask_pii, &store,
                 )?)
             };
             if !quiet {

@@ -2,7 +2,7 @@
 //! folder atomically with its manifest and `report.html`, and (with a case
 //! store) record the run so that the next one knows what is new.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -95,9 +95,28 @@ pub struct StoreOptions {
 /// transaction commits only after every output file is written, and the
 /// output folder is moved into place after that: a run that fails or is
 /// killed on the way leaves the store as it was.
+/// What the case store needs to know of the dataset once the rules have
+/// run: its folder and the villages present (only their cases can be
+/// gone). Taken before the write phase so that the frames can be dropped
+/// while the outputs are written.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetSeen {
+    pub dir: PathBuf,
+    pub villages: BTreeSet<String>,
+}
+
+impl DatasetSeen {
+    pub fn of(ds: &Dataset) -> DatasetSeen {
+        DatasetSeen {
+            dir: ds.dir.clone(),
+            villages: triage::dataset_villages(ds),
+        }
+    }
+}
+
 pub fn write_outputs_tracked(
     out: &Path,
-    ds: &Dataset,
+    ds: &DatasetSeen,
     res: &ScanResult,
     mask_pii: bool,
     store: &StoreOptions,
@@ -119,13 +138,15 @@ pub fn write_outputs_tracked(
             .filter(|r| matches!(r.status, RuleStatus::Ran { .. }))
             .map(|r| r.code.to_string())
             .collect(),
-        villages: triage::dataset_villages(ds),
+        villages: ds.villages.clone(),
         by: store.by.clone(),
     };
     let pending = db.begin_run(&input, &res.findings)?;
     let staged = report::StagedDir::new(out)?;
-    write_staged(&staged, res, key.as_ref(), Some(&pending.triage))?;
-    let t = pending.commit()?;
+    // The marks are decided: the outputs are written while the store
+    // writes its rows, and the store commits once both are done.
+    let (t, ()) =
+        pending.commit_with(|triage| write_staged(&staged, res, key.as_ref(), Some(triage)))?;
     staged.commit()?;
     Ok(t)
 }

@@ -642,6 +642,98 @@ fn old_stores_are_migrated_in_order_and_newer_ones_refused() {
     assert!(err.to_string().contains("newer"), "{err}");
 }
 
+#[test]
+fn a_version_3_store_keeps_its_facts_when_they_move_to_a_rowid_table() {
+    // Version 4 rebuilds `facts` (WITHOUT ROWID before) as a rowid table;
+    // run_findings references it. A store written by a version-3 weiquan
+    // opens with every fact, case and reference as it was, and runs on.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("v3.db");
+    let a = finding("CSH001", "V1", "A", &["X"], 100_000);
+    let b = finding("CSH001", "V2", "B", &[], 250_000);
+    {
+        let mut old = Store::open_at_version(&path, 3).unwrap();
+        assert_eq!(old.schema_version().unwrap(), 3);
+        old.record_run(&input(&["CSH001"], &["V1", "V2"]), &[a.clone(), b.clone()])
+            .unwrap();
+        old.apply_updates(
+            &[CaseUpdate {
+                case_id: b.case_key(),
+                status: Some(Status::Dismissed),
+                ..CaseUpdate::default()
+            }],
+            "tester",
+            "cli",
+        )
+        .unwrap();
+    }
+    let facts_sql = |path: &Path| -> String {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'facts'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(facts_sql(&path).contains("WITHOUT ROWID"));
+    let before = dump(&path);
+
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.schema_version().unwrap(),
+        weiquan::triage::SCHEMA_VERSION
+    );
+    assert!(!facts_sql(&path).contains("WITHOUT ROWID"));
+    assert_eq!(dump(&path), before, "every row kept");
+    integrity(&path);
+    let fk: bool = store
+        .connection()
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert!(fk, "foreign keys back on after the migration");
+    assert_eq!(store.case_findings(&a.case_key()).unwrap(), vec![a.clone()]);
+
+    // The next run: A recurring, B (dismissed, same facts) hidden; A's
+    // changed facts land in the rebuilt table.
+    let a2 = finding("CSH001", "V1", "A", &["X", "Y"], 120_000);
+    let t = store
+        .record_run(&input(&["CSH001"], &["V1", "V2"]), &[a2.clone(), b.clone()])
+        .unwrap();
+    assert_eq!((t.counts.recurring, t.counts.hidden), (1, 1));
+    assert_eq!(store.case_findings(&a.case_key()).unwrap(), vec![a2]);
+    assert_eq!(store.case_findings(&b.case_key()).unwrap(), vec![b]);
+    drop(store);
+    integrity(&path);
+}
+
+#[test]
+fn a_scan_writes_unchecked_but_officers_edits_stay_checked() {
+    // The run's rows are written with CHECK constraints off (their values
+    // come from enums); the flag is back on when the run is committed.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.db");
+    let mut store = Store::open(&path).unwrap();
+    let a = finding("CSH001", "V1", "A", &[], 100_000);
+    store
+        .record_run(&input(&["CSH001"], &["V1"]), std::slice::from_ref(&a))
+        .unwrap();
+    let ignoring: bool = store
+        .connection()
+        .query_row("PRAGMA ignore_check_constraints", [], |r| r.get(0))
+        .unwrap();
+    assert!(!ignoring);
+    let err = store
+        .connection()
+        .execute(
+            "UPDATE cases SET status = 'closed' WHERE case_id = ?1",
+            [a.case_key()],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("CHECK"), "{err}");
+}
+
 // ---- Excel round trip -----------------------------------------------------------
 
 /// Three cases in a store, via a real scan.

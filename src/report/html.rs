@@ -94,31 +94,71 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-fn payload(input: &ReportInput<'_>) -> serde_json::Value {
-    let findings: Vec<serde_json::Value> = input
-        .findings
-        .iter()
-        .map(|f| {
+/// One finding as the page reads it. Keys in alphabetical order, as they
+/// were when the payload was built as a `serde_json::Value`; serialised
+/// straight from the finding, without a copy of its evidence.
+#[derive(Serialize)]
+struct Row<'a> {
+    amount: String,
+    case: &'a str,
+    cat: Category,
+    evidence: &'a serde_json::Value,
+    hidden: bool,
+    id: &'a str,
+    mark: &'a str,
+    message: &'a str,
+    related: &'a [String],
+    rule: &'a str,
+    score: u8,
+    sev: crate::finding::Severity,
+    status: &'a str,
+    subject: &'a str,
+    village: &'a str,
+}
+
+/// The findings, written as a JSON array one row at a time.
+struct Rows<'a, 'b>(&'b ReportInput<'a>);
+
+impl Serialize for Rows<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let input = self.0;
+        let mut seq = s.serialize_seq(Some(input.findings.len()))?;
+        for f in input.findings {
             let t = input.triage.and_then(|m| m.get(&f.finding_id));
-            json!({
-                "id": f.finding_id,
-                "case": t.map(|t| t.case_id.as_str()).unwrap_or(""),
-                "rule": f.rule,
-                "cat": f.category,
-                "sev": f.severity,
-                "score": f.score,
-                "village": f.village_code,
-                "subject": f.subject_id,
-                "related": f.related_ids,
-                "amount": f.amount_yuan(),
-                "message": f.message,
-                "evidence": f.evidence,
-                "mark": t.map(|t| t.mark.as_str()).unwrap_or(""),
-                "status": t.map(|t| t.status.as_str()).unwrap_or(""),
-                "hidden": t.is_some_and(|t| t.hidden),
-            })
-        })
-        .collect();
+            seq.serialize_element(&Row {
+                amount: f.amount_yuan(),
+                case: t.map(|t| t.case_id.as_str()).unwrap_or(""),
+                cat: f.category,
+                evidence: &f.evidence,
+                hidden: t.is_some_and(|t| t.hidden),
+                id: &f.finding_id,
+                mark: t.map(|t| t.mark.as_str()).unwrap_or(""),
+                message: &f.message,
+                related: &f.related_ids,
+                rule: &f.rule,
+                score: f.score,
+                sev: f.severity,
+                status: t.map(|t| t.status.as_str()).unwrap_or(""),
+                subject: &f.subject_id,
+                village: &f.village_code,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+/// The page's data: `findings`, `gone`, `labels`, `meta` (in that order,
+/// as a `serde_json::Value` would sort them).
+#[derive(Serialize)]
+struct Payload<'a, 'b> {
+    findings: Rows<'a, 'b>,
+    gone: serde_json::Value,
+    labels: serde_json::Value,
+    meta: serde_json::Value,
+}
+
+fn payload<'a, 'b>(input: &'b ReportInput<'a>) -> Payload<'a, 'b> {
     let categories: serde_json::Map<String, serde_json::Value> = Category::ALL
         .iter()
         .map(|c| (c.as_str().to_string(), json!(c.label_zh())))
@@ -134,8 +174,17 @@ fn payload(input: &ReportInput<'_>) -> serde_json::Value {
                 .collect()
         })
         .unwrap_or_default();
-    json!({
-        "meta": {
+    Payload {
+        findings: Rows(input),
+        gone: json!(input.gone),
+        labels: json!({
+            "category": categories,
+            "severity": {"high": "高", "medium": "中", "low": "低"},
+            "mark": {"new": "新增", "recurring": "复现", "reopened": "重开", "gone": "消失"},
+            "status": {"new": "新线索", "open": "处理中", "confirmed": "已查实",
+                        "dismissed": "已排除", "rectified": "已整改"},
+        }),
+        meta: json!({
             "tool": "weiquan",
             "version": env!("CARGO_PKG_VERSION"),
             "generated": chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
@@ -145,36 +194,74 @@ fn payload(input: &ReportInput<'_>) -> serde_json::Value {
             "store": input.triage.is_some(),
             "mask_pii": input.mask_pii,
             "skipped": skipped,
-        },
-        "labels": {
-            "category": categories,
-            "severity": {"high": "高", "medium": "中", "low": "低"},
-            "mark": {"new": "新增", "recurring": "复现", "reopened": "重开", "gone": "消失"},
-            "status": {"new": "新线索", "open": "处理中", "confirmed": "已查实",
-                        "dismissed": "已排除", "rectified": "已整改"},
-        },
-        "findings": findings,
-        "gone": input.gone,
-    })
+        }),
+    }
 }
 
-/// The whole page.
-pub fn render(input: &ReportInput<'_>) -> String {
-    let data = script_safe_json(&payload(input));
+/// Write JSON bytes so that nothing in them can close the `<script>`
+/// element or start a comment (as [`script_safe_json`]).
+fn write_script_safe(w: &mut impl std::io::Write, json: &[u8]) -> std::io::Result<()> {
+    let mut from = 0;
+    let mut i = 0;
+    while i < json.len() {
+        let esc: Option<(&[u8], usize)> = match json[i] {
+            b'<' => Some((b"\\u003c", 1)),
+            b'>' => Some((b"\\u003e", 1)),
+            b'&' => Some((b"\\u0026", 1)),
+            // U+2028 and U+2029 in UTF-8.
+            0xE2 if json.get(i + 1) == Some(&0x80) && json.get(i + 2) == Some(&0xA8) => {
+                Some((b"\\u2028", 3))
+            }
+            0xE2 if json.get(i + 1) == Some(&0x80) && json.get(i + 2) == Some(&0xA9) => {
+                Some((b"\\u2029", 3))
+            }
+            _ => None,
+        };
+        match esc {
+            Some((e, n)) => {
+                w.write_all(&json[from..i])?;
+                w.write_all(e)?;
+                i += n;
+                from = i;
+            }
+            None => i += 1,
+        }
+    }
+    w.write_all(&json[from..])
+}
+
+/// The page, written to `w`: the data serialised once, escaped on the way
+/// out, never held as a `Value` or copied into the template.
+fn write_page(w: &mut impl std::io::Write, input: &ReportInput<'_>) -> std::io::Result<()> {
+    let mut data = Vec::new();
+    serde_json::to_writer(&mut data, &payload(input)).map_err(std::io::Error::other)?;
     let dataset = input.manifest["dataset"].as_str().unwrap_or_default();
     let name = Path::new(dataset)
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or(dataset);
-    TEMPLATE
-        .replace("__WQ_TITLE__", &escape_html(name))
-        .replace("__WQ_DATA__", &data)
+    let title = escape_html(name);
+    let (head, tail) = TEMPLATE
+        .split_once("__WQ_DATA__")
+        .expect("the template has a data slot");
+    w.write_all(head.replace("__WQ_TITLE__", &title).as_bytes())?;
+    write_script_safe(w, &data)?;
+    w.write_all(tail.replace("__WQ_TITLE__", &title).as_bytes())
+}
+
+/// The whole page.
+pub fn render(input: &ReportInput<'_>) -> String {
+    let mut page = Vec::new();
+    // Writing into memory cannot fail; the page is UTF-8 throughout.
+    let _ = write_page(&mut page, input);
+    String::from_utf8(page).unwrap_or_default()
 }
 
 pub fn write_report(path: &Path, input: &ReportInput<'_>) -> Result<()> {
-    let page = render(input);
-    let mut f = super::create_private(path)?;
-    std::io::Write::write_all(&mut f, page.as_bytes()).map_err(|e| Error::output(path, e))
+    let f = super::create_private(path)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    write_page(&mut w, input).map_err(|e| Error::output(path, e))?;
+    std::io::Write::flush(&mut w).map_err(|e| Error::output(path, e))
 }
 
 const TEMPLATE: &str = r##"<!DOCTYPE html>
@@ -563,6 +650,55 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(back, v);
+    }
+
+    #[test]
+    fn streamed_escaping_matches_script_safe_json() {
+        let v = json!({
+            "a": "</script><!-- & \u{2028}\u{2029} 张三 \u{2027}\u{202a} €",
+            "b": ["<", ">", "&", "\u{2028}"],
+        });
+        let mut out = Vec::new();
+        write_script_safe(&mut out, serde_json::to_string(&v).unwrap().as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), script_safe_json(&v));
+    }
+
+    #[test]
+    fn the_page_is_the_data_in_the_template() {
+        let mut f = Finding::new(
+            "CSH001",
+            Category::CashPayment,
+            crate::finding::Severity::High,
+            "V1",
+            "</script>",
+        );
+        f.finding_id = "f1".into();
+        f.amount_fen = 123_45;
+        f.evidence = json!({"row": 3, "note": "a&b"});
+        let manifest = json!({"dataset": "/data/<街道>", "rows": 10, "rules": []});
+        let page = render(&ReportInput {
+            findings: std::slice::from_ref(&f),
+            triage: None,
+            gone: &[],
+            manifest: &manifest,
+            mask_pii: false,
+            run_id: None,
+        });
+        assert!(page.contains("<title>小微权力监督线索 · &lt;街道&gt;</title>"));
+        let start = page.find(r#"id="wq-data">"#).unwrap() + r#"id="wq-data">"#.len();
+        let end = start + page[start..].find("</script>").unwrap();
+        let data: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+        assert_eq!(data["findings"][0]["subject"], "</script>");
+        assert_eq!(data["findings"][0]["amount"], "123.45");
+        assert_eq!(data["findings"][0]["evidence"]["note"], "a&b");
+        assert_eq!(data["meta"]["rows"], 10);
+        // Keys in the order the page has always had them (alphabetical).
+        assert!(
+            page[start..].starts_with(r#"{"findings":[{"amount":"123.45","case":"","cat":"#),
+            "{}",
+            &page[start..start + 80]
+        );
+        assert!(!page.contains("__WQ_"));
     }
 
     #[test]

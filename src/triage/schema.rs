@@ -3,7 +3,7 @@
 //! the missing ones in order, each in its own transaction with the version
 //! bump, so a store is always at one version or the next, never between.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// Migration `i` (0-based) takes a store from version `i` to `i + 1`.
 /// Append only: a shipped migration is never edited.
@@ -119,6 +119,21 @@ const MIGRATIONS: &[&str] = &[
         value BLOB NOT NULL
     ) WITHOUT ROWID;
     "#,
+    // 4: facts as a rowid table. In a WITHOUT ROWID table a row over about
+    // 1 KB (4 KB pages) spills into an overflow page of its own: a 1.5 KB
+    // fact took 3.7 KB of file and a page write. A rowid table keeps rows up
+    // to about 4 KB in its leaf pages.
+    r#"
+    CREATE TABLE facts_v4 (
+        finding_id TEXT PRIMARY KEY,
+        case_id    TEXT NOT NULL,
+        finding    TEXT NOT NULL
+    );
+    INSERT INTO facts_v4 (finding_id, case_id, finding)
+        SELECT finding_id, case_id, finding FROM facts ORDER BY finding_id;
+    DROP TABLE facts;
+    ALTER TABLE facts_v4 RENAME TO facts;
+    "#,
 ];
 
 /// The version a store has after all migrations.
@@ -135,6 +150,10 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), String> {
 }
 
 /// Apply migrations up to `target` (tests build old stores with it).
+///
+/// Foreign keys are off while migrations run (a table rebuilt under the
+/// same name is dropped and renamed, which SQLite would otherwise refuse
+/// or cascade); each migration checks them before it commits.
 pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), String> {
     let have = user_version(conn).map_err(|e| e.to_string())?;
     if have > SCHEMA_VERSION {
@@ -142,14 +161,37 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), Strin
             "store has schema version {have}, newer than this weiquan understands ({SCHEMA_VERSION}); use a newer weiquan"
         ));
     }
+    if have >= target.min(SCHEMA_VERSION) {
+        return Ok(());
+    }
+    let fk: bool = conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    conn.pragma_update(None, "foreign_keys", false)
+        .map_err(|e| e.to_string())?;
+    let applied = apply(conn, have, target);
+    conn.pragma_update(None, "foreign_keys", fk)
+        .map_err(|e| e.to_string())?;
+    applied
+}
+
+fn apply(conn: &mut Connection, have: i64, target: i64) -> Result<(), String> {
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
         if version <= have || version > target {
             continue;
         }
+        let failed =
+            |e: &dyn std::fmt::Display| format!("migration to version {version} failed: {e}");
         let tx = conn.transaction().map_err(|e| e.to_string())?;
-        tx.execute_batch(sql)
-            .map_err(|e| format!("migration to version {version} failed: {e}"))?;
+        tx.execute_batch(sql).map_err(|e| failed(&e))?;
+        let broken: Option<String> = tx
+            .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| failed(&e))?;
+        if let Some(table) = broken {
+            return Err(failed(&format!("a foreign key of table {table} is broken")));
+        }
         tx.pragma_update(None, "user_version", version)
             .map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;
