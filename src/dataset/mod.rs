@@ -323,9 +323,12 @@ pub fn load_table(
         }
         // A CSV file is read once; its bytes are hashed while they are parsed.
         _ => {
-            let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            let (sha256, raw) = rayon::join(|| sha256_hex(&data), || read::read_csv(path, &data));
-            (data.len() as u64, sha256, raw?)
+            let file = read::FileBytes::open(path)?;
+            let data = file.bytes();
+            let (sha256, raw) = rayon::join(|| sha256_hex(data), || read::read_csv(path, data));
+            let raw = raw?;
+            file.check_unchanged(path)?;
+            (data.len() as u64, sha256, raw)
         }
     };
     let format = match ext.as_str() {
