@@ -26,10 +26,36 @@ use crate::error::Result;
 
 /// One contract column of one piece.
 enum Buf {
-    Date(Vec<Option<i32>>),
+    /// With the last date read and its value: dates repeat row after row.
+    Date(Vec<Option<i32>>, DateMemo),
     Money(Vec<Option<i64>>),
     Number(Vec<Option<f64>>),
     Text(StringChunkedBuilder),
+}
+
+#[derive(Default)]
+struct DateMemo {
+    text: [u8; 16],
+    len: usize,
+    days: Option<i32>,
+}
+
+impl DateMemo {
+    fn get(&self, s: &str) -> Option<i32> {
+        let b = s.as_bytes();
+        (b.len() == self.len && b == &self.text[..self.len])
+            .then_some(self.days)
+            .flatten()
+    }
+
+    fn set(&mut self, s: &str, days: i32) {
+        let b = s.as_bytes();
+        if b.len() <= self.text.len() {
+            self.text[..b.len()].copy_from_slice(b);
+            self.len = b.len();
+            self.days = Some(days);
+        }
+    }
 }
 
 struct Slot {
@@ -42,7 +68,7 @@ struct Slot {
 impl Slot {
     fn new(spec: &'static ColumnSpec, rows: usize) -> Slot {
         let buf = match spec.kind {
-            Kind::Date | Kind::Period => Buf::Date(Vec::with_capacity(rows)),
+            Kind::Date | Kind::Period => Buf::Date(Vec::with_capacity(rows), DateMemo::default()),
             Kind::Money => Buf::Money(Vec::with_capacity(rows)),
             Kind::Number => Buf::Number(Vec::with_capacity(rows)),
             _ => Buf::Text(StringChunkedBuilder::new(spec.name.into(), rows)),
@@ -72,7 +98,7 @@ impl Slot {
                 bad("", "empty value in a required column".into(), None);
             }
             match &mut self.buf {
-                Buf::Date(v) => v.push(None),
+                Buf::Date(v, _) => v.push(None),
                 Buf::Money(v) => v.push(None),
                 Buf::Number(v) => v.push(None),
                 Buf::Text(b) => b.append_null(),
@@ -94,13 +120,20 @@ impl Slot {
             }
         }
         match &mut self.buf {
-            Buf::Date(v) => {
+            Buf::Date(v, memo) => {
+                if let Some(days) = memo.get(s) {
+                    return v.push(Some(days));
+                }
                 let r = if self.spec.kind == Kind::Date {
                     normalize::parse_date(s)
                 } else {
                     normalize::parse_period(s)
                 };
-                typed(v, r.map(normalize::to_epoch_days), s, &mut bad)
+                let r = r.map(normalize::to_epoch_days);
+                if let Ok(days) = r {
+                    memo.set(s, days);
+                }
+                typed(v, r, s, &mut bad)
             }
             Buf::Money(v) => typed(v, normalize::parse_amount_fen(s), s, &mut bad),
             Buf::Number(v) => typed(v, normalize::parse_number(s), s, &mut bad),
@@ -196,7 +229,7 @@ fn join_column(
             p
         }));
         match slot.buf {
-            Buf::Date(v) => dates.push(v),
+            Buf::Date(v, _) => dates.push(v),
             Buf::Money(v) => money.push(v),
             Buf::Number(v) => numbers.push(v),
             Buf::Text(b) => {
