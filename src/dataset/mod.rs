@@ -247,8 +247,16 @@ pub fn table_files(dir: &Path, aliases: &Aliases) -> Result<TableFiles> {
     Ok((files, ignored))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
+/// SHA-256 of `bytes`, telling `progress` how many bytes are hashed.
+fn sha256_hex_progress(bytes: &[u8], progress: &std::sync::atomic::AtomicUsize) -> String {
+    let mut h = Sha256::new();
+    let mut n = 0;
+    for block in bytes.chunks(4 << 20) {
+        h.update(block);
+        n += block.len();
+        progress.store(n, std::sync::atomic::Ordering::Release);
+    }
+    format!("{:x}", h.finalize())
 }
 
 fn sha256_file(path: &Path) -> Result<(u64, String)> {
@@ -332,8 +340,17 @@ pub fn load_table(
         _ => {
             let file = read::FileBytes::open(path)?;
             let data = file.bytes();
+            // The pages of a piece are let go once it is typed and hashed,
+            // so that the file and its frame are not both held whole.
+            let hashed = std::sync::atomic::AtomicUsize::new(0);
+            let done = |piece: &str| {
+                let end = piece.as_ptr() as usize + piece.len() - data.as_ptr() as usize;
+                if hashed.load(std::sync::atomic::Ordering::Acquire) >= end {
+                    file.release(piece.as_bytes());
+                }
+            };
             let (sha256, loaded) = rayon::join(
-                || sha256_hex(data),
+                || sha256_hex_progress(data, &hashed),
                 || -> Result<Loaded> {
                     if let Some((headers, body, encoding)) = read::plain_csv(data)
                         && let Some(typed) = plain::type_plain(
@@ -344,6 +361,7 @@ pub fn load_table(
                             aliases,
                             opts,
                             plain::piece_size(body.len()),
+                            &done,
                         )
                     {
                         return Ok(Loaded::Typed(typed?, encoding));
@@ -1148,7 +1166,7 @@ mod tests {
         let general = read::read_csv(path, text.as_bytes())
             .and_then(|raw| type_table(kind, path, raw, &aliases, opts));
         let (headers, body, _) = read::plain_csv(text.as_bytes()).expect("plain");
-        let fast = plain::type_plain(kind, path, &headers, body, &aliases, opts, piece)
+        let fast = plain::type_plain(kind, path, &headers, body, &aliases, opts, piece, &|_| {})
             .unwrap_or_else(|| {
                 panic!(
                     "not typed on the plain path: {:?} {:?}",
@@ -1244,6 +1262,7 @@ mod tests {
                 &aliases,
                 &opts,
                 8,
+                &|_| {},
             )
         };
         let ok = "id_number,name,death_date\n11010519491231002X,张伟,2025-01-10\n";

@@ -268,9 +268,10 @@ pub(super) fn piece_size(len: usize) -> usize {
     (len / (rayon::current_num_threads() * 4)).clamp(1 << 20, 16 << 20)
 }
 
-/// Type a plain CSV body (see the module) in pieces of about `piece_bytes`.
-/// `None`: not plain after all, or the headers do not match (the general
-/// path gives the error).
+/// Type a plain CSV body (see the module) in pieces of about `piece_bytes`;
+/// `done` is given each piece once it is typed (the caller may let its
+/// bytes go). `None`: not plain after all, or the headers do not match
+/// (the general path gives the error).
 pub(super) fn type_plain(
     kind: TableKind,
     path: &Path,
@@ -279,6 +280,7 @@ pub(super) fn type_plain(
     aliases: &Aliases,
     opts: &LoadOptions,
     piece_bytes: usize,
+    done: &(dyn Fn(&str) + Sync),
 ) -> Option<Result<(DataFrame, Vec<LoadIssue>, Vec<String>)>> {
     let (found, extra): (BTreeMap<&'static str, (usize, String)>, Vec<String>) =
         match_headers(kind, path, headers, aliases).ok()?;
@@ -297,7 +299,11 @@ pub(super) fn type_plain(
     }
     let parsed: Option<Vec<(usize, Vec<Slot>)>> = pieces(body, piece_bytes.max(1))
         .into_par_iter()
-        .map(|piece| parse_piece(piece, n, &target, &specs))
+        .map(|piece| {
+            let typed = parse_piece(piece, n, &target, &specs);
+            done(piece);
+            typed
+        })
         .collect();
     let parsed = parsed?;
     let mut offsets = Vec::with_capacity(parsed.len());

@@ -84,6 +84,24 @@ impl FileBytes {
         self.map.as_deref().unwrap_or(&self.vec)
     }
 
+    /// Let the pages of `part` (a slice of [`FileBytes::bytes`]) go from
+    /// this process's memory once nothing will read them again: they stay in
+    /// the page cache, and a read would map them in again, unchanged.
+    pub fn release(&self, part: &[u8]) {
+        let Some(map) = &self.map else { return };
+        let offset = (part.as_ptr() as usize).wrapping_sub(map.as_ptr() as usize);
+        if part.is_empty() || offset >= map.len() || offset + part.len() > map.len() {
+            return;
+        }
+        // SAFETY: the mapping is of a file, read only and never written, so
+        // dropping its pages only unmaps them; reading them again (even a
+        // page shared with a neighbouring part still being read) maps the
+        // same bytes in again from the page cache.
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, part.len())
+        };
+    }
+
     /// An error when the file's size or modification time is no longer what
     /// it was when it was opened: its rows may mix two versions.
     pub fn check_unchanged(&self, path: &Path) -> Result<()> {
@@ -867,6 +885,10 @@ mod tests {
         let p = dir.path().join("ledger.csv");
         std::fs::write(&p, "a,b\n1,2\n").unwrap();
         let f = FileBytes::open(&p).unwrap();
+        assert_eq!(f.bytes(), b"a,b\n1,2\n");
+        // Released pages read the same again.
+        f.release(&f.bytes()[2..6]);
+        f.release(b"not part of the file");
         assert_eq!(f.bytes(), b"a,b\n1,2\n");
         f.check_unchanged(&p).unwrap();
         std::fs::OpenOptions::new()
