@@ -14,8 +14,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use std::mem::MaybeUninit;
+
 use memchr::{memchr, memchr2_iter};
 use polars::prelude::*;
+use polars_arrow::array::{Utf8ViewArray, View};
+use polars_arrow::bitmap::Bitmap;
+use polars_arrow::datatypes::ArrowDataType;
+use polars_buffer::Buffer;
 use rayon::prelude::*;
 
 use super::{
@@ -24,15 +30,7 @@ use super::{
 };
 use crate::error::Result;
 
-/// One contract column of one piece.
-enum Buf {
-    /// With the last date read and its value: dates repeat row after row.
-    Date(Vec<Option<i32>>, DateMemo),
-    Money(Vec<Option<i64>>),
-    Number(Vec<Option<f64>>),
-    Text(StringChunkedBuilder),
-}
-
+/// The last date a column read, and its value: dates repeat row after row.
 #[derive(Default)]
 struct DateMemo {
     text: [u8; 16],
@@ -58,32 +56,40 @@ impl DateMemo {
     }
 }
 
-struct Slot {
+/// One typed column of a whole table, written in place by the pieces:
+/// values (a text cell's 16-byte view) and validity, one per row.
+enum Out {
+    Date(Vec<i32>),
+    Money(Vec<i64>),
+    Number(Vec<f64>),
+    /// Views not yet written (each piece writes every one of its rows);
+    /// view `i` of piece `k` points into buffer `k`.
+    Text(Vec<View>),
+}
+
+/// A piece's rows of one column.
+enum Part<'a> {
+    Date(&'a mut [i32], DateMemo),
+    Money(&'a mut [i64]),
+    Number(&'a mut [f64]),
+    Text(&'a mut [MaybeUninit<View>], Vec<u8>),
+}
+
+struct Slot<'a> {
     spec: &'static ColumnSpec,
-    buf: Buf,
+    part: Part<'a>,
+    valid: &'a mut [bool],
+    /// Index of the piece: the buffer its long strings go to.
+    piece: u32,
     /// Row indexes within the piece.
     problems: Vec<CellProblem>,
 }
 
-impl Slot {
-    fn new(spec: &'static ColumnSpec, rows: usize) -> Slot {
-        let buf = match spec.kind {
-            Kind::Date | Kind::Period => Buf::Date(Vec::with_capacity(rows), DateMemo::default()),
-            Kind::Money => Buf::Money(Vec::with_capacity(rows)),
-            Kind::Number => Buf::Number(Vec::with_capacity(rows)),
-            _ => Buf::Text(StringChunkedBuilder::new(spec.name.into(), rows)),
-        };
-        Slot {
-            spec,
-            buf,
-            problems: Vec::new(),
-        }
-    }
-
-    /// One cell as polars' reader gives it (an empty field is null), then
-    /// as `normalise_column` types it.
+impl Slot<'_> {
+    /// Row `row` of the piece from one cell as polars' reader gives it (an
+    /// empty field is null), typed as `normalise_column` types it.
     #[inline]
-    fn push(&mut self, cell: &str, row: usize) {
+    fn set(&mut self, cell: &str, row: usize) {
         let problems = &mut self.problems;
         let mut bad = |value: &str, reason: String, issue: Option<IssueKind>| {
             problems.push(CellProblem {
@@ -97,32 +103,34 @@ impl Slot {
             if self.spec.non_empty {
                 bad("", "empty value in a required column".into(), None);
             }
-            match &mut self.buf {
-                Buf::Date(v, _) => v.push(None),
-                Buf::Money(v) => v.push(None),
-                Buf::Number(v) => v.push(None),
-                Buf::Text(b) => b.append_null(),
+            // Validity stays false; a null's view is the empty view.
+            if let Part::Text(views, _) = &mut self.part {
+                views[row].write(View::default());
             }
             return;
         };
         fn typed<T>(
-            v: &mut Vec<Option<T>>,
+            out: &mut T,
+            valid: &mut bool,
             r: std::result::Result<T, String>,
             s: &str,
             bad: &mut dyn FnMut(&str, String, Option<IssueKind>),
         ) {
             match r {
-                Ok(x) => v.push(Some(x)),
-                Err(reason) => {
-                    bad(s, reason, None);
-                    v.push(None);
+                Ok(x) => {
+                    *out = x;
+                    *valid = true;
                 }
+                Err(reason) => bad(s, reason, None),
             }
         }
-        match &mut self.buf {
-            Buf::Date(v, memo) => {
+        let valid = &mut self.valid[row];
+        match &mut self.part {
+            Part::Date(v, memo) => {
                 if let Some(days) = memo.get(s) {
-                    return v.push(Some(days));
+                    v[row] = days;
+                    *valid = true;
+                    return;
                 }
                 let r = if self.spec.kind == Kind::Date {
                     normalize::parse_date(s)
@@ -133,34 +141,53 @@ impl Slot {
                 if let Ok(days) = r {
                     memo.set(s, days);
                 }
-                typed(v, r, s, &mut bad)
+                typed(&mut v[row], valid, r, s, &mut bad)
             }
-            Buf::Money(v) => typed(v, normalize::parse_amount_fen(s), s, &mut bad),
-            Buf::Number(v) => typed(v, normalize::parse_number(s), s, &mut bad),
-            Buf::Text(b) => match text_value(self.spec.kind, s, &mut bad) {
-                Some(x) => b.append_value(&*x),
-                None => b.append_null(),
-            },
+            Part::Money(v) => typed(
+                &mut v[row],
+                valid,
+                normalize::parse_amount_fen(s),
+                s,
+                &mut bad,
+            ),
+            Part::Number(v) => typed(&mut v[row], valid, normalize::parse_number(s), s, &mut bad),
+            Part::Text(views, buf) => {
+                let view = match text_value(self.spec.kind, s, &mut bad) {
+                    Some(x) => {
+                        *valid = true;
+                        let b = x.as_bytes();
+                        if b.len() <= View::MAX_INLINE_SIZE as usize {
+                            View::new_inline(b)
+                        } else {
+                            let offset = buf.len() as u32;
+                            buf.extend_from_slice(b);
+                            View::new_from_bytes(b, self.piece, offset)
+                        }
+                    }
+                    None => View::default(),
+                };
+                views[row].write(view);
+            }
         }
     }
 }
 
 use super::IssueKind;
 
+/// Records in a piece: its newlines, and a last record without one.
+fn count_records(piece: &str) -> usize {
+    let b = piece.as_bytes();
+    let newlines = b.iter().filter(|&&c| c == b'\n').count();
+    newlines + usize::from(b.last().is_some_and(|&c| c != b'\n'))
+}
+
 /// Type the records of `text` (whole records, each ending in a newline
-/// except perhaps the body's last). `target[j]` is the slot raw column `j`
-/// feeds, if any. `None` when a record has not exactly `n` fields.
-fn parse_piece(
-    text: &str,
-    n: usize,
-    target: &[Option<usize>],
-    specs: &[&'static ColumnSpec],
-) -> Option<(usize, Vec<Slot>)> {
+/// except perhaps the body's last) into `slots`, whose parts have exactly
+/// as many rows as `text` has records. `target[j]` is the slot raw column
+/// `j` feeds, if any. `None` when a record has not exactly `n` fields.
+fn parse_piece(text: &str, n: usize, target: &[Option<usize>], slots: &mut [Slot]) -> Option<()> {
     let b = text.as_bytes();
-    let first_line = memchr(b'\n', b).map_or(b.len(), |p| p + 1).max(1);
-    let estimate = b.len() / first_line + b.len() / first_line / 8 + 1;
-    let mut slots: Vec<Slot> = specs.iter().map(|s| Slot::new(s, estimate)).collect();
-    let (mut rows, mut j, mut start) = (0usize, 0usize, 0usize);
+    let (mut row, mut j, mut start) = (0usize, 0usize, 0usize);
     let last = n - 1;
     for p in memchr2_iter(b',', b'\n', b) {
         let newline = b[p] == b'\n';
@@ -168,10 +195,10 @@ fn parse_piece(
             return None;
         }
         if let Some(t) = target[j] {
-            slots[t].push(&text[start..p], rows);
+            slots[t].set(&text[start..p], row);
         }
         if newline {
-            rows += 1;
+            row += 1;
             j = 0;
         } else {
             j += 1;
@@ -184,13 +211,12 @@ fn parse_piece(
             return None;
         }
         if let Some(t) = target[j] {
-            slots[t].push(&text[start..], rows);
+            slots[t].set(&text[start..], row);
         }
-        rows += 1;
     } else if j != 0 {
         return None;
     }
-    Some((rows, slots))
+    Some(())
 }
 
 /// Pieces of about `size` bytes, each ending just after a newline (the
@@ -210,56 +236,39 @@ fn pieces(body: &str, size: usize) -> Vec<&str> {
     out
 }
 
-/// The pieces of one column, in order, as one typed column of one chunk;
-/// problem indexes made table-wide with `offsets` (first row of each piece).
-fn join_column(
-    spec: &ColumnSpec,
-    slots: Vec<Slot>,
-    offsets: &[usize],
-) -> (Column, Vec<CellProblem>) {
+/// A typed column of the whole table from what the pieces wrote.
+fn finish_column(spec: &ColumnSpec, out: Out, valid: Vec<bool>, buffers: Vec<Vec<u8>>) -> Column {
     let name: PlSmallStr = spec.name.into();
-    let mut problems = Vec::new();
-    let mut dates = Vec::new();
-    let mut money = Vec::new();
-    let mut numbers = Vec::new();
-    let mut texts: Option<StringChunked> = None;
-    for (slot, offset) in slots.into_iter().zip(offsets) {
-        problems.extend(slot.problems.into_iter().map(|mut p| {
-            p.index += offset;
-            p
-        }));
-        match slot.buf {
-            Buf::Date(v, _) => dates.push(v),
-            Buf::Money(v) => money.push(v),
-            Buf::Number(v) => numbers.push(v),
-            Buf::Text(b) => {
-                let ca = b.finish();
-                match &mut texts {
-                    None => texts = Some(ca),
-                    Some(t) => t.append_owned(ca).expect("row count within polars' limit"),
-                }
-            }
+    let validity = valid
+        .contains(&false)
+        .then(|| Bitmap::from_iter(valid.iter().copied()));
+    match out {
+        Out::Date(v) => Int32Chunked::from_vec_validity(name, v, validity)
+            .into_date()
+            .into_column(),
+        Out::Money(v) => Int64Chunked::from_vec_validity(name, v, validity).into_column(),
+        Out::Number(v) => Float64Chunked::from_vec_validity(name, v, validity).into_column(),
+        Out::Text(views) => {
+            let total_buffer_len = buffers.iter().map(Vec::len).sum();
+            let buffers: Vec<Buffer<u8>> = buffers.into_iter().map(Buffer::from).collect();
+            // SAFETY: every view is the empty view (a null), an inline
+            // string, or a string that piece `k` appended to buffer `k`
+            // at the view's offset (`Slot::set`); the strings are UTF-8
+            // (slices of the validated body, or normalised text); the
+            // validity has one bit per view.
+            let arr = unsafe {
+                Utf8ViewArray::new_unchecked(
+                    ArrowDataType::Utf8View,
+                    Buffer::from(views),
+                    Buffer::from(buffers),
+                    validity,
+                    None,
+                    total_buffer_len,
+                )
+            };
+            StringChunked::with_chunk(name, arr).into_column()
         }
     }
-    let col = match spec.kind {
-        Kind::Date | Kind::Period => {
-            Int32Chunked::from_iter_options(name, dates.into_iter().flatten())
-                .into_date()
-                .into_column()
-        }
-        Kind::Money => {
-            Int64Chunked::from_iter_options(name, money.into_iter().flatten()).into_column()
-        }
-        Kind::Number => {
-            Float64Chunked::from_iter_options(name, numbers.into_iter().flatten()).into_column()
-        }
-        _ => texts
-            .map(|t| t.rechunk().into_owned())
-            .unwrap_or_else(|| StringChunked::full_null(name.clone(), 0))
-            .with_name(name)
-            .into_column(),
-    };
-    (col, problems)
 }
 
 /// Size of the pieces a body of `len` bytes is typed in: a few per
@@ -297,29 +306,114 @@ pub(super) fn type_plain(
     for (k, spec) in specs.iter().enumerate() {
         target[found[spec.name].0] = Some(k);
     }
-    let parsed: Option<Vec<(usize, Vec<Slot>)>> = pieces(body, piece_bytes.max(1))
-        .into_par_iter()
-        .map(|piece| {
-            let typed = parse_piece(piece, n, &target, &specs);
-            done(piece);
-            typed
+    let pieces = pieces(body, piece_bytes.max(1));
+    let counts: Vec<usize> = pieces.par_iter().map(|p| count_records(p)).collect();
+    let height: usize = counts.iter().sum();
+    // Every column of the whole table, then each cut into the pieces' rows.
+    let mut outs: Vec<(Out, Vec<bool>)> = specs
+        .iter()
+        .map(|spec| {
+            let out = match spec.kind {
+                Kind::Date | Kind::Period => Out::Date(vec![0; height]),
+                Kind::Money => Out::Money(vec![0; height]),
+                Kind::Number => Out::Number(vec![0.0; height]),
+                _ => Out::Text(Vec::with_capacity(height)),
+            };
+            (out, vec![false; height])
         })
         .collect();
-    let parsed = parsed?;
-    let mut offsets = Vec::with_capacity(parsed.len());
-    let mut height = 0;
-    let mut by_column: Vec<Vec<Slot>> = specs.iter().map(|_| Vec::new()).collect();
-    for (rows, slots) in parsed {
-        offsets.push(height);
-        height += rows;
-        for (k, slot) in slots.into_iter().enumerate() {
-            by_column[k].push(slot);
+    let mut piece_slots: Vec<Vec<Slot>> = pieces.iter().map(|_| Vec::new()).collect();
+    for ((out, valid), spec) in outs.iter_mut().zip(&specs) {
+        let mut valid: &mut [bool] = valid;
+        let mut part = match out {
+            Out::Date(v) => Part::Date(v, DateMemo::default()),
+            Out::Money(v) => Part::Money(v),
+            Out::Number(v) => Part::Number(v),
+            Out::Text(v) => Part::Text(&mut v.spare_capacity_mut()[..height], Vec::new()),
+        };
+        for (k, &rows) in counts.iter().enumerate() {
+            let (head, rest) = std::mem::take(&mut valid).split_at_mut(rows);
+            valid = rest;
+            let (this, rest) = match part {
+                Part::Date(v, _) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (
+                        Part::Date(a, DateMemo::default()),
+                        Part::Date(b, DateMemo::default()),
+                    )
+                }
+                Part::Money(v) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (Part::Money(a), Part::Money(b))
+                }
+                Part::Number(v) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (Part::Number(a), Part::Number(b))
+                }
+                Part::Text(v, _) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (Part::Text(a, Vec::new()), Part::Text(b, Vec::new()))
+                }
+            };
+            part = rest;
+            piece_slots[k].push(Slot {
+                spec,
+                part: this,
+                valid: head,
+                piece: k as u32,
+                problems: Vec::new(),
+            });
         }
     }
-    let mut joined: Vec<Option<(Column, Vec<CellProblem>)>> = by_column
+    let typed: Option<Vec<(Vec<Vec<u8>>, Vec<Vec<CellProblem>>)>> = pieces
+        .par_iter()
+        .zip(piece_slots)
+        .map(|(piece, mut slots)| {
+            let ok = parse_piece(piece, n, &target, &mut slots);
+            done(piece);
+            ok?;
+            let mut buffers = Vec::with_capacity(slots.len());
+            let mut problems = Vec::with_capacity(slots.len());
+            for slot in slots {
+                buffers.push(match slot.part {
+                    Part::Text(_, mut buf) => {
+                        buf.shrink_to_fit();
+                        buf
+                    }
+                    _ => Vec::new(),
+                });
+                problems.push(slot.problems);
+            }
+            Some((buffers, problems))
+        })
+        .collect();
+    let typed = typed?;
+    // Each piece wrote every view of its rows (it read as many records
+    // as were counted, or gave `None` above).
+    let mut by_column: Vec<(Vec<Vec<u8>>, Vec<CellProblem>)> =
+        specs.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    let mut offset = 0;
+    for ((buffers, problems), rows) in typed.into_iter().zip(&counts) {
+        for (k, (buf, probs)) in buffers.into_iter().zip(problems).enumerate() {
+            by_column[k].0.push(buf);
+            by_column[k].1.extend(probs.into_iter().map(|mut p| {
+                p.index += offset;
+                p
+            }));
+        }
+        offset += rows;
+    }
+    let mut joined: Vec<Option<(Column, Vec<CellProblem>)>> = outs
         .into_par_iter()
+        .zip(by_column)
         .zip(specs.par_iter())
-        .map(|(slots, spec)| Some(join_column(spec, slots, &offsets)))
+        .map(|(((mut out, valid), (buffers, problems)), spec)| {
+            if let Out::Text(views) = &mut out {
+                // SAFETY: see above: all `height` views are written.
+                unsafe { views.set_len(height) };
+            }
+            Some((finish_column(spec, out, valid, buffers), problems))
+        })
         .collect();
     let results: Vec<(Column, Vec<CellProblem>)> = kind
         .columns()
