@@ -104,7 +104,7 @@ pub fn id_problem(id18: &str) -> Option<IdProblem> {
     if b.len() != 18 {
         return None;
     }
-    if birth_date(id18).is_none() {
+    if !birth_date_possible(id18) {
         return Some(IdProblem::ImpossibleBirthDate);
     }
     let expected = id_check_char(&b[..17])?;
@@ -112,6 +112,32 @@ pub fn id_problem(id18: &str) -> Option<IdProblem> {
         return Some(IdProblem::BadCheck { expected });
     }
     None
+}
+
+/// Whether [`birth_date`] finds a date, without making it (the loader asks
+/// this of every id number).
+pub fn birth_date_possible(id18: &str) -> bool {
+    let Some(s) = id18
+        .get(6..14)
+        .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+    else {
+        return false;
+    };
+    let n = |r: std::ops::Range<usize>| {
+        s.as_bytes()[r]
+            .iter()
+            .fold(0u32, |a, b| a * 10 + u32::from(b - b'0'))
+    };
+    let (y, m, d) = (n(0..4), n(4..6), n(6..8));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    y >= 1890 && (1..=days).contains(&d)
 }
 
 /// Birth date encoded in digits 7–14; `None` if it is not a real date or is
@@ -260,6 +286,24 @@ mod tests {
         assert_eq!(parse_id("3.70102e17"), IdParse::ExcelMangled);
         assert_eq!(parse_id("370102199001011000.0"), IdParse::ExcelMangled);
         assert_eq!(parse_id("12345"), IdParse::Malformed);
+    }
+
+    #[test]
+    fn birth_date_possible_agrees_with_birth_date() {
+        let mut checked = 0;
+        for y in (1880..=2101).chain([0, 1, 400, 1900, 2000, 2100, 9999]) {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    let id = format!("370102{y:04}{m:02}{d:02}1234");
+                    assert_eq!(birth_date_possible(&id), birth_date(&id).is_some(), "{id}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100_000);
+        for id in ["", "3701021990", "37010219900a011234", "370102张三丰01234"] {
+            assert_eq!(birth_date_possible(id), birth_date(id).is_some(), "{id}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod aliases;
 pub mod derived;
 pub mod id_number;
 pub mod normalize;
+mod plain;
 mod read;
 pub mod schema;
 
@@ -251,8 +252,16 @@ pub fn table_files(dir: &Path, aliases: &Aliases) -> Result<TableFiles> {
     Ok((files, ignored))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
+/// SHA-256 of `bytes`, telling `progress` how many bytes are hashed.
+fn sha256_hex_progress(bytes: &[u8], progress: &std::sync::atomic::AtomicUsize) -> String {
+    let mut h = Sha256::new();
+    let mut n = 0;
+    for block in bytes.chunks(4 << 20) {
+        h.update(block);
+        n += block.len();
+        progress.store(n, std::sync::atomic::Ordering::Release);
+    }
+    format!("{:x}", h.finalize())
 }
 
 fn sha256_file(path: &Path) -> Result<(u64, String)> {
@@ -302,6 +311,11 @@ pub fn load_table(
         column: &village_column,
         keep: &keep,
     };
+    /// A file as text columns, or (a plain CSV) already typed.
+    enum Loaded {
+        Raw(RawTable),
+        Typed((DataFrame, Vec<LoadIssue>, Vec<String>), &'static str),
+    }
     let (bytes, sha256, raw) = match ext.as_str() {
         "csv" if shard.is_some() => {
             let (raw, bytes, sha256) = read::read_csv_filtered(
@@ -309,7 +323,7 @@ pub fn load_table(
                 opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES),
                 &filter,
             )?;
-            (bytes, sha256, raw)
+            (bytes, sha256, Loaded::Raw(raw))
         }
         "xlsx" | "xlsm" | "parquet" => {
             let (hash, raw) = rayon::join(
@@ -324,13 +338,45 @@ pub fn load_table(
                 Some(_) => read::filter_rows(path, raw?, &filter)?,
                 None => raw?,
             };
-            (bytes, sha256, raw)
+            (bytes, sha256, Loaded::Raw(raw))
         }
-        // A CSV file is read once; its bytes are hashed while they are parsed.
+        // A CSV file is read once; its bytes are hashed while they are
+        // parsed. A plain one is typed in the same pass (`plain`).
         _ => {
-            let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            let (sha256, raw) = rayon::join(|| sha256_hex(&data), || read::read_csv(path, &data));
-            (data.len() as u64, sha256, raw?)
+            let file = read::FileBytes::open(path)?;
+            let data = file.bytes();
+            // The pages of a piece are let go once it is typed and hashed,
+            // so that the file and its frame are not both held whole.
+            let hashed = std::sync::atomic::AtomicUsize::new(0);
+            let done = |piece: &str| {
+                let end = piece.as_ptr() as usize + piece.len() - data.as_ptr() as usize;
+                if hashed.load(std::sync::atomic::Ordering::Acquire) >= end {
+                    file.release(piece.as_bytes());
+                }
+            };
+            let (sha256, loaded) = rayon::join(
+                || sha256_hex_progress(data, &hashed),
+                || -> Result<Loaded> {
+                    if let Some((headers, body, encoding)) = read::plain_csv(data)
+                        && let Some(typed) = plain::type_plain(
+                            kind,
+                            path,
+                            &headers,
+                            body,
+                            aliases,
+                            opts,
+                            plain::piece_size(body.len()),
+                            &done,
+                        )
+                    {
+                        return Ok(Loaded::Typed(typed?, encoding));
+                    }
+                    read::read_csv(path, data).map(Loaded::Raw)
+                },
+            );
+            let loaded = loaded?;
+            file.check_unchanged(path)?;
+            (data.len() as u64, sha256, loaded)
         }
     };
     let format = match ext.as_str() {
@@ -338,8 +384,10 @@ pub fn load_table(
         "parquet" => "parquet",
         _ => "csv",
     };
-    let encoding = raw.encoding;
-    let (frame, issues, extra_headers) = type_table(kind, path, raw, aliases, opts)?;
+    let (encoding, (frame, issues, extra_headers)) = match raw {
+        Loaded::Raw(raw) => (raw.encoding, type_table(kind, path, raw, aliases, opts)?),
+        Loaded::Typed(typed, encoding) => (encoding, typed),
+    };
     let source = SourceInfo {
         table: kind.canonical().into(),
         path: path.to_path_buf(),
@@ -360,18 +408,21 @@ pub fn load_table(
     ))
 }
 
-/// Match headers to the contract's columns and normalise each column.
-fn type_table(
+/// Which raw column holds each contract column (index and header as
+/// written), and the headers no contract column claims.
+type HeaderMatch = (BTreeMap<&'static str, (usize, String)>, Vec<String>);
+
+/// Match headers to the contract's columns: a column given twice or a
+/// required column missing is an error.
+fn match_headers(
     kind: TableKind,
     path: &Path,
-    raw: RawTable,
+    headers: &[String],
     aliases: &Aliases,
-    opts: &LoadOptions,
-) -> Result<(DataFrame, Vec<LoadIssue>, Vec<String>)> {
-    // Which raw column holds each canonical column.
+) -> Result<HeaderMatch> {
     let mut found: BTreeMap<&'static str, (usize, String)> = BTreeMap::new();
     let mut extra = Vec::new();
-    for (i, h) in raw.headers.iter().enumerate() {
+    for (i, h) in headers.iter().enumerate() {
         match aliases
             .column_for_header(h)
             .filter(|c| kind.column(c).is_some())
@@ -401,14 +452,19 @@ fn type_table(
             });
         }
     }
+    Ok((found, extra))
+}
+
+/// Match headers to the contract's columns and normalise each column.
+fn type_table(
+    kind: TableKind,
+    path: &Path,
+    raw: RawTable,
+    aliases: &Aliases,
+    opts: &LoadOptions,
+) -> Result<(DataFrame, Vec<LoadIssue>, Vec<String>)> {
+    let (found, extra) = match_headers(kind, path, &raw.headers, aliases)?;
     let height = raw.frame.height();
-    let raw_rows = raw.rows;
-    let file_row = |i: usize| -> usize {
-        match &raw_rows {
-            Some(r) => r[i] as usize,
-            None => i + 2,
-        }
-    };
     // Each raw column goes to the one contract column it feeds and is
     // dropped as soon as that column is typed (columns no contract column
     // claims are dropped now), so that the raw and the typed copy of a whole
@@ -436,7 +492,28 @@ fn type_table(
             None => (null_column(spec, height), vec![]),
         })
         .collect();
+    let (frame, issues) = assemble(kind, path, &found, results, height, raw.rows, opts)?;
+    Ok((frame, issues, extra))
+}
 
+/// The typed columns (in the contract's order) and their cell problems
+/// into the table: bad values are an error (the first five, by row) or,
+/// with `lenient`, load issues; `__row` is added.
+fn assemble(
+    kind: TableKind,
+    path: &Path,
+    found: &BTreeMap<&'static str, (usize, String)>,
+    results: Vec<(Column, Vec<CellProblem>)>,
+    height: usize,
+    raw_rows: Option<Vec<u32>>,
+    opts: &LoadOptions,
+) -> Result<(DataFrame, Vec<LoadIssue>)> {
+    let file_row = |i: usize| -> usize {
+        match &raw_rows {
+            Some(r) => r[i] as usize,
+            None => i + 2,
+        }
+    };
     let mut columns = Vec::with_capacity(results.len() + 1);
     let mut errors = Vec::new();
     let mut issue_cells = Vec::new();
@@ -494,12 +571,36 @@ fn type_table(
                 .and_then(|v| v.get(idx).map(str::to_string)),
         })
         .collect();
-    Ok((frame, issues, extra))
+    Ok((frame, issues))
 }
 
 /// A cell's text, or `None` when it is blank (spaces, U+3000 and BOMs only).
 fn blank(v: Option<&str>) -> Option<&str> {
     let s = v?;
+    // The usual cell, decided on its first and last bytes: no pad character
+    // (all have a suspect lead byte) at either end.
+    let b = s.as_bytes();
+    let (&first, &last) = (b.first()?, b.last()?);
+    let end_ok = |lead: u8| {
+        if lead < 0x80 {
+            !normalize::ascii_space(lead)
+        } else {
+            lead >= 0xC0 && !normalize::suspect_lead(lead)
+        }
+    };
+    let last_lead = if last < 0x80 {
+        last
+    } else {
+        b[b.len().saturating_sub(4)..]
+            .iter()
+            .rev()
+            .copied()
+            .find(|c| c & 0xC0 != 0x80)
+            .unwrap_or(0x80)
+    };
+    if end_ok(first) && end_ok(last_lead) {
+        return Some(s);
+    }
     let pad = |c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{FEFF}';
     match (s.chars().next(), s.chars().next_back()) {
         (None, _) => None,
@@ -613,7 +714,29 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             let v = typed!(normalize::parse_number, f64);
             Float64Chunked::from_iter_options(name, v.into_iter()).into_column()
         }
-        Kind::IdNumber => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
+        Kind::IdNumber
+        | Kind::Direction
+        | Kind::VillageCode
+        | Kind::Digits
+        | Kind::Text
+        | Kind::Name
+        | Kind::Code => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
+            text_value(spec.kind, s, bad)
+        }),
+    };
+    (col, problems)
+}
+
+/// The value a text column keeps for one non-blank cell (`None`: null),
+/// borrowed from the cell when it is already in normal form; `bad` is told
+/// of a problem with it.
+fn text_value<'a>(
+    kind: Kind,
+    s: &'a str,
+    bad: &mut dyn FnMut(&str, String, Option<IssueKind>),
+) -> Option<Cow<'a, str>> {
+    match kind {
+        Kind::IdNumber => {
             // Fast path: 18 characters as they should be.
             let b = s.as_bytes();
             let id: Cow<'_, str> = if b.len() == 18
@@ -657,19 +780,17 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
                 None => {}
             }
             Some(id)
-        }),
-        Kind::Direction => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
-            match normalize::parse_direction(s) {
-                // The cell itself when it is already the canonical word.
-                Ok(d) if d == s => Some(Cow::Borrowed(s)),
-                Ok(d) => Some(Cow::Borrowed(d)),
-                Err(reason) => {
-                    bad(s, reason, None);
-                    None
-                }
+        }
+        Kind::Direction => match normalize::parse_direction(s) {
+            // The cell itself when it is already the canonical word.
+            Ok(d) if d == s => Some(Cow::Borrowed(s)),
+            Ok(d) => Some(Cow::Borrowed(d)),
+            Err(reason) => {
+                bad(s, reason, None);
+                None
             }
-        }),
-        Kind::VillageCode => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
+        },
+        Kind::VillageCode => {
             if normalize::is_all_digits(s) {
                 return Some(Cow::Borrowed(s));
             }
@@ -680,8 +801,8 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
                     None
                 }
             }
-        }),
-        Kind::Digits => text_column(spec, src, &required_blank, &mut bad, |s, bad| {
+        }
+        Kind::Digits => {
             if normalize::is_all_digits(s) {
                 return Some(Cow::Borrowed(s));
             }
@@ -693,24 +814,21 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
                     None
                 }
             }
-        }),
-        Kind::Text | Kind::Name | Kind::Code => {
+        }
+        _ => {
             type Cleaner = (fn(&str) -> bool, fn(&str) -> String);
-            let (is_clean, clean): Cleaner = match spec.kind {
+            let (is_clean, clean): Cleaner = match kind {
                 Kind::Text => (normalize::is_clean_text, normalize::clean_text),
                 Kind::Name => (normalize::is_clean_name, normalize::clean_name),
                 _ => (normalize::is_clean_code, normalize::clean_code),
             };
-            text_column(spec, src, &required_blank, &mut bad, |s, _| {
-                Some(if is_clean(s) {
-                    Cow::Borrowed(s)
-                } else {
-                    Cow::Owned(clean(s))
-                })
+            Some(if is_clean(s) {
+                Cow::Borrowed(s)
+            } else {
+                Cow::Owned(clean(s))
             })
         }
-    };
-    (col, problems)
+    }
 }
 
 /// A text column cell by cell: `f` gets the non-blank cell and a way to
@@ -1017,6 +1135,160 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A CSV of `kind` whose cells cycle through `CELLS` (those a plain
+    /// CSV can hold) in every column, plus a column no contract column
+    /// claims; `skip` leaves one column out.
+    fn messy_csv(kind: TableKind, rows: usize, skip: Option<&str>) -> String {
+        let cells: Vec<&str> = CELLS
+            .iter()
+            .map(|c| c.unwrap_or(""))
+            .filter(|c| !c.contains([',', '"']))
+            .collect();
+        let cols: Vec<&str> = kind
+            .columns()
+            .iter()
+            .map(|c| c.name)
+            .filter(|c| Some(*c) != skip)
+            .collect();
+        let mut out = cols.join(",") + ",经办人签字\n";
+        for i in 0..rows {
+            let line: Vec<&str> = (0..=cols.len())
+                .map(|j| cells[(i * 7 + j * 3) % cells.len()])
+                .collect();
+            out += &line.join(",");
+            out += "\n";
+        }
+        out
+    }
+
+    type Typed = Result<(DataFrame, Vec<LoadIssue>, Vec<String>)>;
+
+    fn both_paths(kind: TableKind, text: &str, opts: &LoadOptions, piece: usize) -> (Typed, Typed) {
+        let path = Path::new("t.csv");
+        let aliases = Aliases::builtin();
+        let general = read::read_csv(path, text.as_bytes())
+            .and_then(|raw| type_table(kind, path, raw, &aliases, opts));
+        let (headers, body, _) = read::plain_csv(text.as_bytes()).expect("plain");
+        let fast = plain::type_plain(kind, path, &headers, body, &aliases, opts, piece, &|_| {})
+            .unwrap_or_else(|| {
+                panic!(
+                    "not typed on the plain path: {:?} {:?}",
+                    match_headers(kind, path, &headers, &aliases).map(|_| ()),
+                    &text[..text.len().min(600)]
+                )
+            });
+        (general, fast)
+    }
+
+    fn same_result(a: &Typed, b: &Typed) -> bool {
+        match (a, b) {
+            (Ok((fa, ia, ea)), Ok((fb, ib, eb))) => {
+                fa.dtypes() == fb.dtypes()
+                    && fa.get_column_names() == fb.get_column_names()
+                    && fa.equals_missing(fb)
+                    && format!("{ia:?}") == format!("{ib:?}")
+                    && ea == eb
+                    && fb.columns().iter().all(|c| c.n_chunks() == 1)
+            }
+            (Err(a), Err(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn the_plain_path_types_as_the_general_one() {
+        for kind in [
+            TableKind::Ledger,
+            TableKind::Subsidies,
+            TableKind::Households,
+        ] {
+            let optional = kind.columns().iter().find(|c| !c.required).map(|c| c.name);
+            for skip in [None, optional] {
+                let text = messy_csv(kind, 200, skip);
+                for lenient in [false, true] {
+                    let opts = LoadOptions {
+                        lenient,
+                        ..Default::default()
+                    };
+                    // One piece, and pieces of a few records each.
+                    for piece in [1 << 20, 64, 1] {
+                        let (general, fast) = both_paths(kind, &text, &opts, piece);
+                        assert!(
+                            same_result(&general, &fast),
+                            "{kind:?} skip {skip:?} lenient {lenient} piece {piece}:\n{:?}\nvs\n{:?}",
+                            general.as_ref().map(|t| &t.0).map_err(|e| e.to_string()),
+                            fast.as_ref().map(|t| &t.0).map_err(|e| e.to_string()),
+                        );
+                    }
+                }
+            }
+        }
+        // Clean rows, and the last record without its newline.
+        let text = "id_number,name,death_date\n\
+            11010519491231002X,张伟,2025-01-10\n\
+            370102800101123,李 四,2025/2/1\n\
+            370102800101123,赵六,2025/2/1\n\
+            370102800101123,钱七,2025/2/30\n\
+            370102800101123,孙八,2025/2/1\n\
+            110105194912310021,王五,45717";
+        for lenient in [false, true] {
+            let opts = LoadOptions {
+                lenient,
+                ..Default::default()
+            };
+            for piece in [1, 1 << 20] {
+                let (general, fast) = both_paths(TableKind::Deaths, text, &opts, piece);
+                assert!(same_result(&general, &fast));
+            }
+        }
+        let (general, fast) = both_paths(TableKind::Deaths, text, &LoadOptions::default(), 1);
+        assert!(general.is_err() && same_result(&general, &fast));
+        let lenient = LoadOptions {
+            lenient: true,
+            ..Default::default()
+        };
+        let (_, fast) = both_paths(TableKind::Deaths, text, &lenient, 1 << 20);
+        assert_eq!(fast.unwrap().0.height(), 6);
+    }
+
+    #[test]
+    fn only_plain_files_take_the_plain_path() {
+        let aliases = Aliases::builtin();
+        let opts = LoadOptions::default();
+        let typed = |text: &str| {
+            let (h, body, _) = read::plain_csv(text.as_bytes())?;
+            plain::type_plain(
+                TableKind::Deaths,
+                Path::new("d.csv"),
+                &h,
+                body,
+                &aliases,
+                &opts,
+                8,
+                &|_| {},
+            )
+        };
+        let ok = "id_number,name,death_date\n11010519491231002X,张伟,2025-01-10\n";
+        assert!(typed(ok).is_some_and(|r| r.is_ok()));
+        for not_plain in [
+            "id_number,name,death_date\n\"11010519491231002X\",张伟,2025-01-10\n",
+            "id_number,name,death_date\r\n11010519491231002X,张伟,2025-01-10\r\n",
+            "id_number,name,death_date\n11010519491231002X,张\0伟,2025-01-10\n",
+            // A blank line, a short row, a long row, a cut last row.
+            "id_number,name,death_date\n\n11010519491231002X,张伟,2025-01-10\n",
+            "id_number,name,death_date\n11010519491231002X,张伟\n",
+            "id_number,name,death_date\n11010519491231002X,张伟,2025-01-10,x\n",
+            "id_number,name,death_date\n11010519491231002X,张伟,2025-01-10\n11010519491231002X,",
+            // Headers the contract does not match: the general path says why.
+            "id_number,death_date\n11010519491231002X,2025-01-10\n",
+            "id_number,name,death_date\n",
+        ] {
+            assert!(typed(not_plain).is_none(), "{not_plain:?}");
+        }
+        let gbk = encoding_rs::GBK.encode(ok).0;
+        assert!(read::plain_csv(&gbk).is_none());
     }
 
     #[test]

@@ -61,6 +61,58 @@ pub fn clean_code(s: &str) -> String {
 /// True when [`clean_text`] would return `s` unchanged (and `s` is not
 /// blank): the loader then keeps the cell as read instead of copying it.
 pub fn is_clean_text(s: &str) -> bool {
+    if let Some(clean) = clean_by_bytes(s, |b| b == b' ' || !ascii_space(b)) {
+        // Besides, no leading, trailing or double space.
+        let b = s.as_bytes();
+        return clean
+            && b.first() != Some(&b' ')
+            && b.last() != Some(&b' ')
+            && memchr::memmem::find(b, b"  ").is_none();
+    }
+    is_clean_text_by_chars(s)
+}
+
+/// A lead byte of every non-ASCII character that the cleaners change or
+/// drop (whitespace U+0085/00A0/1680/2000–200B/2028/2029/202F/205F/3000,
+/// the BOM, full-width forms U+FF01–FF5E, the dots `•` `．` `・`); CJK
+/// text (lead bytes E4–E9) has none of them.
+pub(crate) fn suspect_lead(b: u8) -> bool {
+    matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+}
+
+/// ASCII whitespace as `char::is_whitespace` has it (with U+000B).
+pub(crate) fn ascii_space(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0x0B
+}
+
+/// A name or code keeps an ASCII byte that is no space and no lower-case
+/// letter.
+fn name_or_code_ascii(b: u8) -> bool {
+    !ascii_space(b) && !b.is_ascii_lowercase()
+}
+
+/// Whether `s` is clean, decided on its bytes when that is possible: every
+/// ASCII byte passes `ascii_ok`, and no non-ASCII character can be one a
+/// cleaner changes. `Some(false)` when `s` is empty or an ASCII byte
+/// fails; `None` when a suspect character is present and the caller must
+/// look at characters.
+#[inline]
+fn clean_by_bytes(s: &str, ascii_ok: impl Fn(u8) -> bool) -> Option<bool> {
+    if s.is_empty() {
+        return Some(false);
+    }
+    let mut ok = true;
+    for &b in s.as_bytes() {
+        if b < 0x80 {
+            ok &= ascii_ok(b);
+        } else if suspect_lead(b) {
+            return None;
+        }
+    }
+    Some(ok)
+}
+
+fn is_clean_text_by_chars(s: &str) -> bool {
     let mut prev_space = true; // no leading space
     for c in s.chars() {
         if half_width(c) != c {
@@ -80,6 +132,13 @@ pub fn is_clean_text(s: &str) -> bool {
 
 /// True when [`clean_name`] would return `s` unchanged (and `s` is not empty).
 pub fn is_clean_name(s: &str) -> bool {
+    if let Some(clean) = clean_by_bytes(s, |b| name_or_code_ascii(b) && b != b'.') {
+        return clean;
+    }
+    is_clean_name_by_chars(s)
+}
+
+fn is_clean_name_by_chars(s: &str) -> bool {
     !s.is_empty()
         && s.chars().all(|c| {
             half_width(c) == c
@@ -91,6 +150,13 @@ pub fn is_clean_name(s: &str) -> bool {
 
 /// True when [`clean_code`] would return `s` unchanged (and `s` is not empty).
 pub fn is_clean_code(s: &str) -> bool {
+    if let Some(clean) = clean_by_bytes(s, name_or_code_ascii) {
+        return clean;
+    }
+    is_clean_code_by_chars(s)
+}
+
+fn is_clean_code_by_chars(s: &str) -> bool {
     if s.is_ascii() {
         // ASCII folds to itself; only whitespace and lower case change.
         return !s.is_empty()
@@ -728,6 +794,33 @@ mod tests {
                 before::old_parse_direction(s),
                 "direction {s:?}"
             );
+        }
+    }
+
+    #[test]
+    fn byte_predicates_agree_with_the_char_rules() {
+        let mut checked = 0;
+        let chars = (0u32..0x3_0000).filter_map(char::from_u32);
+        for c in chars {
+            for s in [
+                c.to_string(),
+                format!("张{c}"),
+                format!("{c}伟"),
+                format!("a{c}b"),
+                format!("A{c}{c}B"),
+                format!("{c} {c}"),
+            ] {
+                assert_eq!(is_clean_text(&s), is_clean_text_by_chars(&s), "text {s:?}");
+                assert_eq!(is_clean_name(&s), is_clean_name_by_chars(&s), "name {s:?}");
+                assert_eq!(is_clean_code(&s), is_clean_code_by_chars(&s), "code {s:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 1_000_000);
+        for s in [
+            "", " ", "a  b", " a", "a ", "a b", "x\u{0B}y", "张 伟", "张伟",
+        ] {
+            assert_eq!(is_clean_text(s), is_clean_text_by_chars(s), "text {s:?}");
         }
     }
 

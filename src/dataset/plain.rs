@@ -1,0 +1,432 @@
+//! A plain CSV body (see [`read::plain_csv`]: UTF-8, no quote, carriage
+//! return or NUL byte) typed in one parallel pass over its bytes: pieces of
+//! whole records are split at commas and newlines and every cell goes
+//! straight into its typed column, with the same normalisers, values and
+//! problems as the general path (polars' reader into text columns, then
+//! `normalise_column`). No text frame of the whole table is built first,
+//! and columns that no contract column claims are never read.
+//!
+//! A body whose records do not all have exactly as many fields as the
+//! header (a blank line, a ragged row, a cut last record) gives `None`:
+//! the caller then takes the general path, whose behaviour (and errors)
+//! on such files stays what it was.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use std::mem::MaybeUninit;
+
+use memchr::{memchr, memchr2_iter};
+use polars::prelude::*;
+use polars_arrow::array::{Utf8ViewArray, View};
+use polars_arrow::bitmap::Bitmap;
+use polars_arrow::datatypes::ArrowDataType;
+use polars_buffer::Buffer;
+use rayon::prelude::*;
+
+use super::{
+    Aliases, CellProblem, ColumnSpec, Kind, LoadIssue, LoadOptions, TableKind, assemble, blank,
+    match_headers, normalize, null_column, text_value,
+};
+use crate::error::Result;
+
+/// The last date a column read, and its value: dates repeat row after row.
+#[derive(Default)]
+struct DateMemo {
+    text: [u8; 16],
+    len: usize,
+    days: Option<i32>,
+}
+
+impl DateMemo {
+    fn get(&self, s: &str) -> Option<i32> {
+        let b = s.as_bytes();
+        (b.len() == self.len && b == &self.text[..self.len])
+            .then_some(self.days)
+            .flatten()
+    }
+
+    fn set(&mut self, s: &str, days: i32) {
+        let b = s.as_bytes();
+        if b.len() <= self.text.len() {
+            self.text[..b.len()].copy_from_slice(b);
+            self.len = b.len();
+            self.days = Some(days);
+        }
+    }
+}
+
+/// One typed column of a whole table, written in place by the pieces:
+/// values (a text cell's 16-byte view) and validity, one per row.
+enum Out {
+    Date(Vec<i32>),
+    Money(Vec<i64>),
+    Number(Vec<f64>),
+    /// Views not yet written (each piece writes every one of its rows);
+    /// view `i` of piece `k` points into buffer `k`.
+    Text(Vec<View>),
+}
+
+/// A piece's rows of one column.
+enum Part<'a> {
+    Date(&'a mut [i32], DateMemo),
+    Money(&'a mut [i64]),
+    Number(&'a mut [f64]),
+    Text(&'a mut [MaybeUninit<View>], Vec<u8>),
+}
+
+struct Slot<'a> {
+    spec: &'static ColumnSpec,
+    part: Part<'a>,
+    valid: &'a mut [bool],
+    /// Index of the piece: the buffer its long strings go to.
+    piece: u32,
+    /// Row indexes within the piece.
+    problems: Vec<CellProblem>,
+}
+
+impl Slot<'_> {
+    /// Row `row` of the piece from one cell as polars' reader gives it (an
+    /// empty field is null), typed as `normalise_column` types it.
+    #[inline]
+    fn set(&mut self, cell: &str, row: usize) {
+        let problems = &mut self.problems;
+        let mut bad = |value: &str, reason: String, issue: Option<IssueKind>| {
+            problems.push(CellProblem {
+                index: row,
+                value: value.to_string(),
+                reason,
+                issue,
+            })
+        };
+        let Some(s) = blank(Some(cell).filter(|c| !c.is_empty())) else {
+            if self.spec.non_empty {
+                bad("", "empty value in a required column".into(), None);
+            }
+            // Validity stays false; a null's view is the empty view.
+            if let Part::Text(views, _) = &mut self.part {
+                views[row].write(View::default());
+            }
+            return;
+        };
+        fn typed<T>(
+            out: &mut T,
+            valid: &mut bool,
+            r: std::result::Result<T, String>,
+            s: &str,
+            bad: &mut dyn FnMut(&str, String, Option<IssueKind>),
+        ) {
+            match r {
+                Ok(x) => {
+                    *out = x;
+                    *valid = true;
+                }
+                Err(reason) => bad(s, reason, None),
+            }
+        }
+        let valid = &mut self.valid[row];
+        match &mut self.part {
+            Part::Date(v, memo) => {
+                if let Some(days) = memo.get(s) {
+                    v[row] = days;
+                    *valid = true;
+                    return;
+                }
+                let r = if self.spec.kind == Kind::Date {
+                    normalize::parse_date(s)
+                } else {
+                    normalize::parse_period(s)
+                };
+                let r = r.map(normalize::to_epoch_days);
+                if let Ok(days) = r {
+                    memo.set(s, days);
+                }
+                typed(&mut v[row], valid, r, s, &mut bad)
+            }
+            Part::Money(v) => typed(
+                &mut v[row],
+                valid,
+                normalize::parse_amount_fen(s),
+                s,
+                &mut bad,
+            ),
+            Part::Number(v) => typed(&mut v[row], valid, normalize::parse_number(s), s, &mut bad),
+            Part::Text(views, buf) => {
+                let view = match text_value(self.spec.kind, s, &mut bad) {
+                    Some(x) => {
+                        *valid = true;
+                        let b = x.as_bytes();
+                        if b.len() <= View::MAX_INLINE_SIZE as usize {
+                            View::new_inline(b)
+                        } else {
+                            let offset = buf.len() as u32;
+                            buf.extend_from_slice(b);
+                            View::new_from_bytes(b, self.piece, offset)
+                        }
+                    }
+                    None => View::default(),
+                };
+                views[row].write(view);
+            }
+        }
+    }
+}
+
+use super::IssueKind;
+
+/// Records in a piece: its newlines, and a last record without one.
+fn count_records(piece: &str) -> usize {
+    let b = piece.as_bytes();
+    let newlines = b.iter().filter(|&&c| c == b'\n').count();
+    newlines + usize::from(b.last().is_some_and(|&c| c != b'\n'))
+}
+
+/// Type the records of `text` (whole records, each ending in a newline
+/// except perhaps the body's last) into `slots`, whose parts have exactly
+/// as many rows as `text` has records. `target[j]` is the slot raw column
+/// `j` feeds, if any. `None` when a record has not exactly `n` fields.
+fn parse_piece(text: &str, n: usize, target: &[Option<usize>], slots: &mut [Slot]) -> Option<()> {
+    let b = text.as_bytes();
+    let (mut row, mut j, mut start) = (0usize, 0usize, 0usize);
+    let last = n - 1;
+    for p in memchr2_iter(b',', b'\n', b) {
+        let newline = b[p] == b'\n';
+        if newline != (j == last) {
+            return None;
+        }
+        if let Some(t) = target[j] {
+            slots[t].set(&text[start..p], row);
+        }
+        if newline {
+            row += 1;
+            j = 0;
+        } else {
+            j += 1;
+        }
+        start = p + 1;
+    }
+    if start < b.len() {
+        // The body's last record, without a newline.
+        if j != last {
+            return None;
+        }
+        if let Some(t) = target[j] {
+            slots[t].set(&text[start..], row);
+        }
+    } else if j != 0 {
+        return None;
+    }
+    Some(())
+}
+
+/// Pieces of about `size` bytes, each ending just after a newline (the
+/// last at the end of the body).
+fn pieces(body: &str, size: usize) -> Vec<&str> {
+    let b = body.as_bytes();
+    let mut out = Vec::new();
+    let mut a = 0;
+    while a < b.len() {
+        let mut e = (a + size).min(b.len());
+        if e < b.len() {
+            e = memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k + 1);
+        }
+        out.push(&body[a..e]);
+        a = e;
+    }
+    out
+}
+
+/// A typed column of the whole table from what the pieces wrote.
+fn finish_column(spec: &ColumnSpec, out: Out, valid: Vec<bool>, buffers: Vec<Vec<u8>>) -> Column {
+    let name: PlSmallStr = spec.name.into();
+    let validity = valid
+        .contains(&false)
+        .then(|| Bitmap::from_iter(valid.iter().copied()));
+    match out {
+        Out::Date(v) => Int32Chunked::from_vec_validity(name, v, validity)
+            .into_date()
+            .into_column(),
+        Out::Money(v) => Int64Chunked::from_vec_validity(name, v, validity).into_column(),
+        Out::Number(v) => Float64Chunked::from_vec_validity(name, v, validity).into_column(),
+        Out::Text(views) => {
+            let total_buffer_len = buffers.iter().map(Vec::len).sum();
+            let buffers: Vec<Buffer<u8>> = buffers.into_iter().map(Buffer::from).collect();
+            // SAFETY: every view is the empty view (a null), an inline
+            // string, or a string that piece `k` appended to buffer `k`
+            // at the view's offset (`Slot::set`); the strings are UTF-8
+            // (slices of the validated body, or normalised text); the
+            // validity has one bit per view.
+            let arr = unsafe {
+                Utf8ViewArray::new_unchecked(
+                    ArrowDataType::Utf8View,
+                    Buffer::from(views),
+                    Buffer::from(buffers),
+                    validity,
+                    None,
+                    total_buffer_len,
+                )
+            };
+            StringChunked::with_chunk(name, arr).into_column()
+        }
+    }
+}
+
+/// Size of the pieces a body of `len` bytes is typed in: a few per
+/// thread, 1 to 16 MiB.
+pub(super) fn piece_size(len: usize) -> usize {
+    (len / (rayon::current_num_threads() * 4)).clamp(1 << 20, 16 << 20)
+}
+
+/// Type a plain CSV body (see the module) in pieces of about `piece_bytes`;
+/// `done` is given each piece once it is typed (the caller may let its
+/// bytes go). `None`: not plain after all, or the headers do not match
+/// (the general path gives the error).
+pub(super) fn type_plain(
+    kind: TableKind,
+    path: &Path,
+    headers: &[String],
+    body: &str,
+    aliases: &Aliases,
+    opts: &LoadOptions,
+    piece_bytes: usize,
+    done: &(dyn Fn(&str) + Sync),
+) -> Option<Result<(DataFrame, Vec<LoadIssue>, Vec<String>)>> {
+    let (found, extra): (BTreeMap<&'static str, (usize, String)>, Vec<String>) =
+        match_headers(kind, path, headers, aliases).ok()?;
+    let n = headers.len();
+    if n < 2 {
+        return None;
+    }
+    let specs: Vec<&'static ColumnSpec> = kind
+        .columns()
+        .iter()
+        .filter(|s| found.contains_key(s.name))
+        .collect();
+    let mut target = vec![None; n];
+    for (k, spec) in specs.iter().enumerate() {
+        target[found[spec.name].0] = Some(k);
+    }
+    let pieces = pieces(body, piece_bytes.max(1));
+    let counts: Vec<usize> = pieces.par_iter().map(|p| count_records(p)).collect();
+    let height: usize = counts.iter().sum();
+    // Every column of the whole table, then each cut into the pieces' rows.
+    let mut outs: Vec<(Out, Vec<bool>)> = specs
+        .iter()
+        .map(|spec| {
+            let out = match spec.kind {
+                Kind::Date | Kind::Period => Out::Date(vec![0; height]),
+                Kind::Money => Out::Money(vec![0; height]),
+                Kind::Number => Out::Number(vec![0.0; height]),
+                _ => Out::Text(Vec::with_capacity(height)),
+            };
+            (out, vec![false; height])
+        })
+        .collect();
+    let mut piece_slots: Vec<Vec<Slot>> = pieces.iter().map(|_| Vec::new()).collect();
+    for ((out, valid), spec) in outs.iter_mut().zip(&specs) {
+        let mut valid: &mut [bool] = valid;
+        let mut part = match out {
+            Out::Date(v) => Part::Date(v, DateMemo::default()),
+            Out::Money(v) => Part::Money(v),
+            Out::Number(v) => Part::Number(v),
+            Out::Text(v) => Part::Text(&mut v.spare_capacity_mut()[..height], Vec::new()),
+        };
+        for (k, &rows) in counts.iter().enumerate() {
+            let (head, rest) = std::mem::take(&mut valid).split_at_mut(rows);
+            valid = rest;
+            let (this, rest) = match part {
+                Part::Date(v, _) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (
+                        Part::Date(a, DateMemo::default()),
+                        Part::Date(b, DateMemo::default()),
+                    )
+                }
+                Part::Money(v) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (Part::Money(a), Part::Money(b))
+                }
+                Part::Number(v) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (Part::Number(a), Part::Number(b))
+                }
+                Part::Text(v, _) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (Part::Text(a, Vec::new()), Part::Text(b, Vec::new()))
+                }
+            };
+            part = rest;
+            piece_slots[k].push(Slot {
+                spec,
+                part: this,
+                valid: head,
+                piece: k as u32,
+                problems: Vec::new(),
+            });
+        }
+    }
+    let typed: Option<Vec<(Vec<Vec<u8>>, Vec<Vec<CellProblem>>)>> = pieces
+        .par_iter()
+        .zip(piece_slots)
+        .map(|(piece, mut slots)| {
+            let ok = parse_piece(piece, n, &target, &mut slots);
+            done(piece);
+            ok?;
+            let mut buffers = Vec::with_capacity(slots.len());
+            let mut problems = Vec::with_capacity(slots.len());
+            for slot in slots {
+                buffers.push(match slot.part {
+                    Part::Text(_, mut buf) => {
+                        buf.shrink_to_fit();
+                        buf
+                    }
+                    _ => Vec::new(),
+                });
+                problems.push(slot.problems);
+            }
+            Some((buffers, problems))
+        })
+        .collect();
+    let typed = typed?;
+    // Each piece wrote every view of its rows (it read as many records
+    // as were counted, or gave `None` above).
+    let mut by_column: Vec<(Vec<Vec<u8>>, Vec<CellProblem>)> =
+        specs.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    let mut offset = 0;
+    for ((buffers, problems), rows) in typed.into_iter().zip(&counts) {
+        for (k, (buf, probs)) in buffers.into_iter().zip(problems).enumerate() {
+            by_column[k].0.push(buf);
+            by_column[k].1.extend(probs.into_iter().map(|mut p| {
+                p.index += offset;
+                p
+            }));
+        }
+        offset += rows;
+    }
+    let mut joined: Vec<Option<(Column, Vec<CellProblem>)>> = outs
+        .into_par_iter()
+        .zip(by_column)
+        .zip(specs.par_iter())
+        .map(|(((mut out, valid), (buffers, problems)), spec)| {
+            if let Out::Text(views) = &mut out {
+                // SAFETY: see above: all `height` views are written.
+                unsafe { views.set_len(height) };
+            }
+            Some((finish_column(spec, out, valid, buffers), problems))
+        })
+        .collect();
+    let results: Vec<(Column, Vec<CellProblem>)> = kind
+        .columns()
+        .iter()
+        .map(
+            |spec| match specs.iter().position(|s| s.name == spec.name) {
+                Some(k) => joined[k].take().expect("each column joined once"),
+                None => (null_column(spec, height), vec![]),
+            },
+        )
+        .collect();
+    Some(
+        assemble(kind, path, &found, results, height, None, opts)
+            .map(|(frame, issues)| (frame, issues, extra)),
+    )
+}
