@@ -341,7 +341,7 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
             let mut one = cfg.clone();
             one.only(&[r.code.to_string()])?;
             let m = Meter::start();
-            engine::run(&ds, &one, &|_| {})?;
+            engine::run(ds, &one, &|_| {})?;
             r.alone = Some(Phase::new(r.code, r.rows, r.bytes, m.stop()));
         }
     }

@@ -673,7 +673,7 @@ mod tests {
             "</script>",
         );
         f.finding_id = "f1".into();
-        f.amount_fen = 123_45;
+        f.amount_fen = 12_345;
         f.evidence = json!({"row": 3, "note": "a&b"});
         let manifest = json!({"dataset": "/data/<街道>", "rows": 10, "rules": []});
         let page = render(&ReportInput {
