@@ -263,6 +263,7 @@ mod tests {
             tables,
             issues: Vec::new(),
             ignored: Vec::new(),
+            derived: Default::default(),
         };
         let got: Vec<String> = dataset_villages(&ds).into_iter().collect();
         assert_eq!(got, ["V1", "V2", "V3", "V4"]);
