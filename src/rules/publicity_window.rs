@@ -465,15 +465,61 @@ fn contains_any(text: &str, fragments: &[String]) -> bool {
         .any(|f| !f.is_empty() && text.contains(f.as_str()))
 }
 
+/// A small sorted set of borrowed strings that holds one member without an
+/// allocation: almost every loose key names one ref in one village, and a
+/// `BTreeSet` spent a 200-byte node on each (≈ 75 MB at 2,000 villages).
+#[derive(Default)]
+enum Few<'d> {
+    #[default]
+    Empty,
+    One(&'d str),
+    More(Vec<&'d str>),
+}
+
+impl<'d> Few<'d> {
+    fn insert(&mut self, s: &'d str) {
+        match self {
+            Few::Empty => *self = Few::One(s),
+            Few::One(a) if *a == s => {}
+            Few::One(a) => {
+                let a = *a;
+                *self = Few::More(if a < s { vec![a, s] } else { vec![s, a] });
+            }
+            Few::More(v) => {
+                if let Err(i) = v.binary_search(&s) {
+                    v.insert(i, s);
+                }
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Few::Empty => 0,
+            Few::One(_) => 1,
+            Few::More(v) => v.len(),
+        }
+    }
+
+    /// The members in ascending order, as a `BTreeSet` iterates.
+    fn iter(&self) -> std::slice::Iter<'_, &'d str> {
+        match self {
+            Few::Empty => [].iter(),
+            Few::One(a) => std::slice::from_ref(a).iter(),
+            Few::More(v) => v.iter(),
+        }
+    }
+}
+
 /// Publicity records of one dataset, by village and ref (borrowed from the
 /// publicity frame).
 struct Index<'d> {
     /// village → ref → records.
     exact: PlHashMap<&'d str, PlHashMap<&'d str, Vec<Record<'d>>>>,
     /// village → loose key → exact refs of publicity records.
-    loose: PlHashMap<&'d str, PlHashMap<Cow<'d, str>, BTreeSet<&'d str>>>,
+    loose: PlHashMap<&'d str, PlHashMap<Cow<'d, str>, Few<'d>>>,
     /// loose key → villages holding a record with it.
-    villages_of: PlHashMap<Cow<'d, str>, BTreeSet<&'d str>>,
+    villages_of: PlHashMap<Cow<'d, str>, Few<'d>>,
     /// The earliest window start of the export.
     first_start: Option<i32>,
 }
@@ -488,8 +534,8 @@ impl<'d> Index<'d> {
         let end = util::date_col(code, df, "end_date")?;
         let rows = util::u32_col(code, df, ROW)?;
         let mut exact: PlHashMap<&str, PlHashMap<&str, Vec<Record>>> = PlHashMap::default();
-        let mut loose: PlHashMap<&str, PlHashMap<Cow<str>, BTreeSet<&str>>> = PlHashMap::default();
-        let mut villages_of: PlHashMap<Cow<str>, BTreeSet<&str>> = PlHashMap::default();
+        let mut loose: PlHashMap<&str, PlHashMap<Cow<str>, Few>> = PlHashMap::default();
+        let mut villages_of: PlHashMap<Cow<str>, Few> = PlHashMap::default();
         let cells = village.iter().zip(ref_no.iter()).zip(kind.iter());
         let cells = cells
             .zip(channel.iter())
@@ -521,11 +567,13 @@ impl<'d> Index<'d> {
                     .or_default()
                     .insert(key);
                 villages_of.entry(lk).or_default().insert(v);
+                // Most refs have one record: no room for four (Vec's first
+                // growth) in each.
                 exact
                     .entry(v)
                     .or_default()
                     .entry(key)
-                    .or_default()
+                    .or_insert_with(|| Vec::with_capacity(1))
                     .push(Record {
                         row: row.unwrap_or_default(),
                         ref_no: key,
@@ -657,19 +705,24 @@ impl Rule for PublicityWindow {
         };
         let index = Index::build(code, pub_df)?;
 
-        let mut refs = Vec::new();
-        if let Some(df) = ds.frame(TableKind::Subsidies) {
-            refs.extend(subsidy_batches(code, df, &p)?);
-        }
+        // Subsidy batches are most of the refs: their vector is the one
+        // kept, grown once by exactly the others (not copied, not doubled).
+        let mut refs = match ds.frame(TableKind::Subsidies) {
+            Some(df) => subsidy_batches(code, df, &p)?,
+            None => Vec::new(),
+        };
+        let mut rest = Vec::new();
         if let Some(df) = ds.frame(TableKind::Hires) {
-            refs.extend(hiring_batches(code, df, &p)?);
+            rest.extend(hiring_batches(code, df, &p)?);
         }
         if let Some(df) = ds.frame(TableKind::Contracts) {
-            refs.extend(contracts(code, df, &p)?);
+            rest.extend(contracts(code, df, &p)?);
         }
         if let Some(df) = ds.frame(TableKind::Decisions) {
-            refs.extend(decisions(code, df, ds, &p)?);
+            rest.extend(decisions(code, df, ds, &p)?);
         }
+        refs.reserve_exact(rest.len());
+        refs.extend(rest);
 
         let own: PlHashSet<(&str, &str)> = refs
             .iter()
@@ -1059,8 +1112,8 @@ fn subsidy_groups<'d>(
 fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
     let groups = subsidy_groups(code, df, p)?;
 
-    struct Part {
-        program: String,
+    struct Part<'d> {
+        program: &'d str,
         req: Option<(usize, ProgramRequirement)>,
         paid: Option<i32>,
         paid_row: Option<u32>,
@@ -1071,23 +1124,24 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         admissions: u64,
         period: (Option<i32>, Option<i32>),
     }
-    let mut batches: BTreeMap<(String, String), Vec<Part>> = BTreeMap::new();
+    // (village, batch, part), borrowed from the frame; sorted below by
+    // village and batch (a batch's parts stay in the order first seen).
+    let mut all: Vec<(&str, &str, Part)> = Vec::with_capacity(groups.len());
     for ((v, b, prog), g) in groups {
         if b.is_empty() {
             continue;
         }
-        let prog = prog.unwrap_or_default().to_string();
-        let req =
-            requirement_for(&p.subsidies, &prog, |r| &r.programs).map(|(k, r)| (k, r.clone()));
+        let prog = prog.unwrap_or_default();
+        let req = requirement_for(&p.subsidies, prog, |r| &r.programs).map(|(k, r)| (k, r.clone()));
         // Admission approvals set aside: the batch's own, if any.
         let (approved_day, approved_at, admitted) = match g.recent {
             Some(r) => (r.map(|x| x.0), r.and_then(|x| x.1), g.admissions),
             None => (g.approved.map(|x| x.0), g.approved.and_then(|x| x.1), 0),
         };
-        batches
-            .entry((v.to_string(), b.to_string()))
-            .or_default()
-            .push(Part {
+        all.push((
+            v,
+            b,
+            Part {
                 program: prog,
                 req,
                 paid: g.paid.map(|x| x.0),
@@ -1098,11 +1152,17 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
                 n: g.n,
                 admissions: admitted,
                 period: g.period,
-            });
+            },
+        ));
     }
+    all.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    let same_batch = |x: &(&str, &str, Part), y: &(&str, &str, Part)| x.0 == y.0 && x.1 == y.1;
+    let batches = all.chunk_by(same_batch);
 
-    let mut out = Vec::new();
-    for ((v, b), parts) in batches {
+    let mut out = Vec::with_capacity(all.chunk_by(same_batch).count());
+    for run in batches {
+        let (v, b) = (run[0].0, run[0].1);
+        let parts: Vec<&Part> = run.iter().map(|x| &x.2).collect();
         // A batch mixing programs answers to the strictest of them.
         let Some((_, req)) = parts
             .iter()
@@ -1114,7 +1174,7 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         let Some(lead) = parts
             .iter()
             .filter(|pt| pt.req.as_ref().is_some_and(|(_, r)| r == req))
-            .max_by_key(|pt| (pt.n, std::cmp::Reverse(pt.program.clone())))
+            .max_by_key(|pt| (pt.n, std::cmp::Reverse(pt.program)))
         else {
             continue;
         };
@@ -1149,16 +1209,16 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         let after_payment_ok = parts
             .iter()
             .all(|pt| contains_any(&pt.program, &p.after_payment_programs))
-            || contains_any(&b, &p.after_payment_markers);
-        let programs: BTreeSet<&str> = parts.iter().map(|pt| pt.program.as_str()).collect();
+            || contains_any(b, &p.after_payment_markers);
+        let programs: BTreeSet<&str> = parts.iter().map(|pt| pt.program).collect();
         let rows: u64 = parts.iter().map(|pt| pt.n).sum();
         let pmin = parts.iter().filter_map(|pt| pt.period.0).min();
         let pmax = parts.iter().filter_map(|pt| pt.period.1).max();
         out.push(Ref {
             family: Family::SubsidyBatch,
-            village: v,
-            ref_no: b,
-            what: lead.program.clone(),
+            village: v.to_string(),
+            ref_no: b.to_string(),
+            what: lead.program.to_string(),
             amount: parts.iter().map(|pt| pt.amount).sum(),
             required_days: req.days as i64,
             before: req.before,
@@ -1540,6 +1600,27 @@ fn decisions(code: &str, df: &DataFrame, ds: &Dataset, p: &Params) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn few_is_a_sorted_set_like_btreeset() {
+        // Every insertion sequence of up to 4 members drawn from 3 values.
+        let values = ["DB-2", "DB-1", "DB-3"];
+        for n in 0..=4u32 {
+            for code in 0..3u32.pow(n) {
+                let seq: Vec<&str> = (0..n)
+                    .map(|k| values[(code / 3u32.pow(k) % 3) as usize])
+                    .collect();
+                let mut few = Few::default();
+                let mut set = BTreeSet::new();
+                for s in &seq {
+                    few.insert(s);
+                    set.insert(*s);
+                }
+                assert_eq!(few.len(), set.len(), "{seq:?}");
+                assert!(few.iter().copied().eq(set.iter().copied()), "{seq:?}");
+            }
+        }
+    }
 
     #[test]
     fn loose_key_drops_punctuation_only() {
