@@ -1186,6 +1186,11 @@ mod tests {
                     && format!("{ia:?}") == format!("{ib:?}")
                     && ea == eb
                     && fb.columns().iter().all(|c| c.n_chunks() == 1)
+                    // The text columns' byte counts, given, are right.
+                    && fb.columns().iter().filter_map(|c| c.str().ok()).all(|c| {
+                        c.downcast_iter().map(|a| a.total_bytes_len()).sum::<usize>()
+                            == c.iter().flatten().map(str::len).sum::<usize>()
+                    })
             }
             (Err(a), Err(b)) => a.to_string() == b.to_string(),
             _ => false,
