@@ -84,6 +84,8 @@ struct Slot<'a> {
     piece: u32,
     /// Row indexes within the piece.
     problems: Vec<CellProblem>,
+    /// The piece's long strings outgrew a buffer a view can point into.
+    overflow: bool,
 }
 
 impl Slot<'_> {
@@ -160,6 +162,11 @@ impl Slot<'_> {
                         *total += b.len();
                         if b.len() <= View::MAX_INLINE_SIZE as usize {
                             View::new_inline(b)
+                        } else if buf.len() + b.len() > u32::MAX as usize {
+                            // A view's offset is 32 bits: a piece this
+                            // large takes the general path.
+                            self.overflow = true;
+                            View::default()
                         } else {
                             let offset = buf.len() as u32;
                             buf.extend_from_slice(b);
@@ -223,7 +230,7 @@ fn parse_piece(text: &str, n: usize, target: &[Option<usize>], slots: &mut [Slot
     } else if j != 0 {
         return None;
     }
-    Some(())
+    slots.iter().all(|s| !s.overflow).then_some(())
 }
 
 /// Pieces of about `size` bytes, each ending just after a newline (the
@@ -375,6 +382,7 @@ pub(super) fn type_plain(
                 valid: head,
                 piece: k as u32,
                 problems: Vec::new(),
+                overflow: false,
             });
         }
     }
