@@ -11,7 +11,6 @@
 //! the caller then takes the general path, whose behaviour (and errors)
 //! on such files stays what it was.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use std::mem::MaybeUninit;
@@ -291,6 +290,14 @@ fn finish_column(
     }
 }
 
+/// A typed table: the frame, its load issues, the headers no contract
+/// column claims.
+pub(super) type TypedTable = (DataFrame, Vec<LoadIssue>, Vec<String>);
+
+/// What the pieces left for one column: each piece's buffer of long
+/// strings with the byte count of its strings, and the cell problems.
+type ColumnParts = (Vec<(Vec<u8>, usize)>, Vec<CellProblem>);
+
 /// Size of the pieces a body of `len` bytes is typed in: a few per
 /// thread, 1 to 16 MiB.
 pub(super) fn piece_size(len: usize) -> usize {
@@ -301,6 +308,7 @@ pub(super) fn piece_size(len: usize) -> usize {
 /// `done` is given each piece once it is typed (the caller may let its
 /// bytes go). `None`: not plain after all, or the headers do not match
 /// (the general path gives the error).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn type_plain(
     kind: TableKind,
     path: &Path,
@@ -310,9 +318,8 @@ pub(super) fn type_plain(
     opts: &LoadOptions,
     piece_bytes: usize,
     done: &(dyn Fn(&str) + Sync),
-) -> Option<Result<(DataFrame, Vec<LoadIssue>, Vec<String>)>> {
-    let (found, extra): (BTreeMap<&'static str, (usize, String)>, Vec<String>) =
-        match_headers(kind, path, headers, aliases).ok()?;
+) -> Option<Result<TypedTable>> {
+    let (found, extra) = match_headers(kind, path, headers, aliases).ok()?;
     let n = headers.len();
     if n < 2 {
         return None;
@@ -412,8 +419,7 @@ pub(super) fn type_plain(
     let typed = typed?;
     // Each piece wrote every view of its rows (it read as many records
     // as were counted, or gave `None` above).
-    let mut by_column: Vec<(Vec<(Vec<u8>, usize)>, Vec<CellProblem>)> =
-        specs.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    let mut by_column: Vec<ColumnParts> = specs.iter().map(|_| (Vec::new(), Vec::new())).collect();
     let mut offset = 0;
     for ((buffers, problems), rows) in typed.into_iter().zip(&counts) {
         for (k, (buf, probs)) in buffers.into_iter().zip(problems).enumerate() {
