@@ -1,5 +1,5 @@
-//! A plain CSV body (see [`read::plain_csv`]: UTF-8, no quote, carriage
-//! return or NUL byte) typed in one parallel pass over its bytes: pieces of
+//! A plain CSV body (see [`read::plain_csv`]: UTF-8, no quote or NUL byte,
+//! LF or CRLF line ends) typed in one parallel pass over its bytes: pieces of
 //! whole records are split at commas and newlines and every cell goes
 //! straight into its typed column, with the same normalisers, values and
 //! problems as the general path (polars' reader into text columns, then
@@ -208,7 +208,13 @@ fn parse_piece(text: &str, n: usize, target: &[Option<usize>], slots: &mut [Slot
             return None;
         }
         if let Some(t) = target[j] {
-            slots[t].set(&text[start..p], row);
+            // The last field of a CRLF record ends before the CR.
+            let end = if newline && p > start && b[p - 1] == b'\r' {
+                p - 1
+            } else {
+                p
+            };
+            slots[t].set(&text[start..end], row);
         }
         if newline {
             row += 1;
