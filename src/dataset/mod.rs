@@ -1191,6 +1191,11 @@ mod tests {
                     && format!("{ia:?}") == format!("{ib:?}")
                     && ea == eb
                     && fb.columns().iter().all(|c| c.n_chunks() == 1)
+                    // The text columns' byte counts, given, are right.
+                    && fb.columns().iter().filter_map(|c| c.str().ok()).all(|c| {
+                        c.downcast_iter().map(|a| a.total_bytes_len()).sum::<usize>()
+                            == c.iter().flatten().map(str::len).sum::<usize>()
+                    })
             }
             (Err(a), Err(b)) => a.to_string() == b.to_string(),
             _ => false,
@@ -1206,21 +1211,24 @@ mod tests {
         ] {
             let optional = kind.columns().iter().find(|c| !c.required).map(|c| c.name);
             for skip in [None, optional] {
-                let text = messy_csv(kind, 200, skip);
-                for lenient in [false, true] {
-                    let opts = LoadOptions {
-                        lenient,
-                        ..Default::default()
-                    };
-                    // One piece, and pieces of a few records each.
-                    for piece in [1 << 20, 64, 1] {
-                        let (general, fast) = both_paths(kind, &text, &opts, piece);
-                        assert!(
-                            same_result(&general, &fast),
-                            "{kind:?} skip {skip:?} lenient {lenient} piece {piece}:\n{:?}\nvs\n{:?}",
-                            general.as_ref().map(|t| &t.0).map_err(|e| e.to_string()),
-                            fast.as_ref().map(|t| &t.0).map_err(|e| e.to_string()),
-                        );
+                let lf = messy_csv(kind, 200, skip);
+                let crlf = lf.replace('\n', "\r\n");
+                for text in [lf, crlf] {
+                    for lenient in [false, true] {
+                        let opts = LoadOptions {
+                            lenient,
+                            ..Default::default()
+                        };
+                        // One piece, and pieces of a few records each.
+                        for piece in [1 << 20, 64, 1] {
+                            let (general, fast) = both_paths(kind, &text, &opts, piece);
+                            assert!(
+                                same_result(&general, &fast),
+                                "{kind:?} skip {skip:?} lenient {lenient} piece {piece}:\n{:?}\nvs\n{:?}",
+                                general.as_ref().map(|t| &t.0).map_err(|e| e.to_string()),
+                                fast.as_ref().map(|t| &t.0).map_err(|e| e.to_string()),
+                            );
+                        }
                     }
                 }
             }
@@ -1272,9 +1280,13 @@ mod tests {
         };
         let ok = "id_number,name,death_date\n11010519491231002X,张伟,2025-01-10\n";
         assert!(typed(ok).is_some_and(|r| r.is_ok()));
+        let crlf = ok.replace('\n', "\r\n");
+        assert!(typed(&crlf).is_some_and(|r| r.is_ok()));
         for not_plain in [
             "id_number,name,death_date\n\"11010519491231002X\",张伟,2025-01-10\n",
-            "id_number,name,death_date\r\n11010519491231002X,张伟,2025-01-10\r\n",
+            // A carriage return that does not end a line.
+            "id_number,name,death_date\n11010519491231002X,张\r伟,2025-01-10\n",
+            "id_number,name,death_date\n11010519491231002X,张伟,2025-01-10\r",
             "id_number,name,death_date\n11010519491231002X,张\0伟,2025-01-10\n",
             // A blank line, a short row, a long row, a cut last row.
             "id_number,name,death_date\n\n11010519491231002X,张伟,2025-01-10\n",

@@ -1,5 +1,5 @@
-//! A plain CSV body (see [`read::plain_csv`]: UTF-8, no quote, carriage
-//! return or NUL byte) typed in one parallel pass over its bytes: pieces of
+//! A plain CSV body (see [`read::plain_csv`]: UTF-8, no quote or NUL byte,
+//! LF or CRLF line ends) typed in one parallel pass over its bytes: pieces of
 //! whole records are split at commas and newlines and every cell goes
 //! straight into its typed column, with the same normalisers, values and
 //! problems as the general path (polars' reader into text columns, then
@@ -11,7 +11,6 @@
 //! the caller then takes the general path, whose behaviour (and errors)
 //! on such files stays what it was.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use std::mem::MaybeUninit;
@@ -72,7 +71,8 @@ enum Part<'a> {
     Date(&'a mut [i32], DateMemo),
     Money(&'a mut [i64]),
     Number(&'a mut [f64]),
-    Text(&'a mut [MaybeUninit<View>], Vec<u8>),
+    /// The views, the buffer of long strings, the bytes of all strings.
+    Text(&'a mut [MaybeUninit<View>], Vec<u8>, usize),
 }
 
 struct Slot<'a> {
@@ -83,6 +83,8 @@ struct Slot<'a> {
     piece: u32,
     /// Row indexes within the piece.
     problems: Vec<CellProblem>,
+    /// The piece's long strings outgrew a buffer a view can point into.
+    overflow: bool,
 }
 
 impl Slot<'_> {
@@ -104,7 +106,7 @@ impl Slot<'_> {
                 bad("", "empty value in a required column".into(), None);
             }
             // Validity stays false; a null's view is the empty view.
-            if let Part::Text(views, _) = &mut self.part {
+            if let Part::Text(views, _, _) = &mut self.part {
                 views[row].write(View::default());
             }
             return;
@@ -151,13 +153,19 @@ impl Slot<'_> {
                 &mut bad,
             ),
             Part::Number(v) => typed(&mut v[row], valid, normalize::parse_number(s), s, &mut bad),
-            Part::Text(views, buf) => {
+            Part::Text(views, buf, total) => {
                 let view = match text_value(self.spec.kind, s, &mut bad) {
                     Some(x) => {
                         *valid = true;
                         let b = x.as_bytes();
+                        *total += b.len();
                         if b.len() <= View::MAX_INLINE_SIZE as usize {
                             View::new_inline(b)
+                        } else if buf.len() + b.len() > u32::MAX as usize {
+                            // A view's offset is 32 bits: a piece this
+                            // large takes the general path.
+                            self.overflow = true;
+                            View::default()
                         } else {
                             let offset = buf.len() as u32;
                             buf.extend_from_slice(b);
@@ -177,7 +185,12 @@ use super::IssueKind;
 /// Records in a piece: its newlines, and a last record without one.
 fn count_records(piece: &str) -> usize {
     let b = piece.as_bytes();
-    let newlines = b.iter().filter(|&&c| c == b'\n').count();
+    // In blocks of 255 bytes, so that the count of a block fits a byte and
+    // the comparison runs 32 bytes at a time.
+    let newlines: usize = b
+        .chunks(255)
+        .map(|block| block.iter().map(|&c| u8::from(c == b'\n')).sum::<u8>() as usize)
+        .sum();
     newlines + usize::from(b.last().is_some_and(|&c| c != b'\n'))
 }
 
@@ -195,7 +208,13 @@ fn parse_piece(text: &str, n: usize, target: &[Option<usize>], slots: &mut [Slot
             return None;
         }
         if let Some(t) = target[j] {
-            slots[t].set(&text[start..p], row);
+            // The last field of a CRLF record ends before the CR.
+            let end = if newline && p > start && b[p - 1] == b'\r' {
+                p - 1
+            } else {
+                p
+            };
+            slots[t].set(&text[start..end], row);
         }
         if newline {
             row += 1;
@@ -216,7 +235,7 @@ fn parse_piece(text: &str, n: usize, target: &[Option<usize>], slots: &mut [Slot
     } else if j != 0 {
         return None;
     }
-    Some(())
+    slots.iter().all(|s| !s.overflow).then_some(())
 }
 
 /// Pieces of about `size` bytes, each ending just after a newline (the
@@ -237,7 +256,12 @@ fn pieces(body: &str, size: usize) -> Vec<&str> {
 }
 
 /// A typed column of the whole table from what the pieces wrote.
-fn finish_column(spec: &ColumnSpec, out: Out, valid: Vec<bool>, buffers: Vec<Vec<u8>>) -> Column {
+fn finish_column(
+    spec: &ColumnSpec,
+    out: Out,
+    valid: Vec<bool>,
+    buffers: Vec<(Vec<u8>, usize)>,
+) -> Column {
     let name: PlSmallStr = spec.name.into();
     let validity = valid
         .contains(&false)
@@ -249,8 +273,9 @@ fn finish_column(spec: &ColumnSpec, out: Out, valid: Vec<bool>, buffers: Vec<Vec
         Out::Money(v) => Int64Chunked::from_vec_validity(name, v, validity).into_column(),
         Out::Number(v) => Float64Chunked::from_vec_validity(name, v, validity).into_column(),
         Out::Text(views) => {
-            let total_buffer_len = buffers.iter().map(Vec::len).sum();
-            let buffers: Vec<Buffer<u8>> = buffers.into_iter().map(Buffer::from).collect();
+            let total_buffer_len = buffers.iter().map(|(b, _)| b.len()).sum();
+            let total_bytes_len = buffers.iter().map(|(_, n)| n).sum();
+            let buffers: Vec<Buffer<u8>> = buffers.into_iter().map(|(b, _)| b.into()).collect();
             // SAFETY: every view is the empty view (a null), an inline
             // string, or a string that piece `k` appended to buffer `k`
             // at the view's offset (`Slot::set`); the strings are UTF-8
@@ -262,7 +287,7 @@ fn finish_column(spec: &ColumnSpec, out: Out, valid: Vec<bool>, buffers: Vec<Vec
                     Buffer::from(views),
                     Buffer::from(buffers),
                     validity,
-                    None,
+                    Some(total_bytes_len),
                     total_buffer_len,
                 )
             };
@@ -270,6 +295,14 @@ fn finish_column(spec: &ColumnSpec, out: Out, valid: Vec<bool>, buffers: Vec<Vec
         }
     }
 }
+
+/// A typed table: the frame, its load issues, the headers no contract
+/// column claims.
+pub(super) type TypedTable = (DataFrame, Vec<LoadIssue>, Vec<String>);
+
+/// What the pieces left for one column: each piece's buffer of long
+/// strings with the byte count of its strings, and the cell problems.
+type ColumnParts = (Vec<(Vec<u8>, usize)>, Vec<CellProblem>);
 
 /// Size of the pieces a body of `len` bytes is typed in: a few per
 /// thread, 1 to 16 MiB.
@@ -281,6 +314,7 @@ pub(super) fn piece_size(len: usize) -> usize {
 /// `done` is given each piece once it is typed (the caller may let its
 /// bytes go). `None`: not plain after all, or the headers do not match
 /// (the general path gives the error).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn type_plain(
     kind: TableKind,
     path: &Path,
@@ -290,9 +324,8 @@ pub(super) fn type_plain(
     opts: &LoadOptions,
     piece_bytes: usize,
     done: &(dyn Fn(&str) + Sync),
-) -> Option<Result<(DataFrame, Vec<LoadIssue>, Vec<String>)>> {
-    let (found, extra): (BTreeMap<&'static str, (usize, String)>, Vec<String>) =
-        match_headers(kind, path, headers, aliases).ok()?;
+) -> Option<Result<TypedTable>> {
+    let (found, extra) = match_headers(kind, path, headers, aliases).ok()?;
     let n = headers.len();
     if n < 2 {
         return None;
@@ -329,7 +362,7 @@ pub(super) fn type_plain(
             Out::Date(v) => Part::Date(v, DateMemo::default()),
             Out::Money(v) => Part::Money(v),
             Out::Number(v) => Part::Number(v),
-            Out::Text(v) => Part::Text(&mut v.spare_capacity_mut()[..height], Vec::new()),
+            Out::Text(v) => Part::Text(&mut v.spare_capacity_mut()[..height], Vec::new(), 0),
         };
         for (k, &rows) in counts.iter().enumerate() {
             let (head, rest) = std::mem::take(&mut valid).split_at_mut(rows);
@@ -350,9 +383,9 @@ pub(super) fn type_plain(
                     let (a, b) = v.split_at_mut(rows);
                     (Part::Number(a), Part::Number(b))
                 }
-                Part::Text(v, _) => {
+                Part::Text(v, _, _) => {
                     let (a, b) = v.split_at_mut(rows);
-                    (Part::Text(a, Vec::new()), Part::Text(b, Vec::new()))
+                    (Part::Text(a, Vec::new(), 0), Part::Text(b, Vec::new(), 0))
                 }
             };
             part = rest;
@@ -362,10 +395,12 @@ pub(super) fn type_plain(
                 valid: head,
                 piece: k as u32,
                 problems: Vec::new(),
+                overflow: false,
             });
         }
     }
-    let typed: Option<Vec<(Vec<Vec<u8>>, Vec<Vec<CellProblem>>)>> = pieces
+    type Typed = (Vec<(Vec<u8>, usize)>, Vec<Vec<CellProblem>>);
+    let typed: Option<Vec<Typed>> = pieces
         .par_iter()
         .zip(piece_slots)
         .map(|(piece, mut slots)| {
@@ -376,11 +411,11 @@ pub(super) fn type_plain(
             let mut problems = Vec::with_capacity(slots.len());
             for slot in slots {
                 buffers.push(match slot.part {
-                    Part::Text(_, mut buf) => {
+                    Part::Text(_, mut buf, total) => {
                         buf.shrink_to_fit();
-                        buf
+                        (buf, total)
                     }
-                    _ => Vec::new(),
+                    _ => (Vec::new(), 0),
                 });
                 problems.push(slot.problems);
             }
@@ -390,8 +425,7 @@ pub(super) fn type_plain(
     let typed = typed?;
     // Each piece wrote every view of its rows (it read as many records
     // as were counted, or gave `None` above).
-    let mut by_column: Vec<(Vec<Vec<u8>>, Vec<CellProblem>)> =
-        specs.iter().map(|_| (Vec::new(), Vec::new())).collect();
+    let mut by_column: Vec<ColumnParts> = specs.iter().map(|_| (Vec::new(), Vec::new())).collect();
     let mut offset = 0;
     for ((buffers, problems), rows) in typed.into_iter().zip(&counts) {
         for (k, (buf, probs)) in buffers.into_iter().zip(problems).enumerate() {

@@ -308,7 +308,8 @@ fn unclosed_quote(body: &str) -> Option<(usize, usize)> {
 }
 
 /// A plain CSV file: UTF-8 (with or without a BOM), a header line and a
-/// non-empty body with no quote, carriage return or NUL byte anywhere.
+/// non-empty body with no quote or NUL byte anywhere, and carriage returns
+/// only before a newline (CRLF line ends).
 /// Such a body is records split by newlines and fields split by commas,
 /// nothing else, and the loader may type it in one pass without polars'
 /// reader (`super::plain`). Returns the headers, the body and the encoding;
@@ -334,7 +335,10 @@ pub fn plain_csv(bytes: &[u8]) -> Option<(Vec<String>, &str, &'static str)> {
             .trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
             .is_empty()
         || body.trim().is_empty()
-        || memchr::memchr3(b'"', b'\r', 0, body.as_bytes()).is_some()
+        || memchr::memchr2(b'"', 0, body.as_bytes()).is_some()
+        // A carriage return only as part of a CRLF line end.
+        || memchr::memchr_iter(b'\r', body.as_bytes())
+            .any(|i| body.as_bytes().get(i + 1) != Some(&b'\n'))
     {
         return None;
     }
