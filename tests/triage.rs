@@ -273,6 +273,21 @@ fn input(rules: &[&str], villages: &[&str]) -> RunInput {
     }
 }
 
+/// An officer dismisses the case of `f`.
+fn dismiss(store: &mut Store, f: &Finding) {
+    store
+        .apply_updates(
+            &[CaseUpdate {
+                case_id: f.case_key(),
+                status: Some(Status::Dismissed),
+                ..CaseUpdate::default()
+            }],
+            "tester",
+            "cli",
+        )
+        .unwrap();
+}
+
 fn marks(store: &Store, run: i64) -> Vec<(String, String, bool)> {
     let mut st = store
         .connection()
@@ -336,17 +351,7 @@ fn gone_only_for_rules_that_ran_in_villages_present() {
     );
 
     // A dismissed case is never "gone": it is closed.
-    store
-        .apply_updates(
-            &[CaseUpdate {
-                case_id: b.case_key(),
-                status: Some(Status::Dismissed),
-                ..CaseUpdate::default()
-            }],
-            "tester",
-            "cli",
-        )
-        .unwrap();
+    dismiss(&mut store, &b);
     let t = store
         .record_run(&input(&["CSH001"], &["V1"]), std::slice::from_ref(&a))
         .unwrap();
@@ -656,16 +661,7 @@ fn a_version_3_store_keeps_its_facts_when_they_move_to_a_rowid_table() {
         assert_eq!(old.schema_version().unwrap(), 3);
         old.record_run(&input(&["CSH001"], &["V1", "V2"]), &[a.clone(), b.clone()])
             .unwrap();
-        old.apply_updates(
-            &[CaseUpdate {
-                case_id: b.case_key(),
-                status: Some(Status::Dismissed),
-                ..CaseUpdate::default()
-            }],
-            "tester",
-            "cli",
-        )
-        .unwrap();
+        dismiss(&mut old, &b);
     }
     let facts_sql = |path: &Path| -> String {
         rusqlite::Connection::open(path)
