@@ -247,7 +247,20 @@ pub fn frames_bytes<'a>(frames: impl Iterator<Item = &'a DataFrame>) -> usize {
                         }
                     }
                 }
-                Err(_) => total += s.estimated_size(),
+                Err(_) => match s.dtype() {
+                    // Dictionary codes: 4 bytes a cell, and each dictionary
+                    // (one copy of every value) once.
+                    DataType::Categorical(_, mapping) => {
+                        total += s.estimated_size();
+                        if buffers.insert((std::sync::Arc::as_ptr(mapping) as usize, 0)) {
+                            total += (0..mapping.num_cats_upper_bound())
+                                .filter_map(|k| mapping.cat_to_str(k as u32))
+                                .map(|v| v.len() + std::mem::size_of::<(&str, u64)>())
+                                .sum::<usize>();
+                        }
+                    }
+                    _ => total += s.estimated_size(),
+                },
             }
         }
     }

@@ -9,6 +9,7 @@
 
 pub mod aliases;
 pub mod derived;
+pub mod dictionary;
 pub mod id_number;
 pub mod normalize;
 mod plain;
@@ -384,10 +385,11 @@ pub fn load_table(
         "parquet" => "parquet",
         _ => "csv",
     };
-    let (encoding, (frame, issues, extra_headers)) = match raw {
+    let (encoding, (mut frame, issues, extra_headers)) = match raw {
         Loaded::Raw(raw) => (raw.encoding, type_table(kind, path, raw, aliases, opts)?),
         Loaded::Typed(typed, encoding) => (encoding, typed),
     };
+    dictionary::encode(kind, &mut frame).map_err(|e| Error::format(path, e))?;
     let source = SourceInfo {
         table: kind.canonical().into(),
         path: path.to_path_buf(),

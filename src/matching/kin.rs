@@ -682,8 +682,9 @@ impl KinGraph {
         let village = str_of(df, "village_code")?;
         let name = str_of(df, "name")?;
         let id = str_of(df, "id_number")?;
-        let to_head = str_of(df, "relation_to_head")?;
-        let address = str_of(df, "address")?;
+        // Both may be dictionary codes (dataset::dictionary).
+        let to_head = crate::dataset::dictionary::Text::of(df, "relation_to_head")?;
+        let address = crate::dataset::dictionary::Text::of(df, "address")?;
         let rows = df.column(ROW)?.u32()?;
 
         // The cadre's own register row gives the household (when the cadre

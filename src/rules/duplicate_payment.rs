@@ -237,7 +237,7 @@ impl Rule for DuplicatePayment {
                 }
                 for &i in &idx {
                     all_villages.insert(r.str(r.village, i).to_string());
-                    batches.insert(r.str(r.batch, i).to_string());
+                    batches.insert(r.batch.get(i).unwrap_or_default().to_string());
                     rows_listed.push(r.payment(i));
                 }
             }

@@ -268,7 +268,7 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
             }
             for &i in a.iter().chain(&b) {
                 all_villages.insert(r.str(r.village, i).to_string());
-                batches.insert(r.str(r.batch, i).to_string());
+                batches.insert(r.batch.get(i).unwrap_or_default().to_string());
                 rows.push(r.payment(i));
             }
         }

@@ -360,7 +360,7 @@ impl Scan<'_> {
     fn subsidies(&self, df: &DataFrame) -> Result<Vec<Hit>> {
         let code = "KIN001";
         let program = util::str_col(code, df, "program")?;
-        let batch = util::str_col(code, df, "batch_no")?;
+        let batch = util::text_col(code, df, "batch_no")?;
         let period = util::date_col(code, df, "period")?;
         let village = util::str_col(code, df, "village_code")?;
         let name = util::str_col(code, df, "name")?;
@@ -508,12 +508,12 @@ impl Scan<'_> {
     fn ledger(&self, df: &DataFrame) -> Result<Vec<Hit>> {
         let code = "KIN001";
         let village = util::str_col(code, df, "village_code")?;
-        let voucher = util::str_col(code, df, "voucher_no")?;
+        let voucher = util::text_col(code, df, "voucher_no")?;
         let date = util::date_col(code, df, "date")?;
         let direction = util::str_col(code, df, "direction")?;
         let amount = util::i64_col(code, df, "amount")?;
         let summary = util::str_col(code, df, "summary")?;
-        let category = util::str_col(code, df, "category")?;
+        let category = util::text_col(code, df, "category")?;
         let payee = util::str_col(code, df, "counterparty")?;
         let payee_id = util::str_col(code, df, "counterparty_id")?;
         let account = util::str_col(code, df, "counterparty_account")?;
@@ -725,7 +725,7 @@ impl Scan<'_> {
             return Ok(vec![]);
         }
         let village = util::str_col(code, df, "village_code")?;
-        let voucher = util::str_col(code, df, "voucher_no")?;
+        let voucher = util::text_col(code, df, "voucher_no")?;
         let date = util::date_col(code, df, "date")?;
         let direction = util::str_col(code, df, "direction")?;
         let amount = util::i64_col(code, df, "amount")?;

@@ -373,10 +373,10 @@ impl Rule for MissingDecision {
             let village = util::str_col(code, df, "village_code")?;
             let direction = util::str_col(code, df, "direction")?;
             let summary = util::str_col(code, df, "summary")?;
-            let category = util::str_col(code, df, "category")?;
+            let category = util::text_col(code, df, "category")?;
             let decision = util::str_col(code, df, "decision_no")?;
             let cols = Cols {
-                voucher: util::str_col(code, df, "voucher_no")?,
+                voucher: util::text_col(code, df, "voucher_no")?,
                 amount: util::i64_col(code, df, "amount")?,
                 date: util::date_col(code, df, "date")?,
                 summary,
@@ -578,7 +578,7 @@ impl Rule for MissingDecision {
 }
 
 struct Cols<'a> {
-    voucher: &'a StringChunked,
+    voucher: util::Text<'a>,
     amount: &'a Int64Chunked,
     date: &'a Int32Chunked,
     summary: &'a StringChunked,

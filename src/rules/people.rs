@@ -133,7 +133,7 @@ pub fn program_match_any(configured: &[String], on_roll: &str) -> ProgramMatch {
 /// The subsidy roll's columns, borrowed from a (possibly filtered) frame.
 pub struct Roll<'a> {
     pub program: &'a StringChunked,
-    pub batch: &'a StringChunked,
+    pub batch: util::Text<'a>,
     pub period: &'a Int32Chunked,
     pub village: &'a StringChunked,
     pub name: &'a StringChunked,
@@ -152,7 +152,7 @@ impl<'a> Roll<'a> {
     pub fn new(code: &str, df: &'a DataFrame) -> Result<Roll<'a>> {
         Ok(Roll {
             program: util::str_col(code, df, "program")?,
-            batch: util::str_col(code, df, "batch_no")?,
+            batch: util::text_col(code, df, "batch_no")?,
             period: util::date_col(code, df, "period")?,
             village: util::str_col(code, df, "village_code")?,
             name: util::str_col(code, df, "name")?,
@@ -205,11 +205,11 @@ impl<'a> Roll<'a> {
 /// The ledger's columns a wage check reads.
 pub struct Ledger<'a> {
     pub village: &'a StringChunked,
-    pub voucher: &'a StringChunked,
+    pub voucher: util::Text<'a>,
     pub date: &'a Int32Chunked,
     pub amount: &'a Int64Chunked,
     pub summary: &'a StringChunked,
-    pub category: &'a StringChunked,
+    pub category: util::Text<'a>,
     pub payee: &'a StringChunked,
     pub payee_id: &'a StringChunked,
     pub payee_account: &'a StringChunked,
@@ -221,11 +221,11 @@ impl<'a> Ledger<'a> {
     pub fn new(code: &str, df: &'a DataFrame) -> Result<Ledger<'a>> {
         Ok(Ledger {
             village: util::str_col(code, df, "village_code")?,
-            voucher: util::str_col(code, df, "voucher_no")?,
+            voucher: util::text_col(code, df, "voucher_no")?,
             date: util::date_col(code, df, "date")?,
             amount: util::i64_col(code, df, "amount")?,
             summary: util::str_col(code, df, "summary")?,
-            category: util::str_col(code, df, "category")?,
+            category: util::text_col(code, df, "category")?,
             payee: util::str_col(code, df, "counterparty")?,
             payee_id: util::str_col(code, df, "counterparty_id")?,
             payee_account: util::str_col(code, df, "counterparty_account")?,

@@ -1032,7 +1032,7 @@ fn subsidy_groups<'d>(
     p: &Params,
 ) -> Result<Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)>> {
     let village = util::str_col(code, df, "village_code")?;
-    let batch = util::str_col(code, df, "batch_no")?;
+    let batch = util::text_col(code, df, "batch_no")?;
     let program = util::str_col(code, df, "program")?;
     let paid = util::date_col(code, df, "paid_date")?;
     let approved = util::date_col(code, df, "approved_date")?;
@@ -1258,7 +1258,7 @@ fn hiring_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         .collect()
         .map_err(util::polars_err(code))?;
     let village = util::str_col(code, &g, "village_code")?;
-    let batch = util::str_col(code, &g, "batch_no")?;
+    let batch = util::text_col(code, &g, "batch_no")?;
     let post = util::str_col(code, &g, "post")?;
     let start = util::date_col(code, &g, "start_min")?;
     let start_row = util::u32_col(code, &g, "start_row")?;
@@ -1506,7 +1506,7 @@ fn ledger_citations(code: &str, ds: &Dataset) -> Result<Citations> {
         .map_err(util::polars_err(code))?;
     let village = util::str_col(code, &f, "village_code")?;
     let decision = util::str_col(code, &f, "decision_no")?;
-    let voucher = util::str_col(code, &f, "voucher_no")?;
+    let voucher = util::text_col(code, &f, "voucher_no")?;
     let date = util::date_col(code, &f, "date")?;
     let rows = util::u32_col(code, &f, ROW)?;
     for i in 0..f.height() {

@@ -265,7 +265,7 @@ impl Rule for SplitPayments {
         let village = util::str_col(code, df, "village_code")?;
         let direction = util::str_col(code, df, "direction")?;
         let summary = util::str_col(code, df, "summary")?;
-        let category = util::str_col(code, df, "category")?;
+        let category = util::text_col(code, df, "category")?;
         let contract = util::str_col(code, df, "contract_no")?;
         let excluded_summary = Keywords::new(&p.exclude_summary_keywords);
         let excluded_category = Keywords::new(&p.exclude_categories);
@@ -331,7 +331,7 @@ impl Rule for SplitPayments {
             }
         }
         let cols = Cols {
-            voucher: util::str_col(code, df, "voucher_no")?,
+            voucher: util::text_col(code, df, "voucher_no")?,
             amount: util::i64_col(code, df, "amount")?,
             date: util::date_col(code, df, "date")?,
             summary,
@@ -355,7 +355,7 @@ impl Rule for SplitPayments {
 }
 
 struct Cols<'a> {
-    voucher: &'a StringChunked,
+    voucher: util::Text<'a>,
     amount: &'a Int64Chunked,
     date: &'a Int32Chunked,
     summary: &'a StringChunked,

@@ -2,6 +2,7 @@
 
 use polars::prelude::*;
 
+pub use crate::dataset::dictionary::Text;
 use crate::error::{Error, Result};
 
 /// Yuan (a parameter) to fen (how amounts are stored), rounded.
@@ -14,6 +15,12 @@ pub fn str_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a Stri
     df.column(name)
         .and_then(|c| c.str())
         .map_err(|e| Error::rule(code, e))
+}
+
+/// A text column that the loader may keep as dictionary codes
+/// (`dataset::dictionary::ENCODED`); it reads the same either way.
+pub fn text_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<Text<'a>> {
+    Text::of(df, name).map_err(|e| Error::rule(code, e))
 }
 
 pub fn i64_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a Int64Chunked> {
