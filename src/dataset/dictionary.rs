@@ -14,8 +14,11 @@ use super::schema::TableKind;
 pub const ENCODED: &[(TableKind, &str)] = &[
     (TableKind::Households, "address"),
     (TableKind::Households, "relation_to_head"),
+    (TableKind::Subsidies, "program"),
     (TableKind::Subsidies, "batch_no"),
     (TableKind::Subsidies, "unit"),
+    (TableKind::Ledger, "direction"),
+    (TableKind::Ledger, "summary"),
     (TableKind::Ledger, "voucher_no"),
     (TableKind::Ledger, "category"),
     (TableKind::Ledger, "payment_method"),
@@ -78,6 +81,12 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The cells of rows `start..start + len`, in order.
+    pub fn range(&self, start: usize, len: usize) -> impl Iterator<Item = Option<&'a str>> + 'a {
+        let t = *self;
+        (start..start + len).map(move |i| t.get(i))
+    }
+
     /// Every cell in row order.
     pub fn iter(&self) -> Box<dyn Iterator<Item = Option<&'a str>> + 'a> {
         match *self {
@@ -104,7 +113,7 @@ mod tests {
             values.len(),
             vec![
                 Column::new("voucher_no".into(), values),
-                Column::new("summary".into(), values),
+                Column::new("counterparty".into(), values),
             ],
         )
         .unwrap();
@@ -114,13 +123,14 @@ mod tests {
             DataType::Categorical(..)
         ));
         // A column not in the list stays text.
-        assert_eq!(df.column("summary").unwrap().dtype(), &DataType::String);
-        for name in ["voucher_no", "summary"] {
+        assert_eq!(df.column("counterparty").unwrap().dtype(), &DataType::String);
+        for name in ["voucher_no", "counterparty"] {
             let t = Text::of(&df, name).unwrap();
             assert_eq!(t.len(), values.len());
             let got: Vec<Option<&str>> = (0..t.len()).map(|i| t.get(i)).collect();
             assert_eq!(got, values, "{name}");
             assert_eq!(t.iter().collect::<Vec<_>>(), values, "{name}");
+            assert_eq!(t.range(1, 3).collect::<Vec<_>>(), values[1..4], "{name}");
         }
     }
 }

@@ -106,10 +106,10 @@ impl Rule for CashPayment {
         };
         let village = util::str_col(code, df, "village_code")?;
         let voucher = util::text_col(code, df, "voucher_no")?;
-        let direction = util::str_col(code, df, "direction")?;
+        let direction = util::text_col(code, df, "direction")?;
         let amount = util::i64_col(code, df, "amount")?;
         let method = util::text_col(code, df, "payment_method")?;
-        let summary = util::str_col(code, df, "summary")?;
+        let summary = util::text_col(code, df, "summary")?;
         let payee = util::str_col(code, df, "counterparty")?;
         let payee_id = util::str_col(code, df, "counterparty_id")?;
         let date = util::date_col(code, df, "date")?;

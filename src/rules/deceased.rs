@@ -213,7 +213,7 @@ fn subsidies(
         let (Some(d), Some(m)) = (deaths.get(id), r.month(i)) else {
             continue;
         };
-        let program = r.str(r.program, i);
+        let program = r.program.get(i).unwrap_or_default();
         if m <= d.month || mentions(program, &p.after_death_keywords) {
             continue;
         }
@@ -313,7 +313,7 @@ fn wages(
         .keys()
         .map(|(v, n)| (v.as_str(), n.as_str()))
         .collect();
-    let direction = util::str_col(code, ledger, "direction")?;
+    let direction = util::text_col(code, ledger, "direction")?;
     let village = util::str_col(code, ledger, "village_code")?;
     let payee = util::str_col(code, ledger, "counterparty")?;
     let payee_id = util::str_col(code, ledger, "counterparty_id")?;

@@ -144,7 +144,7 @@ impl Rule for DecisionOrder {
         if let (true, Some(df)) = (p.check_payments, ds.frame(TableKind::Ledger)) {
             let village = util::str_col(code, df, "village_code")?;
             let voucher = util::text_col(code, df, "voucher_no")?;
-            let direction = util::str_col(code, df, "direction")?;
+            let direction = util::text_col(code, df, "direction")?;
             let contract = util::str_col(code, df, "contract_no")?;
             let decision = util::str_col(code, df, "decision_no")?;
             let date = util::date_col(code, df, "date")?;

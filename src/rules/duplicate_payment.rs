@@ -99,7 +99,7 @@ impl Rule for DuplicatePayment {
         };
         // The period a payment is due for: its month, or its year for a
         // program paid once a year (two villages may pay it in different months).
-        let program = util::str_col(code, df, "program")?;
+        let program = util::text_col(code, df, "program")?;
         let period = util::date_col(code, df, "period")?;
         // Each program as a small number (rows of one program come in runs:
         // the last one is remembered), judged annual once.
@@ -190,7 +190,7 @@ impl Rule for DuplicatePayment {
                 continue;
             }
             groups
-                .entry((id, r.str(r.program, i)))
+                .entry((id, r.program.get(i).unwrap_or_default()))
                 .or_default()
                 .entry(m)
                 .or_default()

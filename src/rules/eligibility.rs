@@ -148,7 +148,7 @@ impl Rule for Eligibility {
         let Some(df) = ds.frame(TableKind::Subsidies) else {
             return Ok(vec![]);
         };
-        let program = util::str_col(code, df, "program")?;
+        let program = util::text_col(code, df, "program")?;
         let village = util::str_col(code, df, "village_code")?;
         let id = util::str_col(code, df, "id_number")?;
         let name = util::str_col(code, df, "name")?;

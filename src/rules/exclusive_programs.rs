@@ -115,7 +115,7 @@ impl Rule for ExclusivePrograms {
         let Some(df) = ds.frame(TableKind::Subsidies) else {
             return Ok(vec![]);
         };
-        let program = util::str_col(code, df, "program")?;
+        let program = util::text_col(code, df, "program")?;
         // Programs come in runs: each run inserted once.
         let mut distinct: BTreeSet<&str> = BTreeSet::new();
         let mut last: Option<&str> = None;
@@ -216,7 +216,8 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
     let mut by: BTreeMap<String, BTreeMap<i32, (Vec<usize>, Vec<usize>)>> = BTreeMap::new();
     for i in 0..r.len {
         let id = r.str(r.id, i);
-        let (Some(m), Some(side)) = (r.month(i), sides.get(r.str(r.program, i))) else {
+        let (Some(m), Some(side)) = (r.month(i), sides.get(r.program.get(i).unwrap_or_default()))
+        else {
             continue;
         };
         if !people::valid_id(id) {
@@ -259,12 +260,16 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
             for &i in &a {
                 recover += r.amount(i);
                 *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
-                yield_programs.insert(r.str(r.program, i).to_string());
-                certain &= sides.get(r.str(r.program, i)).is_some_and(|s| s.certain);
+                yield_programs.insert(r.program.get(i).unwrap_or_default().to_string());
+                certain &= sides
+                    .get(r.program.get(i).unwrap_or_default())
+                    .is_some_and(|s| s.certain);
             }
             for &i in &b {
-                to_programs.insert(r.str(r.program, i).to_string());
-                certain &= sides.get(r.str(r.program, i)).is_some_and(|s| s.certain);
+                to_programs.insert(r.program.get(i).unwrap_or_default().to_string());
+                certain &= sides
+                    .get(r.program.get(i).unwrap_or_default())
+                    .is_some_and(|s| s.certain);
             }
             for &i in a.iter().chain(&b) {
                 all_villages.insert(r.str(r.village, i).to_string());

@@ -359,7 +359,7 @@ impl Scan<'_> {
 
     fn subsidies(&self, df: &DataFrame) -> Result<Vec<Hit>> {
         let code = "KIN001";
-        let program = util::str_col(code, df, "program")?;
+        let program = util::text_col(code, df, "program")?;
         let batch = util::text_col(code, df, "batch_no")?;
         let period = util::date_col(code, df, "period")?;
         let village = util::str_col(code, df, "village_code")?;
@@ -373,11 +373,12 @@ impl Scan<'_> {
         let rows = util::u32_col(code, df, ROW)?;
         let hits = in_blocks(df.height(), |start, len| {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
-            let (vs, ps, ns, is) = (cut(village), cut(program), cut(name), cut(id));
+            let (vs, ns, is) = (cut(village), cut(name), cut(id));
             let (hs, acs, phs) = (cut(household), cut(account), cut(phone));
             let mut villages = VillageCache::new(self.graph);
             let mut out = Vec::new();
-            let cells = vs.iter().zip(ps.iter()).zip(ns.iter()).zip(is.iter());
+            let ps = program.range(start, len);
+            let cells = vs.iter().zip(ps).zip(ns.iter()).zip(is.iter());
             let cells = cells.zip(hs.iter()).zip(acs.iter()).zip(phs.iter());
             for (k, ((((((v, prog), raw), idn), hh), acc), ph)) in cells.enumerate() {
                 let i = start + k;
@@ -510,9 +511,9 @@ impl Scan<'_> {
         let village = util::str_col(code, df, "village_code")?;
         let voucher = util::text_col(code, df, "voucher_no")?;
         let date = util::date_col(code, df, "date")?;
-        let direction = util::str_col(code, df, "direction")?;
+        let direction = util::text_col(code, df, "direction")?;
         let amount = util::i64_col(code, df, "amount")?;
-        let summary = util::str_col(code, df, "summary")?;
+        let summary = util::text_col(code, df, "summary")?;
         let category = util::text_col(code, df, "category")?;
         let payee = util::str_col(code, df, "counterparty")?;
         let payee_id = util::str_col(code, df, "counterparty_id")?;
@@ -521,16 +522,10 @@ impl Scan<'_> {
         let rows = util::u32_col(code, df, ROW)?;
         let hits = in_blocks(df.height(), |start, len| {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
-            let (ds, vs, ns, is, acs) = (
-                cut(direction),
-                cut(village),
-                cut(payee),
-                cut(payee_id),
-                cut(account),
-            );
+            let (vs, ns, is, acs) = (cut(village), cut(payee), cut(payee_id), cut(account));
             let mut villages = VillageCache::new(self.graph);
             let mut out = Vec::new();
-            let cells = ds.iter().zip(vs.iter()).zip(ns.iter());
+            let cells = direction.range(start, len).zip(vs.iter()).zip(ns.iter());
             let cells = cells.zip(is.iter()).zip(acs.iter());
             for (k, ((((dir, v), raw), pid), acc)) in cells.enumerate() {
                 let i = start + k;
@@ -727,9 +722,9 @@ impl Scan<'_> {
         let village = util::str_col(code, df, "village_code")?;
         let voucher = util::text_col(code, df, "voucher_no")?;
         let date = util::date_col(code, df, "date")?;
-        let direction = util::str_col(code, df, "direction")?;
+        let direction = util::text_col(code, df, "direction")?;
         let amount = util::i64_col(code, df, "amount")?;
-        let summary = util::str_col(code, df, "summary")?;
+        let summary = util::text_col(code, df, "summary")?;
         let payee = util::str_col(code, df, "counterparty")?;
         let contract = util::str_col(code, df, "contract_no")?;
         let rows = util::u32_col(code, df, ROW)?;

@@ -371,8 +371,8 @@ impl Rule for MissingDecision {
         let mut own: BTreeMap<(&str, &str), Vec<(Payment, Problem)>> = BTreeMap::new();
         if let (true, Some(df)) = (p.check_ledger, ds.frame(TableKind::Ledger)) {
             let village = util::str_col(code, df, "village_code")?;
-            let direction = util::str_col(code, df, "direction")?;
-            let summary = util::str_col(code, df, "summary")?;
+            let direction = util::text_col(code, df, "direction")?;
+            let summary = util::text_col(code, df, "summary")?;
             let category = util::text_col(code, df, "category")?;
             let decision = util::str_col(code, df, "decision_no")?;
             let cols = Cols {
@@ -581,7 +581,7 @@ struct Cols<'a> {
     voucher: util::Text<'a>,
     amount: &'a Int64Chunked,
     date: &'a Int32Chunked,
-    summary: &'a StringChunked,
+    summary: util::Text<'a>,
     payee: &'a StringChunked,
     payee_id: &'a StringChunked,
     contract: &'a StringChunked,

@@ -132,7 +132,7 @@ pub fn program_match_any(configured: &[String], on_roll: &str) -> ProgramMatch {
 
 /// The subsidy roll's columns, borrowed from a (possibly filtered) frame.
 pub struct Roll<'a> {
-    pub program: &'a StringChunked,
+    pub program: util::Text<'a>,
     pub batch: util::Text<'a>,
     pub period: &'a Int32Chunked,
     pub village: &'a StringChunked,
@@ -151,7 +151,7 @@ pub struct Roll<'a> {
 impl<'a> Roll<'a> {
     pub fn new(code: &str, df: &'a DataFrame) -> Result<Roll<'a>> {
         Ok(Roll {
-            program: util::str_col(code, df, "program")?,
+            program: util::text_col(code, df, "program")?,
             batch: util::text_col(code, df, "batch_no")?,
             period: util::date_col(code, df, "period")?,
             village: util::str_col(code, df, "village_code")?,
@@ -208,7 +208,7 @@ pub struct Ledger<'a> {
     pub voucher: util::Text<'a>,
     pub date: &'a Int32Chunked,
     pub amount: &'a Int64Chunked,
-    pub summary: &'a StringChunked,
+    pub summary: util::Text<'a>,
     pub category: util::Text<'a>,
     pub payee: &'a StringChunked,
     pub payee_id: &'a StringChunked,
@@ -224,7 +224,7 @@ impl<'a> Ledger<'a> {
             voucher: util::text_col(code, df, "voucher_no")?,
             date: util::date_col(code, df, "date")?,
             amount: util::i64_col(code, df, "amount")?,
-            summary: util::str_col(code, df, "summary")?,
+            summary: util::text_col(code, df, "summary")?,
             category: util::text_col(code, df, "category")?,
             payee: util::str_col(code, df, "counterparty")?,
             payee_id: util::str_col(code, df, "counterparty_id")?,
@@ -378,7 +378,7 @@ pub fn lines_to_hires(
         keys.push(("counterparty", "name"));
     }
     let lv = util::str_col(code, ldf, "village_code")?;
-    let direction = util::str_col(code, ldf, "direction")?;
+    let direction = util::text_col(code, ldf, "direction")?;
     let hv = util::str_col(code, hdf, "village_code")?;
     let paid_out: Vec<bool> = direction.iter().map(|d| d == Some("支出")).collect();
     let mut idx: Vec<IdxSize> = Vec::new();

@@ -1033,7 +1033,7 @@ fn subsidy_groups<'d>(
 ) -> Result<Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)>> {
     let village = util::str_col(code, df, "village_code")?;
     let batch = util::text_col(code, df, "batch_no")?;
-    let program = util::str_col(code, df, "program")?;
+    let program = util::text_col(code, df, "program")?;
     let paid = util::date_col(code, df, "paid_date")?;
     let approved = util::date_col(code, df, "approved_date")?;
     let amount = util::i64_col(code, df, "amount")?;

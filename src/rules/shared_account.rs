@@ -101,7 +101,7 @@ impl Rule for SharedAccount {
         // Candidates: rows of an (account, program, period) paid to more
         // than one person, found by hash partitions over borrowed strings.
         let account = util::str_col(code, df, "bank_account")?;
-        let program = util::str_col(code, df, "program")?;
+        let program = util::text_col(code, df, "program")?;
         let period = util::date_col(code, df, "period")?;
         let ids = util::str_col(code, df, "id_number")?;
         let names = util::str_col(code, df, "name")?;
@@ -131,7 +131,7 @@ impl Rule for SharedAccount {
             };
             by.entry(acct)
                 .or_default()
-                .entry((r.str(r.program, i), m))
+                .entry((r.program.get(i).unwrap_or_default(), m))
                 .or_default()
                 .entry(person(i))
                 .or_default()

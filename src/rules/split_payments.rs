@@ -263,8 +263,8 @@ impl Rule for SplitPayments {
         let decisions = DecisionIndex::build(code, ds)?;
 
         let village = util::str_col(code, df, "village_code")?;
-        let direction = util::str_col(code, df, "direction")?;
-        let summary = util::str_col(code, df, "summary")?;
+        let direction = util::text_col(code, df, "direction")?;
+        let summary = util::text_col(code, df, "summary")?;
         let category = util::text_col(code, df, "category")?;
         let contract = util::str_col(code, df, "contract_no")?;
         let excluded_summary = Keywords::new(&p.exclude_summary_keywords);
@@ -358,7 +358,7 @@ struct Cols<'a> {
     voucher: util::Text<'a>,
     amount: &'a Int64Chunked,
     date: &'a Int32Chunked,
-    summary: &'a StringChunked,
+    summary: util::Text<'a>,
     payee: &'a StringChunked,
     payee_id: &'a StringChunked,
     account: &'a StringChunked,

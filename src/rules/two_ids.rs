@@ -306,7 +306,7 @@ impl Rule for TwoIds {
         let account = util::str_col(code, df, "bank_account")?;
         let phone = util::str_col(code, df, "phone")?;
         let household = util::str_col(code, df, "household_id")?;
-        let program = util::str_col(code, df, "program")?;
+        let program = util::text_col(code, df, "program")?;
         let period = util::date_col(code, df, "period")?;
         // Each name as a small number, hashed once. A name carried by one
         // number only (most names) can share no key with a second number:
@@ -424,7 +424,7 @@ fn pair(
         let mut m: BTreeMap<(String, i32), Vec<usize>> = BTreeMap::new();
         for &i in rows {
             if let Some(mo) = r.month(i) {
-                m.entry((r.str(r.program, i).to_string(), mo))
+                m.entry((r.program.get(i).unwrap_or_default().to_string(), mo))
                     .or_default()
                     .push(i);
             }
