@@ -119,8 +119,8 @@ impl Rule for DecisionOrder {
         let mut decision_of_contract: HashMap<(&str, &str), &str> = HashMap::new();
         if let Some(df) = ds.frame(TableKind::Contracts) {
             let village = util::str_col(code, df, "village_code")?;
-            let no = util::str_col(code, df, "contract_no")?;
-            let decision = util::str_col(code, df, "decision_no")?;
+            let no = util::text_col(code, df, "contract_no")?;
+            let decision = util::text_col(code, df, "decision_no")?;
             let signed = util::date_col(code, df, "signed_date")?;
             let amount = util::i64_col(code, df, "amount")?;
             let rows = util::u32_col(code, df, ROW)?;
@@ -145,8 +145,8 @@ impl Rule for DecisionOrder {
             let village = util::str_col(code, df, "village_code")?;
             let voucher = util::text_col(code, df, "voucher_no")?;
             let direction = util::text_col(code, df, "direction")?;
-            let contract = util::str_col(code, df, "contract_no")?;
-            let decision = util::str_col(code, df, "decision_no")?;
+            let contract = util::text_col(code, df, "contract_no")?;
+            let decision = util::text_col(code, df, "decision_no")?;
             let date = util::date_col(code, df, "date")?;
             let amount = util::i64_col(code, df, "amount")?;
             let rows = util::u32_col(code, df, ROW)?;
@@ -180,7 +180,7 @@ impl Rule for DecisionOrder {
         }
 
         let village = util::str_col(code, dec, "village_code")?;
-        let no = util::str_col(code, dec, "decision_no")?;
+        let no = util::text_col(code, dec, "decision_no")?;
         let subject = util::str_col(code, dec, "subject")?;
         let dec_amount = util::i64_col(code, dec, "amount")?;
         let rows = util::u32_col(code, dec, ROW)?;

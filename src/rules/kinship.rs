@@ -518,7 +518,7 @@ impl Scan<'_> {
         let payee = util::str_col(code, df, "counterparty")?;
         let payee_id = util::str_col(code, df, "counterparty_id")?;
         let account = util::str_col(code, df, "counterparty_account")?;
-        let contract = util::str_col(code, df, "contract_no")?;
+        let contract = util::text_col(code, df, "contract_no")?;
         let rows = util::u32_col(code, df, ROW)?;
         let hits = in_blocks(df.height(), |start, len| {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
@@ -619,7 +619,7 @@ impl Scan<'_> {
     fn contracts(&self, df: &DataFrame) -> Result<Vec<Hit>> {
         let code = "KIN001";
         let village = util::str_col(code, df, "village_code")?;
-        let contract = util::str_col(code, df, "contract_no")?;
+        let contract = util::text_col(code, df, "contract_no")?;
         let project = util::str_col(code, df, "project_name")?;
         let vendor = util::str_col(code, df, "vendor")?;
         let credit = util::str_col(code, df, "vendor_credit_code")?;
@@ -726,7 +726,7 @@ impl Scan<'_> {
         let amount = util::i64_col(code, df, "amount")?;
         let summary = util::text_col(code, df, "summary")?;
         let payee = util::str_col(code, df, "counterparty")?;
-        let contract = util::str_col(code, df, "contract_no")?;
+        let contract = util::text_col(code, df, "contract_no")?;
         let rows = util::u32_col(code, df, ROW)?;
         // Only the villages of linked vendors have lines to look at.
         let villages: PlHashSet<&str> = by_contract

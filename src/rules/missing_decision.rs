@@ -123,7 +123,7 @@ impl DecisionIndex {
             });
         };
         let village = util::str_col(code, df, "village_code")?;
-        let no = util::str_col(code, df, "decision_no")?;
+        let no = util::text_col(code, df, "decision_no")?;
         let amount = util::i64_col(code, df, "amount")?;
         let subject = util::str_col(code, df, "subject")?;
         let mut keys: HashMap<String, HashSet<String>> = HashMap::new();
@@ -313,14 +313,14 @@ impl Rule for MissingDecision {
         let mut cases: Vec<ContractCase> = Vec::new();
         if let Some(df) = ds.frame(TableKind::Contracts) {
             let village = util::str_col(code, df, "village_code")?;
-            let no = util::str_col(code, df, "contract_no")?;
+            let no = util::text_col(code, df, "contract_no")?;
             let project = util::str_col(code, df, "project_name")?;
             let vendor = util::str_col(code, df, "vendor")?;
             let credit = util::str_col(code, df, "vendor_credit_code")?;
             let vendor_id = util::str_col(code, df, "vendor_id_number")?;
             let amount = util::i64_col(code, df, "amount")?;
             let signed = util::date_col(code, df, "signed_date")?;
-            let decision = util::str_col(code, df, "decision_no")?;
+            let decision = util::text_col(code, df, "decision_no")?;
             let rows = util::u32_col(code, df, ROW)?;
             for i in 0..df.height() {
                 let (Some(v), Some(n)) = (village.get(i), no.get(i)) else {
@@ -374,7 +374,7 @@ impl Rule for MissingDecision {
             let direction = util::text_col(code, df, "direction")?;
             let summary = util::text_col(code, df, "summary")?;
             let category = util::text_col(code, df, "category")?;
-            let decision = util::str_col(code, df, "decision_no")?;
+            let decision = util::text_col(code, df, "decision_no")?;
             let cols = Cols {
                 voucher: util::text_col(code, df, "voucher_no")?,
                 amount: util::i64_col(code, df, "amount")?,
@@ -382,7 +382,7 @@ impl Rule for MissingDecision {
                 summary,
                 payee: util::str_col(code, df, "counterparty")?,
                 payee_id: util::str_col(code, df, "counterparty_id")?,
-                contract: util::str_col(code, df, "contract_no")?,
+                contract: util::text_col(code, df, "contract_no")?,
                 decision,
                 rows: util::u32_col(code, df, ROW)?,
             };
@@ -584,8 +584,8 @@ struct Cols<'a> {
     summary: util::Text<'a>,
     payee: &'a StringChunked,
     payee_id: &'a StringChunked,
-    contract: &'a StringChunked,
-    decision: &'a StringChunked,
+    contract: util::Text<'a>,
+    decision: util::Text<'a>,
     rows: &'a UInt32Chunked,
 }
 

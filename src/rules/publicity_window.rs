@@ -1347,11 +1347,11 @@ fn hiring_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
 fn contracts(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
     let threshold = util::yuan_to_fen(p.contract_threshold);
     let village = util::str_col(code, df, "village_code")?;
-    let no = util::str_col(code, df, "contract_no")?;
+    let no = util::text_col(code, df, "contract_no")?;
     let project = util::str_col(code, df, "project_name")?;
     let vendor = util::str_col(code, df, "vendor")?;
     let procurement = util::str_col(code, df, "procurement")?;
-    let decision = util::str_col(code, df, "decision_no")?;
+    let decision = util::text_col(code, df, "decision_no")?;
     let amount = util::i64_col(code, df, "amount")?;
     let signed = util::date_col(code, df, "signed_date")?;
     let rows = util::u32_col(code, df, ROW)?;
@@ -1446,8 +1446,8 @@ fn contract_citations(code: &str, ds: &Dataset) -> Result<(Citations, Amounts)> 
     };
     let amount = util::i64_col(code, df, "amount")?;
     let village = util::str_col(code, df, "village_code")?;
-    let no = util::str_col(code, df, "contract_no")?;
-    let decision = util::str_col(code, df, "decision_no")?;
+    let no = util::text_col(code, df, "contract_no")?;
+    let decision = util::text_col(code, df, "decision_no")?;
     let signed = util::date_col(code, df, "signed_date")?;
     let rows = util::u32_col(code, df, ROW)?;
     for i in 0..df.height() {
@@ -1505,7 +1505,7 @@ fn ledger_citations(code: &str, ds: &Dataset) -> Result<Citations> {
         .collect()
         .map_err(util::polars_err(code))?;
     let village = util::str_col(code, &f, "village_code")?;
-    let decision = util::str_col(code, &f, "decision_no")?;
+    let decision = util::text_col(code, &f, "decision_no")?;
     let voucher = util::text_col(code, &f, "voucher_no")?;
     let date = util::date_col(code, &f, "date")?;
     let rows = util::u32_col(code, &f, ROW)?;
@@ -1534,7 +1534,7 @@ fn ledger_citations(code: &str, ds: &Dataset) -> Result<Citations> {
 
 fn decisions(code: &str, df: &DataFrame, ds: &Dataset, p: &Params) -> Result<Vec<Ref>> {
     let village = util::str_col(code, df, "village_code")?;
-    let no = util::str_col(code, df, "decision_no")?;
+    let no = util::text_col(code, df, "decision_no")?;
     let subject = util::str_col(code, df, "subject")?;
     let amount = util::i64_col(code, df, "amount")?;
     let resolved = util::date_col(code, df, "resolved_date")?;

@@ -266,7 +266,7 @@ impl Rule for SplitPayments {
         let direction = util::text_col(code, df, "direction")?;
         let summary = util::text_col(code, df, "summary")?;
         let category = util::text_col(code, df, "category")?;
-        let contract = util::str_col(code, df, "contract_no")?;
+        let contract = util::text_col(code, df, "contract_no")?;
         let excluded_summary = Keywords::new(&p.exclude_summary_keywords);
         let excluded_category = Keywords::new(&p.exclude_categories);
         let mut excluded_summary = KeywordMemo::new(&excluded_summary);
@@ -338,7 +338,7 @@ impl Rule for SplitPayments {
             payee: util::str_col(code, df, "counterparty")?,
             payee_id: util::str_col(code, df, "counterparty_id")?,
             account: util::str_col(code, df, "counterparty_account")?,
-            decision: util::str_col(code, df, "decision_no")?,
+            decision: util::text_col(code, df, "decision_no")?,
             rows: util::u32_col(code, df, ROW)?,
         };
         let empty = Context::default();
@@ -362,7 +362,7 @@ struct Cols<'a> {
     payee: &'a StringChunked,
     payee_id: &'a StringChunked,
     account: &'a StringChunked,
-    decision: &'a StringChunked,
+    decision: util::Text<'a>,
     rows: &'a UInt32Chunked,
 }
 
