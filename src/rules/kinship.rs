@@ -948,7 +948,7 @@ fn distinct_villages(ds: &Dataset) -> usize {
         TableKind::Contracts,
     ] {
         if let Some(df) = ds.frame(t)
-            && let Ok(v) = df.column("village_code").and_then(|c| c.str())
+            && let Ok(v) = util::Text::of(df, "village_code")
         {
             // Rows come in runs of one village: insert each run once.
             let mut last = None;

@@ -192,10 +192,9 @@ fn unix_login() -> Option<String> {
 pub fn dataset_villages(ds: &Dataset) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for t in ds.tables.values() {
-        let Ok(c) = t.frame.column("village_code") else {
-            continue;
-        };
-        let Ok(s) = c.str() else {
+        // Plain text or dictionary codes (dataset::dictionary): a column of
+        // either form counts; none is skipped for its form.
+        let Ok(s) = crate::dataset::dictionary::Text::of(&t.frame, "village_code") else {
             continue;
         };
         // Exports list a village's rows together: comparing with the
