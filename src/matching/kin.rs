@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::Datelike;
 use polars::prelude::*;
 
+use super::LastKey;
 use super::names::{
     is_person_name, loose_key, needs_simplify, normalize, pinyin_key, simplify, surname,
 };
@@ -757,8 +758,7 @@ impl KinGraph {
             .collect();
         let mut register_names: PlHashMap<String, Vec<usize>> = PlHashMap::default();
         if !no_id.is_empty() {
-            // Rows come in runs of one village: look the village up once a run.
-            let mut last: Option<(&str, Option<&PlHashMap<&str, Vec<usize>>>)> = None;
+            let mut last = LastKey::default();
             for ((v, n), x) in village.iter().zip(name.iter()).zip(id.iter()) {
                 let (Some(v), Some(n), Some(x)) = (v, n, x) else {
                     continue;
@@ -766,14 +766,7 @@ impl KinGraph {
                 if usable_id(Some(x)).is_none() {
                     continue;
                 }
-                let names = match last {
-                    Some((lv, names)) if lv == v => names,
-                    _ => {
-                        let names = no_id.get(v);
-                        last = Some((v, names));
-                        names
-                    }
-                };
+                let names = last.get(v, |v| no_id.get(v));
                 let Some(names) = names else { continue };
                 // The name as written, else (a name of the right length and
                 // last reading holding a traditional character) converted.
@@ -830,11 +823,7 @@ impl KinGraph {
         // address: remember the last key instead of recomputing it.
         let mut key = AddressKey::default();
         let mut last: (&str, String) = ("", String::new());
-        type VillageKeys<'m> = (
-            Option<&'m PlHashMap<&'m str, Vec<usize>>>,
-            Option<&'m PlHashMap<String, Vec<usize>>>,
-        );
-        let mut last_village: Option<(&str, VillageKeys)> = None;
+        let mut last_village = LastKey::default();
         for (i, ((v, h), a)) in village
             .iter()
             .zip(hh.iter())
@@ -844,15 +833,7 @@ impl KinGraph {
             let (Some(v), Some(h)) = (v, h) else {
                 continue;
             };
-            // Rows come in runs of one village: look the village up once a run.
-            let (hhs, keys) = match last_village {
-                Some((lv, k)) if lv == v => k,
-                _ => {
-                    let k = (households.get(v), addresses.get(v));
-                    last_village = Some((v, k));
-                    k
-                }
-            };
+            let (hhs, keys) = last_village.get(v, |v| (households.get(v), addresses.get(v)));
             if let Some(cs) = hhs.and_then(|m| m.get(h)) {
                 for &c in cs {
                     members.push((c, i));

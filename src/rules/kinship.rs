@@ -10,8 +10,9 @@ use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_ep
 use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::matching::LastKey;
 use crate::matching::kin::{
-    AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, VillageKin, birth_year,
+    AgeGaps, Channel, KinGraph, KinOptions, Link, Query, Rel, Source, birth_year,
     register_households, same_street, usable_id,
 };
 use crate::matching::names::{NameFrequency, is_person_name, loose_key, pinyin_key, simplify};
@@ -303,30 +304,6 @@ fn in_blocks<T: Send>(n: usize, f: impl Fn(usize, usize) -> Vec<T> + Sync) -> Ve
     parts.into_iter().flatten().collect()
 }
 
-/// The last village looked up in the kinship graph (rows come in runs of
-/// one village).
-struct VillageCache<'g, 'd> {
-    graph: &'g KinGraph,
-    last: Option<(&'d str, Option<&'g VillageKin>)>,
-}
-
-impl<'g, 'd> VillageCache<'g, 'd> {
-    fn new(graph: &'g KinGraph) -> Self {
-        VillageCache { graph, last: None }
-    }
-
-    fn get(&mut self, v: &'d str) -> Option<&'g VillageKin> {
-        match self.last {
-            Some((lv, vk)) if lv == v => vk,
-            _ => {
-                let vk = self.graph.village(v);
-                self.last = Some((v, vk));
-                vk
-            }
-        }
-    }
-}
-
 struct Scan<'a> {
     graph: &'a KinGraph,
     p: &'a Params,
@@ -375,7 +352,7 @@ impl Scan<'_> {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
             let (vs, ns, is) = (cut(village), cut(name), cut(id));
             let (hs, acs, phs) = (cut(household), cut(account), cut(phone));
-            let mut villages = VillageCache::new(self.graph);
+            let mut villages = LastKey::default();
             let mut out = Vec::new();
             let ps = program.range(start, len);
             let cells = vs.iter().zip(ps).zip(ns.iter()).zip(is.iter());
@@ -397,7 +374,9 @@ impl Scan<'_> {
                     household: opt(hh),
                     person_only: false,
                 };
-                let links = self.graph.links_in(villages.get(v), &q);
+                let links = self
+                    .graph
+                    .links_in(villages.get(v, |v| self.graph.village(v)), &q);
                 if links.is_empty() {
                     continue;
                 }
@@ -449,7 +428,7 @@ impl Scan<'_> {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
             let (vs, ns, is, acs, phs) =
                 (cut(village), cut(name), cut(id), cut(account), cut(phone));
-            let mut villages = VillageCache::new(self.graph);
+            let mut villages = LastKey::default();
             let mut out = Vec::new();
             let cells = vs.iter().zip(ns.iter()).zip(is.iter());
             let cells = cells.zip(acs.iter()).zip(phs.iter());
@@ -466,7 +445,9 @@ impl Scan<'_> {
                     household: None,
                     person_only: false,
                 };
-                let links = self.graph.links_in(villages.get(v), &q);
+                let links = self
+                    .graph
+                    .links_in(villages.get(v, |v| self.graph.village(v)), &q);
                 if links.is_empty() {
                     continue;
                 }
@@ -523,7 +504,7 @@ impl Scan<'_> {
         let hits = in_blocks(df.height(), |start, len| {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
             let (vs, ns, is, acs) = (cut(village), cut(payee), cut(payee_id), cut(account));
-            let mut villages = VillageCache::new(self.graph);
+            let mut villages = LastKey::default();
             let mut out = Vec::new();
             let cells = direction.range(start, len).zip(vs.iter()).zip(ns.iter());
             let cells = cells.zip(is.iter()).zip(acs.iter());
@@ -544,7 +525,9 @@ impl Scan<'_> {
                     // A payee may be an organisation.
                     person_only: true,
                 };
-                let links = self.graph.links_in(villages.get(v), &q);
+                let links = self
+                    .graph
+                    .links_in(villages.get(v, |v| self.graph.village(v)), &q);
                 if links.is_empty() {
                     continue;
                 }
@@ -735,7 +718,7 @@ impl Scan<'_> {
             .map(|(v, _)| *v)
             .collect();
         let mut out = Vec::new();
-        let mut last: Option<(&str, bool)> = None;
+        let mut last = LastKey::default();
         let cells = village.iter().zip(direction.iter()).zip(contract.iter());
         for (i, (((v, dir), c), n)) in cells.zip(payee.iter()).enumerate() {
             if dir != Some("支出") {
@@ -744,15 +727,7 @@ impl Scan<'_> {
             let Some(v) = opt(v) else {
                 continue;
             };
-            // Rows come in runs of one village: look the village up once a run.
-            let here = match last {
-                Some((lv, here)) if lv == v => here,
-                _ => {
-                    let here = villages.contains(v);
-                    last = Some((v, here));
-                    here
-                }
-            };
+            let here = last.get(v, |v| villages.contains(v));
             if !here {
                 continue;
             }
@@ -844,7 +819,7 @@ fn name_frequency(
         let village = util::str_col(code, df, "village_code")?;
         let name = util::str_col(code, df, name_col)?;
         let id = util::str_col(code, df, id_col)?;
-        let mut last: Option<(&str, bool, Option<&Homophones>)> = None;
+        let mut last = LastKey::default();
         // A person listed on consecutive rows (a roll's months) counts once.
         let mut prev: Option<(&str, &str, Option<&str>)> = None;
         for ((v, raw), idn) in village.iter().zip(name.iter()).zip(id.iter()) {
@@ -857,15 +832,8 @@ fn name_frequency(
                 continue;
             }
             prev = Some((v, raw, idn));
-            // Rows come in runs of one village: look the village up once a run.
-            let (named_here, homophones) = match last {
-                Some((lv, n, h)) if lv == v => (n, h),
-                _ => {
-                    let (n, h) = (name_villages.contains(v), keys_of.get(v));
-                    last = Some((v, n, h));
-                    (n, h)
-                }
-            };
+            let (named_here, homophones) =
+                last.get(v, |v| (name_villages.contains(v), keys_of.get(v)));
             if !named_here && homophones.is_none() {
                 // Other villages only feed the export-wide count of a name,
                 // compared as the loader cleaned it (no conversion per row).

@@ -16,6 +16,7 @@ use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::matching::LastKey;
 use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors};
 
 const DOC: &str = "\
@@ -349,20 +350,18 @@ pub(super) fn rows_by_village(
     // Rows come in runs of one village: the last one's slot is remembered.
     let mut m: PlHashMap<&str, usize> = PlHashMap::default();
     let mut out: Vec<(&str, Vec<usize>)> = Vec::new();
-    let mut last: Option<(&str, usize)> = None;
+    let mut last = LastKey::default();
     for (i, v) in village.iter().enumerate() {
         let Some(v) = v else { continue };
         if !keep(i) {
             continue;
         }
-        let slot = match last {
-            Some((lv, k)) if lv == v => k,
-            _ => *m.entry(v).or_insert_with(|| {
+        let slot = last.get(v, |v| {
+            *m.entry(v).or_insert_with(|| {
                 out.push((v, Vec::new()));
                 out.len() - 1
-            }),
-        };
-        last = Some((v, slot));
+            })
+        });
         out[slot].1.push(i);
     }
     out.sort_by(|a, b| a.0.cmp(b.0));
