@@ -4,6 +4,10 @@
 //! take ≈ 300 MB as text. Rules read them through
 //! [`crate::rules::util::text_col`], which serves both forms, so a frame
 //! built elsewhere (tests, the tuner) may keep them as plain text.
+//!
+//! A plain CSV (`plain`) codes these columns as it types them, with a
+//! dictionary per piece merged into polars' global one afterwards; every
+//! other source is typed as text and cast here (`encode`).
 
 use polars::prelude::*;
 
@@ -26,6 +30,11 @@ pub const ENCODED: &[(TableKind, &str)] = &[
     (TableKind::Ledger, "contract_no"),
     (TableKind::Ledger, "decision_no"),
 ];
+
+/// Whether column `name` of table `kind` is kept as dictionary codes.
+pub fn is_encoded(kind: TableKind, name: &str) -> bool {
+    ENCODED.iter().any(|&(t, n)| t == kind && n == name)
+}
 
 /// Replace the table's encoded columns by their dictionary form. (One
 /// column after the other: casting them at once on two threads measured

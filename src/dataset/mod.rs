@@ -1170,8 +1170,14 @@ mod tests {
     fn both_paths(kind: TableKind, text: &str, opts: &LoadOptions, piece: usize) -> (Typed, Typed) {
         let path = Path::new("t.csv");
         let aliases = Aliases::builtin();
+        // As `load_table` leaves it: the general path's text cast into
+        // dictionary codes, the plain path's coded as it types.
         let general = read::read_csv(path, text.as_bytes())
-            .and_then(|raw| type_table(kind, path, raw, &aliases, opts));
+            .and_then(|raw| type_table(kind, path, raw, &aliases, opts))
+            .and_then(|(mut frame, issues, extra)| {
+                dictionary::encode(kind, &mut frame).map_err(|e| Error::format(path, e))?;
+                Ok((frame, issues, extra))
+            });
         let (headers, body, _) = read::plain_csv(text.as_bytes()).expect("plain");
         let fast = plain::type_plain(kind, path, &headers, body, &aliases, opts, piece, &|_| {})
             .unwrap_or_else(|| {
@@ -1181,6 +1187,20 @@ mod tests {
                     &text[..text.len().min(600)]
                 )
             });
+        // The plain path codes the dictionary columns the file has as it
+        // types them; a column the file lacks is cast afterwards, as
+        // `load_table` casts whatever is still text.
+        let fast = fast.and_then(|(mut frame, issues, extra)| {
+            let (found, _) = match_headers(kind, path, &headers, &aliases)?;
+            for c in frame.columns() {
+                let coded = matches!(c.dtype(), DataType::Categorical(..));
+                let expected =
+                    dictionary::is_encoded(kind, c.name()) && found.contains_key(c.name().as_str());
+                assert_eq!(coded, expected, "{kind:?} {}", c.name());
+            }
+            dictionary::encode(kind, &mut frame).map_err(|e| Error::format(path, e))?;
+            Ok((frame, issues, extra))
+        });
         (general, fast)
     }
 

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use super::{
     Aliases, CellProblem, ColumnSpec, Kind, LoadIssue, LoadOptions, TableKind, assemble, blank,
-    match_headers, normalize, null_column, text_value,
+    dictionary, match_headers, normalize, null_column, text_value,
 };
 use crate::error::Result;
 
@@ -64,6 +64,39 @@ enum Out {
     /// Views not yet written (each piece writes every one of its rows);
     /// view `i` of piece `k` points into buffer `k`.
     Text(Vec<View>),
+    /// A dictionary-coded column (`dictionary::ENCODED`): each piece's
+    /// own codes, made global once every piece is typed.
+    Coded(Vec<u32>),
+}
+
+/// The distinct values of a coded column one piece met, in the order it
+/// met them; a value's local code is its index.
+#[derive(Default)]
+struct LocalDict {
+    codes: PlHashMap<Box<str>, u32>,
+    values: Vec<Box<str>>,
+}
+
+impl LocalDict {
+    #[inline]
+    fn code(&mut self, s: &str) -> u32 {
+        if let Some(&c) = self.codes.get(s) {
+            return c;
+        }
+        let c = self.values.len() as u32;
+        self.values.push(s.into());
+        self.codes.insert(s.into(), c);
+        c
+    }
+}
+
+/// What a piece leaves for one column besides the values it wrote.
+enum PieceOut {
+    /// Its buffer of long strings, and the byte count of its strings.
+    Text(Vec<u8>, usize),
+    /// Its dictionary's values, by local code.
+    Coded(Vec<Box<str>>),
+    None,
 }
 
 /// A piece's rows of one column.
@@ -73,6 +106,7 @@ enum Part<'a> {
     Number(&'a mut [f64]),
     /// The views, the buffer of long strings, the bytes of all strings.
     Text(&'a mut [MaybeUninit<View>], Vec<u8>, usize),
+    Coded(&'a mut [u32], LocalDict),
 }
 
 struct Slot<'a> {
@@ -176,6 +210,12 @@ impl Slot<'_> {
                 };
                 views[row].write(view);
             }
+            Part::Coded(codes, dict) => {
+                if let Some(x) = text_value(self.spec.kind, s, &mut bad) {
+                    *valid = true;
+                    codes[row] = dict.code(&x);
+                }
+            }
         }
     }
 }
@@ -255,12 +295,14 @@ fn pieces(body: &str, size: usize) -> Vec<&str> {
     out
 }
 
-/// A typed column of the whole table from what the pieces wrote.
+/// A typed column of the whole table from what the pieces wrote. A coded
+/// column's codes are global already (`global_codes`).
 fn finish_column(
     spec: &ColumnSpec,
     out: Out,
     valid: Vec<bool>,
-    buffers: Vec<(Vec<u8>, usize)>,
+    parts: Vec<PieceOut>,
+    coded: &DataType,
 ) -> Column {
     let name: PlSmallStr = spec.name.into();
     let validity = valid
@@ -272,7 +314,21 @@ fn finish_column(
             .into_column(),
         Out::Money(v) => Int64Chunked::from_vec_validity(name, v, validity).into_column(),
         Out::Number(v) => Float64Chunked::from_vec_validity(name, v, validity).into_column(),
+        Out::Coded(codes) => {
+            let codes = UInt32Chunked::from_vec_validity(name, codes, validity);
+            // SAFETY: every valid code is one the mapping of `coded` gave
+            // (`global_codes`), and the global categories are 32-bit.
+            unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(codes, coded.clone()) }
+                .into_column()
+        }
         Out::Text(views) => {
+            let buffers: Vec<(Vec<u8>, usize)> = parts
+                .into_iter()
+                .map(|p| match p {
+                    PieceOut::Text(b, n) => (b, n),
+                    _ => (Vec::new(), 0),
+                })
+                .collect();
             let total_buffer_len = buffers.iter().map(|(b, _)| b.len()).sum();
             let total_bytes_len = buffers.iter().map(|(_, n)| n).sum();
             let buffers: Vec<Buffer<u8>> = buffers.into_iter().map(|(b, _)| b.into()).collect();
@@ -296,13 +352,40 @@ fn finish_column(
     }
 }
 
+/// Turn a coded column's local codes into codes of polars' global
+/// dictionary, piece by piece (`rows[k]` rows each). The values go into
+/// the dictionary in the order the file has them, as a cast of the text
+/// column would put them. A null's code is left as it is.
+fn global_codes(
+    codes: &mut [u32],
+    parts: &[PieceOut],
+    rows: &[usize],
+    mapping: &CategoricalMapping,
+) -> PolarsResult<()> {
+    let mut rest = codes;
+    for (part, &n) in parts.iter().zip(rows) {
+        let (mine, after) = std::mem::take(&mut rest).split_at_mut(n);
+        rest = after;
+        let PieceOut::Coded(values) = part else {
+            continue;
+        };
+        let global = values
+            .iter()
+            .map(|v| mapping.insert_cat(v))
+            .collect::<PolarsResult<Vec<u32>>>()?;
+        for c in mine {
+            *c = global.get(*c as usize).copied().unwrap_or(0);
+        }
+    }
+    Ok(())
+}
+
 /// A typed table: the frame, its load issues, the headers no contract
 /// column claims.
 pub(super) type TypedTable = (DataFrame, Vec<LoadIssue>, Vec<String>);
 
-/// What the pieces left for one column: each piece's buffer of long
-/// strings with the byte count of its strings, and the cell problems.
-type ColumnParts = (Vec<(Vec<u8>, usize)>, Vec<CellProblem>);
+/// What the pieces left for one column, and its cell problems.
+type ColumnParts = (Vec<PieceOut>, Vec<CellProblem>);
 
 /// Size of the pieces a body of `len` bytes is typed in: a few per
 /// thread, 1 to 16 MiB.
@@ -350,6 +433,7 @@ pub(super) fn type_plain(
                 Kind::Date | Kind::Period => Out::Date(vec![0; height]),
                 Kind::Money => Out::Money(vec![0; height]),
                 Kind::Number => Out::Number(vec![0.0; height]),
+                _ if dictionary::is_encoded(kind, spec.name) => Out::Coded(vec![0; height]),
                 _ => Out::Text(Vec::with_capacity(height)),
             };
             (out, vec![false; height])
@@ -363,6 +447,7 @@ pub(super) fn type_plain(
             Out::Money(v) => Part::Money(v),
             Out::Number(v) => Part::Number(v),
             Out::Text(v) => Part::Text(&mut v.spare_capacity_mut()[..height], Vec::new(), 0),
+            Out::Coded(v) => Part::Coded(v, LocalDict::default()),
         };
         for (k, &rows) in counts.iter().enumerate() {
             let (head, rest) = std::mem::take(&mut valid).split_at_mut(rows);
@@ -387,6 +472,13 @@ pub(super) fn type_plain(
                     let (a, b) = v.split_at_mut(rows);
                     (Part::Text(a, Vec::new(), 0), Part::Text(b, Vec::new(), 0))
                 }
+                Part::Coded(v, _) => {
+                    let (a, b) = v.split_at_mut(rows);
+                    (
+                        Part::Coded(a, LocalDict::default()),
+                        Part::Coded(b, LocalDict::default()),
+                    )
+                }
             };
             part = rest;
             piece_slots[k].push(Slot {
@@ -399,7 +491,7 @@ pub(super) fn type_plain(
             });
         }
     }
-    type Typed = (Vec<(Vec<u8>, usize)>, Vec<Vec<CellProblem>>);
+    type Typed = (Vec<PieceOut>, Vec<Vec<CellProblem>>);
     let typed: Option<Vec<Typed>> = pieces
         .par_iter()
         .zip(piece_slots)
@@ -413,9 +505,10 @@ pub(super) fn type_plain(
                 buffers.push(match slot.part {
                     Part::Text(_, mut buf, total) => {
                         buf.shrink_to_fit();
-                        (buf, total)
+                        PieceOut::Text(buf, total)
                     }
-                    _ => (Vec::new(), 0),
+                    Part::Coded(_, dict) => PieceOut::Coded(dict.values),
+                    _ => PieceOut::None,
                 });
                 problems.push(slot.problems);
             }
@@ -437,6 +530,23 @@ pub(super) fn type_plain(
         }
         offset += rows;
     }
+    // Into the global dictionary one column after the other, in the
+    // order `dictionary::encode` casts them, so that it holds the same
+    // codes whichever path loaded the table. (polars holds the global
+    // mapping only while a column or dtype refers to it: `coded` keeps
+    // it from one step to the next.)
+    let coded = DataType::from_categories(Categories::global());
+    let DataType::Categorical(_, mapping) = &coded else {
+        unreachable!("from_categories gives a categorical dtype")
+    };
+    for (_, name) in dictionary::ENCODED.iter().filter(|(t, _)| *t == kind) {
+        if let Some(k) = specs.iter().position(|s| s.name == *name)
+            && let (Out::Coded(codes), _) = &mut outs[k]
+            && let Err(e) = global_codes(codes, &by_column[k].0, &counts, mapping)
+        {
+            return Some(Err(crate::error::Error::format(path, e)));
+        }
+    }
     let mut joined: Vec<Option<(Column, Vec<CellProblem>)>> = outs
         .into_par_iter()
         .zip(by_column)
@@ -446,7 +556,7 @@ pub(super) fn type_plain(
                 // SAFETY: see above: all `height` views are written.
                 unsafe { views.set_len(height) };
             }
-            Some((finish_column(spec, out, valid, buffers), problems))
+            Some((finish_column(spec, out, valid, buffers, &coded), problems))
         })
         .collect();
     let results: Vec<(Column, Vec<CellProblem>)> = kind
