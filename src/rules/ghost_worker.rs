@@ -104,10 +104,10 @@ impl Rule for GhostWorker {
             return Ok(vec![]);
         };
         let mut out = Vec::new();
-        if let Some(ldf) = ds.frame(TableKind::Ledger) {
+        if ds.frame(TableKind::Ledger).is_some() {
             let deaths = people::death_register(ds, code)?;
             let lag = people::WageLag::shared(code, ds)?;
-            out.extend(outside_hire_period(code, &p, hdf, ldf, &deaths, &lag)?);
+            out.extend(outside_hire_period(code, &p, ds, hdf, &deaths, &lag)?);
         }
         out.extend(two_posts(code, &p, ds, hdf)?);
         Ok(out)
@@ -138,8 +138,8 @@ struct Ghost {
 fn outside_hire_period(
     code: &str,
     p: &Params,
+    ds: &Dataset,
     hdf: &DataFrame,
-    ldf: &DataFrame,
     deaths: &BTreeMap<String, people::Death>,
     lag: &people::WageLag,
 ) -> Result<Vec<Finding>> {
@@ -165,7 +165,7 @@ fn outside_hire_period(
         let ids: BTreeSet<&str> = recs.iter().filter_map(|&r| h.id.get(r)).collect();
         ids.len() <= 1
     });
-    let cand = people::lines_to_hires(code, ldf, hdf, true)?;
+    let cand = people::lines_to_hires(code, ds, true)?;
     let l = Ledger::new(code, &cand)?;
 
     let mut ghosts: BTreeMap<(String, String), Ghost> = BTreeMap::new();

@@ -361,50 +361,76 @@ pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death
 
 /// Ledger 支出 lines whose payee is a hire of the same village: by id number,
 /// by account, and (with `by_name`) by name. A line may appear more than
-/// once: callers skip rows already seen.
-pub fn lines_to_hires(
-    code: &str,
-    ldf: &DataFrame,
-    hdf: &DataFrame,
-    by_name: bool,
-) -> Result<DataFrame> {
-    // One pass over the ledger per key, on borrowed strings: the same rows,
-    // in the same order, as a semi-join of the 支出 lines per key, vstacked.
-    let mut keys = vec![
-        ("counterparty_id", "id_number"),
-        ("counterparty_account", "bank_account"),
-    ];
-    if by_name {
-        keys.push(("counterparty", "name"));
-    }
-    let lv = util::str_col(code, ldf, "village_code")?;
-    let direction = util::text_col(code, ldf, "direction")?;
-    let hv = util::str_col(code, hdf, "village_code")?;
-    let paid_out: Vec<bool> = direction.iter().map(|d| d == Some("支出")).collect();
-    let mut idx: Vec<IdxSize> = Vec::new();
-    for (lkey, hkey) in keys {
-        let hk = util::str_col(code, hdf, hkey)?;
-        let wanted: PlHashSet<(&str, &str)> = hv
-            .iter()
-            .zip(hk.iter())
-            .filter_map(|(v, k)| Some((v?, k?)))
-            .collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        let lk = util::str_col(code, ldf, lkey)?;
-        idx.extend(
-            lv.iter()
-                .zip(lk.iter())
-                .zip(&paid_out)
-                .enumerate()
-                .filter_map(|(i, ((v, k), out))| {
-                    (*out && wanted.contains(&(v?, k?))).then_some(i as IdxSize)
-                }),
-        );
+/// once: callers skip rows already seen. The line numbers per key are
+/// found once per dataset and shared (DEA001's and GHO001's wage lag,
+/// GHO001's ghosts).
+pub fn lines_to_hires(code: &str, ds: &Dataset, by_name: bool) -> Result<DataFrame> {
+    struct Found(std::result::Result<HireLines, Error>);
+    let (Some(ldf), Some(hdf)) = (ds.frame(TableKind::Ledger), ds.frame(TableKind::Hires)) else {
+        return Err(Error::rule(
+            code,
+            "lines_to_hires needs the ledger and hires",
+        ));
+    };
+    let found = ds.derived.get(|| Found(HireLines::find(code, ldf, hdf)));
+    let lines = match &found.0 {
+        Ok(lines) => lines,
+        Err(Error::Rule { message, .. }) => return Err(Error::rule(code, message)),
+        Err(e) => return Err(Error::rule(code, e)),
+    };
+    let mut idx = Vec::with_capacity(
+        lines.by_key[0].len() + lines.by_key[1].len() + by_name as usize * lines.by_key[2].len(),
+    );
+    for rows in &lines.by_key[..if by_name { 3 } else { 2 }] {
+        idx.extend_from_slice(rows);
     }
     ldf.take(&IdxCa::from_vec("__i".into(), idx))
         .map_err(util::polars_err(code))
+}
+
+/// The ledger's 支出 lines to a hire of the same village, per key (id
+/// number, account, name), each in ledger order: the same rows as a
+/// semi-join of the 支出 lines on that key.
+struct HireLines {
+    by_key: [Vec<IdxSize>; 3],
+}
+
+impl HireLines {
+    fn find(code: &str, ldf: &DataFrame, hdf: &DataFrame) -> Result<HireLines> {
+        // One pass over the ledger per key, on borrowed strings.
+        let keys = [
+            ("counterparty_id", "id_number"),
+            ("counterparty_account", "bank_account"),
+            ("counterparty", "name"),
+        ];
+        let lv = util::str_col(code, ldf, "village_code")?;
+        let direction = util::text_col(code, ldf, "direction")?;
+        let hv = util::str_col(code, hdf, "village_code")?;
+        let paid_out: Vec<bool> = direction.iter().map(|d| d == Some("支出")).collect();
+        let mut by_key: [Vec<IdxSize>; 3] = Default::default();
+        for ((lkey, hkey), idx) in keys.into_iter().zip(&mut by_key) {
+            let hk = util::str_col(code, hdf, hkey)?;
+            let wanted: PlHashSet<(&str, &str)> = hv
+                .iter()
+                .zip(hk.iter())
+                .filter_map(|(v, k)| Some((v?, k?)))
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let lk = util::str_col(code, ldf, lkey)?;
+            idx.extend(
+                lv.iter()
+                    .zip(lk.iter())
+                    .zip(&paid_out)
+                    .enumerate()
+                    .filter_map(|(i, ((v, k), out))| {
+                        (*out && wanted.contains(&(v?, k?))).then_some(i as IdxSize)
+                    }),
+            );
+        }
+        Ok(HireLines { by_key })
+    }
 }
 
 /// How many months a village's wage lines are paid after the month they pay
@@ -461,7 +487,7 @@ impl WageLag {
             .ok()
             .and_then(|c| c.date().ok())
             .and_then(|d| d.physical().min());
-        let cand = lines_to_hires(code, ldf, hdf, false)?;
+        let cand = lines_to_hires(code, ds, false)?;
         let l = Ledger::new(code, &cand)?;
         let mut samples: BTreeMap<String, BTreeMap<i32, usize>> = BTreeMap::new();
         // hire record -> months of its wage lines
