@@ -276,8 +276,11 @@ fn select(piece: &str, n: usize, shard: &Shard) -> Option<(usize, Vec<Run>)> {
         let end = memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k + 1);
         let line = &b[start..end];
         let line = line.strip_suffix(b"\n").unwrap_or(line);
-        // Counted a byte at a time, which the compiler does 32 at a time.
-        let commas = line.iter().filter(|&&c| c == b',').count();
+        // In blocks of 255 bytes, as in `count_records`: 32 bytes at a time.
+        let commas: usize = line
+            .chunks(255)
+            .map(|block| block.iter().map(|&c| u8::from(c == b',')).sum::<u8>() as usize)
+            .sum();
         if commas != n - 1 {
             return None;
         }
