@@ -257,13 +257,19 @@ pub fn table_files(dir: &Path, aliases: &Aliases) -> Result<TableFiles> {
 }
 
 /// SHA-256 of `bytes`, telling `progress` how many bytes are hashed.
-fn sha256_hex_progress(bytes: &[u8], progress: &std::sync::atomic::AtomicUsize) -> String {
+/// `release` is given each block once it is hashed.
+fn sha256_hex_progress(
+    bytes: &[u8],
+    progress: &std::sync::atomic::AtomicUsize,
+    release: &dyn Fn(&[u8]),
+) -> String {
     let mut h = Sha256::new();
     let mut n = 0;
     for block in bytes.chunks(4 << 20) {
         h.update(block);
         n += block.len();
         progress.store(n, std::sync::atomic::Ordering::Release);
+        release(block);
     }
     format!("{:x}", h.finalize())
 }
@@ -352,21 +358,33 @@ pub fn load_table(
         // A CSV file is read once; its bytes are hashed while they are
         // parsed. A plain one is typed in the same pass (`plain`).
         _ => {
-            let file = read::FileBytes::open(path)?;
+            // A whole load maps every page at once and reads them all; a
+            // shard maps pages as they are read and keeps few of them.
+            let file = read::FileBytes::open_with(path, shard.is_none())?;
             let data = file.bytes();
             // The pages of a piece are let go once it is typed and hashed,
-            // so that the file and its frame are not both held whole.
+            // so that the file and its frame are not both held whole. A
+            // shard's readers (the hash, the plain check, the typing pass)
+            // each let go of what they have read: a page read again is
+            // mapped again from the page cache.
             let hashed = std::sync::atomic::AtomicUsize::new(0);
             let done = |piece: &str| {
                 let end = piece.as_ptr() as usize + piece.len() - data.as_ptr() as usize;
-                if hashed.load(std::sync::atomic::Ordering::Acquire) >= end {
+                if shard.is_some() || hashed.load(std::sync::atomic::Ordering::Acquire) >= end {
                     file.release(piece.as_bytes());
                 }
             };
+            let release_read = |part: &[u8]| {
+                if shard.is_some() {
+                    file.release(part);
+                }
+            };
             let (sha256, loaded) = rayon::join(
-                || sha256_hex_progress(data, &hashed),
+                || sha256_hex_progress(data, &hashed, &release_read),
                 || -> Result<Option<Loaded>> {
-                    if let Some((headers, body, encoding)) = read::plain_csv(data) {
+                    if let Some((headers, body, encoding)) =
+                        read::plain_csv_releasing(data, &release_read)
+                    {
                         // A shard's rows are picked by their village cell
                         // as the pass goes; a table without village codes
                         // is loaded whole.
