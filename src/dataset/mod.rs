@@ -257,15 +257,20 @@ pub fn table_files(dir: &Path, aliases: &Aliases) -> Result<TableFiles> {
 }
 
 /// SHA-256 of `bytes`, telling `progress` how many bytes are hashed.
-/// `release` is given each block once it is hashed.
+/// `release` is given each block once it is hashed; once `stop` is set
+/// the rest is not hashed (the caller reads the file another way).
 fn sha256_hex_progress(
     bytes: &[u8],
     progress: &std::sync::atomic::AtomicUsize,
     release: &dyn Fn(&[u8]),
+    stop: &std::sync::atomic::AtomicBool,
 ) -> String {
     let mut h = Sha256::new();
     let mut n = 0;
     for block in bytes.chunks(4 << 20) {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
         h.update(block);
         n += block.len();
         progress.store(n, std::sync::atomic::Ordering::Release);
@@ -379,8 +384,9 @@ pub fn load_table(
                     file.release(part);
                 }
             };
+            let abandoned = std::sync::atomic::AtomicBool::new(false);
             let (sha256, loaded) = rayon::join(
-                || sha256_hex_progress(data, &hashed, &release_read),
+                || sha256_hex_progress(data, &hashed, &release_read, &abandoned),
                 || -> Result<Option<Loaded>> {
                     if let Some((headers, body, encoding)) =
                         read::plain_csv_releasing(data, &release_read)
@@ -414,7 +420,10 @@ pub fn load_table(
                     match shard {
                         // Not plain: read in pieces below, holding one
                         // piece and the shard's rows, never the whole text.
-                        Some(_) => Ok(None),
+                        Some(_) => {
+                            abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
+                            Ok(None)
+                        }
                         None => read::read_csv(path, data).map(|raw| Some(Loaded::Raw(raw))),
                     }
                 },
