@@ -444,16 +444,14 @@ pub(super) fn type_plain(
                 let (records, runs) = select(p, n, shard)?;
                 // The records dropped are read no more.
                 let mut from = 0;
-                for r in runs.iter().chain([&Run {
-                    start: p.len(),
-                    end: p.len(),
-                    first: 0,
-                    records: 0,
-                }]) {
+                for r in &runs {
                     if r.start > from {
                         done(&p[from..r.start]);
                     }
                     from = r.end;
+                }
+                if p.len() > from {
+                    done(&p[from..]);
                 }
                 Some((records, runs))
             }
