@@ -101,12 +101,15 @@ pub struct LoadOptions {
     pub aliases: Option<Aliases>,
     /// Load only the rows whose village code starts with this prefix (a
     /// county: 6 digits, a street: 9, a village: 12), for a scan shard by
-    /// shard. CSV files are then read in pieces, so memory holds the shard
-    /// and one piece, not the whole file. Rows with a blank or unreadable
+    /// shard. A plain CSV file (see `read::plain_csv`) is typed in one pass
+    /// that keeps only the shard's rows; any other CSV file is read in
+    /// pieces. Either way memory holds the shard's rows, never a whole
+    /// file's typed or text columns. Rows with a blank or unreadable
     /// village code are kept (their error is still reported); tables without
     /// a village code (deaths, relatives) are loaded whole.
     pub villages: Option<String>,
-    /// Size of a piece when `villages` is set (default 64 MiB).
+    /// Size of a piece when `villages` is set (default: 64 MiB for a file
+    /// read in pieces, a few per thread for a plain file).
     pub chunk_bytes: Option<usize>,
 }
 
@@ -254,13 +257,24 @@ pub fn table_files(dir: &Path, aliases: &Aliases) -> Result<TableFiles> {
 }
 
 /// SHA-256 of `bytes`, telling `progress` how many bytes are hashed.
-fn sha256_hex_progress(bytes: &[u8], progress: &std::sync::atomic::AtomicUsize) -> String {
+/// `release` is given each block once it is hashed; once `stop` is set
+/// the rest is not hashed (the caller reads the file another way).
+fn sha256_hex_progress(
+    bytes: &[u8],
+    progress: &std::sync::atomic::AtomicUsize,
+    release: &dyn Fn(&[u8]),
+    stop: &std::sync::atomic::AtomicBool,
+) -> String {
     let mut h = Sha256::new();
     let mut n = 0;
     for block in bytes.chunks(4 << 20) {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            break;
+        }
         h.update(block);
         n += block.len();
         progress.store(n, std::sync::atomic::Ordering::Release);
+        release(block);
     }
     format!("{:x}", h.finalize())
 }
@@ -281,6 +295,31 @@ fn sha256_file(path: &Path) -> Result<(u64, String)> {
     Ok((n, format!("{:x}", h.finalize())))
 }
 
+/// The raw column holding a table's village code, if the table has one.
+fn village_column(kind: TableKind, aliases: &Aliases, headers: &[String]) -> Option<usize> {
+    kind.column("village_code")?;
+    headers
+        .iter()
+        .position(|h| aliases.column_for_header(h) == Some("village_code"))
+}
+
+/// Whether a row whose raw village cell is `v` belongs to the shard of
+/// villages starting with `prefix`. A blank or unreadable code is kept, so
+/// that its error is still reported.
+fn keep_village(prefix: &str, v: Option<&str>) -> bool {
+    if let Some(s) = v
+        && !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+    {
+        // A code as exports write it, which cleaning leaves as it is.
+        return s.starts_with(prefix);
+    }
+    match blank(v) {
+        Some(s) => normalize::clean_village_code(s).map_or(true, |c| c.starts_with(prefix)),
+        None => true,
+    }
+}
+
 /// Load one file as one table of the contract.
 pub fn load_table(
     kind: TableKind,
@@ -294,20 +333,8 @@ pub fn load_table(
         .unwrap_or("")
         .to_ascii_lowercase();
     let shard = opts.villages.as_deref().filter(|p| !p.is_empty());
-    let village_column = |headers: &[String]| -> Option<usize> {
-        kind.column("village_code")?;
-        headers
-            .iter()
-            .position(|h| aliases.column_for_header(h) == Some("village_code"))
-    };
-    let keep = |v: Option<&str>| -> bool {
-        match (blank(v), shard) {
-            (Some(s), Some(prefix)) => {
-                normalize::clean_village_code(s).map_or(true, |c| c.starts_with(prefix))
-            }
-            _ => true,
-        }
-    };
+    let village_column = |headers: &[String]| village_column(kind, aliases, headers);
+    let keep = |v: Option<&str>| shard.is_none_or(|prefix| keep_village(prefix, v));
     let filter = read::RowFilter {
         column: &village_column,
         keep: &keep,
@@ -318,14 +345,6 @@ pub fn load_table(
         Typed((DataFrame, Vec<LoadIssue>, Vec<String>), &'static str),
     }
     let (bytes, sha256, raw) = match ext.as_str() {
-        "csv" if shard.is_some() => {
-            let (raw, bytes, sha256) = read::read_csv_filtered(
-                path,
-                opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES),
-                &filter,
-            )?;
-            (bytes, sha256, Loaded::Raw(raw))
-        }
         "xlsx" | "xlsm" | "parquet" => {
             let (hash, raw) = rayon::join(
                 || sha256_file(path),
@@ -344,40 +363,86 @@ pub fn load_table(
         // A CSV file is read once; its bytes are hashed while they are
         // parsed. A plain one is typed in the same pass (`plain`).
         _ => {
-            let file = read::FileBytes::open(path)?;
+            // A whole load maps every page at once and reads them all; a
+            // shard maps pages as they are read and keeps few of them.
+            let file = read::FileBytes::open_with(path, shard.is_none())?;
             let data = file.bytes();
             // The pages of a piece are let go once it is typed and hashed,
-            // so that the file and its frame are not both held whole.
+            // so that the file and its frame are not both held whole. A
+            // shard's readers (the hash, the plain check, the typing pass)
+            // each let go of what they have read: a page read again is
+            // mapped again from the page cache.
             let hashed = std::sync::atomic::AtomicUsize::new(0);
             let done = |piece: &str| {
                 let end = piece.as_ptr() as usize + piece.len() - data.as_ptr() as usize;
-                if hashed.load(std::sync::atomic::Ordering::Acquire) >= end {
+                if shard.is_some() || hashed.load(std::sync::atomic::Ordering::Acquire) >= end {
                     file.release(piece.as_bytes());
                 }
             };
+            let release_read = |part: &[u8]| {
+                if shard.is_some() {
+                    file.release(part);
+                }
+            };
+            let abandoned = std::sync::atomic::AtomicBool::new(false);
             let (sha256, loaded) = rayon::join(
-                || sha256_hex_progress(data, &hashed),
-                || -> Result<Loaded> {
-                    if let Some((headers, body, encoding)) = read::plain_csv(data)
-                        && let Some(typed) = plain::type_plain(
+                || sha256_hex_progress(data, &hashed, &release_read, &abandoned),
+                || -> Result<Option<Loaded>> {
+                    if let Some((headers, body, encoding)) =
+                        read::plain_csv_releasing(data, &release_read)
+                    {
+                        // A shard's rows are picked by their village cell
+                        // as the pass goes; a table without village codes
+                        // is loaded whole.
+                        let column = shard.and_then(|_| village_column(&headers));
+                        let keep_rows = column.map(|column| plain::Shard {
+                            column,
+                            keep: &keep,
+                        });
+                        let piece = match (shard, opts.chunk_bytes) {
+                            (Some(_), Some(chunk)) => chunk,
+                            _ => plain::piece_size(body.len()),
+                        };
+                        if let Some(typed) = plain::type_plain(
                             kind,
                             path,
                             &headers,
                             body,
                             aliases,
                             opts,
-                            plain::piece_size(body.len()),
+                            piece,
+                            keep_rows.as_ref(),
                             &done,
-                        )
-                    {
-                        return Ok(Loaded::Typed(typed?, encoding));
+                        ) {
+                            return Ok(Some(Loaded::Typed(typed?, encoding)));
+                        }
                     }
-                    read::read_csv(path, data).map(Loaded::Raw)
+                    match shard {
+                        // Not plain: read in pieces below, holding one
+                        // piece and the shard's rows, never the whole text.
+                        Some(_) => {
+                            abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
+                            Ok(None)
+                        }
+                        None => read::read_csv(path, data).map(|raw| Some(Loaded::Raw(raw))),
+                    }
                 },
             );
-            let loaded = loaded?;
-            file.check_unchanged(path)?;
-            (data.len() as u64, sha256, loaded)
+            match loaded? {
+                Some(loaded) => {
+                    file.check_unchanged(path)?;
+                    (data.len() as u64, sha256, loaded)
+                }
+                None => {
+                    drop(file);
+                    let (raw, bytes, sha256) = read::read_csv_filtered(
+                        path,
+                        opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES),
+                        &filter,
+                    )?;
+                    (bytes, sha256, Loaded::Raw(raw))
+                }
+            }
         }
     };
     let format = match ext.as_str() {
@@ -1179,14 +1244,24 @@ mod tests {
                 Ok((frame, issues, extra))
             });
         let (headers, body, _) = read::plain_csv(text.as_bytes()).expect("plain");
-        let fast = plain::type_plain(kind, path, &headers, body, &aliases, opts, piece, &|_| {})
-            .unwrap_or_else(|| {
-                panic!(
-                    "not typed on the plain path: {:?} {:?}",
-                    match_headers(kind, path, &headers, &aliases).map(|_| ()),
-                    &text[..text.len().min(600)]
-                )
-            });
+        let fast = plain::type_plain(
+            kind,
+            path,
+            &headers,
+            body,
+            &aliases,
+            opts,
+            piece,
+            None,
+            &|_| {},
+        )
+        .unwrap_or_else(|| {
+            panic!(
+                "not typed on the plain path: {:?} {:?}",
+                match_headers(kind, path, &headers, &aliases).map(|_| ()),
+                &text[..text.len().min(600)]
+            )
+        });
         // The plain path codes the dictionary columns the file has as it
         // types them; a column the file lacks is cast afterwards, as
         // `load_table` casts whatever is still text.
@@ -1297,6 +1372,7 @@ mod tests {
                 &aliases,
                 &opts,
                 8,
+                None,
                 &|_| {},
             )
         };
@@ -1323,6 +1399,270 @@ mod tests {
         }
         let gbk = encoding_rs::GBK.encode(ok).0;
         assert!(read::plain_csv(&gbk).is_none());
+    }
+
+    /// A ledger of several villages with blank, padded, decimal, full-width,
+    /// mangled and foreign village codes, the village column at
+    /// `village_at`; with `bad`, unreadable amounts and dates and invalid id
+    /// numbers fall in rows of every village, kept and dropped alike.
+    fn shard_csv(rows: usize, village_at: usize, bad: bool) -> String {
+        const VILLAGES: &[&str] = &[
+            "370112001001",
+            "370112001002",
+            "370112002001",
+            "370113001001",
+            "",
+            " ",
+            "\u{3000}",
+            "370112001001.0",
+            " 370112001003",
+            "3.70112E+11",
+            "３７０１１２００１００４",
+            "abc",
+            "370112",
+            "37011",
+            "370113001001.0",
+            "370112001001",
+            "370113002001",
+        ];
+        let mut header: Vec<&str> = vec![
+            "voucher_no",
+            "date",
+            "direction",
+            "amount",
+            "summary",
+            "counterparty",
+            "counterparty_id",
+            "payment_method",
+        ];
+        header.insert(village_at.min(header.len()), "village_code");
+        let mut out = header.join(",") + "\n";
+        for i in 0..rows {
+            let mut cells: Vec<String> = vec![
+                format!("PZ-{i}"),
+                if bad && i % 23 == 7 {
+                    "2025-02-30".into()
+                } else {
+                    format!("2025-03-{:02}", 1 + i % 28)
+                },
+                "支出".into(),
+                if bad && i % 13 == 5 {
+                    "abc".into()
+                } else {
+                    format!("{i}.50")
+                },
+                format!("劳务费{i}"),
+                "王芳".into(),
+                if bad && i % 11 == 3 {
+                    "12345".into()
+                } else {
+                    String::new()
+                },
+                "转账".into(),
+            ];
+            cells.insert(
+                village_at.min(cells.len()),
+                VILLAGES[(i * 7) % VILLAGES.len()].into(),
+            );
+            out += &cells.join(",");
+            out += "\n";
+        }
+        out
+    }
+
+    /// The shard load of a CSV file before plain files took the plain
+    /// path: read in pieces by polars' reader, filtered, then typed.
+    fn old_shard_load(kind: TableKind, path: &Path, opts: &LoadOptions) -> Result<Table> {
+        let aliases = Aliases::builtin();
+        let prefix = opts.villages.as_deref().expect("a shard");
+        let column = |h: &[String]| village_column(kind, &aliases, h);
+        let keep = |v: Option<&str>| keep_village(prefix, v);
+        let filter = read::RowFilter {
+            column: &column,
+            keep: &keep,
+        };
+        let chunk = opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES);
+        let (raw, bytes, sha256) = read::read_csv_filtered(path, chunk, &filter)?;
+        let encoding = raw.encoding;
+        let (mut frame, issues, extra_headers) = type_table(kind, path, raw, &aliases, opts)?;
+        dictionary::encode(kind, &mut frame).map_err(|e| Error::format(path, e))?;
+        // Issues travel in the frame's place: compared as text below.
+        let _ = issues;
+        Ok(Table {
+            kind,
+            source: SourceInfo {
+                table: kind.canonical().into(),
+                path: path.to_path_buf(),
+                format: "csv",
+                encoding,
+                bytes,
+                sha256,
+                rows: frame.height(),
+                extra_headers,
+            },
+            frame,
+        })
+    }
+
+    /// `load_table` of a shard equals the old shard path: frame, issues,
+    /// errors, manifest.
+    fn same_as_old_shard(kind: TableKind, path: &Path, opts: &LoadOptions) {
+        let aliases = Aliases::builtin();
+        let new = load_table(kind, path, &aliases, opts);
+        let old = old_shard_load(kind, path, opts).and_then(|t| {
+            // The old path's issues, from the same pieces.
+            let prefix = opts.villages.as_deref().unwrap();
+            let column = |h: &[String]| village_column(kind, &aliases, h);
+            let keep = |v: Option<&str>| keep_village(prefix, v);
+            let filter = read::RowFilter {
+                column: &column,
+                keep: &keep,
+            };
+            let chunk = opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES);
+            let (raw, _, _) = read::read_csv_filtered(path, chunk, &filter)?;
+            let (_, issues, _) = type_table(kind, path, raw, &aliases, opts)?;
+            Ok((t, issues))
+        });
+        let what = format!("{} {opts:?}", path.display());
+        match (new, old) {
+            (Ok((a, ia)), Ok((b, ib))) => {
+                assert_eq!(a.frame.dtypes(), b.frame.dtypes(), "{what}");
+                assert_eq!(a.frame.get_column_names(), b.frame.get_column_names());
+                assert!(
+                    a.frame.equals_missing(&b.frame),
+                    "{what}:\n{:?}\nvs old\n{:?}",
+                    a.frame,
+                    b.frame
+                );
+                assert_eq!(format!("{ia:?}"), format!("{ib:?}"), "{what}");
+                assert_eq!(format!("{:?}", a.source), format!("{:?}", b.source));
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
+            (a, b) => panic!(
+                "{what}: {:?} vs old {:?}",
+                a.map(|t| t.0.frame),
+                b.map(|t| t.0.frame)
+            ),
+        }
+    }
+
+    #[test]
+    fn a_plain_shard_loads_as_the_old_shard_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let aliases = Aliases::builtin();
+        let mut checked = 0;
+        for village_at in [0, 3, 8] {
+            for bad in [false, true] {
+                let lf = shard_csv(120, village_at, bad);
+                let crlf = lf.replace('\n', "\r\n");
+                for (k, text) in [lf, crlf].into_iter().enumerate() {
+                    let path = dir
+                        .path()
+                        .join(format!("ledger-{village_at}-{bad}-{k}.csv"));
+                    std::fs::write(&path, &text).unwrap();
+                    for prefix in ["370112", "370112001", "370112001001", "370113", "99"] {
+                        for lenient in [false, true] {
+                            for chunk in [None, Some(1), Some(100)] {
+                                let opts = LoadOptions {
+                                    lenient,
+                                    villages: Some(prefix.into()),
+                                    chunk_bytes: chunk,
+                                    ..Default::default()
+                                };
+                                same_as_old_shard(TableKind::Ledger, &path, &opts);
+                                // ... and it took the plain path.
+                                let (headers, body, _) = read::plain_csv(text.as_bytes()).unwrap();
+                                let keep = |v: Option<&str>| keep_village(prefix, v);
+                                let shard = plain::Shard {
+                                    column: village_at,
+                                    keep: &keep,
+                                };
+                                let typed = plain::type_plain(
+                                    TableKind::Ledger,
+                                    &path,
+                                    &headers,
+                                    body,
+                                    &aliases,
+                                    &opts,
+                                    chunk.unwrap_or(1 << 20),
+                                    Some(&shard),
+                                    &|_| {},
+                                );
+                                assert!(typed.is_some());
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 3 * 2 * 2 * 5 * 2 * 3);
+
+        // A bad value in a row of another village is not seen, on either
+        // path; in a row of the shard it is an error naming the file row.
+        let text = "village_code,voucher_no,date,direction,amount,summary,counterparty,payment_method\n\
+            370112001001,PZ-1,2025-03-01,支出,10.00,a,王芳,转账\n\
+            370113001001,PZ-2,2025-03-01,支出,abc,b,王芳,转账\n\
+            370112001001,PZ-3,2025-03-01,支出,12.00,c,王芳,转账\n\
+            ,PZ-4,2025-03-01,支出,13.00,d,王芳,转账\n\
+            370112001002.0,PZ-5,2025/3/40,支出,14.00,e,王芳,转账\n";
+        let path = dir.path().join("ledger.csv");
+        std::fs::write(&path, text).unwrap();
+        let shard = |prefix: &str| LoadOptions {
+            villages: Some(prefix.into()),
+            ..Default::default()
+        };
+        let load = |o: &LoadOptions| load_table(TableKind::Ledger, &path, &aliases, o);
+        let lenient = |prefix: &str| LoadOptions {
+            lenient: true,
+            ..shard(prefix)
+        };
+        let (t, issues) = load(&lenient("370112001001")).unwrap();
+        let rows: Vec<u32> = t
+            .frame
+            .column(ROW)
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        // The blank code is kept (and reported); 370112001002.0 is of
+        // another village.
+        assert_eq!(rows, [2, 4, 5]);
+        assert_eq!(issues.len(), 1);
+        assert_eq!((issues[0].row, &*issues[0].column), (5, "village_code"));
+        let e = load(&shard("370112")).err().unwrap().to_string();
+        assert!(e.contains("ledger.csv") && e.contains("date"), "{e}");
+        assert!(e.contains("2025/3/40") && !e.contains("abc"), "{e}");
+        let e = load(&shard("370113")).err().unwrap().to_string();
+        assert!(e.contains("abc") && e.contains("amount"), "{e}");
+        assert!(!e.contains("2025/3/40"), "{e}");
+        for p in ["370112001001", "370112", "370113", "3"] {
+            same_as_old_shard(TableKind::Ledger, &path, &shard(p));
+            same_as_old_shard(TableKind::Ledger, &path, &lenient(p));
+        }
+        // Files that are not plain keep the old path: quoted, ragged (in a
+        // row of another village too), GBK.
+        let quoted = text.replace("PZ-1,", "\"PZ-1\",");
+        let ragged = text.replace("PZ-2,", "PZ-2,x,");
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        for (name, bytes) in [
+            ("quoted", quoted.as_bytes()),
+            ("ragged", ragged.as_bytes()),
+            ("gbk", &gbk[..]),
+        ] {
+            let path = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&path, bytes).unwrap();
+            for p in ["370112001001", "370112", "370113"] {
+                for chunk in [None, Some(7)] {
+                    let opts = LoadOptions {
+                        chunk_bytes: chunk,
+                        ..shard(p)
+                    };
+                    same_as_old_shard(TableKind::Ledger, &path, &opts);
+                }
+            }
+        }
     }
 
     #[test]

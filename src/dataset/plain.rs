@@ -235,12 +235,18 @@ fn count_records(piece: &str) -> usize {
 }
 
 /// Type the records of `text` (whole records, each ending in a newline
-/// except perhaps the body's last) into `slots`, whose parts have exactly
-/// as many rows as `text` has records. `target[j]` is the slot raw column
-/// `j` feeds, if any. `None` when a record has not exactly `n` fields.
-fn parse_piece(text: &str, n: usize, target: &[Option<usize>], slots: &mut [Slot]) -> Option<()> {
+/// except perhaps the body's last) into rows `row0..` of `slots`. `target[j]`
+/// is the slot raw column `j` feeds, if any. The number of records typed, or
+/// `None` when a record has not exactly `n` fields.
+fn parse_piece(
+    text: &str,
+    n: usize,
+    target: &[Option<usize>],
+    slots: &mut [Slot],
+    row0: usize,
+) -> Option<usize> {
     let b = text.as_bytes();
-    let (mut row, mut j, mut start) = (0usize, 0usize, 0usize);
+    let (mut row, mut j, mut start) = (row0, 0usize, 0usize);
     let last = n - 1;
     for p in memchr2_iter(b',', b'\n', b) {
         let newline = b[p] == b'\n';
@@ -272,10 +278,84 @@ fn parse_piece(text: &str, n: usize, target: &[Option<usize>], slots: &mut [Slot
         if let Some(t) = target[j] {
             slots[t].set(&text[start..], row);
         }
+        row += 1;
     } else if j != 0 {
         return None;
     }
-    slots.iter().all(|s| !s.overflow).then_some(())
+    slots.iter().all(|s| !s.overflow).then_some(row - row0)
+}
+
+/// The rows of one shard (`--villages`): the raw column holding the
+/// village code, and whether a cell of it (`None`: empty) is kept.
+pub(super) struct Shard<'a> {
+    pub column: usize,
+    pub keep: &'a (dyn Fn(Option<&str>) -> bool + Sync),
+}
+
+/// Consecutive records of a piece that are typed: bytes `start..end` of
+/// the piece, records `first..first + records` of it.
+struct Run {
+    start: usize,
+    end: usize,
+    first: usize,
+    records: usize,
+}
+
+/// The records of a piece, and the runs of them that `shard` keeps. Every
+/// record is checked to have exactly `n` fields (`None` if not), kept or
+/// not, so that a file takes the plain path for a shard exactly when it
+/// does for a whole load. A record is kept by its village cell alone: the
+/// cells of the records dropped are never read.
+fn select(piece: &str, n: usize, shard: &Shard) -> Option<(usize, Vec<Run>)> {
+    let b = piece.as_bytes();
+    let mut runs = Vec::new();
+    let (mut start, mut records) = (0usize, 0usize);
+    // The run being extended: its first byte and record.
+    let mut open: Option<(usize, usize)> = None;
+    while start < b.len() {
+        let end = memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k + 1);
+        let line = &b[start..end];
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        // In blocks of 255 bytes, as in `count_records`: 32 bytes at a time.
+        let commas: usize = line
+            .chunks(255)
+            .map(|block| block.iter().map(|&c| u8::from(c == b',')).sum::<u8>() as usize)
+            .sum();
+        if commas != n - 1 {
+            return None;
+        }
+        let mut a = 0;
+        for _ in 0..shard.column {
+            a += memchr(b',', &line[a..])? + 1;
+        }
+        let mut e = memchr(b',', &line[a..]).map_or(line.len(), |k| a + k);
+        if e == line.len() && e > a && line[e - 1] == b'\r' {
+            // The last field of a CRLF record ends before the CR.
+            e -= 1;
+        }
+        let cell = &piece[start + a..start + e];
+        if (shard.keep)(Some(cell).filter(|c| !c.is_empty())) {
+            open.get_or_insert((start, records));
+        } else if let Some((s, first)) = open.take() {
+            runs.push(Run {
+                start: s,
+                end: start,
+                first,
+                records: records - first,
+            });
+        }
+        records += 1;
+        start = end;
+    }
+    if let Some((s, first)) = open {
+        runs.push(Run {
+            start: s,
+            end: b.len(),
+            first,
+            records: records - first,
+        });
+    }
+    Some((records, runs))
 }
 
 /// Pieces of about `size` bytes, each ending just after a newline (the
@@ -394,9 +474,14 @@ pub(super) fn piece_size(len: usize) -> usize {
 }
 
 /// Type a plain CSV body (see the module) in pieces of about `piece_bytes`;
-/// `done` is given each piece once it is typed (the caller may let its
-/// bytes go). `None`: not plain after all, or the headers do not match
-/// (the general path gives the error).
+/// `done` is given the bytes of a piece once they are typed (or dropped by
+/// the shard) and will not be read again (the caller may let them go).
+/// With `shard`, only the rows it keeps become rows of the frame (each
+/// with its file row in `__row`), and only their cells are typed: a bad
+/// value in a row of another village is never seen, as on the general
+/// path, which filters the raw rows before typing them. `None`: not plain
+/// after all, or the headers do not match (the general path gives the
+/// error).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn type_plain(
     kind: TableKind,
@@ -406,11 +491,12 @@ pub(super) fn type_plain(
     aliases: &Aliases,
     opts: &LoadOptions,
     piece_bytes: usize,
+    shard: Option<&Shard>,
     done: &(dyn Fn(&str) + Sync),
 ) -> Option<Result<TypedTable>> {
     let (found, extra) = match_headers(kind, path, headers, aliases).ok()?;
     let n = headers.len();
-    if n < 2 {
+    if n < 2 || shard.is_some_and(|s| s.column >= n) {
         return None;
     }
     let specs: Vec<&'static ColumnSpec> = kind
@@ -423,9 +509,57 @@ pub(super) fn type_plain(
         target[found[spec.name].0] = Some(k);
     }
     let pieces = pieces(body, piece_bytes.max(1));
-    let counts: Vec<usize> = pieces.par_iter().map(|p| count_records(p)).collect();
+    // Each piece's records, and the runs of them that become rows.
+    let selected: Option<Vec<(usize, Vec<Run>)>> = pieces
+        .par_iter()
+        .map(|p| match shard {
+            None => {
+                let records = count_records(p);
+                let all = Run {
+                    start: 0,
+                    end: p.len(),
+                    first: 0,
+                    records,
+                };
+                Some((records, vec![all]))
+            }
+            Some(shard) => {
+                let (records, runs) = select(p, n, shard)?;
+                // The records dropped are read no more.
+                let mut from = 0;
+                for r in &runs {
+                    if r.start > from {
+                        done(&p[from..r.start]);
+                    }
+                    from = r.end;
+                }
+                if p.len() > from {
+                    done(&p[from..]);
+                }
+                Some((records, runs))
+            }
+        })
+        .collect();
+    let selected = selected?;
+    let counts: Vec<usize> = selected
+        .iter()
+        .map(|(_, runs)| runs.iter().map(|r| r.records).sum())
+        .collect();
     let height: usize = counts.iter().sum();
-    // Every column of the whole table, then each cut into the pieces' rows.
+    // The file row of each row kept (header = 1); a whole load's are i + 2.
+    let file_rows: Option<Vec<u32>> = shard.map(|_| {
+        let mut rows = Vec::with_capacity(height);
+        let mut before = 2usize;
+        for (records, runs) in &selected {
+            for r in runs {
+                let first = before + r.first;
+                rows.extend((first..first + r.records).map(|x| x as u32));
+            }
+            before += records;
+        }
+        rows
+    });
+    // Every column of the table's rows, then each cut into the pieces' rows.
     let mut outs: Vec<(Out, Vec<bool>)> = specs
         .iter()
         .map(|spec| {
@@ -495,10 +629,21 @@ pub(super) fn type_plain(
     let typed: Option<Vec<Typed>> = pieces
         .par_iter()
         .zip(piece_slots)
-        .map(|(piece, mut slots)| {
-            let ok = parse_piece(piece, n, &target, &mut slots);
-            done(piece);
-            ok?;
+        .zip(&selected)
+        .zip(&counts)
+        .map(|(((piece, mut slots), (_, runs)), &rows)| {
+            let mut typed = Some(0);
+            for r in runs {
+                typed = typed.and_then(|row| {
+                    parse_piece(&piece[r.start..r.end], n, &target, &mut slots, row)
+                        .map(|k| row + k)
+                });
+            }
+            for r in runs {
+                done(&piece[r.start..r.end]);
+            }
+            // Every row of the piece is written (its views included).
+            (typed? == rows).then_some(())?;
             let mut buffers = Vec::with_capacity(slots.len());
             let mut problems = Vec::with_capacity(slots.len());
             for slot in slots {
@@ -570,7 +715,7 @@ pub(super) fn type_plain(
         )
         .collect();
     Some(
-        assemble(kind, path, &found, results, height, None, opts)
+        assemble(kind, path, &found, results, height, file_rows, opts)
             .map(|(frame, issues)| (frame, issues, extra)),
     )
 }

@@ -49,7 +49,11 @@ pub struct FileBytes {
 }
 
 impl FileBytes {
-    pub fn open(path: &Path) -> Result<FileBytes> {
+    /// Open and map `path`. With `populate`, every page is mapped at once (a whole load reads
+    /// them all); without, pages are mapped as they are read, so that a
+    /// reader letting them go behind it ([`FileBytes::release`]) holds only
+    /// what it is reading (a shard load, which keeps little of the file).
+    pub fn open_with(path: &Path, populate: bool) -> Result<FileBytes> {
         use std::io::Read;
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let meta = file.metadata().map_err(|e| Error::io(path, e))?;
@@ -57,7 +61,9 @@ impl FileBytes {
         if meta.is_file() && meta.len() > 0 {
             // Populated: the pages are mapped in one go, not fault by fault.
             let mut o = memmap2::MmapOptions::new();
-            o.populate();
+            if populate {
+                o.populate();
+            }
             // SAFETY: the mapping is read only; a change by another program
             // while it is mapped is caught by `check_unchanged` (see above).
             if let Ok(map) = unsafe { o.map(&file) } {
@@ -255,8 +261,14 @@ fn split_header(line: &str) -> Vec<String> {
 
 /// Byte offset just past the header line (a newline outside quotes).
 fn header_end(text: &str) -> usize {
+    header_end_bytes(text.as_bytes())
+}
+
+/// [`header_end`] of bytes: quotes and newlines are ASCII, never part of
+/// a multi-byte character.
+fn header_end_bytes(text: &[u8]) -> usize {
     let mut quoted = false;
-    for (i, b) in text.bytes().enumerate() {
+    for (i, &b) in text.iter().enumerate() {
         match b {
             b'"' => quoted = !quoted,
             b'\n' if !quoted => return i + 1,
@@ -315,7 +327,28 @@ fn unclosed_quote(body: &str) -> Option<(usize, usize)> {
 /// reader (`super::plain`). Returns the headers, the body and the encoding;
 /// `None` for any other file, which goes through [`read_csv`] (with the
 /// same errors as ever).
+#[cfg(test)]
 pub fn plain_csv(bytes: &[u8]) -> Option<(Vec<String>, &str, &'static str)> {
+    plain_csv_releasing(bytes, &|_| {})
+}
+
+/// Size of the blocks [`plain_csv_releasing`] checks a body in.
+const CHECK_BLOCK: usize = 4 << 20;
+
+/// [`plain_csv`], giving `release` each block of the body (whole lines)
+/// once it is checked: a shard load lets its pages go behind it.
+pub fn plain_csv_releasing<'a>(
+    bytes: &'a [u8],
+    release: &dyn Fn(&[u8]),
+) -> Option<(Vec<String>, &'a str, &'static str)> {
+    plain_csv_blocks(bytes, CHECK_BLOCK, release)
+}
+
+fn plain_csv_blocks<'a>(
+    bytes: &'a [u8],
+    block_bytes: usize,
+    release: &dyn Fn(&[u8]),
+) -> Option<(Vec<String>, &'a str, &'static str)> {
     let (bytes, encoding) = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         Some(rest) => (rest, "UTF-8 (BOM)"),
         None => (bytes, "UTF-8"),
@@ -326,22 +359,44 @@ pub fn plain_csv(bytes: &[u8]) -> Option<(Vec<String>, &str, &'static str)> {
     {
         return None;
     }
-    let text = simdutf8::basic::from_utf8(bytes).ok()?;
-    let end = header_end(text);
-    let header_line = text[..end].trim_end_matches(['\n', '\r']);
-    let body = &text[end..];
+    let end = header_end_bytes(bytes);
+    let header = simdutf8::basic::from_utf8(&bytes[..end]).ok()?;
+    let header_line = header.trim_end_matches(['\n', '\r']);
     if header_line.contains('\0')
         || header_line
             .trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
             .is_empty()
-        || body.trim().is_empty()
-        || memchr::memchr2(b'"', 0, body.as_bytes()).is_some()
-        // A carriage return only as part of a CRLF line end.
-        || memchr::memchr_iter(b'\r', body.as_bytes())
-            .any(|i| body.as_bytes().get(i + 1) != Some(&b'\n'))
     {
         return None;
     }
+    let body = &bytes[end..];
+    // Checked in blocks of whole lines: a newline is never part of a
+    // multi-byte character, so the body is UTF-8 when every block is.
+    let (mut a, mut blank) = (0, true);
+    while a < body.len() {
+        let mut e = (a + block_bytes.max(1)).min(body.len());
+        if e < body.len() {
+            e = memchr::memchr(b'\n', &body[e..]).map_or(body.len(), |k| e + k + 1);
+        }
+        let block = &body[a..e];
+        let text = simdutf8::basic::from_utf8(block).ok()?;
+        if memchr::memchr2(b'"', 0, block).is_some()
+            // A carriage return only as part of a CRLF line end.
+            || memchr::memchr_iter(b'\r', block).any(|i| block.get(i + 1) != Some(&b'\n'))
+        {
+            return None;
+        }
+        blank = blank && text.trim().is_empty();
+        release(block);
+        a = e;
+    }
+    if blank {
+        return None;
+    }
+    // SAFETY: every block of the body is UTF-8 (checked above) and the
+    // blocks end just after a newline (or at the end), which is never
+    // inside a character: so the whole body is UTF-8.
+    let body = unsafe { std::str::from_utf8_unchecked(body) };
     Some((split_header(header_line), body, encoding))
 }
 
@@ -888,7 +943,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("ledger.csv");
         std::fs::write(&p, "a,b\n1,2\n").unwrap();
-        let f = FileBytes::open(&p).unwrap();
+        let f = FileBytes::open_with(&p, true).unwrap();
         assert_eq!(f.bytes(), b"a,b\n1,2\n");
         // Released pages read the same again.
         f.release(&f.bytes()[2..6]);
@@ -905,7 +960,49 @@ mod tests {
         assert!(e.contains("changed while it was being read"), "{e}");
         // An empty file is read, not mapped.
         std::fs::write(&p, "").unwrap();
-        assert!(FileBytes::open(&p).unwrap().bytes().is_empty());
+        assert!(FileBytes::open_with(&p, true).unwrap().bytes().is_empty());
+    }
+
+    #[test]
+    fn plain_files_are_told_in_blocks_as_whole() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("张伟,1\n");
+        let mut bad_utf8 = b"a,b\n1,2\n".to_vec();
+        bad_utf8.extend_from_slice(&gbk);
+        let texts: Vec<Vec<u8>> = [
+            "a,b\n1,2\n张伟,三\n",
+            "a,b\r\n1,2\r\n张伟,三\r\n",
+            "\u{FEFF}a,b\n1,2\n张伟,三",
+            "\"a\",b\n1,2\n",
+            "a,b\n1,2\n张伟,\"三\"\n",
+            "a,b\n1,2\n张伟,三\r",
+            "a,b\n1,2\n张\r伟,三\n",
+            "a,b\n1,2\n张伟,\0\n",
+            "a,b\n \n\u{3000}\n",
+            "a,b\n",
+            "a,b",
+            "\n1,2\n",
+        ]
+        .iter()
+        .map(|t| t.as_bytes().to_vec())
+        .chain([bad_utf8])
+        .collect();
+        for text in &texts {
+            let whole = plain_csv_blocks(text, usize::MAX / 2, &|_| {});
+            for block in 1..=text.len() + 1 {
+                let released = std::cell::Cell::new(0);
+                let blocks = plain_csv_blocks(text, block, &|b| {
+                    released.set(released.get() + b.len());
+                });
+                assert_eq!(blocks, whole, "{text:?} in blocks of {block}");
+                if let Some((_, body, _)) = blocks {
+                    // Every byte of the body was checked and let go.
+                    assert_eq!(released.get(), body.len(), "{text:?} {block}");
+                }
+            }
+        }
+        assert!(plain_csv(texts[0].as_slice()).is_some());
+        assert!(plain_csv(texts[3].as_slice()).is_some(), "a quoted header");
+        assert!(plain_csv(texts[4].as_slice()).is_none());
     }
 
     #[test]
