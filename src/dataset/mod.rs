@@ -1472,7 +1472,11 @@ mod tests {
 
     /// The shard load of a CSV file before plain files took the plain
     /// path: read in pieces by polars' reader, filtered, then typed.
-    fn old_shard_load(kind: TableKind, path: &Path, opts: &LoadOptions) -> Result<Table> {
+    fn old_shard_load(
+        kind: TableKind,
+        path: &Path,
+        opts: &LoadOptions,
+    ) -> Result<(Table, Vec<LoadIssue>)> {
         let aliases = Aliases::builtin();
         let prefix = opts.villages.as_deref().expect("a shard");
         let column = |h: &[String]| village_column(kind, &aliases, h);
@@ -1486,9 +1490,7 @@ mod tests {
         let encoding = raw.encoding;
         let (mut frame, issues, extra_headers) = type_table(kind, path, raw, &aliases, opts)?;
         dictionary::encode(kind, &mut frame).map_err(|e| Error::format(path, e))?;
-        // Issues travel in the frame's place: compared as text below.
-        let _ = issues;
-        Ok(Table {
+        let table = Table {
             kind,
             source: SourceInfo {
                 table: kind.canonical().into(),
@@ -1501,7 +1503,8 @@ mod tests {
                 extra_headers,
             },
             frame,
-        })
+        };
+        Ok((table, issues))
     }
 
     /// `load_table` of a shard equals the old shard path: frame, issues,
@@ -1509,20 +1512,7 @@ mod tests {
     fn same_as_old_shard(kind: TableKind, path: &Path, opts: &LoadOptions) {
         let aliases = Aliases::builtin();
         let new = load_table(kind, path, &aliases, opts);
-        let old = old_shard_load(kind, path, opts).and_then(|t| {
-            // The old path's issues, from the same pieces.
-            let prefix = opts.villages.as_deref().unwrap();
-            let column = |h: &[String]| village_column(kind, &aliases, h);
-            let keep = |v: Option<&str>| keep_village(prefix, v);
-            let filter = read::RowFilter {
-                column: &column,
-                keep: &keep,
-            };
-            let chunk = opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES);
-            let (raw, _, _) = read::read_csv_filtered(path, chunk, &filter)?;
-            let (_, issues, _) = type_table(kind, path, raw, &aliases, opts)?;
-            Ok((t, issues))
-        });
+        let old = old_shard_load(kind, path, opts);
         let what = format!("{} {opts:?}", path.display());
         match (new, old) {
             (Ok((a, ia)), Ok((b, ib))) => {
