@@ -7,6 +7,10 @@
 //! runs other tasks meanwhile, so the task computing the value may be under
 //! it on its own stack, and waiting would never end. Such a rule computes
 //! the value itself (the same value; only the work is repeated).
+//!
+//! A value may ask for another while it is made (the wage lag asks for the
+//! ledger's lines to hires), but never in a cycle: two plain rule threads
+//! each making one value of a cycle would wait for each other for ever.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
