@@ -141,3 +141,28 @@ fn mask_pii_masks_ids_in_every_output() {
         assert!(s.contains("370102********0011"), "{f}");
     }
 }
+
+/// The binary's allocator gives freed pages back after half a second
+/// (`malloc_conf` in src/main.rs: the peak at 2,000 villages stays under
+/// 2× the input), and the environment can still override it.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_allocator_returns_freed_pages_after_half_a_second() {
+    let opt = |conf: &str| -> String {
+        let out = weiquan()
+            .arg("rules")
+            .env("_RJEM_MALLOC_CONF", conf)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let stats = String::from_utf8_lossy(&out.stderr).into_owned();
+        stats
+            .lines()
+            .find(|l| l.trim_start().starts_with("opt.dirty_decay_ms:"))
+            .unwrap_or_else(|| panic!("no jemalloc stats in: {}", &stats[..stats.len().min(300)]))
+            .trim()
+            .to_string()
+    };
+    assert!(opt("stats_print:true").starts_with("opt.dirty_decay_ms: 500 "));
+    assert!(opt("stats_print:true,dirty_decay_ms:10000").starts_with("opt.dirty_decay_ms: 10000 "));
+}
