@@ -74,9 +74,7 @@ impl Derived {
         self.ready.notify_all();
         cast(&value)
     }
-}
 
-impl Derived {
     /// Forget the values made so far (those being made stay), so that the
     /// next rule to ask pays for them again: `bench` runs each rule alone
     /// this way, so that a rule's own time includes what it shares.

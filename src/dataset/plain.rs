@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use super::{
     Aliases, CellProblem, ColumnSpec, Kind, LoadIssue, LoadOptions, TableKind, assemble, blank,
-    dictionary, match_headers, normalize, null_column, text_value,
+    dictionary, match_headers, normalize, null_column, read, text_value,
 };
 use crate::error::Result;
 
@@ -222,16 +222,19 @@ impl Slot<'_> {
 
 use super::IssueKind;
 
+/// How many times byte `c` occurs in `b`: counted in blocks of 255 bytes,
+/// so that a block's count fits a byte and the comparison runs 32 bytes at
+/// a time.
+fn count_byte(b: &[u8], c: u8) -> usize {
+    b.chunks(255)
+        .map(|block| block.iter().map(|&x| u8::from(x == c)).sum::<u8>() as usize)
+        .sum()
+}
+
 /// Records in a piece: its newlines, and a last record without one.
 fn count_records(piece: &str) -> usize {
     let b = piece.as_bytes();
-    // In blocks of 255 bytes, so that the count of a block fits a byte and
-    // the comparison runs 32 bytes at a time.
-    let newlines: usize = b
-        .chunks(255)
-        .map(|block| block.iter().map(|&c| u8::from(c == b'\n')).sum::<u8>() as usize)
-        .sum();
-    newlines + usize::from(b.last().is_some_and(|&c| c != b'\n'))
+    count_byte(b, b'\n') + usize::from(b.last().is_some_and(|&c| c != b'\n'))
 }
 
 /// Type the records of `text` (whole records, each ending in a newline
@@ -316,12 +319,7 @@ fn select(piece: &str, n: usize, shard: &Shard) -> Option<(usize, Vec<Run>)> {
         let end = memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k + 1);
         let line = &b[start..end];
         let line = line.strip_suffix(b"\n").unwrap_or(line);
-        // In blocks of 255 bytes, as in `count_records`: 32 bytes at a time.
-        let commas: usize = line
-            .chunks(255)
-            .map(|block| block.iter().map(|&c| u8::from(c == b',')).sum::<u8>() as usize)
-            .sum();
-        if commas != n - 1 {
+        if count_byte(line, b',') != n - 1 {
             return None;
         }
         let mut a = 0;
@@ -361,18 +359,9 @@ fn select(piece: &str, n: usize, shard: &Shard) -> Option<(usize, Vec<Run>)> {
 /// Pieces of about `size` bytes, each ending just after a newline (the
 /// last at the end of the body).
 fn pieces(body: &str, size: usize) -> Vec<&str> {
-    let b = body.as_bytes();
-    let mut out = Vec::new();
-    let mut a = 0;
-    while a < b.len() {
-        let mut e = (a + size).min(b.len());
-        if e < b.len() {
-            e = memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k + 1);
-        }
-        out.push(&body[a..e]);
-        a = e;
-    }
-    out
+    read::line_blocks(body.as_bytes(), size)
+        .map(|r| &body[r])
+        .collect()
 }
 
 /// A typed column of the whole table from what the pieces wrote. A coded

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::io::Cursor;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -372,13 +373,9 @@ fn plain_csv_blocks<'a>(
     let body = &bytes[end..];
     // Checked in blocks of whole lines: a newline is never part of a
     // multi-byte character, so the body is UTF-8 when every block is.
-    let (mut a, mut blank) = (0, true);
-    while a < body.len() {
-        let mut e = (a + block_bytes.max(1)).min(body.len());
-        if e < body.len() {
-            e = memchr::memchr(b'\n', &body[e..]).map_or(body.len(), |k| e + k + 1);
-        }
-        let block = &body[a..e];
+    let mut blank = true;
+    for r in line_blocks(body, block_bytes) {
+        let block = &body[r];
         let text = simdutf8::basic::from_utf8(block).ok()?;
         if memchr::memchr2(b'"', 0, block).is_some()
             // A carriage return only as part of a CRLF line end.
@@ -388,7 +385,6 @@ fn plain_csv_blocks<'a>(
         }
         blank = blank && text.trim().is_empty();
         release(block);
-        a = e;
     }
     if blank {
         return None;
@@ -398,6 +394,25 @@ fn plain_csv_blocks<'a>(
     // inside a character: so the whole body is UTF-8.
     let body = unsafe { std::str::from_utf8_unchecked(body) };
     Some((split_header(header_line), body, encoding))
+}
+
+/// `b` in blocks of about `size` bytes (at least one), each ending just
+/// after a newline (the last at the end of `b`), as byte ranges: whole
+/// lines, never a character cut in two.
+pub(super) fn line_blocks(b: &[u8], size: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut a = 0;
+    std::iter::from_fn(move || {
+        if a >= b.len() {
+            return None;
+        }
+        let mut e = a.saturating_add(size.max(1)).min(b.len());
+        if e < b.len() {
+            e = memchr::memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k + 1);
+        }
+        let block = a..e;
+        a = e;
+        Some(block)
+    })
 }
 
 /// Read a CSV file's bytes (already in memory: the loader hashes the same

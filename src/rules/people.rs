@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use chrono::Datelike;
 use polars::prelude::*;
@@ -359,25 +359,36 @@ pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death
     Ok(m)
 }
 
+/// A value several rules derive from the dataset (`Dataset::derived`),
+/// made once by the first rule that asks. Its error, if making it failed,
+/// is told as the asking rule's own.
+fn shared<T: Send + Sync + 'static>(
+    code: &str,
+    ds: &Dataset,
+    make: impl FnOnce() -> Result<T>,
+) -> Result<Arc<T>> {
+    struct Made<T>(std::result::Result<Arc<T>, Error>);
+    let made = ds.derived.get(|| Made(make().map(Arc::new)));
+    match &made.0 {
+        Ok(v) => Ok(v.clone()),
+        Err(Error::Rule { message, .. }) => Err(Error::rule(code, message)),
+        Err(e) => Err(Error::rule(code, e)),
+    }
+}
+
 /// Ledger 支出 lines whose payee is a hire of the same village: by id number,
 /// by account, and (with `by_name`) by name. A line may appear more than
 /// once: callers skip rows already seen. The line numbers per key are
 /// found once per dataset and shared (DEA001's and GHO001's wage lag,
 /// GHO001's ghosts).
 pub fn lines_to_hires(code: &str, ds: &Dataset, by_name: bool) -> Result<DataFrame> {
-    struct Found(std::result::Result<HireLines, Error>);
     let (Some(ldf), Some(hdf)) = (ds.frame(TableKind::Ledger), ds.frame(TableKind::Hires)) else {
         return Err(Error::rule(
             code,
             "lines_to_hires needs the ledger and hires",
         ));
     };
-    let found = ds.derived.get(|| Found(HireLines::find(code, ldf, hdf)));
-    let lines = match &found.0 {
-        Ok(lines) => lines,
-        Err(Error::Rule { message, .. }) => return Err(Error::rule(code, message)),
-        Err(e) => return Err(Error::rule(code, e)),
-    };
+    let lines = shared(code, ds, || HireLines::find(code, ldf, hdf))?;
     let mut idx = Vec::with_capacity(
         lines.by_key[0].len() + lines.by_key[1].len() + by_name as usize * lines.by_key[2].len(),
     );
@@ -453,16 +464,8 @@ impl WageLag {
 
     /// The dataset's lag, learnt once and shared by every rule that reads
     /// wage lines (DEA001, GHO001).
-    pub fn shared(code: &str, ds: &Dataset) -> Result<std::sync::Arc<WageLag>> {
-        struct Learnt(std::result::Result<std::sync::Arc<WageLag>, Error>);
-        let learnt = ds
-            .derived
-            .get(|| Learnt(WageLag::learn(code, ds).map(std::sync::Arc::new)));
-        match &learnt.0 {
-            Ok(lag) => Ok(lag.clone()),
-            Err(Error::Rule { message, .. }) => Err(Error::rule(code, message)),
-            Err(e) => Err(Error::rule(code, e)),
-        }
+    pub fn shared(code: &str, ds: &Dataset) -> Result<Arc<WageLag>> {
+        shared(code, ds, || WageLag::learn(code, ds))
     }
 
     pub fn learn(code: &str, ds: &Dataset) -> Result<WageLag> {
