@@ -1310,7 +1310,19 @@ mod tests {
             for skip in [None, optional] {
                 let lf = messy_csv(kind, 200, skip);
                 let crlf = lf.replace('\n', "\r\n");
-                for text in [lf, crlf] {
+                // Each record once, twice or three times in a row: a cell
+                // equal to the one above takes its value (`Slot::repeat`),
+                // bad values and blanks in required columns are reported
+                // on every row.
+                let (header, body) = lf.split_once('\n').unwrap();
+                let runs: String = body
+                    .lines()
+                    .enumerate()
+                    .flat_map(|(i, l)| std::iter::repeat_n(l, i % 3 + 1))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                let runs = format!("{header}\n{runs}");
+                for text in [lf, crlf, runs] {
                     for lenient in [false, true] {
                         let opts = LoadOptions {
                             lenient,

@@ -29,32 +29,6 @@ use super::{
 };
 use crate::error::Result;
 
-/// The last date a column read, and its value: dates repeat row after row.
-#[derive(Default)]
-struct DateMemo {
-    text: [u8; 16],
-    len: usize,
-    days: Option<i32>,
-}
-
-impl DateMemo {
-    fn get(&self, s: &str) -> Option<i32> {
-        let b = s.as_bytes();
-        (b.len() == self.len && b == &self.text[..self.len])
-            .then_some(self.days)
-            .flatten()
-    }
-
-    fn set(&mut self, s: &str, days: i32) {
-        let b = s.as_bytes();
-        if b.len() <= self.text.len() {
-            self.text[..b.len()].copy_from_slice(b);
-            self.len = b.len();
-            self.days = Some(days);
-        }
-    }
-}
-
 /// One typed column of a whole table, written in place by the pieces:
 /// values (a text cell's 16-byte view) and validity, one per row.
 enum Out {
@@ -101,7 +75,7 @@ enum PieceOut {
 
 /// A piece's rows of one column.
 enum Part<'a> {
-    Date(&'a mut [i32], DateMemo),
+    Date(&'a mut [i32]),
     Money(&'a mut [i64]),
     Number(&'a mut [f64]),
     /// The views, the buffer of long strings, the bytes of all strings.
@@ -119,6 +93,9 @@ struct Slot<'a> {
     problems: Vec<CellProblem>,
     /// The piece's long strings outgrew a buffer a view can point into.
     overflow: bool,
+    /// The last cell typed found no problem: a next cell equal to it
+    /// (rows of one person, one date, one program) takes its value.
+    repeatable: bool,
 }
 
 impl Slot<'_> {
@@ -126,6 +103,39 @@ impl Slot<'_> {
     /// empty field is null), typed as `normalise_column` types it.
     #[inline]
     fn set(&mut self, cell: &str, row: usize) {
+        let before = self.problems.len();
+        self.type_cell(cell, row);
+        self.repeatable = self.problems.len() == before && !self.overflow;
+    }
+
+    /// Row `row` of the piece as row `row - 1`, when the cell is the one
+    /// [`Slot::set`] typed there and found no problem in; `false` (nothing
+    /// written) otherwise. A long string's view points at the bytes the
+    /// row before appended: they are not appended again.
+    #[inline]
+    fn repeat(&mut self, row: usize) -> bool {
+        if !self.repeatable || row == 0 {
+            return false;
+        }
+        self.valid[row] = self.valid[row - 1];
+        match &mut self.part {
+            Part::Date(v) => v[row] = v[row - 1],
+            Part::Money(v) => v[row] = v[row - 1],
+            Part::Number(v) => v[row] = v[row - 1],
+            Part::Coded(v, _) => v[row] = v[row - 1],
+            Part::Text(views, _, total) => {
+                // SAFETY: `set` wrote view `row - 1` (every path of it
+                // writes the row's view).
+                let view = unsafe { views[row - 1].assume_init_read() };
+                *total += view.length as usize;
+                views[row].write(view);
+            }
+        }
+        true
+    }
+
+    #[inline]
+    fn type_cell(&mut self, cell: &str, row: usize) {
         let problems = &mut self.problems;
         let mut bad = |value: &str, reason: String, issue: Option<IssueKind>| {
             problems.push(CellProblem {
@@ -162,22 +172,19 @@ impl Slot<'_> {
         }
         let valid = &mut self.valid[row];
         match &mut self.part {
-            Part::Date(v, memo) => {
-                if let Some(days) = memo.get(s) {
-                    v[row] = days;
-                    *valid = true;
-                    return;
-                }
+            Part::Date(v) => {
                 let r = if self.spec.kind == Kind::Date {
                     normalize::parse_date(s)
                 } else {
                     normalize::parse_period(s)
                 };
-                let r = r.map(normalize::to_epoch_days);
-                if let Ok(days) = r {
-                    memo.set(s, days);
-                }
-                typed(&mut v[row], valid, r, s, &mut bad)
+                typed(
+                    &mut v[row],
+                    valid,
+                    r.map(normalize::to_epoch_days),
+                    s,
+                    &mut bad,
+                )
             }
             Part::Money(v) => typed(
                 &mut v[row],
@@ -251,6 +258,9 @@ fn parse_piece(
     let b = text.as_bytes();
     let (mut row, mut j, mut start) = (row0, 0usize, 0usize);
     let last = n - 1;
+    // Each slot's last cell: rows of one person, date or program repeat
+    // most cells of the row before, which are then not typed again.
+    let mut prev: Vec<Option<&str>> = vec![None; slots.len()];
     for p in memchr2_iter(b',', b'\n', b) {
         let newline = b[p] == b'\n';
         if newline != (j == last) {
@@ -263,7 +273,11 @@ fn parse_piece(
             } else {
                 p
             };
-            slots[t].set(&text[start..end], row);
+            let cell = &text[start..end];
+            if prev[t] != Some(cell) || !slots[t].repeat(row) {
+                slots[t].set(cell, row);
+                prev[t] = Some(cell);
+            }
         }
         if newline {
             row += 1;
@@ -566,7 +580,7 @@ pub(super) fn type_plain(
     for ((out, valid), spec) in outs.iter_mut().zip(&specs) {
         let mut valid: &mut [bool] = valid;
         let mut part = match out {
-            Out::Date(v) => Part::Date(v, DateMemo::default()),
+            Out::Date(v) => Part::Date(v),
             Out::Money(v) => Part::Money(v),
             Out::Number(v) => Part::Number(v),
             Out::Text(v) => Part::Text(&mut v.spare_capacity_mut()[..height], Vec::new(), 0),
@@ -576,12 +590,9 @@ pub(super) fn type_plain(
             let (head, rest) = std::mem::take(&mut valid).split_at_mut(rows);
             valid = rest;
             let (this, rest) = match part {
-                Part::Date(v, _) => {
+                Part::Date(v) => {
                     let (a, b) = v.split_at_mut(rows);
-                    (
-                        Part::Date(a, DateMemo::default()),
-                        Part::Date(b, DateMemo::default()),
-                    )
+                    (Part::Date(a), Part::Date(b))
                 }
                 Part::Money(v) => {
                     let (a, b) = v.split_at_mut(rows);
@@ -611,6 +622,7 @@ pub(super) fn type_plain(
                 piece: k as u32,
                 problems: Vec::new(),
                 overflow: false,
+                repeatable: false,
             });
         }
     }
