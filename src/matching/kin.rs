@@ -290,7 +290,7 @@ pub struct Link {
 }
 
 /// What is known of one recipient on one row.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Query<'a> {
     pub village: &'a str,
     /// The name as the loader cleaned it; traditional characters are

@@ -17,19 +17,19 @@ pub struct LastKey<K, V> {
     last: Option<(K, V)>,
 }
 
-impl<K: PartialEq + Copy, V: Copy> Default for LastKey<K, V> {
+impl<K: PartialEq + Copy, V: Clone> Default for LastKey<K, V> {
     fn default() -> Self {
         LastKey { last: None }
     }
 }
 
-impl<K: PartialEq + Copy, V: Copy> LastKey<K, V> {
+impl<K: PartialEq + Copy, V: Clone> LastKey<K, V> {
     pub fn get(&mut self, key: K, look: impl FnOnce(K) -> V) -> V {
-        match self.last {
-            Some((k, v)) if k == key => v,
+        match &self.last {
+            Some((k, v)) if *k == key => v.clone(),
             _ => {
                 let v = look(key);
-                self.last = Some((key, v));
+                self.last = Some((key, v.clone()));
                 v
             }
         }

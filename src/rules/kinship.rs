@@ -353,6 +353,9 @@ impl Scan<'_> {
             let (vs, ns, is) = (cut(village), cut(name), cut(id));
             let (hs, acs, phs) = (cut(household), cut(account), cut(phone));
             let mut villages = LastKey::default();
+            // A person's months on the roll follow each other: their
+            // links are looked up once a run.
+            let mut last_links = LastKey::default();
             let mut out = Vec::new();
             let ps = program.range(start, len);
             let cells = vs.iter().zip(ps).zip(ns.iter()).zip(is.iter());
@@ -374,9 +377,10 @@ impl Scan<'_> {
                     household: opt(hh),
                     person_only: false,
                 };
-                let links = self
-                    .graph
-                    .links_in(villages.get(v, |v| self.graph.village(v)), &q);
+                let links = last_links.get(q, |q| {
+                    self.graph
+                        .links_in(villages.get(v, |v| self.graph.village(v)), &q)
+                });
                 if links.is_empty() {
                     continue;
                 }
