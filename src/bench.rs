@@ -315,11 +315,10 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
     // to run alone afterwards), then the outputs and the case store (a
     // first run into a fresh store: every finding new).
     let seen = scan::DatasetSeen::of(&ds);
-    let ds = if opts.isolate {
-        Some(ds)
+    let (ds, freed) = if opts.isolate {
+        (Some(ds), None)
     } else {
-        drop(ds);
-        None
+        (None, Some(scan::drop_aside(ds)))
     };
     let store = scan::StoreOptions {
         db: tmp.join("weiquan.db"),
@@ -328,6 +327,9 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
     let written = std::fs::create_dir_all(&tmp)
         .map_err(|e| Error::io(&tmp, e))
         .and_then(|()| scan::write_outputs_tracked(&tmp.join("out"), &seen, &res, false, &store));
+    if let Some(freed) = freed {
+        let _ = freed.join();
+    }
     let write = m.stop();
     let _ = std::fs::remove_dir_all(&tmp);
     written?;

@@ -241,3 +241,44 @@ pub fn sort_findings(f: &mut [Finding]) {
             .then(a.finding_id.cmp(&b.finding_id))
     });
 }
+
+/// Findings on their way to the outputs, each one's evidence serialised
+/// once (compact JSON, in parallel) for every output that carries it:
+/// findings.csv, findings.jsonl, report.html and the case store. Each
+/// used to serialise the same evidence again.
+pub struct Outbound<'a> {
+    pub findings: &'a [Finding],
+    evidence: Vec<Box<serde_json::value::RawValue>>,
+}
+
+impl<'a> Outbound<'a> {
+    pub fn new(findings: &'a [Finding]) -> Outbound<'a> {
+        use rayon::prelude::*;
+        let evidence = findings
+            .par_iter()
+            .map(|f| {
+                // A `Value` always serialises (its map keys are strings).
+                serde_json::value::to_raw_value(&f.evidence).expect("a JSON value serialises")
+            })
+            .collect();
+        Outbound { findings, evidence }
+    }
+
+    /// Each finding with its evidence as written.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a Finding, &serde_json::value::RawValue)> {
+        self.findings.iter().zip(self.evidence.iter().map(|e| &**e))
+    }
+
+    /// Finding `i` with its evidence as written.
+    pub fn get(&self, i: usize) -> (&'a Finding, &serde_json::value::RawValue) {
+        (&self.findings[i], &self.evidence[i])
+    }
+
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+}

@@ -470,10 +470,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             })?;
             bar.finish_and_clear();
             warn_blanked(&ds.issues, mask_pii);
-            // The frames are not needed past this point: free them before
-            // the write phase allocates.
+            // The frames are not needed past this point: free them while
+            // the write phase runs.
             let seen = scan::DatasetSeen::of(&ds);
-            drop(ds);
+            let freed = scan::drop_aside(ds);
             let tracked = if no_db {
                 scan::write_outputs(&out, &res, mask_pii)?;
                 None
@@ -486,6 +486,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     &out, &seen, &res, mask_pii, &store,
                 )?)
             };
+            let _ = freed.join();
             if !quiet {
                 out!("{}", scan::summary(&res));
                 if let Some(t) = &tracked {

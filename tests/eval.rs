@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use weiquan::eval::{self, EvalFinding};
-use weiquan::finding::{Category, Finding, Severity};
+use weiquan::finding::{Category, Finding, Outbound, Severity};
 
 const LABELS: &str = "\
 category,village_code,subject_id,note
@@ -64,7 +64,7 @@ fn findings_built_from_the_labels_score_one() {
         &["PZ-2025-03-007"],
     ));
     let path = dir.path().join("findings.csv");
-    weiquan::report::write_findings_csv(&path, &fs).unwrap();
+    weiquan::report::write_findings_csv(&path, &Outbound::new(&fs)).unwrap();
     assert!(std::fs::read(&path).unwrap().starts_with(b"\xEF\xBB\xBF"));
     let r = eval::run(&path, &labels, None).unwrap();
     assert_eq!(r.total.labels, 5);
@@ -86,7 +86,7 @@ fn an_empty_findings_file_has_recall_zero() {
     let dir = tempfile::tempdir().unwrap();
     let labels = write(dir.path(), "labels.csv", LABELS);
     let path = dir.path().join("findings.csv");
-    weiquan::report::write_findings_csv(&path, &[]).unwrap();
+    weiquan::report::write_findings_csv(&path, &Outbound::new(&[])).unwrap();
     let r = eval::run(&path, &labels, None).unwrap();
     assert_eq!(r.total.recall, Some(0.0));
     assert_eq!(r.total.true_positives, 0);
@@ -153,7 +153,7 @@ fn a_finding_on_a_hard_negative_is_reported() {
         finding(Category::Kinship, "370112001001", "PZ-2025-05-011", &[]),
     ];
     let path = dir.path().join("findings.csv");
-    weiquan::report::write_findings_csv(&path, &fs).unwrap();
+    weiquan::report::write_findings_csv(&path, &Outbound::new(&fs)).unwrap();
     let r = eval::run(&path, &labels, Some(&negs)).unwrap();
     assert_eq!(r.flagged_negatives.len(), 1);
     let flagged = &r.flagged_negatives[0];

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{Value, json};
-use weiquan::finding::{Category, Finding, Severity, sort_findings};
+use weiquan::finding::{Category, Finding, Outbound, Severity, sort_findings};
 use weiquan::report::html::{self, GoneCase, ReportInput, RowTriage};
 
 const XSS: &str = "<script>alert(1)</script><img src=x onerror=\"window.__xss=1\">";
@@ -279,7 +279,7 @@ fn report_filters_counts_and_escapes_in_chromium() {
     html::write_report(
         &page,
         &ReportInput {
-            findings: &fs,
+            findings: &Outbound::new(&fs),
             triage: Some(&triage),
             gone: &gone,
             manifest: &m,
@@ -328,7 +328,7 @@ fn report_without_a_store_works_in_chromium() {
     html::write_report(
         &page,
         &ReportInput {
-            findings: &fs,
+            findings: &Outbound::new(&fs),
             triage: None,
             gone: &[],
             manifest: &m,
@@ -346,7 +346,7 @@ fn the_page_is_self_contained() {
     let fs = findings();
     let m = manifest();
     let page = html::render(&ReportInput {
-        findings: &fs,
+        findings: &Outbound::new(&fs),
         triage: None,
         gone: &[],
         manifest: &m,

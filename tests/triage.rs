@@ -1237,7 +1237,7 @@ fn store_at_street_scale() {
     let (t, c) = (Instant::now(), cpu());
     let m = json!({"dataset": "perf"});
     let page = weiquan::report::html::render(&weiquan::report::html::ReportInput {
-        findings: &run3,
+        findings: &weiquan::finding::Outbound::new(&run3),
         triage: None,
         gone: &[],
         manifest: &m,

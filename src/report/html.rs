@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{Error, Result};
-use crate::finding::{Category, Finding};
+use crate::finding::{Category, Outbound};
 
 /// How the case store sees one finding (absent when the scan ran without a store).
 #[derive(Debug, Clone, Serialize)]
@@ -51,7 +51,7 @@ pub struct GoneCase {
 
 pub struct ReportInput<'a> {
     /// In queue order, already masked under `--mask-pii`.
-    pub findings: &'a [Finding],
+    pub findings: &'a Outbound<'a>,
     /// By `finding_id`.
     pub triage: Option<&'a BTreeMap<String, RowTriage>>,
     pub gone: &'a [GoneCase],
@@ -102,7 +102,7 @@ struct Row<'a> {
     amount: String,
     case: &'a str,
     cat: Category,
-    evidence: &'a serde_json::Value,
+    evidence: &'a serde_json::value::RawValue,
     hidden: bool,
     id: &'a str,
     mark: &'a str,
@@ -124,13 +124,13 @@ impl Serialize for Rows<'_, '_> {
         use serde::ser::SerializeSeq;
         let input = self.0;
         let mut seq = s.serialize_seq(Some(input.findings.len()))?;
-        for f in input.findings {
+        for (f, evidence) in input.findings.iter() {
             let t = input.triage.and_then(|m| m.get(&f.finding_id));
             seq.serialize_element(&Row {
                 amount: f.amount_yuan(),
                 case: t.map(|t| t.case_id.as_str()).unwrap_or(""),
                 cat: f.category,
-                evidence: &f.evidence,
+                evidence,
                 hidden: t.is_some_and(|t| t.hidden),
                 id: &f.finding_id,
                 mark: t.map(|t| t.mark.as_str()).unwrap_or(""),
@@ -665,7 +665,7 @@ mod tests {
 
     #[test]
     fn the_page_is_the_data_in_the_template() {
-        let mut f = Finding::new(
+        let mut f = crate::finding::Finding::new(
             "CSH001",
             Category::CashPayment,
             crate::finding::Severity::High,
@@ -677,7 +677,7 @@ mod tests {
         f.evidence = json!({"row": 3, "note": "a&b"});
         let manifest = json!({"dataset": "/data/<街道>", "rows": 10, "rules": []});
         let page = render(&ReportInput {
-            findings: std::slice::from_ref(&f),
+            findings: &Outbound::new(std::slice::from_ref(&f)),
             triage: None,
             gone: &[],
             manifest: &manifest,

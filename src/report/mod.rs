@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::finding::{Finding, Outbound};
 use crate::privacy::PiiKey;
 
 pub mod html;
@@ -106,7 +106,7 @@ fn mask_json(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-pub fn write_findings_csv(path: &Path, findings: &[Finding]) -> Result<()> {
+pub fn write_findings_csv(path: &Path, findings: &Outbound<'_>) -> Result<()> {
     let file = create_private(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
     w.write_all(b"\xEF\xBB\xBF")
@@ -116,9 +116,8 @@ pub fn write_findings_csv(path: &Path, findings: &[Finding]) -> Result<()> {
         .from_writer(w);
     csv.write_record(CSV_COLUMNS)
         .map_err(|e| Error::output(path, e))?;
-    for f in findings {
+    for (f, evidence) in findings.iter() {
         let related = f.related_ids.join(";");
-        let evidence = serde_json::to_string(&f.evidence).map_err(|e| Error::output(path, e))?;
         let score = f.score.to_string();
         let amount = f.amount_yuan();
         let rec: [&str; 11] = [
@@ -132,7 +131,7 @@ pub fn write_findings_csv(path: &Path, findings: &[Finding]) -> Result<()> {
             &neutralise_formula(&related),
             &amount,
             &neutralise_formula(&f.message),
-            &evidence,
+            evidence.get(),
         ];
         csv.write_record(rec).map_err(|e| Error::output(path, e))?;
     }
@@ -163,7 +162,7 @@ pub fn finding_json(f: &Finding) -> serde_json::Value {
 struct JsonlRow<'a> {
     amount: f64,
     category: crate::finding::Category,
-    evidence: &'a serde_json::Value,
+    evidence: &'a serde_json::value::RawValue,
     finding_id: &'a str,
     message: &'a str,
     related_ids: String,
@@ -175,11 +174,11 @@ struct JsonlRow<'a> {
 }
 
 impl<'a> JsonlRow<'a> {
-    fn of(f: &'a Finding) -> JsonlRow<'a> {
+    fn of(f: &'a Finding, evidence: &'a serde_json::value::RawValue) -> JsonlRow<'a> {
         JsonlRow {
             amount: f.amount_fen as f64 / 100.0,
             category: f.category,
-            evidence: &f.evidence,
+            evidence,
             finding_id: &f.finding_id,
             message: &f.message,
             related_ids: f.related_ids.join(";"),
@@ -192,11 +191,12 @@ impl<'a> JsonlRow<'a> {
     }
 }
 
-pub fn write_findings_jsonl(path: &Path, findings: &[Finding]) -> Result<()> {
+pub fn write_findings_jsonl(path: &Path, findings: &Outbound<'_>) -> Result<()> {
     let file = create_private(path)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    for f in findings {
-        serde_json::to_writer(&mut w, &JsonlRow::of(f)).map_err(|e| Error::output(path, e))?;
+    for (f, evidence) in findings.iter() {
+        serde_json::to_writer(&mut w, &JsonlRow::of(f, evidence))
+            .map_err(|e| Error::output(path, e))?;
         w.write_all(b"\n").map_err(|e| Error::output(path, e))?;
     }
     w.flush().map_err(|e| Error::output(path, e))
@@ -322,8 +322,11 @@ mod tests {
         f.evidence = serde_json::json!({"b": [1, 0.5], "a": null});
         for fen in [0, 1, -1, 150_000, 12_345_678_901, i64::from(i32::MAX) * 7] {
             f.amount_fen = fen;
+            let one = [f.clone()];
+            let out = Outbound::new(&one);
+            let (g, evidence) = out.iter().next().unwrap();
             assert_eq!(
-                serde_json::to_string(&JsonlRow::of(&f)).unwrap(),
+                serde_json::to_string(&JsonlRow::of(g, evidence)).unwrap(),
                 serde_json::to_string(&finding_json(&f)).unwrap()
             );
         }

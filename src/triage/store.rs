@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::{Mark, Status, now_string, schema};
 use crate::dataset::normalize::fen_to_yuan_display;
 use crate::error::{Error, Result};
-use crate::finding::{Category, Finding, Severity};
+use crate::finding::{Category, Finding, Outbound, Severity};
 
 /// Set to make a scan stop inside its store transaction (after half of the
 /// cases are written) and wait to be killed: the crash-consistency test
@@ -394,7 +394,7 @@ fn write_history(tx: &Transaction<'_>, at: &str, h: HistoryWrite<'_>) -> rusqlit
 pub struct PendingRun<'a> {
     tx: Transaction<'a>,
     plan: Plan,
-    findings: &'a [Finding],
+    findings: &'a Outbound<'a>,
     pub triage: RunTriage,
 }
 
@@ -521,7 +521,7 @@ impl Store {
     pub fn begin_run<'a>(
         &'a mut self,
         input: &RunInput,
-        findings: &'a [Finding],
+        findings: &'a Outbound<'a>,
     ) -> Result<PendingRun<'a>> {
         let path = self.path.clone();
         let tx = self
@@ -529,7 +529,7 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| Error::output(&path, e))?;
         let (plan, triage) =
-            plan_run(&tx, &path, input, findings).map_err(|e| Error::output(&path, e))?;
+            plan_run(&tx, &path, input, findings.findings).map_err(|e| Error::output(&path, e))?;
         Ok(PendingRun {
             tx,
             plan,
@@ -540,7 +540,7 @@ impl Store {
 
     /// [`Store::begin_run`] and commit at once.
     pub fn record_run(&mut self, input: &RunInput, findings: &[Finding]) -> Result<RunTriage> {
-        self.begin_run(input, findings)?.commit()
+        self.begin_run(input, &Outbound::new(findings))?.commit()
     }
 
     pub fn latest_run_id(&self) -> Result<Option<i64>> {
@@ -1209,7 +1209,7 @@ fn plan_run(
 struct FactRef<'a> {
     amount_fen: i64,
     category: Category,
-    evidence: &'a serde_json::Value,
+    evidence: &'a serde_json::value::RawValue,
     finding_id: &'a str,
     message: &'a str,
     related_ids: &'a [String],
@@ -1220,12 +1220,12 @@ struct FactRef<'a> {
     village_code: &'a str,
 }
 
-fn write_fact(buf: &mut Vec<u8>, f: &Finding) {
+fn write_fact(buf: &mut Vec<u8>, f: &Finding, evidence: &serde_json::value::RawValue) {
     buf.clear();
     let fact = FactRef {
         amount_fen: f.amount_fen,
         category: f.category,
-        evidence: &f.evidence,
+        evidence,
         finding_id: &f.finding_id,
         message: &f.message,
         related_ids: &f.related_ids,
@@ -1249,7 +1249,7 @@ fn write_fact(buf: &mut Vec<u8>, f: &Finding) {
 fn write_plan_unchecked(
     tx: &Transaction<'_>,
     plan: &Plan,
-    findings: &[Finding],
+    findings: &Outbound<'_>,
 ) -> rusqlite::Result<()> {
     tx.pragma_update(None, "ignore_check_constraints", true)?;
     let written = write_plan(tx, plan, findings);
@@ -1258,7 +1258,7 @@ fn write_plan_unchecked(
 }
 
 /// Write what [`plan_run`] decided: cases, history, marks, facts.
-fn write_plan(tx: &Transaction<'_>, plan: &Plan, findings: &[Finding]) -> rusqlite::Result<()> {
+fn write_plan(tx: &Transaction<'_>, plan: &Plan, findings: &Outbound<'_>) -> rusqlite::Result<()> {
     let (run_id, at, by) = (plan.run_id, plan.at.as_str(), plan.by.as_str());
     let mut insert_case = tx.prepare(
         "INSERT INTO cases (case_id, rule, category, severity, score, village_code,
@@ -1301,7 +1301,7 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan, findings: &[Finding]) -> rusqli
             eprintln!("{STALL_MARKER}");
             std::thread::sleep(Duration::from_secs(120));
         }
-        let rep = &findings[c.members[0]];
+        let rep = &findings.findings[c.members[0]];
         let n = c.members.len() as i64;
         match c.write {
             CaseWrite::Insert => {
@@ -1358,8 +1358,8 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan, findings: &[Finding]) -> rusqli
             c.fingerprint
         ])?;
         for &rank in &c.members {
-            let f = &findings[rank];
-            write_fact(&mut fact, f);
+            let (f, evidence) = findings.get(rank);
+            write_fact(&mut fact, f, evidence);
             let text = std::str::from_utf8(&fact).unwrap_or_default();
             upsert_fact.execute(params![f.finding_id, c.case_id, text])?;
             insert_run_finding.execute(params![run_id, f.finding_id, c.case_id, rank as i64])?;
@@ -1451,7 +1451,10 @@ mod tests {
             "z": [1, 2.5, null, true], "a": {"名": "李四", "x": "1\u{2028}"}, "m": -0.0
         });
         let mut buf = Vec::new();
-        write_fact(&mut buf, &f);
+        let one = [f.clone()];
+        let out = Outbound::new(&one);
+        let (g, evidence) = out.get(0);
+        write_fact(&mut buf, g, evidence);
         let old = serde_json::to_string(&fact_json(&f)).unwrap();
         assert_eq!(String::from_utf8(buf).unwrap(), old);
         assert_eq!(finding_from_fact(&old).unwrap(), f);
