@@ -298,18 +298,14 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// A payment period `YYYY-MM` (also `2025/03`, `202503`, `2025年3月`, or a
 /// full date): the first day of that month.
 pub fn parse_period(s: &str) -> Result<NaiveDate, String> {
+    // Canonical `YYYY-MM` as it stands: nothing to convert or trim.
+    if let Some(d) = canonical_period(s) {
+        return Ok(d);
+    }
     let t = half_width_str(s);
     let t = t.trim().trim_end_matches('月').trim_end_matches("份");
     let t = t.trim_end_matches('月');
-    // Fast path: canonical `YYYY-MM` (an impossible month takes the long way
-    // for its message).
-    let b = t.as_bytes();
-    if b.len() == 7
-        && b[4] == b'-'
-        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
-        && let (Ok(y), Ok(m)) = (t[..4].parse::<i32>(), t[5..].parse::<u32>())
-        && let Some(d) = NaiveDate::from_ymd_opt(y, m, 1)
-    {
+    if let Some(d) = canonical_period(t) {
         return Ok(d);
     }
     if t.len() == 6 && t.bytes().all(|c| c.is_ascii_digit()) {
@@ -331,6 +327,17 @@ pub fn parse_period(s: &str) -> Result<NaiveDate, String> {
     }
     let d = parse_date(s).map_err(|_| format!("not a period (YYYY-MM): {}", s.trim()))?;
     Ok(d.with_day(1).expect("day 1 exists"))
+}
+
+/// `YYYY-MM` exactly, as a date (`None` for anything else, an impossible
+/// month included: the long way gives its message).
+fn canonical_period(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    if b.len() == 7 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
+        let (y, m) = (t[..4].parse::<i32>().ok()?, t[5..].parse::<u32>().ok()?);
+        return NaiveDate::from_ymd_opt(y, m, 1);
+    }
+    None
 }
 
 /// Largest amount accepted: one hundred billion yuan. Anything larger is a

@@ -26,9 +26,11 @@ where
     P: Fn(&[u32]) -> bool + Sync,
 {
     let state = PlFixedStateQuality::default();
-    // Runs of consecutive rows with one key: [start, end).
-    let mut runs: Vec<(u32, u32)> = Vec::new();
-    let mut pairs: Vec<(u64, u32)> = Vec::new();
+    // Runs of consecutive rows with one key: [start, end). Room for a run
+    // per row up front: growing by doubling copied them (room never
+    // written is never touched).
+    let mut runs: Vec<(u32, u32)> = Vec::with_capacity(n);
+    let mut pairs: Vec<(u64, u32)> = Vec::with_capacity(n);
     let mut current: Option<K> = None;
     for i in 0..n {
         let k = key(i);
