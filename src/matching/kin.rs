@@ -824,6 +824,8 @@ impl KinGraph {
         let mut key = AddressKey::default();
         let mut last: (&str, String) = ("", String::new());
         let mut last_village = LastKey::default();
+        // A household's members are listed one after another.
+        let mut last_household = LastKey::default();
         for (i, ((v, h), a)) in village
             .iter()
             .zip(hh.iter())
@@ -834,7 +836,7 @@ impl KinGraph {
                 continue;
             };
             let (hhs, keys) = last_village.get(v, |v| (households.get(v), addresses.get(v)));
-            if let Some(cs) = hhs.and_then(|m| m.get(h)) {
+            if let Some(cs) = last_household.get((v, h), |(_, h)| hhs.and_then(|m| m.get(h))) {
                 for &c in cs {
                     members.push((c, i));
                 }
