@@ -52,7 +52,7 @@ fn main() {
     let mut tc = 0.0;
     for code in &codes {
         let mut cfg = all.clone();
-        cfg.only(&[code.clone()]).unwrap();
+        cfg.only(std::slice::from_ref(code)).unwrap();
         let t = Instant::now();
         let c = cpu_secs();
         let out = weiquan::engine::run(&ds, &cfg, &|_| {}).unwrap();

@@ -512,10 +512,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     );
                 }
             }
-            if let Some(sev) = fail_on {
-                if res.findings.iter().any(|f| f.severity <= sev) {
-                    return Ok(ExitCode::from(3));
-                }
+            if let Some(sev) = fail_on
+                && res.findings.iter().any(|f| f.severity <= sev)
+            {
+                return Ok(ExitCode::from(3));
             }
             Ok(ExitCode::SUCCESS)
         }

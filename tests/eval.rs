@@ -48,7 +48,7 @@ fn findings_built_from_the_labels_score_one() {
     let mut fs: Vec<Finding> = known
         .iter()
         .map(|l| {
-            let village = l.village_code.split(';').last().unwrap();
+            let village = l.village_code.split(';').next_back().unwrap();
             finding(
                 Category::parse(&l.category).unwrap(),
                 village,

@@ -150,7 +150,7 @@ fn tie_goes_to_the_point_nearest_the_default() {
     };
     let pts = vec![pt(50.0, 9), pt(60.0, 5), pt(70.0, 9), pt(80.0, 9)];
     // 70 and 80 are both 5 from 75: the first of them.
-    assert_eq!(tune::best_point(&pts, &[axis.clone()]), Some(2));
+    assert_eq!(tune::best_point(&pts, std::slice::from_ref(&axis)), Some(2));
     let pts = vec![pt(50.0, 9), pt(60.0, 9), pt(70.0, 5), pt(80.0, 8)];
     assert_eq!(tune::best_point(&pts, &[axis]), Some(1));
 }

@@ -77,13 +77,13 @@ impl Aliases {
                 )
             })?;
             for n in names {
-                if let Some(prev) = tables.insert(header_key(n), t) {
-                    if prev != t {
-                        return Err(Error::config(
-                            path,
-                            format!("file name alias `{n}` given for both {prev} and {t}"),
-                        ));
-                    }
+                if let Some(prev) = tables.insert(header_key(n), t)
+                    && prev != t
+                {
+                    return Err(Error::config(
+                        path,
+                        format!("file name alias `{n}` given for both {prev} and {t}"),
+                    ));
                 }
             }
         }
@@ -112,13 +112,13 @@ impl Aliases {
                     )
                 })?;
             for n in names {
-                if let Some(prev) = columns.insert(header_key(n), c) {
-                    if prev != c {
-                        return Err(Error::config(
-                            path,
-                            format!("header alias `{n}` given for both {prev} and {c}"),
-                        ));
-                    }
+                if let Some(prev) = columns.insert(header_key(n), c)
+                    && prev != c
+                {
+                    return Err(Error::config(
+                        path,
+                        format!("header alias `{n}` given for both {prev} and {c}"),
+                    ));
                 }
             }
             listed.entry(c).or_default().extend(names.iter().cloned());

@@ -244,17 +244,16 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && let (Ok(y), Ok(m), Ok(d)) = (t[..4].parse(), t[5..7].parse(), t[8..10].parse())
     {
-        if let (Ok(y), Ok(m), Ok(d)) = (t[..4].parse(), t[5..7].parse(), t[8..10].parse()) {
-            return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no such date {t}"));
-        }
+        return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no such date {t}"));
     }
     if t.is_empty() {
         return Err("empty date".into());
     }
     // Date-time forms: keep the date part.
     let t = t
-        .split(|c| c == 'T' || c == ' ')
+        .split(['T', ' '])
         .next()
         .unwrap_or(t)
         .trim_end_matches('日');
@@ -264,10 +263,10 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
             t[4..6].parse().ok(),
             t[6..8].parse().ok(),
         );
-        if let (Some(y), Some(m), Some(d)) = (y, m, d) {
-            if (1890..=2200).contains(&y) {
-                return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no such date {t}"));
-            }
+        if let (Some(y), Some(m), Some(d)) = (y, m, d)
+            && (1890..=2200).contains(&y)
+        {
+            return NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("no such date {t}"));
         }
     }
     // Excel serial (days since 1899-12-30), possibly with a fraction of a day.
@@ -280,9 +279,7 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         return Err(format!("not a date: {t}"));
     }
     // No empty part: `-2025-11-30` or `2025--11-30` is not a date.
-    let parts: Vec<&str> = t
-        .split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月'))
-        .collect();
+    let parts: Vec<&str> = t.split(['-', '/', '.', '年', '月']).collect();
     if parts.len() == 3
         && parts.iter().all(|p| p.bytes().all(|c| c.is_ascii_digit()))
         && parts[0].len() == 4
@@ -314,7 +311,7 @@ pub fn parse_period(s: &str) -> Result<NaiveDate, String> {
         return NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(|| format!("not a period: {t}"));
     }
     let parts: Vec<&str> = t
-        .split(|c: char| matches!(c, '-' | '/' | '.' | '年'))
+        .split(['-', '/', '.', '年'])
         .filter(|p| !p.is_empty())
         .collect();
     if parts.len() == 2
@@ -383,12 +380,12 @@ pub fn parse_amount_fen(s: &str) -> Result<i64, String> {
     }
     if !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) {
         // Scientific notation from a number cell.
-        if let Ok(f) = t.parse::<f64>() {
-            if f.is_finite() {
-                let fen = (f * 100.0).round();
-                if fen.abs() < MAX_ABS_FEN as f64 {
-                    return Ok(if neg { -(fen as i64) } else { fen as i64 });
-                }
+        if let Ok(f) = t.parse::<f64>()
+            && f.is_finite()
+        {
+            let fen = (f * 100.0).round();
+            if fen.abs() < MAX_ABS_FEN as f64 {
+                return Ok(if neg { -(fen as i64) } else { fen as i64 });
             }
         }
         return Err(bad());
@@ -471,12 +468,12 @@ pub fn fen_to_yuan_display(fen: i64) -> String {
     let whole = (a / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
     }
-    if a % 100 == 0 {
+    if a.is_multiple_of(100) {
         format!("{sign}{grouped}元")
     } else {
         format!("{sign}{grouped}.{:02}元", a % 100)
@@ -609,7 +606,7 @@ mod tests {
                     .ok_or_else(|| format!("not a period: {t}"));
             }
             let parts: Vec<&str> = t
-                .split(|c: char| matches!(c, '-' | '/' | '.' | '年'))
+                .split(['-', '/', '.', '年'])
                 .filter(|p| !p.is_empty())
                 .collect();
             if parts.len() == 2
@@ -652,12 +649,12 @@ mod tests {
             if !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit())
             {
                 // Scientific notation from a number cell.
-                if let Ok(f) = t.parse::<f64>() {
-                    if f.is_finite() {
-                        let fen = (f * 100.0).round();
-                        if fen.abs() < MAX_ABS_FEN as f64 {
-                            return Ok(if neg { -(fen as i64) } else { fen as i64 });
-                        }
+                if let Ok(f) = t.parse::<f64>()
+                    && f.is_finite()
+                {
+                    let fen = (f * 100.0).round();
+                    if fen.abs() < MAX_ABS_FEN as f64 {
+                        return Ok(if neg { -(fen as i64) } else { fen as i64 });
                     }
                 }
                 return Err(bad());

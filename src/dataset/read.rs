@@ -175,7 +175,7 @@ pub fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<(Cow<'a, str>, &'stati
                     path,
                     "text is neither UTF-8 nor GBK/GB18030; save it as UTF-8 CSV",
                 ))
-            } else if looks_big5(&bytes) {
+            } else if looks_big5(bytes) {
                 Err(Error::format(
                     path,
                     "text looks like Big5 (Traditional Chinese), which is not an accepted encoding; save it as UTF-8 CSV",

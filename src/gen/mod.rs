@@ -226,10 +226,10 @@ fn describe_subject(world: &model::World, subject: &str) -> Vec<String> {
             }
         }
         for l in &v.labels {
-            if let model::Subject::Text(t) = &l.subject {
-                if t == subject {
-                    out.push(format!("label {} {}", l.category, l.note));
-                }
+            if let model::Subject::Text(t) = &l.subject
+                && t == subject
+            {
+                out.push(format!("label {} {}", l.category, l.note));
             }
         }
     }

@@ -218,12 +218,13 @@ pub fn homophone_of(name: &str) -> Option<String> {
     let mut done = false;
     for (i, c) in name.chars().enumerate() {
         let s = c.to_string();
-        if !done && i > 0 {
-            if let Some((_, h)) = HOMOPHONES.iter().find(|(a, _)| *a == s) {
-                out.push_str(h);
-                done = true;
-                continue;
-            }
+        if !done
+            && i > 0
+            && let Some((_, h)) = HOMOPHONES.iter().find(|(a, _)| *a == s)
+        {
+            out.push_str(h);
+            done = true;
+            continue;
         }
         out.push(c);
     }

@@ -147,11 +147,11 @@ fn pay_person(b: &mut Builder, p: u32, mods: RowMods, allow_hire: bool) -> Optio
     // (duplicate_beneficiary), and two hires on one account a ghost.
     let acct = mods.account.clone().unwrap_or_else(|| {
         let mut a = q.account.clone();
-        if a.is_empty() {
-            if let Some(h) = q.household {
-                let head = b.v.households[h as usize].members[0].0;
-                a = b.v.persons[head as usize].account.clone();
-            }
+        if a.is_empty()
+            && let Some(h) = q.household
+        {
+            let head = b.v.households[h as usize].members[0].0;
+            a = b.v.persons[head as usize].account.clone();
         }
         a
     });
@@ -992,7 +992,7 @@ fn missing_decision(b: &mut Builder, variant: usize) -> bool {
                 ),
             );
         }
-        3 | 4 | 5 => {
+        3..=5 => {
             let (co, amount, signed, project) = decision_contract(b);
             let ci = add_contract(
                 b,
@@ -1878,18 +1878,18 @@ fn negatives(b: &mut Builder) {
     // Publicity of exactly the required days ending the day before the event.
     let which = b.rng.random_range(0..4);
     let targets = publicity_targets(b, which);
-    if let Some((no, days, Some(event))) = targets.choose(&mut b.rng).cloned() {
-        if let Some(pi) = b.v.publicity.iter().position(|p| p.ref_no == no) {
-            let end = add_days(event, -1);
-            b.v.publicity[pi].end = end;
-            b.v.publicity[pi].start = add_days(end, -(days - 1));
-            negative(
-                b,
-                "publicity_exact_days",
-                text(&no),
-                format!("公示恰好{days}天，于事项前一日（{end}）结束"),
-            );
-        }
+    if let Some((no, days, Some(event))) = targets.choose(&mut b.rng).cloned()
+        && let Some(pi) = b.v.publicity.iter().position(|p| p.ref_no == no)
+    {
+        let end = add_days(event, -1);
+        b.v.publicity[pi].end = end;
+        b.v.publicity[pi].start = add_days(end, -(days - 1));
+        negative(
+            b,
+            "publicity_exact_days",
+            text(&no),
+            format!("公示恰好{days}天，于事项前一日（{end}）结束"),
+        );
     }
     // Same-day decision steps.
     if b.rng.random_bool(0.5) {

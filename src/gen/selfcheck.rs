@@ -241,10 +241,10 @@ fn deceased(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
         }
     }
     for l in v.ledger.iter().filter(|l| !l.income) {
-        if let Payee::Person(p) = l.payee {
-            if after(p, l.date) {
-                case(out, Category::DeceasedBeneficiary, &v.code, &w.person(p).id);
-            }
+        if let Payee::Person(p) = l.payee
+            && after(p, l.date)
+        {
+            case(out, Category::DeceasedBeneficiary, &v.code, &w.person(p).id);
         }
     }
 }
@@ -409,10 +409,10 @@ fn invalid_ids(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
         check(&l.cp_id);
     }
     for c in &v.contracts {
-        if let Vendor::Person(p) = c.vendor {
-            if c.with_vendor_id {
-                check(&w.person(p).written_id());
-            }
+        if let Vendor::Person(p) = c.vendor
+            && c.with_vendor_id
+        {
+            check(&w.person(p).written_id());
         }
         if let Vendor::Company(i) = c.vendor {
             check(&v.companies[i as usize].rep_id);
@@ -446,10 +446,10 @@ fn ghost(v: &Village, out: &mut BTreeSet<Case>) {
             if !(by_id || by_account) {
                 continue;
             }
-            if l.date < h.start || h.end.is_some_and(|e| l.date > e) {
-                if let Some(id) = hid {
-                    case(out, Category::GhostWorker, &v.code, id);
-                }
+            if (l.date < h.start || h.end.is_some_and(|e| l.date > e))
+                && let Some(id) = hid
+            {
+                case(out, Category::GhostWorker, &v.code, id);
             }
         }
     }
@@ -518,10 +518,10 @@ fn duplicates(w: &World, out: &mut BTreeSet<Case>) {
             }
             let mut cases = BTreeSet::new();
             for (hh, ids) in accounts.into_values() {
-                if hh.len() >= 2 {
-                    if let Some(s) = ids.iter().next() {
-                        case(&mut cases, Category::DuplicateBeneficiary, &v.code, s);
-                    }
+                if hh.len() >= 2
+                    && let Some(s) = ids.iter().next()
+                {
+                    case(&mut cases, Category::DuplicateBeneficiary, &v.code, s);
                 }
             }
             (rows, cases)

@@ -1268,15 +1268,15 @@ fn subsidies(b: &mut Builder) {
                 note: "同户老年夫妻尊老金发放至同一账户，属正常".into(),
             });
         }
-        if let Some(d) = q.death {
-            if d.year() == YEAR {
-                b.v.negatives.push(PlantedNegative {
-                    kind: "paid_in_month_of_death",
-                    village: b.v.index,
-                    subject: Subject::Text(q.id.clone()),
-                    note: format!("{}死亡，当月尊老金照发属正常", d),
-                });
-            }
+        if let Some(d) = q.death
+            && d.year() == YEAR
+        {
+            b.v.negatives.push(PlantedNegative {
+                kind: "paid_in_month_of_death",
+                village: b.v.index,
+                subject: Subject::Text(q.id.clone()),
+                note: format!("{}死亡，当月尊老金照发属正常", d),
+            });
         }
     }
     // Tekun deaths are also month-of-death payments.

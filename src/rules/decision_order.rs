@@ -212,17 +212,17 @@ impl Rule for DecisionOrder {
             let mut inversions: Vec<String> = Vec::new();
             for (k, d) in dates.iter().enumerate() {
                 let Some(d) = *d else { continue };
-                if let Some((pk, pd)) = prev {
-                    if d < pd {
-                        inversions.push(format!(
-                            "{}（{}）早于{}（{}）",
-                            STEPS[k].1,
-                            util::day_string(d),
-                            STEPS[pk].1,
-                            util::day_string(pd)
-                        ));
-                        continue;
-                    }
+                if let Some((pk, pd)) = prev
+                    && d < pd
+                {
+                    inversions.push(format!(
+                        "{}（{}）早于{}（{}）",
+                        STEPS[k].1,
+                        util::day_string(d),
+                        STEPS[pk].1,
+                        util::day_string(pd)
+                    ));
+                    continue;
                 }
                 prev = Some((k, d));
             }

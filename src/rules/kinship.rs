@@ -1142,10 +1142,10 @@ fn drop_shared_contacts(
     let mut crowded: HashSet<(Channel, String)> = HashSet::new();
     for g in &groups {
         for (l, _) in &g.links {
-            if let (Some(max), Some(s)) = (shared(l), sharers.get(&(l.channel, l.value.as_str()))) {
-                if s.len() > max {
-                    crowded.insert((l.channel, l.value.clone()));
-                }
+            if let (Some(max), Some(s)) = (shared(l), sharers.get(&(l.channel, l.value.as_str())))
+                && s.len() > max
+            {
+                crowded.insert((l.channel, l.value.clone()));
             }
         }
     }

@@ -624,6 +624,19 @@ fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment
     out
 }
 
+fn problem_key(p: Problem) -> &'static str {
+    match p {
+        Problem::NoNumber => "no_number",
+        Problem::NotFound => "not_found",
+    }
+}
+
+/// 55 at the line, rising with the amount: 2× the line ≈ 64, 10× ≈ 85.
+fn score(amount: i64, threshold: i64) -> f64 {
+    let ratio = amount as f64 / threshold.max(1) as f64;
+    (55.0 + 30.0 * ratio.max(1.0).log10()).min(90.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::decision_key;
@@ -642,17 +655,4 @@ mod tests {
         assert_eq!(decision_key("JY-2025-0001-10"), "JY-2025-0001-10");
         assert_ne!(decision_key("JY-2025-1-10"), decision_key("JY-2025-11-0"));
     }
-}
-
-fn problem_key(p: Problem) -> &'static str {
-    match p {
-        Problem::NoNumber => "no_number",
-        Problem::NotFound => "not_found",
-    }
-}
-
-/// 55 at the line, rising with the amount: 2× the line ≈ 64, 10× ≈ 85.
-fn score(amount: i64, threshold: i64) -> f64 {
-    let ratio = amount as f64 / threshold.max(1) as f64;
-    (55.0 + 30.0 * ratio.max(1.0).log10()).min(90.0)
 }

@@ -790,7 +790,7 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
         || (r.family == Family::SubsidyBatch
             && recs
                 .iter()
-                .any(|rec| contains_any(&clean_code(&rec.kind), &p.after_payment_markers)));
+                .any(|rec| contains_any(&clean_code(rec.kind), &p.after_payment_markers)));
     let timing = r.before != Before::None && !after_payment_ok;
     let best = recs
         .iter()
@@ -1208,7 +1208,7 @@ fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
         };
         let after_payment_ok = parts
             .iter()
-            .all(|pt| contains_any(&pt.program, &p.after_payment_programs))
+            .all(|pt| contains_any(pt.program, &p.after_payment_programs))
             || contains_any(b, &p.after_payment_markers);
         let programs: BTreeSet<&str> = parts.iter().map(|pt| pt.program).collect();
         let rows: u64 = parts.iter().map(|pt| pt.n).sum();

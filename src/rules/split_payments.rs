@@ -274,7 +274,7 @@ impl Rule for SplitPayments {
         let keep: Vec<bool> = (0..df.height())
             .map(|i| {
                 direction.get(i) == Some("支出")
-                    && !contract.get(i).is_some_and(|c| !c.is_empty())
+                    && contract.get(i).is_none_or(|c| c.is_empty())
                     && !excluded_summary.found_in(summary.get(i))
                     && !excluded_category.found_in(category.get(i))
             })
@@ -284,50 +284,49 @@ impl Rule for SplitPayments {
             return Ok(vec![]);
         }
         let mut context: HashMap<&str, Context> = HashMap::new();
-        if p.exclude_hires {
-            if let Some(h) = ds.frame(TableKind::Hires) {
-                let village = util::str_col(code, h, "village_code")?;
-                let id = util::str_col(code, h, "id_number")?;
-                let acct = util::str_col(code, h, "bank_account")?;
-                let name = util::str_col(code, h, "name")?;
-                for i in 0..h.height() {
-                    let Some(v) = village.get(i) else { continue };
-                    let c = context.entry(v).or_default();
-                    c.hire_ids.extend(id.get(i));
-                    c.hire_accounts.extend(acct.get(i));
-                    c.hire_names.extend(name.get(i));
-                }
+        if p.exclude_hires
+            && let Some(h) = ds.frame(TableKind::Hires)
+        {
+            let village = util::str_col(code, h, "village_code")?;
+            let id = util::str_col(code, h, "id_number")?;
+            let acct = util::str_col(code, h, "bank_account")?;
+            let name = util::str_col(code, h, "name")?;
+            for i in 0..h.height() {
+                let Some(v) = village.get(i) else { continue };
+                let c = context.entry(v).or_default();
+                c.hire_ids.extend(id.get(i));
+                c.hire_accounts.extend(acct.get(i));
+                c.hire_names.extend(name.get(i));
             }
         }
-        if p.attribute_to_contracts {
-            if let Some(c) = ds.frame(TableKind::Contracts) {
-                let village = util::str_col(code, c, "village_code")?;
-                let vendor = util::str_col(code, c, "vendor")?;
-                let credit = util::str_col(code, c, "vendor_credit_code")?;
-                let vid = util::str_col(code, c, "vendor_id_number")?;
-                let amount = util::i64_col(code, c, "amount")?;
-                let signed = util::date_col(code, c, "signed_date")?;
-                fn o(s: Option<&str>) -> Option<&str> {
-                    s.filter(|s| !s.is_empty())
-                }
-                for i in 0..c.height() {
-                    let (Some(v), Some(a), Some(d)) =
-                        (village.get(i), amount.get(i), signed.get(i))
-                    else {
-                        continue;
-                    };
-                    context.entry(v).or_default().contracts.push((
-                        VendorRecord {
-                            credit_code: o(credit.get(i)),
-                            id_number: o(vid.get(i)),
-                            account: None,
-                            name: o(vendor.get(i)),
-                            legal_rep: None,
-                            legal_rep_id: None,
-                        },
-                        Held { date: d, amount: a },
-                    ));
-                }
+        if p.attribute_to_contracts
+            && let Some(c) = ds.frame(TableKind::Contracts)
+        {
+            let village = util::str_col(code, c, "village_code")?;
+            let vendor = util::str_col(code, c, "vendor")?;
+            let credit = util::str_col(code, c, "vendor_credit_code")?;
+            let vid = util::str_col(code, c, "vendor_id_number")?;
+            let amount = util::i64_col(code, c, "amount")?;
+            let signed = util::date_col(code, c, "signed_date")?;
+            fn o(s: Option<&str>) -> Option<&str> {
+                s.filter(|s| !s.is_empty())
+            }
+            for i in 0..c.height() {
+                let (Some(v), Some(a), Some(d)) = (village.get(i), amount.get(i), signed.get(i))
+                else {
+                    continue;
+                };
+                context.entry(v).or_default().contracts.push((
+                    VendorRecord {
+                        credit_code: o(credit.get(i)),
+                        id_number: o(vid.get(i)),
+                        account: None,
+                        name: o(vendor.get(i)),
+                        legal_rep: None,
+                        legal_rep_id: None,
+                    },
+                    Held { date: d, amount: a },
+                ));
             }
         }
         let cols = Cols {
