@@ -274,7 +274,9 @@ fn parse_piece(
                 p
             };
             let cell = &text[start..end];
-            if prev[t] != Some(cell) || !slots[t].repeat(row) {
+            if !prev[t].is_some_and(|p| same_cell(p.as_bytes(), cell.as_bytes()))
+                || !slots[t].repeat(row)
+            {
                 slots[t].set(cell, row);
                 prev[t] = Some(cell);
             }
@@ -300,6 +302,23 @@ fn parse_piece(
         return None;
     }
     slots.iter().all(|s| !s.overflow).then_some(row - row0)
+}
+
+/// Whether two cells are equal, comparing the first and last 8 bytes
+/// inline before calling `memcmp`: cells of a column mostly have one
+/// length (id numbers, accounts, dates), so the length alone rarely tells,
+/// and the call cost more than the compare (0.28 cpu-s at 2,000 villages).
+#[inline(always)]
+fn same_cell(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a == b;
+    }
+    let word = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().unwrap_or([0; 8]));
+    word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8) && (n <= 16 || a == b)
 }
 
 /// The rows of one shard (`--villages`): the raw column holding the
@@ -719,4 +738,26 @@ pub(super) fn type_plain(
         assemble(kind, path, &found, results, height, file_rows, opts)
             .map(|(frame, issues)| (frame, issues, extra)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_cell_is_equality() {
+        // Every length up to 40, and a difference at every position.
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'0' + (i % 10) as u8).collect();
+            assert!(same_cell(&a, &a.clone()), "{n}");
+            for i in 0..n {
+                let mut b = a.clone();
+                b[i] = b'x';
+                assert!(!same_cell(&a, &b), "{n} {i}");
+            }
+            let mut longer = a.clone();
+            longer.push(b'0');
+            assert!(!same_cell(&a, &longer), "{n}");
+        }
+    }
 }
