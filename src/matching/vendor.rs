@@ -368,7 +368,10 @@ impl Vendors {
         let n = records.len();
         let mut uf = UnionFind::new(n);
         let mut strong = vec![false; n];
-        let mut first_by_token: PlHashMap<(u8, &str), usize> = PlHashMap::default();
+        // Sized for a token a record (most carry one or two): not rehashed
+        // as it fills.
+        let mut first_by_token: PlHashMap<(u8, &str), usize> =
+            PlHashMap::with_capacity_and_hasher(n, Default::default());
         for (i, r) in records.iter().enumerate() {
             let tokens = [
                 (0u8, nonblank(r.credit_code)),

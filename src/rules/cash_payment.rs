@@ -130,14 +130,17 @@ impl Rule for CashPayment {
         // key -> slot; per slot its total and last line; per line the line
         // before it of the same payment (no list per payment). A voucher's
         // lines follow each other: the last slot is remembered.
-        let mut slot_of: PlHashMap<Key, u32> = PlHashMap::default();
+        // The cash lines first: their count bounds the payments, so the map
+        // is sized once instead of rehashing every key as it doubles.
+        let cash: Vec<usize> = (0..df.height())
+            .filter(|&i| direction.get(i) == Some("支出") && is_cash(i))
+            .collect();
+        let mut slot_of: PlHashMap<Key, u32> =
+            PlHashMap::with_capacity_and_hasher(cash.len(), Default::default());
         let mut slots: Vec<(Key, i64, u32)> = Vec::new();
         let mut before: Vec<u32> = vec![u32::MAX; df.height()];
         let mut last: Option<(Key, u32)> = None;
-        for (i, line_before) in before.iter_mut().enumerate() {
-            if direction.get(i) != Some("支出") || !is_cash(i) {
-                continue;
-            }
+        for i in cash {
             let (Some(v), Some(vo), Some(a)) = (village.get(i), voucher.get(i), amount.get(i))
             else {
                 continue;
@@ -158,7 +161,7 @@ impl Rule for CashPayment {
             last = Some((key, slot));
             let e = &mut slots[slot as usize];
             e.1 += a;
-            *line_before = e.2;
+            before[i] = e.2;
             e.2 = i as u32;
         }
         drop(slot_of);
