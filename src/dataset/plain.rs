@@ -273,13 +273,7 @@ fn parse_piece(
             } else {
                 p
             };
-            let cell = &text[start..end];
-            if !prev[t].is_some_and(|p| same_cell(p.as_bytes(), cell.as_bytes()))
-                || !slots[t].repeat(row)
-            {
-                slots[t].set(cell, row);
-                prev[t] = Some(cell);
-            }
+            put(slots, &mut prev, t, &text[start..end], row);
         }
         if newline {
             row += 1;
@@ -295,13 +289,23 @@ fn parse_piece(
             return None;
         }
         if let Some(t) = target[j] {
-            slots[t].set(&text[start..], row);
+            put(slots, &mut prev, t, &text[start..], row);
         }
         row += 1;
     } else if j != 0 {
         return None;
     }
     slots.iter().all(|s| !s.overflow).then_some(row - row0)
+}
+
+/// Row `row` of slot `t` from `cell`: the row above's value when the cell
+/// is the one typed there (`prev[t]`) without a problem, else typed.
+#[inline(always)]
+fn put<'t>(slots: &mut [Slot], prev: &mut [Option<&'t str>], t: usize, cell: &'t str, row: usize) {
+    if !prev[t].is_some_and(|p| same_cell(p.as_bytes(), cell.as_bytes())) || !slots[t].repeat(row) {
+        slots[t].set(cell, row);
+        prev[t] = Some(cell);
+    }
 }
 
 /// Whether two cells are equal, comparing the first and last 8 bytes
