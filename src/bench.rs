@@ -184,6 +184,11 @@ pub struct BenchReport {
     pub scan_over_yardstick: Option<f64>,
     /// scan cpu time / yardstick cpu time (steadier on a shared machine).
     pub scan_over_yardstick_cpu: Option<f64>,
+    /// load wall time / yardstick wall time: the loader (typing, checking
+    /// and hashing every cell) against polars reading the same files.
+    pub load_over_yardstick: Option<f64>,
+    /// load cpu time / yardstick cpu time.
+    pub load_over_yardstick_cpu: Option<f64>,
     /// Peak resident memory of the scan (load + rules + write), MB.
     pub scan_peak_rss_mb: Option<f64>,
     /// scan_peak_rss_mb / input MB.
@@ -389,6 +394,14 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
         let c = y.usage.cpu_s?;
         (c > 0.0).then(|| scan_cpu.map(|s| s / c)).flatten()
     });
+    let load = &phases[0].usage;
+    let load_over_yardstick = yardstick
+        .as_ref()
+        .map(|y| load.wall_s / y.usage.wall_s.max(1e-9));
+    let load_over_yardstick_cpu = yardstick.as_ref().and_then(|y| {
+        let c = y.usage.cpu_s?;
+        (c > 0.0).then(|| load.cpu_s.map(|s| s / c)).flatten()
+    });
     Ok(BenchReport {
         dataset: dir.to_path_buf(),
         tables,
@@ -402,6 +415,8 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
         yardstick_skipped,
         scan_over_yardstick,
         scan_over_yardstick_cpu,
+        load_over_yardstick,
+        load_over_yardstick_cpu,
         scan_peak_rss_mb: scan_peak,
         peak_rss_over_input: scan_peak.map(|p| p / (bytes as f64 / MB).max(1e-9)),
     })
@@ -621,6 +636,14 @@ pub fn render(r: &BenchReport) -> String {
                     r.yardstick_skipped.len()
                 )
             }
+        );
+    }
+    if let Some(x) = r.load_over_yardstick {
+        let _ = writeln!(
+            s,
+            "load / polars read: {:.2}× wall, {}× cpu",
+            x,
+            opt(r.load_over_yardstick_cpu, 2),
         );
     }
     if let Some(x) = r.peak_rss_over_input {

@@ -49,6 +49,10 @@ fn report_has_every_phase_every_rule_and_the_yardstick() {
     );
     assert!(y.rows > 0 && y.rows < r.rows);
     assert!(r.scan_over_yardstick.unwrap() > 0.0);
+    // The load against the same read: its own ratio, below the scan's.
+    let load = r.load_over_yardstick.unwrap();
+    assert_eq!(load, r.phases[0].usage.wall_s / y.usage.wall_s);
+    assert!(load > 0.0 && load <= r.scan_over_yardstick.unwrap());
     if cfg!(target_os = "linux") {
         let peak = r.scan_peak_rss_mb.expect("VmHWM on Linux");
         assert!(peak > 1.0);
@@ -83,7 +87,10 @@ fn cli_bench_only_one_rule_writes_json_and_nothing_else() {
     );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("phase") && text.contains("CSH001") && text.contains("scan / polars read")
+        text.contains("phase")
+            && text.contains("CSH001")
+            && text.contains("scan / polars read")
+            && text.contains("load / polars read")
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     assert_eq!(v["threads"], 2);
