@@ -190,7 +190,9 @@ fn unix_login() -> Option<String> {
 /// Village codes present anywhere in the export: a case of a village that
 /// is not in tonight's export is not "gone", it was just not looked at.
 pub fn dataset_villages(ds: &Dataset) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+    // Borrowed codes, hashed: an export in another order (a roll by month,
+    // a ledger by date) changes village on most rows.
+    let mut seen: polars::prelude::PlHashSet<&str> = Default::default();
     for t in ds.tables.values() {
         // Plain text or dictionary codes (dataset::dictionary): a column of
         // either form counts; none is skipped for its form.
@@ -203,14 +205,12 @@ pub fn dataset_villages(ds: &Dataset) -> BTreeSet<String> {
         let mut last: Option<&str> = None;
         for v in s.iter().flatten() {
             if last != Some(v) {
-                if !out.contains(v) {
-                    out.insert(v.to_string());
-                }
+                seen.insert(v);
                 last = Some(v);
             }
         }
     }
-    out
+    seen.into_iter().map(str::to_string).collect()
 }
 
 pub(crate) fn now_string() -> String {
