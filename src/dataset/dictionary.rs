@@ -100,6 +100,16 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// Row `i`'s dictionary code, when the column is coded and the cell
+    /// not null: equal codes, equal text (a memo per value may key on it).
+    #[inline]
+    pub fn code(&self, i: usize) -> Option<u32> {
+        match *self {
+            Text::Plain(_) => None,
+            Text::Coded(c, _) => c.get(i),
+        }
+    }
+
     /// The cells of rows `start..start + len`, in order.
     pub fn range(&self, start: usize, len: usize) -> impl Iterator<Item = Option<&'a str>> + 'a {
         let t = *self;

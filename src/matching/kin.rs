@@ -535,6 +535,41 @@ impl AddressKey {
     }
 }
 
+/// A string made once per dictionary code (`dataset::dictionary`), all
+/// kept in one buffer: no allocation or hashing per value.
+#[derive(Default)]
+struct PerCode {
+    /// Per code: start and length in `text`, or `u32::MAX` when not made.
+    spans: Vec<(u32, u32)>,
+    text: String,
+}
+
+impl PerCode {
+    /// The string of `code`, made by `make` (appending to the buffer it
+    /// is given) the first time; `None` past 4 GiB of strings.
+    fn get(&mut self, code: u32, make: impl FnOnce(&mut String)) -> Option<&str> {
+        let c = code as usize;
+        if c >= self.spans.len() {
+            self.spans.resize(c + 1, (u32::MAX, 0));
+        }
+        if self.spans[c].0 == u32::MAX {
+            let start = self.text.len();
+            make(&mut self.text);
+            // (`u32::MAX` marks a string not made.)
+            let (Some(s), Ok(n)) = (
+                u32::try_from(start).ok().filter(|&s| s != u32::MAX),
+                u32::try_from(self.text.len() - start),
+            ) else {
+                self.text.truncate(start);
+                return None;
+            };
+            self.spans[c] = (s, n);
+        }
+        let (start, len) = self.spans[c];
+        Some(&self.text[start as usize..start as usize + len as usize])
+    }
+}
+
 /// Streets are the first 9 digits of a 12-digit village code; other codes
 /// are taken to be of one street (one export is one street).
 pub fn same_street(a: &str, b: &str) -> bool {
@@ -822,6 +857,7 @@ impl KinGraph {
         // Members of one household are usually listed together under one
         // address: remember the last key instead of recomputing it.
         let mut key = AddressKey::default();
+        let mut keys_by_code = PerCode::default();
         let mut last: (&str, String) = ("", String::new());
         let mut last_village = LastKey::default();
         // A household's members are listed one after another.
@@ -850,7 +886,16 @@ impl KinGraph {
             if last.0 != a {
                 last.0 = a;
                 last.1.clear();
-                last.1.push_str(key.of(a));
+                // A register in another order (by name, by id) changes
+                // address on most rows: a coded column's keys are kept per
+                // code, each made once.
+                match address
+                    .code(i)
+                    .and_then(|c| keys_by_code.get(c, |out| out.push_str(key.of(a))))
+                {
+                    Some(k) => last.1.push_str(k),
+                    None => last.1.push_str(key.of(a)),
+                }
             }
             if keys.contains_key(&last.1) {
                 let slot = at_address
@@ -1319,6 +1364,29 @@ mod tests {
         assert_eq!(usable_contact(Some("13800000001")), Some("13800000001"));
         assert_eq!(usable_contact(Some("00000000")), None);
         assert_eq!(usable_contact(Some("0")), None);
+    }
+
+    #[test]
+    fn a_string_per_code_is_made_once() {
+        let mut memo = PerCode::default();
+        let mut made = 0;
+        let mut get = |memo: &mut PerCode, code: u32, s: &str| {
+            memo.get(code, |out| {
+                made += 1;
+                out.push_str(s)
+            })
+            .map(str::to_string)
+        };
+        assert_eq!(
+            get(&mut memo, 7, "李家村3组12号").as_deref(),
+            Some("李家村3组12号")
+        );
+        assert_eq!(get(&mut memo, 2, "").as_deref(), Some(""));
+        assert_eq!(get(&mut memo, 0, "王庄").as_deref(), Some("王庄"));
+        // A code seen before gives its string, not the new one.
+        assert_eq!(get(&mut memo, 7, "other").as_deref(), Some("李家村3组12号"));
+        assert_eq!(get(&mut memo, 2, "x").as_deref(), Some(""));
+        assert_eq!(made, 3);
     }
 
     #[test]
