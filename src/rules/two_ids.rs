@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::people::{Roll, month_ranges, month_string, net_of_reversals};
-use super::{Rule, keyed, parse_params, rule_params, util};
+use super::{Rule, parse_params, rule_params, util};
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
@@ -156,25 +156,6 @@ impl Rows<'_> {
     }
 }
 
-/// The rows whose name code (`names`) and `key` are shared by more than
-/// one number; with `need_bad`, only where one of those numbers fails its
-/// check.
-fn shared_key_rows<'a>(
-    rows: &Rows,
-    names: &[Option<u32>],
-    need_bad: bool,
-    key: &(dyn Fn(usize) -> Option<Key<'a>> + Sync),
-) -> Vec<IdxSize> {
-    keyed::rows_of_groups(
-        rows.ids18.len(),
-        |i| Some((names[i]?, key(i)?)),
-        |g| rows.many_ids(g) && (!need_bad || g.iter().any(|&i| rows.bad[i as usize])),
-    )
-}
-
-/// A name's second key: birth digits, a contact, or a program and period.
-type Key<'a> = (&'a str, Option<i32>);
-
 /// Per row, a number for its name (null names are one name, as in a
 /// group-by), or `None` when the row has no 18-byte number or its name is
 /// carried by one number only; and the same numbers kept only for names
@@ -318,22 +299,44 @@ impl Rule for TwoIds {
             bad: &bad,
         };
         let rows = &rows;
-        let (multi, with_bad) = (&multi, &with_bad);
-        let contact =
-            |c: &StringChunked| shared_key_rows(rows, multi, false, &|i| Some((c.get(i)?, None)));
-        let parts: Vec<Vec<IdxSize>> = (0..5usize)
+        // The rows of each name with more than one number, name by name:
+        // every group below lies within one name, so it is found among a
+        // few rows in cache, whatever the order of the roll (by person, or
+        // by month, where one person's rows are far apart).
+        let by_name = NameRows::of(&multi);
+        let keep = |g: &[u32], need_bad: bool| {
+            g.len() >= 2
+                && rows.many_ids(g)
+                && (!need_bad || g.iter().any(|&i| rows.bad[i as usize]))
+        };
+        let parts: Vec<Vec<IdxSize>> = (0..by_name.len())
             .into_par_iter()
-            .map(|k| match k {
-                0 => shared_key_rows(rows, multi, false, &|i| {
-                    Some((birth_digits(rows.ids18[i]?), None))
-                }),
-                1 => contact(account),
-                2 => contact(phone),
-                3 => contact(household),
+            .with_min_len(256)
+            .fold(Vec::new, |mut out: Vec<IdxSize>, k| {
+                let g = by_name.rows(k);
+                if g.len() < 2 {
+                    return out;
+                }
+                let mut emit = |rows: &[u32]| out.extend(rows.iter().map(|&i| i as IdxSize));
+                groups_of(
+                    g,
+                    |i| Some(birth_digits(rows.ids18[i]?)),
+                    |x| keep(x, false),
+                    &mut emit,
+                );
+                groups_of(g, |i| account.get(i), |x| keep(x, false), &mut emit);
+                groups_of(g, |i| phone.get(i), |x| keep(x, false), &mut emit);
+                groups_of(g, |i| household.get(i), |x| keep(x, false), &mut emit);
                 // Only names with a failing number can have such a group.
-                _ => shared_key_rows(rows, with_bad, true, &|i| {
-                    Some((program.get(i)?, period.get(i)))
-                }),
+                if with_bad[g[0] as usize].is_some() {
+                    groups_of(
+                        g,
+                        |i| Some((program.get(i)?, period.get(i))),
+                        |x| keep(x, true),
+                        &mut emit,
+                    );
+                }
+                out
             })
             .collect();
         let mut wanted: Vec<IdxSize> = parts.into_iter().flatten().collect();
@@ -392,6 +395,84 @@ impl Rule for TwoIds {
             }
         }
         Ok(out)
+    }
+}
+
+/// Row numbers grouped by name code (a counting sort): each name's rows
+/// together, ascending; rows without a code left out.
+struct NameRows {
+    /// Where each name's rows start in `rows` (one more entry at the end).
+    starts: Vec<u32>,
+    rows: Vec<u32>,
+}
+
+impl NameRows {
+    fn of(codes: &[Option<u32>]) -> NameRows {
+        let n = codes.iter().flatten().max().map_or(0, |&m| m as usize + 1);
+        let mut starts = vec![0u32; n + 1];
+        for &c in codes.iter().flatten() {
+            starts[c as usize + 1] += 1;
+        }
+        for k in 0..n {
+            starts[k + 1] += starts[k];
+        }
+        let mut next = starts.clone();
+        let mut rows = vec![0u32; starts[n] as usize];
+        for (i, c) in codes.iter().enumerate() {
+            if let Some(c) = c {
+                let at = &mut next[*c as usize];
+                rows[*at as usize] = i as u32;
+                *at += 1;
+            }
+        }
+        NameRows { starts, rows }
+    }
+
+    /// How many names (some may have no rows).
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn rows(&self, k: usize) -> &[u32] {
+        &self.rows[self.starts[k] as usize..self.starts[k + 1] as usize]
+    }
+}
+
+/// Among rows `g` (one name's, ascending), the groups of two rows or more
+/// with equal keys (rows with `key(i) == None` take no part), each in
+/// ascending order, that `keep` accepts: given to `emit`. Adjacent rows
+/// with one key (one person's months on a roll) are sorted as one run.
+fn groups_of<K: Ord>(
+    g: &[u32],
+    key: impl Fn(usize) -> Option<K>,
+    keep: impl Fn(&[u32]) -> bool,
+    emit: &mut impl FnMut(&[u32]),
+) {
+    if g.len() < 2 {
+        return;
+    }
+    // (key, first row, last row) of each run of adjacent rows
+    let mut runs: Vec<(K, u32, u32)> = Vec::new();
+    for &i in g {
+        let Some(k) = key(i as usize) else { continue };
+        match runs.last_mut() {
+            Some(r) if r.2 + 1 == i && r.0 == k => r.2 = i,
+            _ => runs.push((k, i, i)),
+        }
+    }
+    runs.sort_unstable();
+    let mut rows: Vec<u32> = Vec::new();
+    for same in runs.chunk_by(|a, b| a.0 == b.0) {
+        if same.len() == 1 && same[0].1 == same[0].2 {
+            continue;
+        }
+        rows.clear();
+        for r in same {
+            rows.extend(r.1..=r.2);
+        }
+        if keep(&rows) {
+            emit(&rows);
+        }
     }
 }
 
