@@ -469,6 +469,9 @@ fn two_posts(code: &str, p: &Params, ds: &Dataset, hdf: &DataFrame) -> Result<Ve
                 "lower_monthly_wage": fen_to_yuan_string(wage),
             }));
         }
+        // In file order, whatever the order of the frame.
+        let mut involved: Vec<usize> = involved.into_iter().collect();
+        involved.sort_by_key(|&r| h.row.get(r));
         let villages: BTreeSet<String> = involved
             .iter()
             .filter_map(|&r| h.village.get(r).map(str::to_string))

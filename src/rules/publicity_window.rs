@@ -1011,10 +1011,11 @@ struct SubsidyGroup {
     admissions: u64,
 }
 
-/// The earlier of two (day, row) marks; on a tie the first seen stays.
+/// The earlier of two (day, row) marks: on equal days the first row of the
+/// file, whatever the order of the frame.
 fn keep_min(slot: &mut Option<(i32, Option<u32>)>, day: Option<i32>, row: Option<u32>) {
     if let Some(d) = day
-        && slot.is_none_or(|(m, _)| d < m)
+        && slot.is_none_or(|(m, r)| (d, row) < (m, r))
     {
         *slot = Some((d, row));
     }
