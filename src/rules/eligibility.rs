@@ -209,7 +209,9 @@ impl Rule for Eligibility {
             }
         }
         let mut out = Vec::new();
-        for ((v, idn, reason), idx) in groups {
+        for ((v, idn, reason), mut idx) in groups {
+            // In file order, whatever the order of the frame.
+            idx.sort_by_key(|&i| rows.get(i));
             let birth = births[&idn];
             let age_at = |i: usize| {
                 period

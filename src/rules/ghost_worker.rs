@@ -129,7 +129,10 @@ struct Ghost {
     months: BTreeSet<i32>,
     kinds: BTreeSet<Outside>,
     total: i64,
-    lines: Vec<Value>,
+    /// (file row, line), put in file order before they are shown.
+    lines: Vec<(Option<u32>, Value)>,
+    /// The ledger row the name was taken from: the last in the file.
+    name_row: Option<u32>,
     vouchers: BTreeSet<String>,
     /// At least one line matched by id number or account, not name alone.
     by_number: bool,
@@ -159,6 +162,14 @@ fn outside_hire_period(
         if let Some(n) = h.name.get(i).filter(|n| !n.is_empty()) {
             by_name.entry((v, n)).or_default().push(i);
         }
+    }
+    // Each key's records in file order, whatever the order of the frame.
+    for recs in by_id
+        .values_mut()
+        .chain(by_account.values_mut())
+        .chain(by_name.values_mut())
+    {
+        recs.sort_by_key(|&r| h.row.get(r));
     }
     // A name stands for a hire only when one person of the village bears it.
     by_name.retain(|_, recs| {
@@ -297,7 +308,11 @@ fn outside_hire_period(
                 .unwrap_or_default()
                 .to_string();
         let g = ghosts.entry((v.to_string(), person)).or_default();
-        g.name = h.name.get(first).unwrap_or_default().to_string();
+        let row = l.row.get(i);
+        if g.lines.is_empty() || row >= g.name_row {
+            g.name = h.name.get(first).unwrap_or_default().to_string();
+            g.name_row = row;
+        }
         g.hires.extend(records.iter().copied());
         for (m, w) in outside {
             g.months.insert(m);
@@ -307,13 +322,16 @@ fn outside_hire_period(
         g.by_number |= !name_only;
         g.vouchers
             .insert(l.voucher.get(i).unwrap_or_default().to_string());
-        g.lines.push(l.line(i));
+        g.lines.push((row, l.line(i)));
     }
 
     let mut out = Vec::new();
-    for ((village, person), g) in ghosts {
-        let period = g
-            .hires
+    for ((village, person), mut g) in ghosts {
+        // Hires and lines in file order, whatever the order of the frames.
+        let mut hires: Vec<usize> = g.hires.iter().copied().collect();
+        hires.sort_by_key(|&r| h.row.get(r));
+        g.lines.sort_by_key(|(row, _)| *row);
+        let period = hires
             .iter()
             .map(|&r| {
                 format!(
@@ -378,8 +396,8 @@ fn outside_hire_period(
                     "months": g.months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
                     "arrears_days": p.arrears_days,
                     "total": fen_to_yuan_string(g.total),
-                    "hires": g.hires.iter().map(|&r| h.record(r)).collect::<Vec<_>>(),
-                    "payments": g.lines,
+                    "hires": hires.iter().map(|&r| h.record(r)).collect::<Vec<_>>(),
+                    "payments": g.lines.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
                 })),
         );
     }
