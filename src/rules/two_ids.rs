@@ -304,10 +304,9 @@ impl Rule for TwoIds {
         // few rows in cache, whatever the order of the roll (by person, or
         // by month, where one person's rows are far apart).
         let by_name = NameRows::of(&multi);
+        // (`groups_of` gives groups of two rows or more.)
         let keep = |g: &[u32], need_bad: bool| {
-            g.len() >= 2
-                && rows.many_ids(g)
-                && (!need_bad || g.iter().any(|&i| rows.bad[i as usize]))
+            rows.many_ids(g) && (!need_bad || g.iter().any(|&i| rows.bad[i as usize]))
         };
         let parts: Vec<Vec<IdxSize>> = (0..by_name.len())
             .into_par_iter()
