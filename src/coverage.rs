@@ -1,5 +1,6 @@
 //! Which of the 31 processes of the policy annex (seeds/processes.toml) the
-//! tables and rules watch.
+//! tables and rules watch. The processes and their tables are data; which
+//! rules watch a process is what each rule declares (`RuleMeta::processes`).
 
 use serde::Deserialize;
 
@@ -11,7 +12,6 @@ pub struct Process {
     pub name: String,
     pub group: String,
     pub tables: Vec<String>,
-    pub rules: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -25,45 +25,45 @@ pub fn processes() -> Vec<Process> {
         .process
 }
 
-/// The coverage table as text; codes planned but not in the registry are
-/// marked with `?`.
+/// The codes of the rules that declare they watch process `no`, sorted.
+pub fn rules_watching(no: u32) -> Vec<&'static str> {
+    crate::rules::registry()
+        .iter()
+        .filter(|r| r.meta().processes.contains(&no))
+        .map(|r| r.code())
+        .collect()
+}
+
+/// The coverage table as text.
 pub fn render() -> String {
     let mut s = String::new();
     let ps = processes();
     let mut covered = 0;
     for p in &ps {
-        let rules: Vec<String> = p
-            .rules
-            .iter()
-            .map(|c| {
-                if crate::rules::find(c).is_some() {
-                    c.clone()
-                } else {
-                    format!("{c}?")
-                }
-            })
-            .collect();
-        if p.rules.iter().any(|c| crate::rules::find(c).is_some()) {
+        let rules = rules_watching(p.no);
+        if !rules.is_empty() {
             covered += 1;
         }
+        let list = |v: Vec<&str>| {
+            if v.is_empty() {
+                "-".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
         s.push_str(&format!(
             "{:>2}. [{}] {}\n    tables: {}\n    rules:  {}\n",
             p.no,
             p.group,
             p.name,
-            if p.tables.is_empty() {
-                "-".into()
-            } else {
-                p.tables.join(", ")
-            },
-            if rules.is_empty() {
-                "-".into()
-            } else {
-                rules.join(", ")
-            },
+            list(p.tables.iter().map(String::as_str).collect()),
+            list(rules),
         ));
     }
-    s.push_str(&format!("{covered} of {} processes watched by at least one rule; `?` = planned, not yet in the registry\n", ps.len()));
+    s.push_str(&format!(
+        "{covered} of {} processes watched by at least one rule\n",
+        ps.len()
+    ));
     s
 }
 
@@ -83,5 +83,19 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_rule_watches_known_processes() {
+        for r in crate::rules::registry() {
+            for no in r.meta().processes {
+                assert!((1..=31).contains(no), "{} names process {no}", r.code());
+            }
+        }
+        // ID001 checks identifiers of every table and watches no one process.
+        assert_eq!(
+            super::rules_watching(2),
+            ["DEC001", "KIN001", "PUB001", "SPL001", "SPL002"]
+        );
     }
 }

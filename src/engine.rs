@@ -96,7 +96,7 @@ pub fn run(ds: &Dataset, cfg: &RulesConfig, on_done: &(dyn Fn(&str) + Sync)) -> 
             return (run(RuleStatus::Skipped { reason }), Ok(vec![]));
         }
         let t = Instant::now();
-        let res = r.check(ds, &s.params);
+        let res = r.check(ds, &s.params).map_err(|e| e.in_rule(r.code()));
         let millis = t.elapsed().as_millis() as u64;
         on_done(r.code());
         let n = res.as_ref().map(|f| f.len()).unwrap_or(0);

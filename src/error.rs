@@ -115,6 +115,31 @@ impl Error {
             message: e.to_string(),
         }
     }
+    /// A rule's error before the engine names the rule ([`Error::in_rule`]):
+    /// rules and the code they share need not know which rule they serve.
+    pub fn in_a_rule(e: impl std::fmt::Display) -> Error {
+        Error::Rule {
+            rule: String::new(),
+            message: e.to_string(),
+        }
+    }
+
+    /// The error as one of rule `code`'s: the engine calls this on whatever a
+    /// rule returns, so every rule error names its rule.
+    pub fn in_rule(self, code: &str) -> Error {
+        match self {
+            Error::Rule { rule, message } if rule.is_empty() => Error::Rule {
+                rule: code.to_string(),
+                message,
+            },
+            e @ Error::Rule { .. } => e,
+            e => Error::Rule {
+                rule: code.to_string(),
+                message: e.to_string(),
+            },
+        }
+    }
+
     pub fn rule(code: &str, e: impl std::fmt::Display) -> Error {
         Error::Rule {
             rule: code.to_string(),

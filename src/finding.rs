@@ -156,6 +156,12 @@ impl Finding {
         }
     }
 
+    /// Another severity than the rule's default (a weaker or stronger case).
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+
     pub fn score(mut self, s: f64) -> Self {
         self.score = s.round().clamp(0.0, 100.0) as u8;
         self

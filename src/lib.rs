@@ -7,6 +7,7 @@
 //! [`rules::registry`], [`engine::run`], [`Finding`] and the writers.
 
 pub mod bench;
+pub mod catalog;
 pub mod config;
 pub mod coverage;
 pub mod dataset;

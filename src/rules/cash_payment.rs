@@ -4,10 +4,12 @@ use polars::prelude::PlHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Rule, parse_params, rule_params, util};
+use super::common::util::{day_string, yuan_to_fen};
+use super::common::views::LedgerView;
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
-use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::{Error, Result};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 
 const DOC: &str = "\
@@ -76,44 +78,43 @@ struct Line {
     method: String,
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "CSH001",
+    name: "cash_payment",
+    category: Category::CashPayment,
+    severity: Severity::Medium,
+    summary: "ledger 支出 in cash above 1,000 yuan (《现金管理暂行条例》第五条)",
+    doc: DOC,
+    needs: &[TableKind::Ledger],
+    processes: &[3],
+};
+
 impl Rule for CashPayment {
-    fn code(&self) -> &'static str {
-        "CSH001"
-    }
-    fn name(&self) -> &'static str {
-        "cash_payment"
-    }
-    fn category(&self) -> Category {
-        Category::CashPayment
-    }
-    fn severity(&self) -> Severity {
-        Severity::Medium
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Ledger]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let limit = util::yuan_to_fen(p.limit);
-        let Some(df) = ds.frame(TableKind::Ledger) else {
+        let p: Params = params_of(params)?;
+        let limit = yuan_to_fen(p.limit);
+        let Some(ledger) = LedgerView::load(ds)? else {
             return Ok(vec![]);
         };
-        let village = util::str_col(code, df, "village_code")?;
-        let voucher = util::text_col(code, df, "voucher_no")?;
-        let direction = util::text_col(code, df, "direction")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let method = util::text_col(code, df, "payment_method")?;
-        let summary = util::text_col(code, df, "summary")?;
-        let payee = util::str_col(code, df, "counterparty")?;
-        let payee_id = util::str_col(code, df, "counterparty_id")?;
-        let date = util::date_col(code, df, "date")?;
-        let rows = util::u32_col(code, df, ROW)?;
+        let LedgerView {
+            df,
+            row: rows,
+            village,
+            voucher,
+            direction,
+            amount,
+            method,
+            summary,
+            payee,
+            payee_id,
+            date,
+            ..
+        } = ledger;
 
         let is_cash = |i: usize| -> bool {
             match method.get(i) {
@@ -200,7 +201,7 @@ impl Rule for CashPayment {
                 format!("向“{payee}”")
             };
             out.push(
-                Finding::new(code, Category::CashPayment, Severity::Medium, v, vo)
+                META.finding(v, vo)
                     .score(score.min(85.0))
                     .amount(total)
                     .related([payee_id])
@@ -217,7 +218,7 @@ impl Rule for CashPayment {
                         "total": fen_to_yuan_string(total),
                         "lines": lines.iter().map(|l| json!({
                             "row": l.row,
-                            "date": util::day_string(l.date),
+                            "date": day_string(l.date),
                             "amount": fen_to_yuan_string(l.amount),
                             "summary": l.summary,
                             "payment_method": l.method,

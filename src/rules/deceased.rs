@@ -4,11 +4,12 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::people::{
+use super::common::people::{
     self, Death, Hires, Ledger, Roll, death_register, mentions, month_of, month_ranges,
     month_string, net_of_reversals,
 };
-use super::{Rule, parse_params, rule_params, util};
+use super::common::util;
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -95,24 +96,20 @@ struct Overpaid {
     vouchers: BTreeSet<String>,
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "DEA001",
+    name: "deceased",
+    category: Category::DeceasedBeneficiary,
+    severity: Severity::High,
+    summary: "subsidy or wage for a period after the month of death",
+    doc: DOC,
+    needs: &[TableKind::Deaths],
+    processes: &[6, 7, 10, 12, 13, 14, 15, 16, 28, 29],
+};
+
 impl Rule for Deceased {
-    fn code(&self) -> &'static str {
-        "DEA001"
-    }
-    fn name(&self) -> &'static str {
-        "deceased"
-    }
-    fn category(&self) -> Category {
-        Category::DeceasedBeneficiary
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Deaths]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -164,7 +161,7 @@ impl Rule for Deceased {
                 80.0 + 3.0 * (n.min(6) as f64 - 1.0)
             };
             out.push(
-                Finding::new(code, Category::DeceasedBeneficiary, Severity::High, &village, &id)
+                META.finding(&village, &id)
                     .score(score.min(95.0))
                     .amount(o.total)
                     .related(o.vouchers.iter().cloned())

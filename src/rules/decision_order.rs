@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::missing_decision::decision_key;
-use super::{Rule, parse_params, rule_params, util};
+use super::common::decisions::decision_key;
+use super::common::util;
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
@@ -85,24 +86,20 @@ struct Act {
     via_contract: String,
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "DEC002",
+    name: "decision_order",
+    category: Category::MissingDecision,
+    severity: Severity::High,
+    summary: "decision steps out of order, or resolved after signing / payment",
+    doc: DOC,
+    needs: &[TableKind::Decisions],
+    processes: &[1],
+};
+
 impl Rule for DecisionOrder {
-    fn code(&self) -> &'static str {
-        "DEC002"
-    }
-    fn name(&self) -> &'static str {
-        "decision_order"
-    }
-    fn category(&self) -> Category {
-        Category::MissingDecision
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Decisions]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -300,7 +297,8 @@ impl Rule for DecisionOrder {
             };
             let subject_text = subject.get(i).unwrap_or_default();
             out.push(
-                Finding::new(code, Category::MissingDecision, severity, v, &subj)
+                META.finding(v, &subj)
+                    .severity(severity)
                     .score(score)
                     .amount(amount)
                     .related(related)

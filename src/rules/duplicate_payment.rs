@@ -5,8 +5,9 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::people::{self, Roll, month_ranges, month_string, net_of_reversals, program_is};
-use super::{Rule, keyed, parse_params, rule_params, util};
+use super::common::people::{self, Roll, month_ranges, month_string, net_of_reversals, program_is};
+use super::common::{keyed, util};
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -69,24 +70,20 @@ impl Default for Params {
     }
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "DUP001",
+    name: "duplicate_payment",
+    category: Category::DuplicateBeneficiary,
+    severity: Severity::High,
+    summary: "one id paid twice for one program and period (street-wide)",
+    doc: DOC,
+    needs: &[TableKind::Subsidies],
+    processes: &[6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 18, 28, 29, 31],
+};
+
 impl Rule for DuplicatePayment {
-    fn code(&self) -> &'static str {
-        "DUP001"
-    }
-    fn name(&self) -> &'static str {
-        "duplicate_payment"
-    }
-    fn category(&self) -> Category {
-        Category::DuplicateBeneficiary
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Subsidies]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -286,30 +283,24 @@ impl Rule for DuplicatePayment {
                 score -= 15.0;
             }
             out.push(
-                Finding::new(
-                    code,
-                    Category::DuplicateBeneficiary,
-                    Severity::High,
-                    &village,
-                    id,
-                )
-                .score(score.min(95.0))
-                .amount(extra_total)
-                .related(others.iter().cloned())
-                .related(batches.iter().cloned())
-                .message(message)
-                .evidence(json!({
-                    "reason": "same_program_same_period",
-                    "id_number": id,
-                    "name": who,
-                    "program": program,
-                    "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-                    "yearly_program": yearly,
-                    "villages": all_villages,
-                    "extra_payments": extra_count,
-                    "recoverable": fen_to_yuan_string(extra_total),
-                    "payments": rows_listed,
-                })),
+                META.finding(&village, id)
+                    .score(score.min(95.0))
+                    .amount(extra_total)
+                    .related(others.iter().cloned())
+                    .related(batches.iter().cloned())
+                    .message(message)
+                    .evidence(json!({
+                        "reason": "same_program_same_period",
+                        "id_number": id,
+                        "name": who,
+                        "program": program,
+                        "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+                        "yearly_program": yearly,
+                        "villages": all_villages,
+                        "extra_payments": extra_count,
+                        "recoverable": fen_to_yuan_string(extra_total),
+                        "payments": rows_listed,
+                    })),
             );
         }
         Ok(out)

@@ -5,8 +5,9 @@ use polars::prelude::PlHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::people::program_is;
-use super::{Rule, parse_params, rule_params, util};
+use super::common::people::program_is;
+use super::common::util;
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::id_number::{birth_date, id_problem};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
 use crate::dataset::{Dataset, ROW, TableKind};
@@ -112,24 +113,20 @@ fn band_in_name(program: &str) -> Option<i32> {
         .find(|a| (60..=120).contains(a))
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "ELG001",
+    name: "eligibility",
+    category: Category::Eligibility,
+    severity: Severity::High,
+    summary: "尊老金 below the youngest age band; payment before birth",
+    doc: DOC,
+    needs: &[TableKind::Subsidies],
+    processes: &[29],
+};
+
 impl Rule for Eligibility {
-    fn code(&self) -> &'static str {
-        "ELG001"
-    }
-    fn name(&self) -> &'static str {
-        "eligibility"
-    }
-    fn category(&self) -> Category {
-        Category::Eligibility
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Subsidies]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -309,7 +306,7 @@ impl Rule for Eligibility {
                 }
             };
             out.push(
-                Finding::new(code, Category::Eligibility, Severity::High, &v, &idn)
+                META.finding(&v, &idn)
                     .score(score)
                     .amount(total)
                     .message(message)

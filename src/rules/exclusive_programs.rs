@@ -4,8 +4,11 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::people::{self, ProgramMatch, Roll, month_ranges, month_string, net_of_reversals};
-use super::{Rule, keyed, parse_params, rule_params, util};
+use super::common::people::{
+    self, ProgramMatch, Roll, month_ranges, month_string, net_of_reversals,
+};
+use super::common::{keyed, util};
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -88,24 +91,20 @@ struct Side {
     certain: bool,
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "DUP002",
+    name: "exclusive_programs",
+    category: Category::DuplicateBeneficiary,
+    severity: Severity::High,
+    summary: "one id in mutually exclusive programs in one period (低保/特困, 残疾人生活补贴/特困)",
+    doc: DOC,
+    needs: &[TableKind::Subsidies],
+    processes: &[13, 14, 15],
+};
+
 impl Rule for ExclusivePrograms {
-    fn code(&self) -> &'static str {
-        "DUP002"
-    }
-    fn name(&self) -> &'static str {
-        "exclusive_programs"
-    }
-    fn category(&self) -> Category {
-        Category::DuplicateBeneficiary
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Subsidies]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -334,31 +333,26 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
             (Severity::Medium, 45.0)
         };
         out.push(
-            Finding::new(
-                code,
-                Category::DuplicateBeneficiary,
-                severity,
-                &village,
-                &id,
-            )
-            .score(score)
-            .amount(recover)
-            .related(others.iter().cloned())
-            .related(batches.iter().cloned())
-            .message(message)
-            .evidence(json!({
-                "reason": "mutually_exclusive_programs",
-                "id_number": id,
-                "name": who,
-                "yields": yield_programs,
-                "to": to_programs,
-                "sub_program_stated": certain,
-                "changeover_month_only": changeover,
-                "periods": overlap.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-                "villages": all_villages,
-                "recoverable": fen_to_yuan_string(recover),
-                "payments": rows,
-            })),
+            META.finding(&village, &id)
+                .severity(severity)
+                .score(score)
+                .amount(recover)
+                .related(others.iter().cloned())
+                .related(batches.iter().cloned())
+                .message(message)
+                .evidence(json!({
+                    "reason": "mutually_exclusive_programs",
+                    "id_number": id,
+                    "name": who,
+                    "yields": yield_programs,
+                    "to": to_programs,
+                    "sub_program_stated": certain,
+                    "changeover_month_only": changeover,
+                    "periods": overlap.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+                    "villages": all_villages,
+                    "recoverable": fen_to_yuan_string(recover),
+                    "payments": rows,
+                })),
         );
     }
     Ok(out)

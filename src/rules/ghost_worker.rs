@@ -4,8 +4,9 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::people::{self, Hires, Ledger, mentions, month_of, month_ranges, month_string};
-use super::{Rule, parse_params, rule_params, util};
+use super::common::people::{self, Hires, Ledger, mentions, month_of, month_ranges, month_string};
+use super::common::util;
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -76,24 +77,20 @@ impl Default for Params {
     }
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "GHO001",
+    name: "ghost_worker",
+    category: Category::GhostWorker,
+    severity: Severity::High,
+    summary: "wages before a hire's start or after the end; two paid posts at once",
+    doc: DOC,
+    needs: &[TableKind::Hires],
+    processes: &[10, 11],
+};
+
 impl Rule for GhostWorker {
-    fn code(&self) -> &'static str {
-        "GHO001"
-    }
-    fn name(&self) -> &'static str {
-        "ghost_worker"
-    }
-    fn category(&self) -> Category {
-        Category::GhostWorker
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Hires]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -381,7 +378,8 @@ fn outside_hire_period(
             (Severity::Medium, 50.0)
         };
         out.push(
-            Finding::new(code, Category::GhostWorker, severity, &village, &person)
+            META.finding(&village, &person)
+                .severity(severity)
                 .score(score)
                 .amount(g.total)
                 .related(g.vouchers.iter().cloned())
@@ -519,7 +517,7 @@ fn two_posts(code: &str, p: &Params, ds: &Dataset, hdf: &DataFrame) -> Result<Ve
             fen_to_yuan_display(estimate)
         );
         out.push(
-            Finding::new(code, Category::GhostWorker, Severity::High, &village, id)
+            META.finding(&village, id)
                 .score(65.0 + if villages.len() > 1 { 5.0 } else { 0.0 })
                 .amount(estimate)
                 .related(villages.iter().filter(|v| **v != village).cloned())

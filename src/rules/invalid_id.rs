@@ -3,7 +3,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Rule, parse_params, rule_params, util};
+use super::common::util;
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::id_number::credit_code_valid;
 use crate::dataset::{Dataset, IssueKind, TableKind};
 use crate::error::Result;
@@ -56,24 +57,20 @@ impl Default for Params {
     }
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "ID001",
+    name: "invalid_id",
+    category: Category::InvalidId,
+    severity: Severity::Medium,
+    summary: "id numbers failing GB 11643, impossible dates, Excel-mangled; credit codes failing GB 32100 (low)",
+    doc: DOC,
+    needs: &[],
+    processes: &[],
+};
+
 impl Rule for InvalidId {
-    fn code(&self) -> &'static str {
-        "ID001"
-    }
-    fn name(&self) -> &'static str {
-        "invalid_id"
-    }
-    fn category(&self) -> Category {
-        Category::InvalidId
-    }
-    fn severity(&self) -> Severity {
-        Severity::Medium
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -148,7 +145,7 @@ impl Rule for InvalidId {
                 )
             };
             out.push(
-                Finding::new(code, Category::InvalidId, Severity::Medium, &village, &written)
+                META.finding(&village, &written)
                     .score(if mangled { 35.0 } else { 45.0 })
                     .related([normalised])
                     .message(message)
@@ -209,7 +206,7 @@ fn credit_codes(ds: &Dataset, code: &str) -> Result<Vec<Finding>> {
     Ok(groups
         .into_iter()
         .map(|((village, c), (vendor, rows))| {
-            Finding::new(code, Category::InvalidId, Severity::Low, &village, &c)
+            META.finding(&village, &c).severity(Severity::Low)
                 .score(15.0)
                 .message(format!(
                     "承包方“{vendor}”的统一社会信用代码“{c}”未通过GB 32100校验（共{}份合同），请在国家企业信用信息公示系统核实主体",

@@ -5,7 +5,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Rule, parse_params, rule_params, util};
+use super::common::util;
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
 use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
@@ -942,24 +943,20 @@ struct Weighed {
     factors: Vec<(&'static str, f64)>,
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "KIN001",
+    name: "kinship",
+    category: Category::Kinship,
+    severity: Severity::High,
+    summary: "优亲厚友: a recipient, hire, payee or vendor who is a cadre, a declared relative or household member, by id, household, account/phone, name, address+age, homophone",
+    doc: DOC,
+    needs: &[TableKind::Cadres],
+    processes: &[2, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 31],
+};
+
 impl Rule for Kinship {
-    fn code(&self) -> &'static str {
-        "KIN001"
-    }
-    fn name(&self) -> &'static str {
-        "kinship"
-    }
-    fn category(&self) -> Category {
-        Category::Kinship
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Cadres]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -1037,7 +1034,7 @@ impl Rule for Kinship {
 
         let out: Vec<Finding> = groups
             .into_par_iter()
-            .filter_map(|g| finding(code, &graph, &p, &freq, villages, g))
+            .filter_map(|g| finding(&graph, &p, &freq, villages, g))
             .collect();
         Ok(out)
     }
@@ -1217,7 +1214,6 @@ fn round1(x: f64) -> f64 {
 
 /// Score a group and build its finding, if it reaches the threshold.
 fn finding(
-    code: &str,
     graph: &KinGraph,
     p: &Params,
     freq: &NameFrequency,
@@ -1460,7 +1456,8 @@ fn finding(
         Severity::Medium
     };
     Some(
-        Finding::new(code, Category::Kinship, severity, &g.village, &subject)
+        META.finding(&g.village, &subject)
+            .severity(severity)
             .score(score)
             .amount(total)
             .related(related)

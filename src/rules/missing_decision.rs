@@ -1,7 +1,6 @@
 //! DEC001: spending or a contract at or above the 四议两公开 line without a
-//! valid decision. Also the decision index the money rules share.
+//! valid decision.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use polars::polars_utils::UnitVec;
@@ -10,10 +9,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::split_contracts::{
-    KeywordMemo, Keywords, project_stem, rows_by_village, stem_similarity,
-};
-use super::{Rule, parse_params, rule_params, util};
+use super::common::decisions::DecisionIndex;
+use super::common::keywords::{KeywordMemo, Keywords};
+use super::common::util;
+use super::common::util::rows_by_village;
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
@@ -76,116 +76,6 @@ unified; `2025-3` against `〔2025〕3号` is not); payments approved by a stree
 procedure instead of the village's; an exempt payment whose 摘要 does not say
 so (add the keyword).
 ";
-
-/// A decision number as compared across tables: the loader already removed
-/// spaces and folded full-width forms; here the bracket styles of a year
-/// (`〔2025〕`, `【2025】`, `(2025)`, `[2025]`) are unified and a trailing `号`
-/// dropped, since exports write one number these ways.
-pub(super) fn decision_key(no: &str) -> Cow<'_, str> {
-    let plain = no.trim_end_matches('号');
-    let bracketed = |c: char| {
-        matches!(
-            c,
-            '〔' | '〕' | '【' | '】' | '［' | '］' | '（' | '）' | '(' | ')' | '[' | ']'
-        )
-    };
-    if !plain.contains(bracketed) {
-        return Cow::Borrowed(plain);
-    }
-    Cow::Owned(
-        plain
-            .chars()
-            .map(|c| match c {
-                '〔' | '【' | '［' | '（' | '(' | '[' => '[',
-                '〕' | '】' | '］' | '）' | ')' | ']' => ']',
-                c => c,
-            })
-            .collect(),
-    )
-}
-
-/// The 四议两公开 decisions of a dataset, by village and number.
-pub(super) struct DecisionIndex {
-    present: bool,
-    keys: HashMap<String, HashSet<String>>,
-    /// Amount and 事项 stem of each decision, by village, for payments
-    /// that cannot name theirs.
-    contents: HashMap<String, Vec<(Option<i64>, String)>>,
-}
-
-impl DecisionIndex {
-    pub fn build(code: &str, ds: &Dataset) -> Result<DecisionIndex> {
-        let Some(df) = ds.frame(TableKind::Decisions) else {
-            return Ok(DecisionIndex {
-                present: false,
-                keys: HashMap::new(),
-                contents: HashMap::new(),
-            });
-        };
-        let village = util::str_col(code, df, "village_code")?;
-        let no = util::text_col(code, df, "decision_no")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let subject = util::str_col(code, df, "subject")?;
-        let mut keys: HashMap<String, HashSet<String>> = HashMap::new();
-        let mut contents: HashMap<String, Vec<(Option<i64>, String)>> = HashMap::new();
-        for i in 0..df.height() {
-            let Some(v) = village.get(i) else { continue };
-            if let Some(n) = no.get(i) {
-                keys.entry(v.to_string())
-                    .or_default()
-                    .insert(decision_key(n).into_owned());
-            }
-            contents.entry(v.to_string()).or_default().push((
-                amount.get(i),
-                project_stem(subject.get(i).unwrap_or_default()),
-            ));
-        }
-        Ok(DecisionIndex {
-            present: true,
-            keys,
-            contents,
-        })
-    }
-
-    /// A decision of the village whose amount is within `tolerance` of the
-    /// payment's, or whose 事项 is near-identical to the payment's 摘要: the
-    /// payment's decision when the ledger cannot name it.
-    pub fn matches_content(
-        &self,
-        village: &str,
-        amount: i64,
-        summary: &str,
-        tolerance: f64,
-    ) -> bool {
-        let Some(list) = self.contents.get(village) else {
-            return false;
-        };
-        let stem = project_stem(summary);
-        list.iter().any(|(a, subj)| {
-            a.is_some_and(|a| (a - amount).abs() as f64 <= tolerance * amount.abs() as f64)
-                || stem_similarity(&stem, subj) >= 0.8
-        })
-    }
-
-    /// Whether the table was loaded.
-    pub fn present(&self) -> bool {
-        self.present
-    }
-
-    /// The decision exists (`None` when there is no table to tell).
-    pub fn exists(&self, village: &str, no: &str) -> Option<bool> {
-        self.present.then(|| {
-            self.keys
-                .get(village)
-                .is_some_and(|k| k.contains(decision_key(no).as_ref()))
-        })
-    }
-
-    /// A number is given and, when decisions are loaded, it exists.
-    pub fn covers(&self, village: &str, no: &str) -> bool {
-        !no.is_empty() && self.exists(village, no).unwrap_or(true)
-    }
-}
 
 /// 未履行四议两公开: no decision, or a decision that does not exist.
 pub struct MissingDecision;
@@ -270,25 +160,21 @@ struct ContractCase {
     problem: Problem,
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "DEC001",
+    name: "missing_decision",
+    category: Category::MissingDecision,
+    severity: Severity::High,
+    summary: "contract or 支出 ≥ 50,000 with no 四议两公开 decision, or citing one that does not exist",
+    doc: DOC,
+    // Contracts or the ledger, either will do: checked in `check`.
+    needs: &[],
+    processes: &[1, 2, 3],
+};
+
 impl Rule for MissingDecision {
-    fn code(&self) -> &'static str {
-        "DEC001"
-    }
-    fn name(&self) -> &'static str {
-        "missing_decision"
-    }
-    fn category(&self) -> Category {
-        Category::MissingDecision
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    /// Contracts or the ledger, either will do: checked in `check`.
-    fn needs(&self) -> &'static [TableKind] {
-        &[]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -485,7 +371,7 @@ impl Rule for MissingDecision {
             let mut related = vec![c.vendor_key.clone(), c.decision_no.clone()];
             related.extend(vouchers.iter().cloned());
             out.push(
-                Finding::new(code, Category::MissingDecision, Severity::High, &c.village, &c.contract_no)
+                META.finding(&c.village, &c.contract_no)
                     .score(score(c.amount, threshold) + extra)
                     .amount(c.amount)
                     .related(related)
@@ -542,7 +428,7 @@ impl Rule for MissingDecision {
             }
             let extra = if not_found.is_empty() { 0.0 } else { 5.0 };
             out.push(
-                Finding::new(code, Category::MissingDecision, Severity::High, village, subject)
+                META.finding(village, subject)
                     .score(score(total, threshold) + extra)
                     .amount(total)
                     .related(related)
@@ -635,24 +521,4 @@ fn problem_key(p: Problem) -> &'static str {
 fn score(amount: i64, threshold: i64) -> f64 {
     let ratio = amount as f64 / threshold.max(1) as f64;
     (55.0 + 30.0 * ratio.max(1.0).log10()).min(90.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decision_key;
-
-    #[test]
-    fn decision_numbers_compare_across_bracket_styles() {
-        let k = decision_key("张村决〔2025〕3号");
-        for v in [
-            "张村决[2025]3号",
-            "张村决【2025】3",
-            "张村决(2025)3号",
-            "张村决（2025）3号",
-        ] {
-            assert_eq!(decision_key(v), k, "{v}");
-        }
-        assert_eq!(decision_key("JY-2025-0001-10"), "JY-2025-0001-10");
-        assert_ne!(decision_key("JY-2025-1-10"), decision_key("JY-2025-11-0"));
-    }
 }

@@ -1,5 +1,6 @@
-//! The rule pack: a small trait, one file per rule, a hand-listed registry.
-//! Rules read frames and return findings; they never write files.
+//! The rule pack: a small trait, one file per rule (a folder per family
+//! that shares code), a hand-listed registry. Rules read frames and return
+//! findings; they never write files. Code they share is in `common/`.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -7,6 +8,8 @@ use serde::de::DeserializeOwned;
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
+
+pub mod common;
 
 mod cash_payment;
 mod deceased;
@@ -16,30 +19,70 @@ mod eligibility;
 mod exclusive_programs;
 mod ghost_worker;
 mod invalid_id;
-mod keyed;
 mod kinship;
 mod missing_decision;
-mod people;
 mod publicity_window;
 mod shared_account;
-mod split_contracts;
-mod split_payments;
+mod split;
 mod two_ids;
-pub mod util;
 
-pub trait Rule: Send + Sync {
+/// What a rule declares once: the registry, `weiquan rules`/`explain`/
+/// `coverage`, docs/rules.md and the engine read it from here, and the
+/// rule's findings take their code, category and severity from it.
+#[derive(Debug)]
+pub struct RuleMeta {
     /// Stable code, e.g. `CSH001`.
-    fn code(&self) -> &'static str;
-    /// snake_case name, e.g. `cash_payment`.
-    fn name(&self) -> &'static str;
-    fn category(&self) -> Category;
+    pub code: &'static str,
+    /// snake_case name, e.g. `cash_payment`; also the fixture folder's name.
+    pub name: &'static str,
+    pub category: Category,
     /// Default severity of its findings.
-    fn severity(&self) -> Severity;
+    pub severity: Severity,
+    /// One line: what it flags (the README's rules table).
+    pub summary: &'static str,
     /// Markdown with the sections What it flags / Why it matters /
     /// Parameters / Known false positives; `weiquan explain` prints it.
-    fn doc(&self) -> &'static str;
+    pub doc: &'static str,
     /// Tables without which the rule cannot run.
-    fn needs(&self) -> &'static [TableKind];
+    pub needs: &'static [TableKind],
+    /// The processes of the policy annex (1–31, `seeds/processes.toml`)
+    /// the rule watches: `weiquan coverage` is made from these.
+    pub processes: &'static [u32],
+}
+
+impl RuleMeta {
+    /// A finding of this rule, with its code, category and default severity.
+    pub fn finding(&self, village_code: &str, subject_id: &str) -> Finding {
+        Finding::new(
+            self.code,
+            self.category,
+            self.severity,
+            village_code,
+            subject_id,
+        )
+    }
+}
+
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn code(&self) -> &'static str {
+        self.meta().code
+    }
+    fn name(&self) -> &'static str {
+        self.meta().name
+    }
+    fn category(&self) -> Category {
+        self.meta().category
+    }
+    fn severity(&self) -> Severity {
+        self.meta().severity
+    }
+    fn doc(&self) -> &'static str {
+        self.meta().doc
+    }
+    fn needs(&self) -> &'static [TableKind] {
+        self.meta().needs
+    }
     /// The canonical names of the needed tables `ds` lacks.
     fn missing_tables(&self, ds: &Dataset) -> Vec<&'static str> {
         self.needs()
@@ -60,6 +103,12 @@ pub fn parse_params<P: DeserializeOwned>(t: &toml::Table) -> Result<P, String> {
     toml::Value::Table(t.clone())
         .try_into::<P>()
         .map_err(|e| e.message().to_string())
+}
+
+/// A rule's parameters in `check` (already validated by the configuration;
+/// an error here names no rule: the engine adds it).
+pub fn params_of<P: DeserializeOwned>(t: &toml::Table) -> Result<P> {
+    parse_params(t).map_err(crate::error::Error::in_a_rule)
 }
 
 pub fn params_table<P: Serialize>(p: &P) -> toml::Table {
@@ -95,8 +144,8 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &invalid_id::InvalidId,
         &kinship::Kinship,
         &publicity_window::PublicityWindow,
-        &split_contracts::SplitContracts,
-        &split_payments::SplitPayments,
+        &split::SplitContracts,
+        &split::SplitPayments,
     ]
 }
 

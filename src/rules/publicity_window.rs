@@ -7,7 +7,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Rule, parse_params, util};
+use super::common::util;
+use super::{Rule, RuleMeta, parse_params};
 use crate::dataset::normalize::{
     clean_code, clean_name, fen_to_yuan_display, fen_to_yuan_string, from_epoch_days,
 };
@@ -648,26 +649,22 @@ fn measure<'a>(r: &Ref, rec: &'a Record<'a>, timing: bool) -> Option<Verdict<'a>
     })
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "PUB001",
+    name: "publicity_window",
+    category: Category::PublicityWindow,
+    severity: Severity::Medium,
+    summary: "公示 missing, too short, or not over before approval / payment / start / signing",
+    doc: DOC,
+    // Without the publicity table every batch would be "missing": that
+    // says the export lacks the table, not that the villages skipped 公示.
+    needs: &[TableKind::Publicity],
+    processes: &[1, 2, 7, 8, 10, 12, 13, 14, 15, 17, 21],
+};
+
 impl Rule for PublicityWindow {
-    fn code(&self) -> &'static str {
-        "PUB001"
-    }
-    fn name(&self) -> &'static str {
-        "publicity_window"
-    }
-    fn category(&self) -> Category {
-        Category::PublicityWindow
-    }
-    fn severity(&self) -> Severity {
-        Severity::Medium
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        // Without the publicity table every batch would be "missing": that
-        // says the export lacks the table, not that the villages skipped 公示.
-        &[TableKind::Publicity]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
 
     fn default_params(&self) -> toml::Table {
@@ -762,7 +759,7 @@ impl Rule for PublicityWindow {
         let out: Vec<Finding> = refs
             .par_iter()
             .zip(matched.par_iter())
-            .filter_map(|(r, recs)| assess(code, r, recs, &ctx))
+            .filter_map(|(r, recs)| assess(r, recs, &ctx))
             .collect();
 
         Ok(out)
@@ -783,7 +780,7 @@ struct Context<'a> {
 
 /// Measure one ref against its records; a finding when even the best record
 /// falls short.
-fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding> {
+fn assess(r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding> {
     let p = ctx.p;
     // A roll may say 急难型 only in the publicity record's kind.
     let after_payment_ok = r.after_payment_ok
@@ -955,33 +952,28 @@ fn assess(code: &str, r: &Ref, recs: &[Record], ctx: &Context) -> Option<Finding
     };
     let severity = Severity::Medium;
     Some(
-        Finding::new(
-            code,
-            Category::PublicityWindow,
-            severity,
-            &r.village,
-            &r.ref_no,
-        )
-        .score((score + amount_bonus).min(90.0))
-        .amount(r.amount)
-        .related(related)
-        .message(message)
-        .evidence(json!({
-            "ref_type": r.family.as_str(),
-            "ref_no": r.ref_no,
-            "problems": problems,
-            "required_days": r.required_days,
-            "must_end_before": before_name(r.before),
-            "after_payment_allowed": after_payment_ok,
-            "event": event_json,
-            "window": window,
-            "days_short": short,
-            "days_late": late,
-            "amount": fen_to_yuan_string(r.amount),
-            "records": records_json,
-            "records_total": recs.len(),
-            "detail": r.detail.to_json(),
-        })),
+        META.finding(&r.village, &r.ref_no)
+            .severity(severity)
+            .score((score + amount_bonus).min(90.0))
+            .amount(r.amount)
+            .related(related)
+            .message(message)
+            .evidence(json!({
+                "ref_type": r.family.as_str(),
+                "ref_no": r.ref_no,
+                "problems": problems,
+                "required_days": r.required_days,
+                "must_end_before": before_name(r.before),
+                "after_payment_allowed": after_payment_ok,
+                "event": event_json,
+                "window": window,
+                "days_short": short,
+                "days_late": late,
+                "amount": fen_to_yuan_string(r.amount),
+                "records": records_json,
+                "records_total": recs.len(),
+                "detail": r.detail.to_json(),
+            })),
     )
 }
 

@@ -5,8 +5,9 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::people::{self, Roll, month_string, net_of_reversals};
-use super::{Rule, keyed, parse_params, rule_params, util};
+use super::common::people::{self, Roll, month_string, net_of_reversals};
+use super::common::{keyed, util};
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -70,24 +71,20 @@ struct Person<'a> {
     rows: Vec<usize>,
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "DUP003",
+    name: "shared_account",
+    category: Category::DuplicateBeneficiary,
+    severity: Severity::High,
+    summary: "one bank account paid for people of different households",
+    doc: DOC,
+    needs: &[TableKind::Subsidies],
+    processes: &[14],
+};
+
 impl Rule for SharedAccount {
-    fn code(&self) -> &'static str {
-        "DUP003"
-    }
-    fn name(&self) -> &'static str {
-        "shared_account"
-    }
-    fn category(&self) -> Category {
-        Category::DuplicateBeneficiary
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Subsidies]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -191,7 +188,7 @@ impl Rule for SharedAccount {
             if flagged.is_empty() {
                 continue;
             }
-            out.push(finding(code, account, flagged, &r));
+            out.push(finding(account, flagged, &r));
         }
         Ok(out)
     }
@@ -255,12 +252,7 @@ where
     Ok(())
 }
 
-fn finding(
-    code: &str,
-    account: &str,
-    flagged: Vec<(&str, i32, Vec<Person>, bool)>,
-    r: &Roll,
-) -> Finding {
+fn finding(account: &str, flagged: Vec<(&str, i32, Vec<Person>, bool)>, r: &Roll) -> Finding {
     // The holder's household: the one with the most payments on the account.
     let mut weight: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for (_, _, persons, _) in &flagged {
@@ -357,30 +349,25 @@ fn finding(
     } else {
         (Severity::Medium, 40.0)
     };
-    Finding::new(
-        code,
-        Category::DuplicateBeneficiary,
-        severity,
-        &village,
-        &subject,
-    )
-    .score(score)
-    .amount(at_stake)
-    .related(others.keys().cloned())
-    .related(holders.keys().cloned())
-    .related(other_villages.iter().cloned())
-    .related([account.to_string()])
-    .message(message)
-    .evidence(json!({
-        "reason": "shared_account",
-        "bank_account": account,
-        "households_known": certain,
-        "households": n_households,
-        "programs": programs,
-        "periods": periods.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-        "holder_household_people": holders,
-        "other_people": others,
-        "at_stake": fen_to_yuan_string(at_stake),
-        "payments": rows,
-    }))
+    META.finding(&village, &subject)
+        .severity(severity)
+        .score(score)
+        .amount(at_stake)
+        .related(others.keys().cloned())
+        .related(holders.keys().cloned())
+        .related(other_villages.iter().cloned())
+        .related([account.to_string()])
+        .message(message)
+        .evidence(json!({
+            "reason": "shared_account",
+            "bank_account": account,
+            "households_known": certain,
+            "households": n_households,
+            "programs": programs,
+            "periods": periods.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+            "holder_household_people": holders,
+            "other_people": others,
+            "at_stake": fen_to_yuan_string(at_stake),
+            "payments": rows,
+        }))
 }

@@ -5,8 +5,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::people::{Roll, month_ranges, month_string, net_of_reversals};
-use super::{Rule, parse_params, rule_params, util};
+use super::common::people::{Roll, month_ranges, month_string, net_of_reversals};
+use super::common::util;
+use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
@@ -235,24 +236,20 @@ struct IdRows<'a> {
     contacts: BTreeSet<Contact<'a>>,
 }
 
+const META: RuleMeta = RuleMeta {
+    code: "DUP004",
+    name: "two_ids",
+    category: Category::DuplicateBeneficiary,
+    severity: Severity::High,
+    summary: "one person under two id numbers",
+    doc: DOC,
+    needs: &[TableKind::Subsidies],
+    processes: &[14],
+};
+
 impl Rule for TwoIds {
-    fn code(&self) -> &'static str {
-        "DUP004"
-    }
-    fn name(&self) -> &'static str {
-        "two_ids"
-    }
-    fn category(&self) -> Category {
-        Category::DuplicateBeneficiary
-    }
-    fn severity(&self) -> Severity {
-        Severity::High
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn needs(&self) -> &'static [TableKind] {
-        &[TableKind::Subsidies]
+    fn meta(&self) -> &'static RuleMeta {
+        &META
     }
     rule_params!(Params);
 
@@ -386,8 +383,7 @@ impl Rule for TwoIds {
                     if !by_birth && shared.is_empty() {
                         continue;
                     }
-                    if let Some(f) = pair(code, &p, &r, name, (ida, a), (idb, b), by_birth, &shared)
-                    {
+                    if let Some(f) = pair(&p, &r, name, (ida, a), (idb, b), by_birth, &shared) {
                         out.push(f);
                     }
                 }
@@ -490,7 +486,6 @@ fn birth_digits(id: &str) -> &str {
 /// for one program period (and that is required).
 #[allow(clippy::too_many_arguments)]
 fn pair(
-    code: &str,
     p: &Params,
     r: &Roll,
     name: &str,
@@ -631,36 +626,31 @@ fn pair(
         )
     };
     Some(
-        Finding::new(
-            code,
-            Category::DuplicateBeneficiary,
-            severity,
-            &village,
-            kept,
-        )
-        .score(score)
-        .amount(at_stake)
-        .related([extra.to_string()])
-        .related(other_villages.iter().cloned())
-        .related(
-            shared
-                .iter()
-                .filter(|c| !matches!(c, Contact::Phone(_)))
-                .map(|c| c.key().to_string()),
-        )
-        .message(message)
-        .evidence(json!({
-            "reason": "one_person_two_ids",
-            "name": name,
-            "id_kept": kept,
-            "id_extra": extra,
-            "extra_fails_check": id_problem(extra).is_some(),
-            "linked_by_number": by_birth,
-            "shared": shared.iter().map(|c| c.describe()).collect::<Vec<_>>(),
-            "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-            "recoverable": fen_to_yuan_string(at_stake),
-            "payments": rows,
-        })),
+        META.finding(&village, kept)
+            .severity(severity)
+            .score(score)
+            .amount(at_stake)
+            .related([extra.to_string()])
+            .related(other_villages.iter().cloned())
+            .related(
+                shared
+                    .iter()
+                    .filter(|c| !matches!(c, Contact::Phone(_)))
+                    .map(|c| c.key().to_string()),
+            )
+            .message(message)
+            .evidence(json!({
+                "reason": "one_person_two_ids",
+                "name": name,
+                "id_kept": kept,
+                "id_extra": extra,
+                "extra_fails_check": id_problem(extra).is_some(),
+                "linked_by_number": by_birth,
+                "shared": shared.iter().map(|c| c.describe()).collect::<Vec<_>>(),
+                "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+                "recoverable": fen_to_yuan_string(at_stake),
+                "payments": rows,
+            })),
     )
 }
 

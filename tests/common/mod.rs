@@ -44,3 +44,25 @@ pub fn render(findings: &[Finding]) -> String {
     }
     s
 }
+
+/// [`render`] with each finding's evidence, pretty-printed: what a fixture's
+/// `expected.txt` holds.
+pub fn render_with_evidence(findings: &[Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        s.push_str(&render(std::slice::from_ref(f)));
+        let ev = serde_json::to_string_pretty(&f.evidence).unwrap();
+        for line in ev.lines() {
+            s.push_str("  | ");
+            s.push_str(line);
+            s.push('\n');
+        }
+    }
+    s
+}
+
+/// `WEIQUAN_BLESS=1`: tests that compare with a file in the repo write it
+/// instead (fixtures' expected.txt, docs/rules.md, the README's table).
+pub fn bless() -> bool {
+    std::env::var_os("WEIQUAN_BLESS").is_some_and(|v| v == "1")
+}

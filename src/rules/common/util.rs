@@ -1,0 +1,104 @@
+//! Small helpers the rules share: column access and money/threshold units.
+
+use polars::prelude::*;
+
+use crate::matching::LastKey;
+
+pub use crate::dataset::dictionary::Text;
+use crate::error::{Error, Result};
+
+/// Yuan (a parameter) to fen (how amounts are stored), rounded.
+pub fn yuan_to_fen(yuan: f64) -> i64 {
+    (yuan * 100.0).round() as i64
+}
+
+/// A string column of a loaded frame; the loader guarantees presence.
+pub fn str_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
+    df.column(name)
+        .and_then(|c| c.str())
+        .map_err(|e| Error::rule(code, e))
+}
+
+/// A text column that the loader may keep as dictionary codes
+/// (`dataset::dictionary::ENCODED`); it reads the same either way.
+pub fn text_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<Text<'a>> {
+    Text::of(df, name).map_err(|e| Error::rule(code, e))
+}
+
+pub fn i64_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a Int64Chunked> {
+    df.column(name)
+        .and_then(|c| c.i64())
+        .map_err(|e| Error::rule(code, e))
+}
+
+pub fn u32_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a UInt32Chunked> {
+    df.column(name)
+        .and_then(|c| c.u32())
+        .map_err(|e| Error::rule(code, e))
+}
+
+/// A date column as days since 1970-01-01.
+pub fn date_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a Int32Chunked> {
+    df.column(name)
+        .and_then(|c| c.date())
+        .map(|d| d.physical())
+        .map_err(|e| Error::rule(code, e))
+}
+
+pub fn polars_err(code: &str) -> impl Fn(PolarsError) -> Error + '_ {
+    move |e| Error::rule(code, e)
+}
+
+/// Format days since 1970-01-01 as `YYYY-MM-DD`.
+pub fn day_string(days: i32) -> String {
+    crate::dataset::normalize::from_epoch_days(days)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// The rows of `df` a lazy query keeps, gathered whole. The query sees `df`
+/// with a `__i` row index and must keep `__i`; only the columns it reads are
+/// filtered, joined or grouped (projection pushdown), so a candidate query
+/// over a few key columns does not copy every column of a large table.
+pub fn take_rows(
+    code: &str,
+    df: &DataFrame,
+    query: impl FnOnce(LazyFrame) -> LazyFrame,
+) -> Result<DataFrame> {
+    let picked = query(df.clone().lazy().with_row_index("__i", None))
+        .select([col("__i")])
+        .collect()
+        .map_err(polars_err(code))?;
+    let idx = picked
+        .column("__i")
+        .and_then(|c| c.idx())
+        .map_err(polars_err(code))?;
+    df.take(idx).map_err(polars_err(code))
+}
+
+/// Row indexes per village, in row order, for the rows `keep` accepts;
+/// villages sorted, so that output order never depends on hashing.
+pub fn rows_by_village(
+    village: &StringChunked,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<(&str, Vec<usize>)> {
+    // Rows come in runs of one village: the last one's slot is remembered.
+    let mut m: PlHashMap<&str, usize> = PlHashMap::default();
+    let mut out: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut last = LastKey::default();
+    for (i, v) in village.iter().enumerate() {
+        let Some(v) = v else { continue };
+        if !keep(i) {
+            continue;
+        }
+        let slot = last.get(v, |v| {
+            *m.entry(v).or_insert_with(|| {
+                out.push((v, Vec::new()));
+                out.len() - 1
+            })
+        });
+        out[slot].1.push(i);
+    }
+    out.sort_by(|a, b| a.0.cmp(b.0));
+    out
+}
