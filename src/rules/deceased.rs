@@ -4,9 +4,10 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::common::keywords::contains_any;
 use super::common::people::{
-    self, Death, Hires, Ledger, Roll, death_register, mentions, month_of, month_ranges,
-    month_string, net_of_reversals,
+    self, Death, Hires, Ledger, Roll, death_register, month_of, month_ranges, month_string,
+    net_of_reversals,
 };
 use super::common::util;
 use super::{Rule, RuleMeta, parse_params, rule_params};
@@ -211,7 +212,7 @@ fn subsidies(
             continue;
         };
         let program = r.program.get(i).unwrap_or_default();
-        if m <= d.month || mentions(program, &p.after_death_keywords) {
+        if m <= d.month || contains_any(program, &p.after_death_keywords) {
             continue;
         }
         after
@@ -376,20 +377,20 @@ fn wages(
         };
         let Some(d) = deaths.get(&id) else { continue };
         let text = l.text(i);
-        if mentions(&text, &p.after_death_keywords) || l.amount(i) <= 0 {
+        if contains_any(&text, &p.after_death_keywords) || l.amount(i) <= 0 {
             continue;
         }
         let summary_blank = l.summary.get(i).is_none_or(str::is_empty);
         let names_post = hire.is_some_and(|h| {
             !h.post_word.is_empty()
                 && text.contains(h.post_word.as_str())
-                && !mentions(&text, &p.non_wage_keywords)
+                && !contains_any(&text, &p.non_wage_keywords)
         });
         // Matched by name alone, the line must name the post itself.
         let is_wage = if by_name_only.is_some() {
             names_post
         } else {
-            mentions(&text, &p.wage_keywords) || names_post || (hire.is_some() && summary_blank)
+            contains_any(&text, &p.wage_keywords) || names_post || (hire.is_some() && summary_blank)
         };
         let Some(day) = l.date.get(i) else { continue };
         if !is_wage {

@@ -4,7 +4,8 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::common::people::{self, Hires, Ledger, mentions, month_of, month_ranges, month_string};
+use super::common::keywords::contains_any;
+use super::common::people::{self, Hires, Ledger, month_of, month_ranges, month_string};
 use super::common::util;
 use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
@@ -215,7 +216,7 @@ fn outside_hire_period(
         }
         let text = l.text(i);
         let summary_blank = l.summary.get(i).is_none_or(str::is_empty);
-        let names_post = !mentions(&text, &p.non_wage_keywords)
+        let names_post = !contains_any(&text, &p.non_wage_keywords)
             && records.iter().any(|&r| {
                 let w = h.post_stem(r);
                 !w.is_empty() && text.contains(w)
@@ -224,7 +225,7 @@ fn outside_hire_period(
         let is_wage = if name_only {
             names_post
         } else {
-            summary_blank || mentions(&text, &p.wage_keywords) || names_post
+            summary_blank || contains_any(&text, &p.wage_keywords) || names_post
         };
         if !is_wage {
             continue;

@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::common::keywords::contains_any;
 use super::common::util;
 use super::{Rule, RuleMeta, parse_params, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
@@ -271,13 +272,6 @@ struct Hit {
     ids: Vec<String>,
     /// Normalised vendor name (contracts), to reach the vendor's ledger lines.
     vendor_name: Option<String>,
-}
-
-fn contains_any(s: &str, words: &[String]) -> bool {
-    !s.is_empty()
-        && words
-            .iter()
-            .any(|w| !w.is_empty() && s.contains(w.as_str()))
 }
 
 fn opt(s: Option<&str>) -> Option<&str> {

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::common::keywords::contains_any;
 use super::common::util;
 use super::{Rule, RuleMeta, parse_params};
 use crate::dataset::normalize::{
@@ -458,12 +459,6 @@ fn loose_key(s: &str) -> Cow<'_, str> {
     } else {
         Cow::Owned(s.chars().filter(|c| c.is_alphanumeric()).collect())
     }
-}
-
-fn contains_any(text: &str, fragments: &[String]) -> bool {
-    fragments
-        .iter()
-        .any(|f| !f.is_empty() && text.contains(f.as_str()))
 }
 
 /// A small sorted set of borrowed strings that holds one member without an

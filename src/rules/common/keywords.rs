@@ -4,6 +4,14 @@
 use polars::prelude::PlHashMap;
 use regex::Regex;
 
+/// True when `text` contains any of `words` (empty words ignored): for a few
+/// words over a few texts; [`Keywords`] for many lines.
+pub fn contains_any(text: &str, words: &[String]) -> bool {
+    words
+        .iter()
+        .any(|w| !w.is_empty() && text.contains(w.as_str()))
+}
+
 /// Text keywords (摘要, 科目 exclusions) matched in one pass: millions of
 /// lines times tens of keywords is too slow as separate `contains`.
 pub struct Keywords {

@@ -735,13 +735,6 @@ fn parse_wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
     None
 }
 
-/// True when `text` contains any of `words` (empty words ignored).
-pub fn mentions(text: &str, words: &[String]) -> bool {
-    words
-        .iter()
-        .any(|w| !w.is_empty() && text.contains(w.as_str()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
