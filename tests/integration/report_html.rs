@@ -3,7 +3,7 @@
 //! the DOM, and `--dump-dom` hands it back. Skipped with a message when no
 //! Chromium is installed, unless WEIQUAN_REQUIRE_CHROMIUM is set (CI).
 
-mod common;
+
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -385,7 +385,7 @@ fn scan_writes_a_masked_report_with_mask_pii() {
     let st = Command::new(env!("CARGO_BIN_EXE_weiquan"))
         .args(["scan", "--quiet", "--mask-pii", "--out"])
         .arg(&out)
-        .arg(common::fixture("eligibility/fire"))
+        .arg(crate::common::fixture("eligibility/fire"))
         .status()
         .unwrap();
     assert!(st.success());

@@ -2,7 +2,7 @@
 //! owner-only files, keyed pseudonyms under --mask-pii, no network code,
 //! determinism across thread counts, broken pipes, and the exit codes.
 
-mod common;
+
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -247,7 +247,7 @@ fn every_output_is_owner_only() {
     ok(weiquan()
         .args(["scan", "--quiet", "--out"])
         .arg(&out)
-        .arg(common::fixture("eligibility/fire"))
+        .arg(crate::common::fixture("eligibility/fire"))
         .output()
         .unwrap());
     assert_private(&out);
@@ -270,7 +270,7 @@ fn column(csv_path: &Path, name: &str) -> Vec<String> {
 #[test]
 fn mask_pii_ids_are_keyed_pseudonyms() {
     let tmp = tempfile::tempdir().unwrap();
-    let fx = common::fixture("eligibility/fire");
+    let fx = crate::common::fixture("eligibility/fire");
     let scan = |out: &str, db: &str, mask: bool| -> PathBuf {
         let out = tmp.path().join(out);
         let mut c = weiquan();
@@ -509,7 +509,7 @@ fn a_closed_stdout_is_not_a_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let db = tmp.path().join("weiquan.db");
-    let fx = common::fixture("cash_payment/fire");
+    let fx = crate::common::fixture("cash_payment/fire");
     let db_s = db.to_str().unwrap().to_string();
     let out_s = out.to_str().unwrap().to_string();
     let fx_s = fx.to_str().unwrap().to_string();
@@ -562,7 +562,7 @@ fn exit_codes_are_documented_and_used() {
     }
 
     let tmp = tempfile::tempdir().unwrap();
-    let fx = common::fixture("cash_payment/fire");
+    let fx = crate::common::fixture("cash_payment/fire");
     let code = |args: &[&str]| -> i32 {
         let o = weiquan().args(args).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
@@ -596,7 +596,7 @@ fn exit_codes_are_documented_and_used() {
     assert_eq!(fail_on("medium", fx_s), 3);
     assert_eq!(fail_on("low", fx_s), 3);
     assert_eq!(fail_on("high", fx_s), 0);
-    let clean = common::fixture("clean");
+    let clean = crate::common::fixture("clean");
     assert_eq!(fail_on("low", clean.to_str().unwrap()), 0);
     // 4: the output cannot be written (its parent is a file).
     let file = tmp.path().join("a-file");

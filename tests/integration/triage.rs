@@ -1,7 +1,7 @@
 //! The case store: re-runs that remember, the `cases` commands, the Excel
 //! round trip, and consistency when a scan dies mid-write.
 
-mod common;
+
 
 use std::collections::BTreeSet;
 use std::io::BufRead;
@@ -21,7 +21,7 @@ fn weiquan() -> Command {
 /// A copy of a fixture folder that a test may change.
 fn copy_fixture(rel: &str, to: &Path) -> PathBuf {
     std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(common::fixture(rel)).unwrap() {
+    for e in std::fs::read_dir(crate::common::fixture(rel)).unwrap() {
         let e = e.unwrap();
         std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
     }
@@ -208,7 +208,7 @@ fn scan_defaults_its_store_beside_the_output_folder() {
     let st = weiquan()
         .args(["scan", "--quiet", "--out"])
         .arg(&out)
-        .arg(common::fixture("cash_payment/fire"))
+        .arg(crate::common::fixture("cash_payment/fire"))
         .status()
         .unwrap();
     assert!(st.success());
@@ -216,7 +216,7 @@ fn scan_defaults_its_store_beside_the_output_folder() {
     let st = weiquan()
         .args(["scan", "--quiet", "--no-db", "--out"])
         .arg(tmp.path().join("x/y"))
-        .arg(common::fixture("cash_payment/fire"))
+        .arg(crate::common::fixture("cash_payment/fire"))
         .status()
         .unwrap();
     assert!(st.success());
@@ -735,7 +735,7 @@ fn a_scan_writes_unchecked_but_officers_edits_stay_checked() {
 /// Three cases in a store, via a real scan.
 fn store_with_cases(tmp: &Path) -> (PathBuf, Vec<Value>) {
     let db = tmp.join("weiquan.db");
-    scan(&common::fixture("cash_payment/fire"), &tmp.join("out"), &db);
+    scan(&crate::common::fixture("cash_payment/fire"), &tmp.join("out"), &db);
     let list = list_json(&db, &[]);
     assert_eq!(list.len(), 3);
     (db, list)
@@ -1086,7 +1086,7 @@ fn mask_pii_masks_the_workbook_and_the_listing() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("weiquan.db");
     scan(
-        &common::fixture("eligibility/fire"),
+        &crate::common::fixture("eligibility/fire"),
         &tmp.path().join("out"),
         &db,
     );

@@ -1,6 +1,6 @@
 //! `weiquan tune`: sweeps, grids, best-F1 marking, plots, `--write` round trip.
 
-mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -19,7 +19,7 @@ fn dataset(tmp: &Path, labelled: &[(&str, &str)]) -> PathBuf {
     let d = tmp.join("data");
     std::fs::create_dir_all(&d).unwrap();
     std::fs::copy(
-        common::fixture("split_contracts/fire/contracts.csv"),
+        crate::common::fixture("split_contracts/fire/contracts.csv"),
         d.join("contracts.csv"),
     )
     .unwrap();

@@ -1,6 +1,6 @@
 //! The binary end to end: outputs, determinism, exit codes, atomic folders.
 
-mod common;
+
 use std::process::Command;
 
 fn weiquan() -> Command {
@@ -15,7 +15,7 @@ fn scan_writes_bom_csv_jsonl_and_manifest_deterministically() {
         let st = weiquan()
             .args(["scan", "--quiet", "--out"])
             .arg(out)
-            .arg(common::fixture("cash_payment/fire"))
+            .arg(crate::common::fixture("cash_payment/fire"))
             .status()
             .unwrap();
         assert!(st.success());
@@ -87,7 +87,7 @@ fn bad_config_exits_2_and_fail_on_exits_3() {
         .arg(tmp.path().join("o"))
         .arg("--rules")
         .arg(&rules)
-        .arg(common::fixture("cash_payment/fire"))
+        .arg(crate::common::fixture("cash_payment/fire"))
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -95,14 +95,14 @@ fn bad_config_exits_2_and_fail_on_exits_3() {
     let st = weiquan()
         .args(["scan", "--quiet", "--fail-on", "medium", "--out"])
         .arg(tmp.path().join("o"))
-        .arg(common::fixture("cash_payment/fire"))
+        .arg(crate::common::fixture("cash_payment/fire"))
         .status()
         .unwrap();
     assert_eq!(st.code(), Some(3));
     let st = weiquan()
         .args(["scan", "--quiet", "--fail-on", "high", "--out"])
         .arg(tmp.path().join("o"))
-        .arg(common::fixture("cash_payment/fire"))
+        .arg(crate::common::fixture("cash_payment/fire"))
         .status()
         .unwrap();
     assert_eq!(st.code(), Some(0));
@@ -131,7 +131,7 @@ fn mask_pii_masks_ids_in_every_output() {
     let st = weiquan()
         .args(["scan", "--quiet", "--mask-pii", "--out"])
         .arg(&out)
-        .arg(common::fixture("eligibility/fire"))
+        .arg(crate::common::fixture("eligibility/fire"))
         .status()
         .unwrap();
     assert!(st.success());

@@ -1,0 +1,21 @@
+//! The integration tests but the rules' (`tests/rules/`), in one binary:
+//! one link of polars instead of one per file. Each module is what a file of
+//! its own was: the command line, bad input, loading, row order, the
+//! generator, evaluation, the case store, the tuner, trust and privacy,
+//! shards, `bench`, and report.html in a browser.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod bench;
+mod cli;
+mod eval;
+mod r#gen;
+mod load;
+mod order;
+mod report_html;
+mod shard;
+mod triage;
+mod trust;
+mod tune;
