@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use weiquan::Error;
-use weiquan::finding::{Category, Severity};
-use weiquan::triage::{self, CaseFilter, CaseUpdate, Mark, Status, Store};
+use weiquan::triage::{self, CaseFilter, CaseUpdate, Store};
 
-use super::{arg_error, parse_arg};
+use super::arg_error;
+use super::values::{CategoryArg, MarkArg, SeverityArg, StatusArg};
 
 #[derive(clap::Args)]
 pub struct CasesArgs {
@@ -24,8 +24,8 @@ pub struct CasesArgs {
 struct CaseFilterArgs {
     /// Status(es): new, open, confirmed, dismissed, rectified (or 新线索, 处理中,
     /// 已查实, 已排除, 已整改). Default: every status but dismissed and rectified.
-    #[arg(long, value_delimiter = ',')]
-    status: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_enum, ignore_case = true)]
+    status: Vec<StatusArg>,
     /// Every status.
     #[arg(long, conflicts_with = "status")]
     all: bool,
@@ -36,14 +36,14 @@ struct CaseFilterArgs {
     #[arg(long)]
     rule: Option<String>,
     /// high, medium or low.
-    #[arg(long)]
-    severity: Option<String>,
+    #[arg(long, value_enum)]
+    severity: Option<SeverityArg>,
     /// Category (e.g. kinship).
-    #[arg(long)]
-    category: Option<String>,
+    #[arg(long, value_enum)]
+    category: Option<CategoryArg>,
     /// Only cases the latest run marked new, recurring, reopened or gone.
-    #[arg(long)]
-    mark: Option<String>,
+    #[arg(long, value_enum, ignore_case = true)]
+    mark: Option<MarkArg>,
 }
 
 #[derive(Subcommand)]
@@ -94,8 +94,8 @@ enum CasesCmd {
 struct SetArgs {
     /// Case id (线索编号) or a unique prefix.
     id: String,
-    #[arg(long)]
-    status: Option<String>,
+    #[arg(long, value_enum, ignore_case = true)]
+    status: Option<StatusArg>,
     /// Empty to clear.
     #[arg(long)]
     assignee: Option<String>,
@@ -126,7 +126,7 @@ pub fn run(a: CasesArgs) -> Result<ExitCode, Error> {
             mask_pii,
         } => {
             let store = Store::open_existing(db)?;
-            let n = triage::export_xlsx(&store, &case_filter(&filter)?, &xlsx, mask_pii)?;
+            let n = triage::export_xlsx(&store, &case_filter(&filter), &xlsx, mask_pii)?;
             outln!("{n} case(s) written to {}", xlsx.display());
         }
         CasesCmd::Import { file, by } => {
@@ -145,41 +145,16 @@ pub fn run(a: CasesArgs) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-const STATUSES: &str = "new, open, confirmed, dismissed or rectified";
-
-fn case_filter(a: &CaseFilterArgs) -> Result<CaseFilter, Error> {
-    let statuses = a
-        .status
-        .iter()
-        .map(|s| {
-            Status::parse(s)
-                .ok_or_else(|| arg_error("--status", format!("`{s}` is not {STATUSES}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(CaseFilter {
-        statuses,
+fn case_filter(a: &CaseFilterArgs) -> CaseFilter {
+    CaseFilter {
+        statuses: a.status.iter().map(|s| s.0).collect(),
         all: a.all,
         village: a.village.clone(),
         rule: a.rule.clone(),
-        severity: parse_arg(
-            "--severity",
-            a.severity.as_deref(),
-            Severity::parse,
-            "high, medium or low",
-        )?,
-        category: parse_arg(
-            "--category",
-            a.category.as_deref(),
-            Category::parse,
-            "a category (see the data contract)",
-        )?,
-        mark: parse_arg(
-            "--mark",
-            a.mark.as_deref(),
-            Mark::parse,
-            "new, recurring, reopened or gone",
-        )?,
-    })
+        severity: a.severity.map(|s| s.0),
+        category: a.category.map(|c| c.0),
+        mark: a.mark.map(|m| m.0),
+    }
 }
 
 fn print_changes(changes: &[triage::Change]) {
@@ -196,7 +171,7 @@ fn print_changes(changes: &[triage::Change]) {
 
 fn list(db: &Path, filter: &CaseFilterArgs, json: bool, mask_pii: bool) -> Result<(), Error> {
     let store = Store::open_existing(db)?;
-    let mut list = store.list(&case_filter(filter)?)?;
+    let mut list = store.list(&case_filter(filter))?;
     if mask_pii {
         let key = store.pii_key()?;
         list = list.iter().map(|c| c.masked(&key)).collect();
@@ -241,7 +216,6 @@ fn show(db: &Path, id: &str, json: bool, mask_pii: bool) -> Result<(), Error> {
 fn set(db: &Path, a: SetArgs) -> Result<(), Error> {
     let mut store = Store::open_existing(db)?;
     let case_id = store.resolve_id(&a.id)?;
-    let status = parse_arg("--status", a.status.as_deref(), Status::parse, STATUSES)?;
     let deadline = a
         .deadline
         .as_deref()
@@ -256,7 +230,7 @@ fn set(db: &Path, a: SetArgs) -> Result<(), Error> {
         .transpose()?;
     let update = CaseUpdate {
         case_id,
-        status,
+        status: a.status.map(|s| s.0),
         assignee: a.assignee,
         deadline,
         note: a.note,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use weiquan::Error;
 use weiquan::r#gen::{self, GenOptions};
 
-use super::arg_error;
+use super::values::StyleArg;
 
 #[derive(clap::Args)]
 pub struct GenArgs {
@@ -17,8 +17,8 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// `clean` (canonical UTF-8 CSV) or `messy` (Chinese names and headers, GBK, xlsx, mixed forms).
-    #[arg(long, default_value = "clean")]
-    style: String,
+    #[arg(long, value_enum, default_value = "clean")]
+    style: StyleArg,
     /// Output folder.
     #[arg(long)]
     out: PathBuf,
@@ -31,21 +31,11 @@ pub struct GenArgs {
 }
 
 pub fn run(a: GenArgs) -> Result<ExitCode, Error> {
-    let style = match a.style.as_str() {
-        "clean" => r#gen::Style::Clean,
-        "messy" => r#gen::Style::Messy,
-        other => {
-            return Err(arg_error(
-                "--style",
-                format!("`{other}` is not clean or messy"),
-            ));
-        }
-    };
     r#gen::prepare_out(&a.out, a.force)?;
     let report = r#gen::generate(&GenOptions {
         villages: a.villages,
         seed: a.seed,
-        style,
+        style: a.style.style(),
         out: a.out.clone(),
     })?;
     if !a.quiet {

@@ -44,6 +44,7 @@ pub mod r#gen;
 pub mod rules;
 pub mod scan;
 pub mod tune;
+mod values;
 
 /// `--mask-pii` also masks the values quoted in an error line.
 static MASK_ERRORS: AtomicBool = AtomicBool::new(false);
@@ -139,16 +140,4 @@ impl RuleArgs {
 /// A bad flag value: exit 2, the message naming the flag.
 pub fn arg_error(flag: &str, msg: String) -> Error {
     Error::config(std::path::Path::new(flag), msg)
-}
-
-/// A flag's value through the library's parser, or exit 2 naming the flag
-/// and what it takes.
-pub fn parse_arg<T>(
-    flag: &str,
-    v: Option<&str>,
-    parse: fn(&str) -> Option<T>,
-    allowed: &str,
-) -> Result<Option<T>, Error> {
-    v.map(|s| parse(s).ok_or_else(|| arg_error(flag, format!("`{s}` is not {allowed}"))))
-        .transpose()
 }

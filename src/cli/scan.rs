@@ -10,9 +10,8 @@ use weiquan::dataset::LoadOptions;
 use weiquan::scan::{self, ScanOptions};
 use weiquan::triage;
 
-use weiquan::finding::Severity;
-
-use super::{RuleArgs, parse_arg};
+use super::RuleArgs;
+use super::values::SeverityArg;
 
 #[derive(clap::Args)]
 pub struct ScanArgs {
@@ -35,8 +34,8 @@ pub struct ScanArgs {
     #[arg(long)]
     mask_pii: bool,
     /// Exit 3 when findings of this severity or higher exist.
-    #[arg(long, value_name = "SEVERITY")]
-    fail_on: Option<String>,
+    #[arg(long, value_name = "SEVERITY", value_enum)]
+    fail_on: Option<SeverityArg>,
     /// No summary on the console.
     #[arg(long, short)]
     quiet: bool,
@@ -54,12 +53,6 @@ pub struct ScanArgs {
 }
 
 pub fn run(a: ScanArgs) -> Result<ExitCode, Error> {
-    let fail_on = parse_arg(
-        "--fail-on",
-        a.fail_on.as_deref(),
-        Severity::parse,
-        "high, medium or low",
-    )?;
     super::mask_errors(a.mask_pii);
     let cfg = a.rule_args.config()?;
     let opts = ScanOptions {
@@ -106,7 +99,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode, Error> {
     if a.eval {
         grade(&a.dataset, &a.out)?;
     }
-    if let Some(sev) = fail_on
+    if let Some(SeverityArg(sev)) = a.fail_on
         && res.findings.iter().any(|f| f.severity <= sev)
     {
         return Ok(ExitCode::from(3));
