@@ -554,11 +554,11 @@ fn exit_codes_are_documented_and_used() {
     ] {
         assert!(help.contains(line), "--help lacks `{line}`: {help}");
     }
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    assert!(readme.contains("## Trust and privacy"));
+    let trust = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trust.md"))
+        .unwrap();
+    assert!(trust.contains("## Exit codes"));
     for code in ["| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |"] {
-        assert!(readme.contains(code), "README lacks exit code row {code}");
+        assert!(trust.contains(code), "docs/trust.md lacks exit code row {code}");
     }
 
     let tmp = tempfile::tempdir().unwrap();
