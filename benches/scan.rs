@@ -5,8 +5,7 @@
 //! The data is generated into the temp folder on first use (a few seconds
 //! for 200 villages) unless `WEIQUAN_BENCH_DATA` names a folder that holds
 //! `clean-20` and `clean-200` already. 2,000 villages take minutes per
-//! sample: time them with `weiquan bench DIR` instead (README, "Speed and
-//! scale").
+//! sample: time them with `weiquan bench DIR` instead (docs/performance.md).
 
 // The binary's allocator, so that the figures are the binary's.
 #[cfg(target_os = "linux")]

@@ -147,7 +147,7 @@ impl Error {
         }
     }
 
-    /// Exit codes (README): 1 bad input, 2 bad configuration, 4 internal or
+    /// Exit codes (docs/trust.md): 1 bad input, 2 bad configuration, 4 internal or
     /// output failure. 3 is `--fail-on`.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -1,7 +1,7 @@
 //! The weiquan command line. This file parses the arguments and hands each
 //! command to its function in [`cli`]; the work is in the library.
 
-// jemalloc, not glibc's malloc: 8–11 % less cpu for a scan (README, Speed).
+// jemalloc, not glibc's malloc: 8–11 % less cpu for a scan (docs/performance.md).
 #[cfg(target_os = "linux")]
 #[global_allocator]
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -10,7 +10,7 @@ static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// frees go back to the system after half a second, not ten, so that the
 /// next rules' working sets do not stack on the last ones' freed pages.
 /// A scan at 2,000 villages peaks 1,436–1,473 MB instead of 1,614–1,664,
-/// cpu within noise (README, Speed). `_RJEM_MALLOC_CONF` in the
+/// cpu within noise (docs/performance.md). `_RJEM_MALLOC_CONF` in the
 /// environment still overrides it.
 #[cfg(target_os = "linux")]
 #[unsafe(export_name = "_rjem_malloc_conf")]
