@@ -92,10 +92,17 @@ mod tests {
                 assert!((1..=31).contains(no), "{} names process {no}", r.code());
             }
         }
-        // ID001 checks identifiers of every table and watches no one process.
-        assert_eq!(
-            super::rules_watching(2),
-            ["DEC001", "KIN001", "PUB001", "SPL001", "SPL002"]
-        );
+        // The table shows, under each process, exactly the rules that declare it.
+        let text = super::render();
+        for p in super::processes() {
+            let block = text
+                .split_once(&format!("{:>2}. [", p.no))
+                .map(|(_, rest)| rest.split_once("rules:  ").unwrap().1)
+                .and_then(|rest| rest.lines().next())
+                .unwrap();
+            let want = super::rules_watching(p.no);
+            let shown: Vec<&str> = block.split(", ").filter(|c| *c != "-").collect();
+            assert_eq!(shown, want, "process {}", p.no);
+        }
     }
 }
