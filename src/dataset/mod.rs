@@ -650,9 +650,9 @@ fn blank(v: Option<&str>) -> Option<&str> {
     let (&first, &last) = (b.first()?, b.last()?);
     let end_ok = |lead: u8| {
         if lead < 0x80 {
-            !normalize::ascii_space(lead)
+            !crate::text::ascii_space(lead)
         } else {
-            lead >= 0xC0 && !normalize::suspect_lead(lead)
+            lead >= 0xC0 && !crate::text::suspect_lead(lead)
         }
     };
     let last_lead = if last < 0x80 {

@@ -21,8 +21,8 @@ use super::names::{
     is_person_name, loose_key, needs_simplify, normalize, pinyin_key, simplify, surname,
 };
 use crate::dataset::id_number::{birth_date, sex};
-use crate::dataset::normalize::half_width;
 use crate::dataset::{Dataset, ROW, TableKind};
+use crate::text::half_width;
 
 /// How a relation is read for age checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use polars::prelude::PlHashMap;
 
-use crate::dataset::normalize::{clean_name, half_width, is_clean_name};
+use crate::text::{clean_name, half_width, is_clean_name};
 use regex::Regex;
 
 /// Organisation forms a company name may end with, longest first: exports
