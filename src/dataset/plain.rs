@@ -23,9 +23,10 @@ use polars_arrow::datatypes::ArrowDataType;
 use polars_buffer::Buffer;
 use rayon::prelude::*;
 
+use super::headers::match_headers;
+use super::typing::{CellProblem, assemble, blank, null_column, text_value};
 use super::{
-    Aliases, CellProblem, ColumnSpec, Kind, LoadIssue, LoadOptions, TableKind, assemble, blank,
-    dictionary, match_headers, normalize, null_column, read, text_value,
+    Aliases, ColumnSpec, Kind, LoadIssue, LoadOptions, TableKind, dictionary, normalize, read,
 };
 use crate::error::Result;
 
