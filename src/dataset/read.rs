@@ -1,6 +1,10 @@
 //! Reading one file into raw text columns: CSV (UTF-8, UTF-8 with BOM,
 //! GBK/GB18030, UTF-16 with BOM; detected, never asked), xlsx (first sheet)
-//! and parquet. Every cell stays text here; `load` types it.
+//! and parquet. Every cell stays text here; `typing` types it (a plain CSV
+//! skips this: `plain` types its bytes directly).
+//!
+//! `shard` reads a CSV that is not plain for one shard, piece by piece;
+//! `sheet` reads xlsx and parquet.
 
 mod shard;
 mod sheet;

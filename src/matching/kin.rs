@@ -9,6 +9,9 @@
 //! number, account, phone, household id) or by village and name, so linking
 //! a recipient costs a few hash look-ups: the work grows with the number of
 //! rows, never with rows × persons.
+//!
+//! `households` reads the household register (members, same-address kin,
+//! ids for relatives declared without one); `address` makes address keys.
 
 use std::collections::{HashMap, HashSet};
 
