@@ -17,10 +17,12 @@ pub mod eval;
 pub mod finding;
 pub mod r#gen;
 pub mod matching;
+pub mod money;
 pub mod privacy;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod text;
 pub mod triage;
 pub mod tune;
 

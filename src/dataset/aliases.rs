@@ -7,9 +7,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::normalize::half_width;
 use super::schema::TableKind;
 use crate::error::{Error, Result};
+use crate::text::half_width;
 
 pub const DEFAULT_ALIASES: &str = include_str!("../../rules/aliases.toml");
 

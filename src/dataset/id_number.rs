@@ -2,6 +2,9 @@
 
 use chrono::NaiveDate;
 
+use crate::text::half_width;
+pub use crate::text::looks_excel_mangled;
+
 const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const ID_CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
 
@@ -53,7 +56,7 @@ pub fn parse_id(raw: &str) -> IdParse {
     let s: String = raw
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\'' && *c != '\u{3000}')
-        .map(super::normalize::half_width)
+        .map(half_width)
         .collect();
     let upper = s.to_ascii_uppercase();
     if looks_excel_mangled(&upper) {
@@ -72,24 +75,6 @@ pub fn parse_id(raw: &str) -> IdParse {
         },
         _ => IdParse::Malformed,
     }
-}
-
-/// `3.70102E+17`, `3.70102e17`, `370102199001011000.0`: a number Excel stored as a float.
-pub fn looks_excel_mangled(s: &str) -> bool {
-    let u = s.to_ascii_uppercase();
-    if let Some((mant, exp)) = u.split_once('E') {
-        let exp = exp.trim_start_matches('+');
-        return !mant.is_empty()
-            && mant.chars().all(|c| c.is_ascii_digit() || c == '.')
-            && !exp.is_empty()
-            && exp.chars().all(|c| c.is_ascii_digit());
-    }
-    if let Some((int, frac)) = u.split_once('.') {
-        return int.len() >= 15
-            && int.chars().all(|c| c.is_ascii_digit())
-            && frac.chars().all(|c| c == '0');
-    }
-    false
 }
 
 /// Why a well-formed 18-character id cannot be a real one, if it cannot.

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 
 use pinyin::ToPinyin;
 
-use crate::dataset::normalize::clean_name;
+use crate::text::clean_name;
 
 /// The normal form of a name: spaces (U+3000 too) removed, full-width folded
 /// to half-width, Latin letters upper-cased, middle dots unified (all by

@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use polars::prelude::PlHashMap;
 
-use crate::dataset::normalize::{clean_name, half_width, is_clean_name};
+use crate::text::{clean_name, half_width, is_clean_name};
 use regex::Regex;
 
 /// Organisation forms a company name may end with, longest first: exports
@@ -367,29 +367,7 @@ impl Vendors {
     pub fn group(records: &[VendorRecord], opts: &LinkOptions) -> Vendors {
         let n = records.len();
         let mut uf = UnionFind::new(n);
-        let mut strong = vec![false; n];
-        // Sized for a token a record (most carry one or two): not rehashed
-        // as it fills.
-        let mut first_by_token: PlHashMap<(u8, &str), usize> =
-            PlHashMap::with_capacity_and_hasher(n, Default::default());
-        for (i, r) in records.iter().enumerate() {
-            let tokens = [
-                (0u8, nonblank(r.credit_code)),
-                (1, nonblank(r.id_number)),
-                (2, nonblank(r.account).filter(|_| opts.by_account)),
-            ];
-            for (kind, tok) in tokens {
-                if let Some(t) = tok {
-                    strong[i] = true;
-                    match first_by_token.get(&(kind, t)) {
-                        Some(&j) => uf.union(i, j),
-                        None => {
-                            first_by_token.insert((kind, t), i);
-                        }
-                    }
-                }
-            }
-        }
+        let strong = join_by_tokens(records, opts, &mut uf);
         // Name keys: of every record when some record has only a name (it
         // may join a vendor by name) or when organisations may join by name;
         // otherwise none are needed. Most ledgers identify most payees.
@@ -409,93 +387,9 @@ impl Vendors {
         if opts.organisations_by_name {
             join_organisations_by_name(records, &strong, &name_keys, &mut uf);
         }
-        // Name key -> the one strong vendor (root) carrying it, or `None`
-        // when several do.
-        let mut strong_by_name: PlHashMap<&str, Option<usize>> = PlHashMap::default();
-        for i in 0..n {
-            if let (true, Some(k)) = (strong[i], &name_keys[i]) {
-                let root = uf.find(i);
-                strong_by_name
-                    .entry(k.as_str())
-                    .and_modify(|r| {
-                        if *r != Some(root) {
-                            *r = None;
-                        }
-                    })
-                    .or_insert(Some(root));
-            }
-        }
-        let mut first_weak_by_name: PlHashMap<&str, usize> = PlHashMap::default();
-        for i in 0..n {
-            if strong[i] {
-                continue;
-            }
-            let Some(k) = &name_keys[i] else { continue };
-            match strong_by_name.get(k.as_str()) {
-                Some(Some(root)) => uf.union(i, *root),
-                Some(None) => {} // ambiguous: stays on its own
-                None => match first_weak_by_name.get(k.as_str()) {
-                    Some(&j) => uf.union(i, j),
-                    None => {
-                        first_weak_by_name.insert(k.as_str(), i);
-                    }
-                },
-            }
-        }
-        // Legal representatives: by id, and by name where the name points to
-        // one representative id only.
-        let mut rep_link = vec![false; n];
-        if opts.by_legal_rep {
-            let mut ids_by_rep_name: PlHashMap<String, BTreeSet<&str>> = PlHashMap::default();
-            for r in records {
-                if let (Some(name), Some(id)) = (nonblank(r.legal_rep), nonblank(r.legal_rep_id)) {
-                    ids_by_rep_name
-                        .entry(clean_name(name))
-                        .or_default()
-                        .insert(id);
-                }
-            }
-            let mut first_by_rep: PlHashMap<String, usize> = PlHashMap::default();
-            for (i, r) in records.iter().enumerate() {
-                let mut reps: Vec<String> = Vec::new();
-                if let Some(id) = nonblank(r.legal_rep_id) {
-                    reps.push(format!("I:{id}"));
-                } else if let (true, Some(name)) = (opts.legal_rep_by_name, nonblank(r.legal_rep)) {
-                    let name = clean_name(name);
-                    match ids_by_rep_name.get(&name).map(|s| s.len()) {
-                        Some(1) => {
-                            if let Some(id) = ids_by_rep_name[&name].iter().next() {
-                                reps.push(format!("I:{id}"));
-                            }
-                        }
-                        Some(_) => {}
-                        None => reps.push(format!("N:{name}")),
-                    }
-                }
-                // An individual vendor who represents a company elsewhere.
-                if let Some(id) = nonblank(r.id_number) {
-                    reps.push(format!("I:{id}"));
-                }
-                for rep in reps {
-                    match first_by_rep.get(&rep) {
-                        Some(&j) => {
-                            if uf.find(i) != uf.find(j) {
-                                rep_link[i] = true;
-                                rep_link[j] = true;
-                            }
-                            uf.union(i, j)
-                        }
-                        None => {
-                            first_by_rep.insert(rep, i);
-                        }
-                    }
-                }
-            }
-        }
+        join_weak_by_name(&strong, &name_keys, &mut uf);
+        let rep_link = join_by_legal_rep(records, opts, &mut uf);
 
-        // The maps borrow the name keys, which the result takes over.
-        drop(strong_by_name);
-        drop(first_weak_by_name);
         let mut group_of: Vec<Option<usize>> = vec![None; n];
         let mut index_of_root: PlHashMap<usize, usize> = PlHashMap::default();
         let mut members: Vec<Vec<usize>> = Vec::new();
@@ -536,6 +430,141 @@ impl Vendors {
             self.members.get(g).cloned().unwrap_or_default(),
         )
     }
+}
+
+/// Step 1 of [`Vendors::group`]: records sharing a credit code, an id
+/// number or (if enabled) a bank account are joined. Which records carry
+/// one (strong records).
+fn join_by_tokens(records: &[VendorRecord], opts: &LinkOptions, uf: &mut UnionFind) -> Vec<bool> {
+    let n = records.len();
+    let mut strong = vec![false; n];
+    // Sized for a token a record (most carry one or two): not rehashed
+    // as it fills.
+    let mut first_by_token: PlHashMap<(u8, &str), usize> =
+        PlHashMap::with_capacity_and_hasher(n, Default::default());
+    for (i, r) in records.iter().enumerate() {
+        let tokens = [
+            (0u8, nonblank(r.credit_code)),
+            (1, nonblank(r.id_number)),
+            (2, nonblank(r.account).filter(|_| opts.by_account)),
+        ];
+        for (kind, tok) in tokens {
+            if let Some(t) = tok {
+                strong[i] = true;
+                match first_by_token.get(&(kind, t)) {
+                    Some(&j) => uf.union(i, j),
+                    None => {
+                        first_by_token.insert((kind, t), i);
+                    }
+                }
+            }
+        }
+    }
+    strong
+}
+
+/// Step 2 of [`Vendors::group`]: a record with only a name joins the one
+/// strong vendor carrying its name key, else the other records with only
+/// that name key (none when several strong vendors carry it).
+fn join_weak_by_name(strong: &[bool], name_keys: &[Option<String>], uf: &mut UnionFind) {
+    let n = strong.len();
+    // Name key -> the one strong vendor (root) carrying it, or `None`
+    // when several do.
+    let mut strong_by_name: PlHashMap<&str, Option<usize>> = PlHashMap::default();
+    for i in 0..n {
+        if let (true, Some(k)) = (strong[i], &name_keys[i]) {
+            let root = uf.find(i);
+            strong_by_name
+                .entry(k.as_str())
+                .and_modify(|r| {
+                    if *r != Some(root) {
+                        *r = None;
+                    }
+                })
+                .or_insert(Some(root));
+        }
+    }
+    let mut first_weak_by_name: PlHashMap<&str, usize> = PlHashMap::default();
+    for i in 0..n {
+        if strong[i] {
+            continue;
+        }
+        let Some(k) = &name_keys[i] else { continue };
+        match strong_by_name.get(k.as_str()) {
+            Some(Some(root)) => uf.union(i, *root),
+            Some(None) => {} // ambiguous: stays on its own
+            None => match first_weak_by_name.get(k.as_str()) {
+                Some(&j) => uf.union(i, j),
+                None => {
+                    first_weak_by_name.insert(k.as_str(), i);
+                }
+            },
+        }
+    }
+}
+
+/// Step 3 of [`Vendors::group`]: vendors sharing a legal representative
+/// (by id, or by a name that points to one id only), or whose own id is
+/// another's representative, are joined. Which records a representative
+/// joined to another vendor.
+fn join_by_legal_rep(
+    records: &[VendorRecord],
+    opts: &LinkOptions,
+    uf: &mut UnionFind,
+) -> Vec<bool> {
+    // Legal representatives: by id, and by name where the name points to
+    // one representative id only.
+    let n = records.len();
+    let mut rep_link = vec![false; n];
+    if !opts.by_legal_rep {
+        return rep_link;
+    }
+    let mut ids_by_rep_name: PlHashMap<String, BTreeSet<&str>> = PlHashMap::default();
+    for r in records {
+        if let (Some(name), Some(id)) = (nonblank(r.legal_rep), nonblank(r.legal_rep_id)) {
+            ids_by_rep_name
+                .entry(clean_name(name))
+                .or_default()
+                .insert(id);
+        }
+    }
+    let mut first_by_rep: PlHashMap<String, usize> = PlHashMap::default();
+    for (i, r) in records.iter().enumerate() {
+        let mut reps: Vec<String> = Vec::new();
+        if let Some(id) = nonblank(r.legal_rep_id) {
+            reps.push(format!("I:{id}"));
+        } else if let (true, Some(name)) = (opts.legal_rep_by_name, nonblank(r.legal_rep)) {
+            let name = clean_name(name);
+            match ids_by_rep_name.get(&name).map(|s| s.len()) {
+                Some(1) => {
+                    if let Some(id) = ids_by_rep_name[&name].iter().next() {
+                        reps.push(format!("I:{id}"));
+                    }
+                }
+                Some(_) => {}
+                None => reps.push(format!("N:{name}")),
+            }
+        }
+        // An individual vendor who represents a company elsewhere.
+        if let Some(id) = nonblank(r.id_number) {
+            reps.push(format!("I:{id}"));
+        }
+        for rep in reps {
+            match first_by_rep.get(&rep) {
+                Some(&j) => {
+                    if uf.find(i) != uf.find(j) {
+                        rep_link[i] = true;
+                        rep_link[j] = true;
+                    }
+                    uf.union(i, j)
+                }
+                None => {
+                    first_by_rep.insert(rep, i);
+                }
+            }
+        }
+    }
+    rep_link
 }
 
 fn most_common<'a, I: Iterator<Item = &'a str>>(it: I) -> Option<String> {
@@ -640,158 +669,4 @@ fn build_group(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rec<'a>(
-        code: &'a str,
-        id: &'a str,
-        name: &'a str,
-        rep: &'a str,
-        rep_id: &'a str,
-    ) -> VendorRecord<'a> {
-        let o = |s: &'a str| (!s.is_empty()).then_some(s);
-        VendorRecord {
-            credit_code: o(code),
-            id_number: o(id),
-            account: None,
-            name: o(name),
-            legal_rep: o(rep),
-            legal_rep_id: o(rep_id),
-        }
-    }
-
-    #[test]
-    fn company_suffixes_and_brackets_compare_equal() {
-        let k = company_name_key("宏达建筑有限公司");
-        for v in [
-            "宏达建筑有限责任公司",
-            "宏达建筑（济南）有限公司",
-            "宏达建筑(济南)有限公司",
-            "宏 达 建 筑　有 限 公 司",
-            "宏達建築有限公司",
-            "宏达建筑公司",
-            "宏达建筑股份有限公司",
-            "【历城】宏达建筑有限公司",
-        ] {
-            assert_eq!(company_name_key(v), k, "{v}");
-        }
-        assert_ne!(company_name_key("宏达建筑有限公司历城分公司"), k);
-        assert_ne!(company_name_key("宏远建筑有限公司"), k);
-        assert_eq!(company_name_key("有限公司"), "有限公司");
-        assert_eq!(company_name_key(""), "");
-        assert_eq!(company_name_key("张 伟"), "张伟");
-    }
-
-    #[test]
-    fn vendor_key_prefers_credit_code_then_id_then_name() {
-        assert_eq!(
-            vendor_key(
-                Some("91370102MA3C000000"),
-                Some("370102199001010011"),
-                Some("甲")
-            ),
-            Some((KeyKind::CreditCode, "91370102MA3C000000".into()))
-        );
-        assert_eq!(
-            vendor_key(Some(" "), Some("370102199001010011"), Some("甲")),
-            Some((KeyKind::IdNumber, "370102199001010011".into()))
-        );
-        assert_eq!(
-            vendor_key(None, None, Some("张　伟")),
-            Some((KeyKind::Name, "张伟".into()))
-        );
-        assert_eq!(vendor_key(None, None, Some("  ")), None);
-    }
-
-    #[test]
-    fn groups_by_code_name_and_legal_rep() {
-        let recs = vec![
-            rec("C1", "", "宏达建筑有限公司", "王强", "R1"), // 0
-            rec("", "", "宏达建筑有限责任公司", "", ""),     // 1 joins 0 by name
-            rec("C2", "", "远航土石方有限公司", "王强", "R1"), // 2 joins 0 by rep
-            rec("C3", "", "路通公司", "李明", "R2"),         // 3 alone
-            rec("", "P1", "张伟", "", ""),                   // 4 individual
-            rec("", "P2", "张伟", "", ""),                   // 5 another 张伟
-            rec("", "", "张伟", "", ""),                     // 6 ambiguous: alone
-            rec("C4", "", "鑫源公司", "", "P1"),             // 7 P1 represents it: joins 4
-        ];
-        let v = Vendors::group(&recs, &LinkOptions::default());
-        let groups = v.describe_all(&recs);
-        let g = |i: usize| v.group_of[i].unwrap();
-        assert_eq!(g(0), g(1));
-        assert_eq!(g(0), g(2));
-        assert_ne!(g(0), g(3));
-        assert_ne!(g(4), g(5));
-        assert_ne!(g(6), g(4));
-        assert_ne!(g(6), g(5));
-        assert_eq!(g(7), g(4));
-        let grp = &groups[g(0)];
-        assert_eq!(grp.key, "C1");
-        assert_eq!(grp.display_name(), "宏达建筑有限公司");
-        assert!(grp.linked_by_legal_rep);
-        assert!(!groups[g(3)].linked_by_legal_rep);
-        assert_eq!(groups[g(4)].key, "C4");
-        assert_eq!(groups[g(6)].key, "张伟");
-
-        let no_rep = LinkOptions {
-            by_legal_rep: false,
-            ..LinkOptions::default()
-        };
-        let v = Vendors::group(&recs, &no_rep);
-        assert_ne!(v.group_of[0], v.group_of[2]);
-    }
-
-    #[test]
-    fn organisations_join_by_name_across_identity_kinds() {
-        let acct = |a: &'static str, name: &'static str| VendorRecord {
-            account: Some(a),
-            name: Some(name),
-            ..VendorRecord::default()
-        };
-        let recs = vec![
-            acct("6228001", "济南润创水电安装工程有限公司"), // 0 ledger payee by account
-            rec("C1", "", "济南润创水电安装工程有限责任公司", "", ""), // 1 contract
-            rec("C2", "", "济南润创水电安装工程有限公司", "", ""), // 2 another code
-            acct("6228002", "张伟"),                         // 3 a villager
-            rec("", "P1", "张伟", "", ""),                   // 4 a contractor
-        ];
-        let v = Vendors::group(&recs, &LinkOptions::default());
-        assert_eq!(v.group_of[0], v.group_of[1]);
-        assert_ne!(v.group_of[1], v.group_of[2]);
-        assert_ne!(v.group_of[3], v.group_of[4]);
-        let off = LinkOptions {
-            organisations_by_name: false,
-            ..LinkOptions::default()
-        };
-        let v = Vendors::group(&recs, &off);
-        assert_ne!(v.group_of[0], v.group_of[1]);
-        assert!(looks_like_organisation("李记五金店"));
-        assert!(looks_like_organisation("济南宏达建筑"));
-        assert!(!looks_like_organisation("济南宏达"));
-        assert!(!looks_like_organisation("欧阳明华"));
-        assert!(!looks_like_organisation("买买提·艾力"));
-    }
-
-    #[test]
-    fn legal_rep_by_name_only_when_unambiguous() {
-        let recs = vec![
-            rec("C1", "", "甲公司", "王强", ""),
-            rec("C2", "", "乙公司", "王 强", ""),
-            rec("C3", "", "丙公司", "李明", "R1"),
-            rec("C4", "", "丁公司", "李明", "R2"),
-            rec("C5", "", "戊公司", "李明", ""),
-        ];
-        let v = Vendors::group(&recs, &LinkOptions::default());
-        assert_eq!(v.group_of[0], v.group_of[1]);
-        assert_ne!(v.group_of[2], v.group_of[3]);
-        assert_ne!(v.group_of[4], v.group_of[2]);
-        assert_ne!(v.group_of[4], v.group_of[3]);
-        let strict = LinkOptions {
-            legal_rep_by_name: false,
-            ..LinkOptions::default()
-        };
-        let v = Vendors::group(&recs, &strict);
-        assert_ne!(v.group_of[0], v.group_of[1]);
-    }
-}
+mod tests;
