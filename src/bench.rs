@@ -286,87 +286,15 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
 
     let ms = |u: &Usage| (u.wall_s * 1000.0) as u64;
     let res = scan::scan_result(&ds, cfg, out, ms(&load), ms(&rules_usage));
-    let mut rules: Vec<RuleBench> = res
-        .rules
-        .iter()
-        .map(|r| {
-            let rule = crate::rules::registry()
-                .iter()
-                .find(|x| x.code() == r.code)
-                .expect("a registered rule");
-            let (rrows, rbytes) = table_input(&ds, rule.needs());
-            let (status, findings, millis) = match &r.status {
-                RuleStatus::Ran { findings, millis } => ("ran", *findings, *millis),
-                RuleStatus::Skipped { .. } => ("skipped", 0, 0),
-                RuleStatus::Disabled => ("disabled", 0, 0),
-            };
-            RuleBench {
-                code: r.code,
-                name: r.name,
-                status,
-                findings,
-                tables: rule.needs().iter().map(|t| t.canonical()).collect(),
-                rows: rrows,
-                bytes: rbytes,
-                together_s: millis as f64 / 1000.0,
-                alone: None,
-            }
-        })
-        .collect();
+    let mut rules = rule_benches(&ds, &res);
     let tables = ds.tables.len();
     let tmp = std::env::temp_dir().join(format!("weiquan-bench-{}", std::process::id()));
-    let m = Meter::start();
-    // As `scan` does by default: the frames freed (unless the rules are
-    // to run alone afterwards), then the outputs and the case store (a
-    // first run into a fresh store: every finding new).
-    let seen = scan::DatasetSeen::of(&ds);
-    let (ds, freed) = if opts.isolate {
-        (Some(ds), None)
-    } else {
-        (None, Some(scan::drop_aside(ds)))
-    };
-    let store = scan::StoreOptions {
-        db: tmp.join("weiquan.db"),
-        by: "bench".into(),
-    };
-    let written = std::fs::create_dir_all(&tmp)
-        .map_err(|e| Error::io(&tmp, e))
-        .and_then(|()| scan::write_outputs_tracked(&tmp.join("out"), &seen, &res, false, &store));
-    if let Some(freed) = freed {
-        let _ = freed.join();
-    }
-    let write = m.stop();
-    let _ = std::fs::remove_dir_all(&tmp);
-    written?;
-
-    let sum = |f: fn(&Usage) -> Option<f64>| -> Option<f64> {
-        Some(f(&load)? + f(&rules_usage)? + f(&write)?)
-    };
-    let scan_wall = load.wall_s + rules_usage.wall_s + write.wall_s;
-    let scan_cpu = sum(|u| u.cpu_s);
-    let scan_peak = [&load, &rules_usage, &write]
-        .iter()
-        .map(|u| u.peak_rss_mb)
-        .try_fold(0.0f64, |a, p| p.map(|p| a.max(p)));
-    let scan_usage = Usage {
-        wall_s: scan_wall,
-        cpu_s: scan_cpu,
-        cores_busy: scan_cpu.map(|c| c / scan_wall.max(1e-9)),
-        peak_rss_mb: scan_peak,
-    };
+    let (ds, write) = write_phase(ds, &res, opts.isolate, &tmp)?;
+    let scan_usage = scan_usage(&load, &rules_usage, &write);
     drop(res);
 
     if let Some(ds) = &ds {
-        for r in rules.iter_mut().filter(|r| r.status == "ran") {
-            let mut one = cfg.clone();
-            one.only(&[r.code.to_string()])?;
-            // Values rules share (`Dataset::derived`) are made again: a
-            // rule alone pays for what it needs.
-            ds.derived.clear();
-            let m = Meter::start();
-            engine::run(ds, &one, &|_| {})?;
-            r.alone = Some(Phase::new(r.code, r.rows, r.bytes, m.stop()));
-        }
+        run_rules_alone(ds, cfg, &mut rules)?;
     }
     drop(ds);
 
@@ -387,21 +315,11 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
     } else {
         (None, vec![])
     };
-    let scan_over_yardstick = yardstick
-        .as_ref()
-        .map(|y| scan_wall / y.usage.wall_s.max(1e-9));
-    let scan_over_yardstick_cpu = yardstick.as_ref().and_then(|y| {
-        let c = y.usage.cpu_s?;
-        (c > 0.0).then(|| scan_cpu.map(|s| s / c)).flatten()
-    });
-    let load = &phases[0].usage;
-    let load_over_yardstick = yardstick
-        .as_ref()
-        .map(|y| load.wall_s / y.usage.wall_s.max(1e-9));
-    let load_over_yardstick_cpu = yardstick.as_ref().and_then(|y| {
-        let c = y.usage.cpu_s?;
-        (c > 0.0).then(|| load.cpu_s.map(|s| s / c)).flatten()
-    });
+    let (scan_over_yardstick, scan_over_yardstick_cpu) =
+        over_yardstick(yardstick.as_ref(), &scan_usage);
+    let (load_over_yardstick, load_over_yardstick_cpu) =
+        over_yardstick(yardstick.as_ref(), &phases[0].usage);
+    let scan_peak = scan_usage.peak_rss_mb;
     Ok(BenchReport {
         dataset: dir.to_path_buf(),
         tables,
@@ -420,6 +338,115 @@ pub fn run(dir: &Path, cfg: &RulesConfig, opts: &BenchOptions) -> Result<BenchRe
         scan_peak_rss_mb: scan_peak,
         peak_rss_over_input: scan_peak.map(|p| p / (bytes as f64 / MB).max(1e-9)),
     })
+}
+
+/// Each rule's line of the report from the concurrent run: its status,
+/// findings, the input it needs and its time there (alone: not yet).
+fn rule_benches(ds: &Dataset, res: &scan::ScanResult) -> Vec<RuleBench> {
+    res.rules
+        .iter()
+        .map(|r| {
+            let rule = crate::rules::registry()
+                .iter()
+                .find(|x| x.code() == r.code)
+                .expect("a registered rule");
+            let (rrows, rbytes) = table_input(ds, rule.needs());
+            let (status, findings, millis) = match &r.status {
+                RuleStatus::Ran { findings, millis } => ("ran", *findings, *millis),
+                RuleStatus::Skipped { .. } => ("skipped", 0, 0),
+                RuleStatus::Disabled => ("disabled", 0, 0),
+            };
+            RuleBench {
+                code: r.code,
+                name: r.name,
+                status,
+                findings,
+                tables: rule.needs().iter().map(|t| t.canonical()).collect(),
+                rows: rrows,
+                bytes: rbytes,
+                together_s: millis as f64 / 1000.0,
+                alone: None,
+            }
+        })
+        .collect()
+}
+
+/// The `write` phase, into `tmp` (removed afterwards). As `scan` does by
+/// default: the frames freed (unless the rules are to run alone
+/// afterwards: then the dataset is handed back), then the outputs and the
+/// case store (a first run into a fresh store: every finding new).
+fn write_phase(
+    ds: Dataset,
+    res: &scan::ScanResult,
+    isolate: bool,
+    tmp: &Path,
+) -> Result<(Option<Dataset>, Usage)> {
+    let m = Meter::start();
+    let seen = scan::DatasetSeen::of(&ds);
+    let (ds, freed) = if isolate {
+        (Some(ds), None)
+    } else {
+        (None, Some(scan::drop_aside(ds)))
+    };
+    let store = scan::StoreOptions {
+        db: tmp.join("weiquan.db"),
+        by: "bench".into(),
+    };
+    let written = std::fs::create_dir_all(tmp)
+        .map_err(|e| Error::io(tmp, e))
+        .and_then(|()| scan::write_outputs_tracked(&tmp.join("out"), &seen, res, false, &store));
+    if let Some(freed) = freed {
+        let _ = freed.join();
+    }
+    let write = m.stop();
+    let _ = std::fs::remove_dir_all(tmp);
+    written?;
+    Ok((ds, write))
+}
+
+/// The `scan` phase: load, rules and write added up, its peak the highest
+/// of theirs.
+fn scan_usage(load: &Usage, rules: &Usage, write: &Usage) -> Usage {
+    let sum =
+        |f: fn(&Usage) -> Option<f64>| -> Option<f64> { Some(f(load)? + f(rules)? + f(write)?) };
+    let scan_wall = load.wall_s + rules.wall_s + write.wall_s;
+    let scan_cpu = sum(|u| u.cpu_s);
+    let scan_peak = [load, rules, write]
+        .iter()
+        .map(|u| u.peak_rss_mb)
+        .try_fold(0.0f64, |a, p| p.map(|p| a.max(p)));
+    Usage {
+        wall_s: scan_wall,
+        cpu_s: scan_cpu,
+        cores_busy: scan_cpu.map(|c| c / scan_wall.max(1e-9)),
+        peak_rss_mb: scan_peak,
+    }
+}
+
+/// Run each rule that ran alone, measuring it.
+fn run_rules_alone(ds: &Dataset, cfg: &RulesConfig, rules: &mut [RuleBench]) -> Result<()> {
+    for r in rules.iter_mut().filter(|r| r.status == "ran") {
+        let mut one = cfg.clone();
+        one.only(&[r.code.to_string()])?;
+        // Values rules share (`Dataset::derived`) are made again: a
+        // rule alone pays for what it needs.
+        ds.derived.clear();
+        let m = Meter::start();
+        engine::run(ds, &one, &|_| {})?;
+        r.alone = Some(Phase::new(r.code, r.rows, r.bytes, m.stop()));
+    }
+    Ok(())
+}
+
+/// A stretch of work against the yardstick: wall time over wall time, and
+/// cpu time over cpu time (absent when the yardstick took no cpu time).
+fn over_yardstick(yardstick: Option<&Phase>, u: &Usage) -> (Option<f64>, Option<f64>) {
+    let wall = yardstick.map(|y| u.wall_s / y.usage.wall_s.max(1e-9));
+    let cpu = yardstick.and_then(|y| {
+        let c = y.usage.cpu_s?;
+        (c > 0.0).then(|| u.cpu_s.map(|s| s / c)).flatten()
+    });
+    (wall, cpu)
 }
 
 /// Read every table file of the folder with polars alone: its CSV reader
@@ -546,6 +573,15 @@ pub fn render(r: &BenchReport) -> String {
         r.frames_mb,
         r.threads
     );
+    render_phases(&mut s, r);
+    render_rules(&mut s, r);
+    render_ratios(&mut s, r);
+    s
+}
+
+/// The phases, then the yardstick, one line each.
+fn render_phases(s: &mut String, r: &BenchReport) {
+    use std::fmt::Write as _;
     let _ = writeln!(
         s,
         "\n{:<12} {:>9} {:>9} {:>6} {:>12} {:>8} {:>10}",
@@ -565,11 +601,16 @@ pub fn render(r: &BenchReport) -> String {
         );
     };
     for p in &r.phases {
-        line(&mut s, p);
+        line(s, p);
     }
     if let Some(y) = &r.yardstick {
-        line(&mut s, y);
+        line(s, y);
     }
+}
+
+/// One line a rule: its time in the concurrent run, then alone.
+fn render_rules(s: &mut String, r: &BenchReport) {
+    use std::fmt::Write as _;
     let _ = writeln!(
         s,
         "\n{:<8} {:>9} {:>10} {:>11} {:>12} {:>8} | {:>8} {:>8} {:>6} {:>8}",
@@ -622,6 +663,11 @@ pub fn render(r: &BenchReport) -> String {
         s,
         "\n(rows/s and MB/s of a rule: the tables it needs, over its time alone when measured)"
     );
+}
+
+/// The scan and the load against the yardstick, and memory against input.
+fn render_ratios(s: &mut String, r: &BenchReport) {
+    use std::fmt::Write as _;
     if let Some(x) = r.scan_over_yardstick {
         let _ = writeln!(
             s,
@@ -655,7 +701,6 @@ pub fn render(r: &BenchReport) -> String {
             r.bytes as f64 / MB
         );
     }
-    s
 }
 
 #[cfg(test)]

@@ -340,113 +340,175 @@ fn parse_deadline(d: &Data) -> std::result::Result<Option<String>, String> {
 /// Otherwise the changed fields are applied in one transaction, with
 /// history under `by`.
 pub fn import_xlsx(store: &mut Store, path: &Path, by: &str) -> Result<ImportReport> {
-    let mut wb = calamine::open_workbook_auto(path)
-        .map_err(|e| Error::format(path, format!("not a readable workbook: {e}")))?;
-    let names = wb.sheet_names();
-    let sheet = names
-        .iter()
-        .find(|n| n.trim() == SHEET)
-        .or_else(|| names.iter().find(|n| n.as_str() != META_SHEET))
-        .cloned()
-        .ok_or_else(|| Error::format(path, "the workbook has no sheet"))?;
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| Error::format(path, format!("sheet {sheet} could not be read: {e}")))?;
-    let meta = if names.iter().any(|n| n == META_SHEET) {
-        let r = wb
-            .worksheet_range(META_SHEET)
-            .map_err(|e| Error::format(path, format!("sheet {META_SHEET}: {e}")))?;
-        Some(read_meta(&r))
-    } else {
-        None
-    };
-
-    let Some((r0, c0)) = range.start() else {
-        return Err(Error::format(path, format!("sheet {sheet} is empty")));
-    };
-    let mut rows = range.rows();
-    let headers: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(|c| cell_text(c).trim().to_string()).collect())
-        .unwrap_or_default();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let Some(id_col) = col(COL_ID) else {
-        return Err(Error::format(
-            path,
-            format!("sheet {sheet}: no column {COL_ID} in the header row"),
-        ));
-    };
-    let cols = [
-        col(COL_STATUS),
-        col(COL_ASSIGNEE),
-        col(COL_DEADLINE),
-        col(COL_NOTE),
-    ];
-    if cols.iter().all(Option::is_none) {
-        return Err(Error::format(
-            path,
-            format!(
-                "sheet {sheet}: none of the columns {COL_STATUS}, {COL_ASSIGNEE}, {COL_DEADLINE}, {COL_NOTE}"
-            ),
-        ));
-    }
-    let col_letter = |j: usize| column_name(c0 as usize + j);
-
-    // One read of the store, not one query per row.
-    let known: BTreeMap<String, CaseRow> = store
-        .list(&CaseFilter {
-            all: true,
-            ..CaseFilter::default()
-        })?
-        .into_iter()
-        .map(|c| (c.case_id.clone(), c))
-        .collect();
-    let unmasked: BTreeMap<String, String> = {
-        let key = store.pii_key()?;
-        known
-            .keys()
-            .map(|id| (key.pseudonym(id), id.clone()))
-            .collect()
-    };
+    let sheet = OfficerSheet::open(path)?;
+    let known = KnownCases::read(store)?;
     let mut errors: Vec<String> = Vec::new();
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut updates = Vec::new();
     let mut n_rows = 0;
-    for (i, r) in rows.enumerate() {
-        let excel_row = r0 + i as u32 + 2;
-        let get = |j: Option<usize>| j.and_then(|j| r.get(j));
+    // The first row is the header.
+    for (i, r) in sheet.range.rows().skip(1).enumerate() {
+        let excel_row = sheet.r0 + i as u32 + 2;
         if r.iter().all(|c| cell_text(c).trim().is_empty()) {
             continue;
         }
         n_rows += 1;
-        let mut row_errors = Vec::new();
-        let id = get(Some(id_col))
+        let mut row = sheet.check_row(r, excel_row, &known, &mut seen);
+        let Some(case) = row.case else {
+            errors.push(format!("第{excel_row}行：{}", row.errors.join("；")));
+            continue;
+        };
+        let exported = sheet
+            .meta
+            .as_ref()
+            .and_then(|m| m.get(&case.case_id).or_else(|| m.get(&row.id)));
+        let u = case_update(case, &row.wanted, exported, &mut row.errors);
+        if !row.errors.is_empty() {
+            errors.push(format!("第{excel_row}行：{}", row.errors.join("；")));
+            continue;
+        }
+        if u != (CaseUpdate {
+            case_id: u.case_id.clone(),
+            ..CaseUpdate::default()
+        }) {
+            updates.push(u);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::format(
+            path,
+            format!(
+                "workbook refused, nothing was changed: {} bad row(s): {}",
+                errors.len(),
+                errors.join("; ")
+            ),
+        ));
+    }
+    let changes = store.apply_updates(&updates, by, "xlsx")?;
+    Ok(ImportReport {
+        rows: n_rows,
+        changes,
+    })
+}
+
+/// Sheet `线索` of an officer's workbook, with where its columns are, and
+/// the hashes of the hidden sheet when it is there.
+struct OfficerSheet {
+    range: calamine::Range<Data>,
+    /// Row and column (0-based) where the sheet's cells start.
+    r0: u32,
+    c0: u32,
+    id_col: usize,
+    /// The editable columns, in the order of [`FIELDS`]; any may be absent.
+    cols: [Option<usize>; 4],
+    meta: Option<BTreeMap<String, MetaRow>>,
+}
+
+/// One row checked: its case id, the case it names (absent when the id is
+/// empty, repeated or unknown), the values it asks for, what is wrong.
+struct CheckedRow<'a> {
+    id: String,
+    case: Option<&'a CaseRow>,
+    wanted: [Option<String>; 4],
+    errors: Vec<String>,
+}
+
+impl OfficerSheet {
+    /// Open the workbook, find sheet `线索` (or else the first sheet that is
+    /// not the hidden one) and its columns by header, read the hidden sheet.
+    fn open(path: &Path) -> Result<OfficerSheet> {
+        let mut wb = calamine::open_workbook_auto(path)
+            .map_err(|e| Error::format(path, format!("not a readable workbook: {e}")))?;
+        let names = wb.sheet_names();
+        let sheet = names
+            .iter()
+            .find(|n| n.trim() == SHEET)
+            .or_else(|| names.iter().find(|n| n.as_str() != META_SHEET))
+            .cloned()
+            .ok_or_else(|| Error::format(path, "the workbook has no sheet"))?;
+        let range = wb
+            .worksheet_range(&sheet)
+            .map_err(|e| Error::format(path, format!("sheet {sheet} could not be read: {e}")))?;
+        let meta = if names.iter().any(|n| n == META_SHEET) {
+            let r = wb
+                .worksheet_range(META_SHEET)
+                .map_err(|e| Error::format(path, format!("sheet {META_SHEET}: {e}")))?;
+            Some(read_meta(&r))
+        } else {
+            None
+        };
+
+        let Some((r0, c0)) = range.start() else {
+            return Err(Error::format(path, format!("sheet {sheet} is empty")));
+        };
+        let headers: Vec<String> = range
+            .rows()
+            .next()
+            .map(|r| r.iter().map(|c| cell_text(c).trim().to_string()).collect())
+            .unwrap_or_default();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let Some(id_col) = col(COL_ID) else {
+            return Err(Error::format(
+                path,
+                format!("sheet {sheet}: no column {COL_ID} in the header row"),
+            ));
+        };
+        let cols = [
+            col(COL_STATUS),
+            col(COL_ASSIGNEE),
+            col(COL_DEADLINE),
+            col(COL_NOTE),
+        ];
+        if cols.iter().all(Option::is_none) {
+            return Err(Error::format(
+                path,
+                format!(
+                    "sheet {sheet}: none of the columns {COL_STATUS}, {COL_ASSIGNEE}, {COL_DEADLINE}, {COL_NOTE}"
+                ),
+            ));
+        }
+        Ok(OfficerSheet {
+            range,
+            r0,
+            c0,
+            id_col,
+            cols,
+            meta,
+        })
+    }
+
+    /// Check one row: its case id against the store and the rows before
+    /// (`seen`: id → Excel row), then its values.
+    fn check_row<'a>(
+        &self,
+        r: &[Data],
+        excel_row: u32,
+        known: &'a KnownCases,
+        seen: &mut BTreeMap<String, u32>,
+    ) -> CheckedRow<'a> {
+        let mut errors = Vec::new();
+        let id = r
+            .get(self.id_col)
             .map(cell_text)
             .unwrap_or_default()
             .trim()
             .to_ascii_lowercase();
-        let case = if id.is_empty() {
-            row_errors.push(format!("{COL_ID}为空"));
-            None
-        } else if let Some(first) = seen.get(&id) {
-            row_errors.push(format!("{COL_ID} {id} 与第{first}行重复"));
-            None
-        } else {
-            seen.insert(id.clone(), excel_row);
-            // A --mask-pii export shows keyed pseudonyms of the case ids.
-            let real = match known.get(&id) {
-                Some(_) => None,
-                None => unmasked.get(&id),
-            };
-            match real.map_or(known.get(&id), |r| known.get(r)) {
-                Some(c) => Some(c.clone()),
-                None => {
-                    row_errors.push(format!("{COL_ID} {id} 在案件库中不存在"));
-                    None
-                }
-            }
-        };
-        // The workbook's values, each checked.
+        let case = known.named(&id, excel_row, seen, &mut errors);
+        let wanted = self.wanted_values(r, &mut errors);
+        CheckedRow {
+            id,
+            case,
+            wanted,
+            errors,
+        }
+    }
+
+    /// The workbook's values, each checked, in the order of [`FIELDS`]:
+    /// `None` where the column is absent or the value is bad.
+    fn wanted_values(&self, r: &[Data], row_errors: &mut Vec<String>) -> [Option<String>; 4] {
+        let cols = &self.cols;
+        let get = |j: Option<usize>| j.and_then(|j| r.get(j));
+        let col_letter = |j: usize| column_name(self.c0 as usize + j);
         let mut wanted: [Option<String>; 4] = [None, None, None, None];
         if let Some(d) = get(cols[0]) {
             let t = cell_text(d);
@@ -495,71 +557,113 @@ pub fn import_xlsx(store: &mut Store, path: &Path, by: &str) -> Result<ImportRep
                     .into(),
             );
         }
-        let Some(case) = case else {
-            errors.push(format!("第{excel_row}行：{}", row_errors.join("；")));
-            continue;
+        wanted
+    }
+}
+
+/// The store's cases, read once for the whole workbook (not one query per
+/// row), and the keyed pseudonyms a --mask-pii export shows for their ids.
+struct KnownCases {
+    by_id: BTreeMap<String, CaseRow>,
+    /// Pseudonym → case id.
+    unmasked: BTreeMap<String, String>,
+}
+
+impl KnownCases {
+    fn read(store: &Store) -> Result<KnownCases> {
+        let by_id: BTreeMap<String, CaseRow> = store
+            .list(&CaseFilter {
+                all: true,
+                ..CaseFilter::default()
+            })?
+            .into_iter()
+            .map(|c| (c.case_id.clone(), c))
+            .collect();
+        let unmasked = {
+            let key = store.pii_key()?;
+            by_id
+                .keys()
+                .map(|id| (key.pseudonym(id), id.clone()))
+                .collect()
         };
-        // Which fields the officer changed, and whether the store moved.
-        let current = field_values(&case);
-        let exported = meta
-            .as_ref()
-            .and_then(|m| m.get(&case.case_id).or_else(|| m.get(&id)));
-        let mut u = CaseUpdate {
-            case_id: case.case_id.clone(),
-            ..CaseUpdate::default()
+        Ok(KnownCases { by_id, unmasked })
+    }
+
+    /// The case a row's id names, or why there is none: the id is empty,
+    /// repeats an earlier row's (`seen`), or is in the store under neither
+    /// its own name nor as a pseudonym.
+    fn named(
+        &self,
+        id: &str,
+        excel_row: u32,
+        seen: &mut BTreeMap<String, u32>,
+        row_errors: &mut Vec<String>,
+    ) -> Option<&CaseRow> {
+        if id.is_empty() {
+            row_errors.push(format!("{COL_ID}为空"));
+            return None;
+        }
+        if let Some(first) = seen.get(id) {
+            row_errors.push(format!("{COL_ID} {id} 与第{first}行重复"));
+            return None;
+        }
+        seen.insert(id.to_string(), excel_row);
+        // A --mask-pii export shows keyed pseudonyms of the case ids.
+        let real = match self.by_id.get(id) {
+            Some(_) => None,
+            None => self.unmasked.get(id),
         };
-        for j in 0..FIELDS.len() {
-            let Some(w) = &wanted[j] else { continue };
-            if let Some(e) = exported {
-                if short_hash(w) == e[j].0 {
-                    continue; // untouched since export
-                }
-                if short_hash(&current[j]) != e[j].1 && current[j] != *w {
-                    row_errors.push(format!(
-                        "{}在导出后已被他人修改（现为“{}”），与表中的“{}”冲突，请重新导出后再改",
-                        [COL_STATUS, COL_ASSIGNEE, COL_DEADLINE, COL_NOTE][j],
-                        display(j, &current[j]),
-                        display(j, w)
-                    ));
-                    continue;
-                }
+        let case = real.map_or(self.by_id.get(id), |r| self.by_id.get(r));
+        if case.is_none() {
+            row_errors.push(format!("{COL_ID} {id} 在案件库中不存在"));
+        }
+        case
+    }
+}
+
+/// Which fields the officer changed, as an update of `case` (empty when
+/// none). With the export's hashes (`exported`), a field still as written
+/// was not touched and is left alone, and a touched field whose store value
+/// moved since the export, to something else than typed, is a conflict
+/// (added to `row_errors`).
+fn case_update(
+    case: &CaseRow,
+    wanted: &[Option<String>; 4],
+    exported: Option<&MetaRow>,
+    row_errors: &mut Vec<String>,
+) -> CaseUpdate {
+    let current = field_values(case);
+    let mut u = CaseUpdate {
+        case_id: case.case_id.clone(),
+        ..CaseUpdate::default()
+    };
+    for j in 0..FIELDS.len() {
+        let Some(w) = &wanted[j] else { continue };
+        if let Some(e) = exported {
+            if short_hash(w) == e[j].0 {
+                continue; // untouched since export
             }
-            if current[j] == *w {
+            if short_hash(&current[j]) != e[j].1 && current[j] != *w {
+                row_errors.push(format!(
+                    "{}在导出后已被他人修改（现为“{}”），与表中的“{}”冲突，请重新导出后再改",
+                    [COL_STATUS, COL_ASSIGNEE, COL_DEADLINE, COL_NOTE][j],
+                    display(j, &current[j]),
+                    display(j, w)
+                ));
                 continue;
             }
-            match j {
-                0 => u.status = Status::parse(w),
-                1 => u.assignee = Some(w.clone()),
-                2 => u.deadline = Some((!w.is_empty()).then(|| w.clone())),
-                _ => u.note = Some(w.clone()),
-            }
         }
-        if !row_errors.is_empty() {
-            errors.push(format!("第{excel_row}行：{}", row_errors.join("；")));
+        if current[j] == *w {
             continue;
         }
-        if u != (CaseUpdate {
-            case_id: u.case_id.clone(),
-            ..CaseUpdate::default()
-        }) {
-            updates.push(u);
+        match j {
+            0 => u.status = Status::parse(w),
+            1 => u.assignee = Some(w.clone()),
+            2 => u.deadline = Some((!w.is_empty()).then(|| w.clone())),
+            _ => u.note = Some(w.clone()),
         }
     }
-    if !errors.is_empty() {
-        return Err(Error::format(
-            path,
-            format!(
-                "workbook refused, nothing was changed: {} bad row(s): {}",
-                errors.len(),
-                errors.join("; ")
-            ),
-        ));
-    }
-    let changes = store.apply_updates(&updates, by, "xlsx")?;
-    Ok(ImportReport {
-        rows: n_rows,
-        changes,
-    })
+    u
 }
 
 fn display(field: usize, v: &str) -> String {

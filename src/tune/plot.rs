@@ -7,7 +7,9 @@
 use std::path::Path;
 use std::sync::Once;
 
+use plotters::chart::DualCoordChartContext;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -123,8 +125,9 @@ fn private(p: &Path) -> Result<()> {
     Ok(())
 }
 
-type DrawResult<DB> =
-    std::result::Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type ChartResult<T, DB> =
+    std::result::Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type DrawResult<DB> = ChartResult<(), DB>;
 
 fn draw<DB: DrawingBackend>(res: &TuneResult, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
     root.fill(&WHITE)?;
@@ -142,10 +145,37 @@ const C_RECALL: RGBColor = RGBColor(255, 127, 0);
 const C_F1: RGBColor = RGBColor(215, 25, 28);
 const C_DEFAULT: RGBColor = RGBColor(90, 90, 90);
 
+/// The one-parameter chart: findings on the left axis, scores (0–1.05) on
+/// the right, both against the parameter's value.
+type LineChart<'a, DB> = DualCoordChartContext<'a, DB, XY, XY>;
+type XY = Cartesian2d<RangedCoordf64, RangedCoordf64>;
+
 fn draw_line<DB: DrawingBackend>(
     res: &TuneResult,
     root: &DrawingArea<DB, Shift>,
 ) -> DrawResult<DB> {
+    let (mut chart, ymax) = line_chart(res, root)?;
+    draw_marks(res, &mut chart, ymax)?;
+    draw_counts(res, &mut chart)?;
+    if res.labels.is_some() {
+        draw_scores(res, &mut chart)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font((FAMILY, 15))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+/// The chart with its title, axes and labels (the right axis only when
+/// the result is graded), and the top of its left axis.
+fn line_chart<'a, DB: DrawingBackend>(
+    res: &TuneResult,
+    root: &'a DrawingArea<DB, Shift>,
+) -> ChartResult<(LineChart<'a, DB>, f64), DB> {
     let axis = &res.axes[0];
     let xs: Vec<f64> = res.points.iter().map(|p| p.values[0]).collect();
     let (lo, hi) = (xs[0], xs[xs.len() - 1]);
@@ -195,8 +225,15 @@ fn draw_line<DB: DrawingBackend>(
             .y_label_formatter(&|v| format!("{v:.1}"))
             .draw()?;
     }
+    Ok((chart, ymax))
+}
 
-    // Default and best F1: vertical lines with a note at the top.
+/// Default and best F1: vertical lines with a note at the top.
+fn draw_marks<DB: DrawingBackend>(
+    res: &TuneResult,
+    chart: &mut LineChart<'_, DB>,
+    ymax: f64,
+) -> DrawResult<DB> {
     let marks = [(res.base, C_DEFAULT, "默认值"), (res.best, C_F1, "最佳F1")];
     for (k, (idx, color, name)) in marks.iter().enumerate() {
         let Some(i) = idx else { continue };
@@ -212,7 +249,14 @@ fn draw_line<DB: DrawingBackend>(
             (FAMILY, 16).into_font().color(color),
         )))?;
     }
+    Ok(())
+}
 
+/// Findings (with their points) and high-risk findings, on the left axis.
+fn draw_counts<DB: DrawingBackend>(
+    res: &TuneResult,
+    chart: &mut LineChart<'_, DB>,
+) -> DrawResult<DB> {
     let pts = |f: &dyn Fn(&super::Point) -> f64| -> Vec<(f64, f64)> {
         res.points.iter().map(|p| (p.values[0], f(p))).collect()
     };
@@ -236,42 +280,42 @@ fn draw_line<DB: DrawingBackend>(
         ))?
         .label("其中高风险")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], C_HIGH.stroke_width(2)));
+    Ok(())
+}
 
-    if graded {
-        let series: [(&str, RGBColor, fn(&super::Point) -> Option<f64>); 3] = [
-            ("精确率", C_PRECISION, |p| {
-                p.score.as_ref().and_then(|s| s.precision)
-            }),
-            ("召回率", C_RECALL, |p| {
-                p.score.as_ref().and_then(|s| s.recall)
-            }),
-            ("F1", C_F1, |p| p.f1()),
-        ];
-        for (name, color, get) in series {
-            let data: Vec<(f64, f64)> = res
-                .points
-                .iter()
-                .filter_map(|p| get(p).map(|v| (p.values[0], v)))
-                .collect();
-            let width = if name == "F1" { 3 } else { 2 };
-            chart
-                .draw_secondary_series(LineSeries::new(data.clone(), color.stroke_width(width)))?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(width))
-                });
-            chart.draw_secondary_series(
-                data.iter().map(move |p| Circle::new(*p, 3, color.filled())),
-            )?;
-        }
+/// A score of a point, when it has one.
+type ScoreOf = fn(&super::Point) -> Option<f64>;
+
+/// Precision, recall and F1 with their points, on the right axis.
+fn draw_scores<DB: DrawingBackend>(
+    res: &TuneResult,
+    chart: &mut LineChart<'_, DB>,
+) -> DrawResult<DB> {
+    let series: [(&str, RGBColor, ScoreOf); 3] = [
+        ("精确率", C_PRECISION, |p| {
+            p.score.as_ref().and_then(|s| s.precision)
+        }),
+        ("召回率", C_RECALL, |p| {
+            p.score.as_ref().and_then(|s| s.recall)
+        }),
+        ("F1", C_F1, |p| p.f1()),
+    ];
+    for (name, color, get) in series {
+        let data: Vec<(f64, f64)> = res
+            .points
+            .iter()
+            .filter_map(|p| get(p).map(|v| (p.values[0], v)))
+            .collect();
+        let width = if name == "F1" { 3 } else { 2 };
+        chart
+            .draw_secondary_series(LineSeries::new(data.clone(), color.stroke_width(width)))?
+            .label(name)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(width))
+            });
+        chart
+            .draw_secondary_series(data.iter().map(move |p| Circle::new(*p, 3, color.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font((FAMILY, 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
     Ok(())
 }
 

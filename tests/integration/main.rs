@@ -17,5 +17,7 @@ mod order;
 mod report_html;
 mod shard;
 mod triage;
+mod triage_durability;
+mod triage_xlsx;
 mod trust;
 mod tune;
