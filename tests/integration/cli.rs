@@ -1,6 +1,5 @@
 //! The binary end to end: outputs, determinism, exit codes, atomic folders.
 
-
 use std::process::Command;
 
 fn weiquan() -> Command {

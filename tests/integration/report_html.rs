@@ -3,8 +3,6 @@
 //! the DOM, and `--dump-dom` hands it back. Skipped with a message when no
 //! Chromium is installed, unless WEIQUAN_REQUIRE_CHROMIUM is set (CI).
 
-
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

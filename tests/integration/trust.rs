@@ -2,8 +2,6 @@
 //! owner-only files, keyed pseudonyms under --mask-pii, no network code,
 //! determinism across thread counts, broken pipes, and the exit codes.
 
-
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -554,11 +552,15 @@ fn exit_codes_are_documented_and_used() {
     ] {
         assert!(help.contains(line), "--help lacks `{line}`: {help}");
     }
-    let trust = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trust.md"))
-        .unwrap();
+    let trust =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/trust.md"))
+            .unwrap();
     assert!(trust.contains("## Exit codes"));
     for code in ["| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |"] {
-        assert!(trust.contains(code), "docs/trust.md lacks exit code row {code}");
+        assert!(
+            trust.contains(code),
+            "docs/trust.md lacks exit code row {code}"
+        );
     }
 
     let tmp = tempfile::tempdir().unwrap();

@@ -1,6 +1,5 @@
 //! `weiquan tune`: sweeps, grids, best-F1 marking, plots, `--write` round trip.
 
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
