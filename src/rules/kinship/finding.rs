@@ -10,7 +10,7 @@ use super::scan::{Item, Payment, Via};
 use super::{META, Params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
 use crate::finding::{Finding, Severity};
-use crate::matching::kin::{AgeGaps, Channel, KinGraph, Source, birth_year};
+use crate::matching::kin::{Channel, KinGraph, Source, birth_year};
 use crate::matching::names::NameFrequency;
 use crate::rules::common::util;
 
@@ -40,10 +40,7 @@ pub(super) fn finding(
     villages: usize,
     g: Group,
 ) -> Option<Finding> {
-    let gaps = AgeGaps {
-        sibling_max: p.sibling_max_gap_years,
-        parent_child: (p.parent_child_gap_years[0], p.parent_child_gap_years[1]),
-    };
+    let gaps = p.age_gaps();
     // Weigh every link.
     let weighed: Vec<Weighed> = g
         .links

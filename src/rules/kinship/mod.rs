@@ -4,14 +4,10 @@
 //! frequencies and homophones in `names`, scoring and the finding's text and
 //! evidence in `finding`.
 
-use std::collections::HashSet;
-
-use polars::prelude::PlHashSet;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
@@ -26,8 +22,8 @@ mod tests;
 
 use finding::finding;
 use groups::{drop_household_accounts, drop_shared_contacts, group_hits};
-use names::{distinct_villages, name_frequency};
-use scan::{Hit, Scan};
+use names::{distinct_villages, name_frequency, names_in_play};
+use scan::Scan;
 
 const DOC: &str = "\
 ## What it flags
@@ -211,6 +207,17 @@ impl Default for Params {
 }
 
 impl Params {
+    /// The birth-year gaps that fit a sibling or a parent and child.
+    fn age_gaps(&self) -> AgeGaps {
+        AgeGaps {
+            sibling_max: self.sibling_max_gap_years,
+            parent_child: (
+                self.parent_child_gap_years[0],
+                self.parent_child_gap_years[1],
+            ),
+        }
+    }
+
     fn weight(&self, c: Channel) -> f64 {
         match c {
             Channel::SameId => self.weight_same_id,
@@ -242,16 +249,12 @@ impl Rule for Kinship {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let opts = KinOptions {
-            gaps: AgeGaps {
-                sibling_max: p.sibling_max_gap_years,
-                parent_child: (p.parent_child_gap_years[0], p.parent_child_gap_years[1]),
-            },
+            gaps: p.age_gaps(),
             max_address_households: p.max_address_households,
         };
-        let graph = KinGraph::build(ds, &opts).map_err(util::polars_err(code))?;
+        let graph = KinGraph::build(ds, &opts).map_err(Error::in_a_rule)?;
         if graph.is_empty() {
             return Ok(vec![]);
         }
@@ -259,31 +262,7 @@ impl Rule for Kinship {
             graph: &graph,
             p: &p,
         };
-
-        let mut hits = Vec::new();
-        if let Some(df) = ds.frame(TableKind::Subsidies) {
-            hits.extend(scan.subsidies(df)?);
-        }
-        if let Some(df) = ds.frame(TableKind::Hires) {
-            hits.extend(scan.hires(df)?);
-        }
-        let mut ledger_rows = PlHashSet::default();
-        if let Some(df) = ds.frame(TableKind::Ledger) {
-            let h = scan.ledger(df)?;
-            ledger_rows.extend(h.iter().map(|h| h.payment.row));
-            hits.extend(h);
-        }
-        if let Some(df) = ds.frame(TableKind::Contracts) {
-            let h = scan.contracts(df)?;
-            if let Some(ledger) = ds.frame(TableKind::Ledger) {
-                let vendors: Vec<&Hit> = h.iter().collect();
-                let extra = scan.vendor_ledger(ledger, &vendors, &ledger_rows)?;
-                hits.extend(h);
-                hits.extend(extra);
-            } else {
-                hits.extend(h);
-            }
-        }
+        let hits = scan.tables(ds)?;
         if hits.is_empty() {
             return Ok(vec![]);
         }
@@ -291,27 +270,12 @@ impl Rule for Kinship {
         let groups = group_hits(&graph, hits);
         let groups =
             drop_shared_contacts(groups, p.max_contact_sharers, p.max_household_recipients);
-        let groups = drop_household_accounts(ds, &graph, groups).map_err(util::polars_err(code))?;
+        let groups = drop_household_accounts(ds, &graph, groups).map_err(Error::in_a_rule)?;
 
         // Name frequencies, only for the names and pinyin keys in play.
-        let mut names = HashSet::new();
-        let mut pinyin = HashSet::new();
-        for g in &groups {
-            for (l, _) in &g.links {
-                match l.channel {
-                    Channel::SameName => {
-                        names.insert((g.village.clone(), l.value.clone()));
-                    }
-                    Channel::Homophone => {
-                        pinyin.insert((g.village.clone(), l.value.clone()));
-                        names.insert((g.village.clone(), graph.persons[l.person].name.clone()));
-                    }
-                    _ => {}
-                }
-            }
-        }
+        let (names, pinyin) = names_in_play(&graph, &groups);
         let freq = name_frequency(ds, &names, &pinyin)?;
-        let villages = distinct_villages(ds);
+        let villages = distinct_villages(ds)?;
 
         let out: Vec<Finding> = groups
             .into_par_iter()

@@ -3,14 +3,18 @@
 
 use std::collections::HashSet;
 
-use polars::prelude::{PlHashMap, PlHashSet};
+use polars::prelude::{PlHashMap, PlHashSet, StringChunked};
 
+use super::groups::Group;
 use super::scan::opt;
-use crate::dataset::{Dataset, TableKind};
+use crate::dataset::Dataset;
 use crate::error::Result;
 use crate::matching::LastKey;
+use crate::matching::kin::{Channel, KinGraph};
 use crate::matching::names::{NameFrequency, loose_key, pinyin_key, simplify};
-use crate::rules::common::util;
+use crate::rules::common::views::{
+    CadresView, ContractsView, HiresView, HouseholdsView, LedgerView, SubsidiesView,
+};
 
 /// Collect name frequencies for the names and pinyin keys the links use.
 pub(super) fn name_frequency(
@@ -18,7 +22,6 @@ pub(super) fn name_frequency(
     names: &HashSet<(String, String)>,
     pinyin: &HashSet<(String, String)>,
 ) -> Result<NameFrequency> {
-    let code = "KIN001";
     let mut f = NameFrequency::new();
     if names.is_empty() && pinyin.is_empty() {
         return Ok(f);
@@ -41,11 +44,7 @@ pub(super) fn name_frequency(
         slot.last
             .insert((syllables, k.rsplit(' ').next().unwrap_or_default()));
     }
-    for (t, name_col, id_col) in PERSON_COLUMNS {
-        let Some(df) = ds.frame(t) else { continue };
-        let village = util::str_col(code, df, "village_code")?;
-        let name = util::str_col(code, df, name_col)?;
-        let id = util::str_col(code, df, id_col)?;
+    for PersonColumns { village, name, id } in person_columns(ds)? {
         let mut last = LastKey::default();
         // A person listed on consecutive rows (a roll's months) counts once.
         let mut prev: Option<(&str, &str, Option<&str>)> = None;
@@ -117,43 +116,79 @@ pub(super) struct Homophones<'a> {
     pub(super) last: PlHashSet<(usize, &'a str)>,
 }
 
-/// The tables and columns that name persons (and their id numbers).
-pub(super) const PERSON_COLUMNS: [(TableKind, &str, &str); 7] = [
-    (TableKind::Households, "name", "id_number"),
-    (TableKind::Cadres, "name", "id_number"),
-    (TableKind::Subsidies, "name", "id_number"),
-    (TableKind::Hires, "name", "id_number"),
-    (TableKind::Ledger, "counterparty", "counterparty_id"),
-    (TableKind::Contracts, "vendor", "vendor_id_number"),
-    (
-        TableKind::Contracts,
-        "vendor_legal_rep",
-        "vendor_legal_rep_id",
-    ),
-];
+/// The village, name and id number columns of a table that names persons.
+struct PersonColumns<'a> {
+    village: &'a StringChunked,
+    name: &'a StringChunked,
+    id: &'a StringChunked,
+}
 
-pub(super) fn distinct_villages(ds: &Dataset) -> usize {
+/// Every table's columns that name persons (with their id numbers), in a
+/// fixed order: register, cadres, rolls, hires, ledger payees, contract
+/// vendors and their legal representatives.
+fn person_columns(ds: &Dataset) -> Result<Vec<PersonColumns<'_>>> {
+    let mut out = Vec::new();
+    let mut add = |village, name, id| out.push(PersonColumns { village, name, id });
+    if let Some(t) = HouseholdsView::load(ds)? {
+        add(t.village, t.name, t.id);
+    }
+    if let Some(t) = CadresView::load(ds)? {
+        add(t.village, t.name, t.id);
+    }
+    if let Some(t) = SubsidiesView::load(ds)? {
+        add(t.village, t.name, t.id);
+    }
+    if let Some(t) = HiresView::load(ds)? {
+        add(t.village, t.name, t.id);
+    }
+    if let Some(t) = LedgerView::load(ds)? {
+        add(t.village, t.payee, t.payee_id);
+    }
+    if let Some(t) = ContractsView::load(ds)? {
+        add(t.village, t.vendor, t.vendor_id);
+        add(t.village, t.legal_rep, t.legal_rep_id);
+    }
+    Ok(out)
+}
+
+/// How many villages the export covers (the tables that name persons).
+pub(super) fn distinct_villages(ds: &Dataset) -> Result<usize> {
     let mut set: PlHashSet<&str> = PlHashSet::default();
-    for t in [
-        TableKind::Cadres,
-        TableKind::Households,
-        TableKind::Subsidies,
-        TableKind::Hires,
-        TableKind::Ledger,
-        TableKind::Contracts,
-    ] {
-        if let Some(df) = ds.frame(t)
-            && let Ok(v) = util::Text::of(df, "village_code")
-        {
-            // Rows come in runs of one village: insert each run once.
-            let mut last = None;
-            for x in v.iter().flatten() {
-                if last != Some(x) {
-                    set.insert(x);
-                    last = Some(x);
-                }
+    for PersonColumns { village, .. } in person_columns(ds)? {
+        // Rows come in runs of one village: insert each run once.
+        let mut last = None;
+        for x in village.iter().flatten() {
+            if last != Some(x) {
+                set.insert(x);
+                last = Some(x);
             }
         }
     }
-    set.len()
+    Ok(set.len())
+}
+
+/// The names and the pinyin keys the groups' name links use, by village:
+/// frequencies are counted for these only. A homophone's person of
+/// interest's name is in play too (its commonness is asked).
+pub(super) fn names_in_play(
+    graph: &KinGraph,
+    groups: &[Group],
+) -> (HashSet<(String, String)>, HashSet<(String, String)>) {
+    let mut names = HashSet::new();
+    let mut pinyin = HashSet::new();
+    for g in groups {
+        for (l, _) in &g.links {
+            match l.channel {
+                Channel::SameName => {
+                    names.insert((g.village.clone(), l.value.clone()));
+                }
+                Channel::Homophone => {
+                    pinyin.insert((g.village.clone(), l.value.clone()));
+                    names.insert((g.village.clone(), graph.persons[l.person].name.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+    (names, pinyin)
 }

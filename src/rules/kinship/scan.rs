@@ -3,17 +3,17 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use polars::prelude::{DataFrame, PlHashSet, StringChunked};
+use polars::prelude::{PlHashSet, StringChunked};
 use rayon::prelude::*;
 
 use super::Params;
-use crate::dataset::{ROW, TableKind};
+use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::matching::LastKey;
 use crate::matching::kin::{Channel, KinGraph, Link, Query, Source, same_street, usable_id};
 use crate::matching::names::{is_person_name, simplify};
 use crate::rules::common::keywords::contains_any;
-use crate::rules::common::util;
+use crate::rules::common::views::{ContractsView, HiresView, LedgerView, SubsidiesView};
 
 /// What was received on one row.
 #[derive(Debug, Clone)]
@@ -106,6 +106,37 @@ pub(super) struct Scan<'a> {
 }
 
 impl Scan<'_> {
+    /// The hits of every table the dataset has. Ledger lines that pay a
+    /// linked contract's vendor join the vendor's hits.
+    pub(super) fn tables(&self, ds: &Dataset) -> Result<Vec<Hit>> {
+        let mut hits = Vec::new();
+        if let Some(rolls) = SubsidiesView::load(ds)? {
+            hits.extend(self.subsidies(&rolls));
+        }
+        if let Some(hires) = HiresView::load(ds)? {
+            hits.extend(self.hires(&hires));
+        }
+        let ledger = LedgerView::load(ds)?;
+        let mut ledger_rows = PlHashSet::default();
+        if let Some(ledger) = &ledger {
+            let h = self.ledger(ledger);
+            ledger_rows.extend(h.iter().map(|h| h.payment.row));
+            hits.extend(h);
+        }
+        if let Some(contracts) = ContractsView::load(ds)? {
+            let h = self.contracts(&contracts);
+            if let Some(ledger) = &ledger {
+                let vendors: Vec<&Hit> = h.iter().collect();
+                let extra = self.vendor_ledger(ledger, &vendors, &ledger_rows);
+                hits.extend(h);
+                hits.extend(extra);
+            } else {
+                hits.extend(h);
+            }
+        }
+        Ok(hits)
+    }
+
     /// Keep the links a payment on `date` in `village` can carry.
     fn keep_links(
         &self,
@@ -130,21 +161,23 @@ impl Scan<'_> {
             .collect()
     }
 
-    pub(super) fn subsidies(&self, df: &DataFrame) -> Result<Vec<Hit>> {
-        let code = "KIN001";
-        let program = util::text_col(code, df, "program")?;
-        let batch = util::text_col(code, df, "batch_no")?;
-        let period = util::date_col(code, df, "period")?;
-        let village = util::str_col(code, df, "village_code")?;
-        let name = util::str_col(code, df, "name")?;
-        let id = util::str_col(code, df, "id_number")?;
-        let household = util::str_col(code, df, "household_id")?;
-        let account = util::str_col(code, df, "bank_account")?;
-        let phone = util::str_col(code, df, "phone")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let paid = util::date_col(code, df, "paid_date")?;
-        let rows = util::u32_col(code, df, ROW)?;
-        let hits = in_blocks(df.height(), |start, len| {
+    pub(super) fn subsidies(&self, rolls: &SubsidiesView) -> Vec<Hit> {
+        let SubsidiesView {
+            row: rows,
+            program,
+            batch,
+            period,
+            village,
+            name,
+            id,
+            household,
+            account,
+            phone,
+            amount,
+            paid,
+            ..
+        } = *rolls;
+        in_blocks(rolls.height(), |start, len| {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
             let (vs, ns, is) = (cut(village), cut(name), cut(id));
             let (hs, acs, phs) = (cut(household), cut(account), cut(phone));
@@ -209,22 +242,23 @@ impl Scan<'_> {
                 });
             }
             out
-        });
-        Ok(hits)
+        })
     }
 
-    pub(super) fn hires(&self, df: &DataFrame) -> Result<Vec<Hit>> {
-        let code = "KIN001";
-        let village = util::str_col(code, df, "village_code")?;
-        let post = util::str_col(code, df, "post")?;
-        let name = util::str_col(code, df, "name")?;
-        let id = util::str_col(code, df, "id_number")?;
-        let account = util::str_col(code, df, "bank_account")?;
-        let phone = util::str_col(code, df, "phone")?;
-        let start_date = util::date_col(code, df, "start_date")?;
-        let wage = util::i64_col(code, df, "monthly_wage")?;
-        let rows = util::u32_col(code, df, ROW)?;
-        let hits = in_blocks(df.height(), |start, len| {
+    pub(super) fn hires(&self, hires: &HiresView) -> Vec<Hit> {
+        let HiresView {
+            row: rows,
+            village,
+            post,
+            name,
+            id,
+            account,
+            phone,
+            start: start_date,
+            wage,
+            ..
+        } = *hires;
+        in_blocks(hires.height(), |start, len| {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
             let (vs, ns, is, acs, phs) =
                 (cut(village), cut(name), cut(id), cut(account), cut(phone));
@@ -282,26 +316,27 @@ impl Scan<'_> {
                 });
             }
             out
-        });
-        Ok(hits)
+        })
     }
 
     /// Ledger 支出 lines whose payee links.
-    pub(super) fn ledger(&self, df: &DataFrame) -> Result<Vec<Hit>> {
-        let code = "KIN001";
-        let village = util::str_col(code, df, "village_code")?;
-        let voucher = util::text_col(code, df, "voucher_no")?;
-        let date = util::date_col(code, df, "date")?;
-        let direction = util::text_col(code, df, "direction")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let summary = util::text_col(code, df, "summary")?;
-        let category = util::text_col(code, df, "category")?;
-        let payee = util::str_col(code, df, "counterparty")?;
-        let payee_id = util::str_col(code, df, "counterparty_id")?;
-        let account = util::str_col(code, df, "counterparty_account")?;
-        let contract = util::text_col(code, df, "contract_no")?;
-        let rows = util::u32_col(code, df, ROW)?;
-        let hits = in_blocks(df.height(), |start, len| {
+    pub(super) fn ledger(&self, ledger: &LedgerView) -> Vec<Hit> {
+        let LedgerView {
+            row: rows,
+            village,
+            voucher,
+            date,
+            direction,
+            amount,
+            summary,
+            category,
+            payee,
+            payee_id,
+            payee_account: account,
+            contract,
+            ..
+        } = *ledger;
+        in_blocks(ledger.height(), |start, len| {
             let cut = |c: &StringChunked| c.slice(start as i64, len);
             let (vs, ns, is, acs) = (cut(village), cut(payee), cut(payee_id), cut(account));
             let mut villages = LastKey::default();
@@ -395,24 +430,25 @@ impl Scan<'_> {
                 });
             }
             out
-        });
-        Ok(hits)
+        })
     }
 
-    pub(super) fn contracts(&self, df: &DataFrame) -> Result<Vec<Hit>> {
-        let code = "KIN001";
-        let village = util::str_col(code, df, "village_code")?;
-        let contract = util::text_col(code, df, "contract_no")?;
-        let project = util::str_col(code, df, "project_name")?;
-        let vendor = util::str_col(code, df, "vendor")?;
-        let credit = util::str_col(code, df, "vendor_credit_code")?;
-        let vendor_id = util::str_col(code, df, "vendor_id_number")?;
-        let rep = util::str_col(code, df, "vendor_legal_rep")?;
-        let rep_id = util::str_col(code, df, "vendor_legal_rep_id")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let signed = util::date_col(code, df, "signed_date")?;
-        let rows = util::u32_col(code, df, ROW)?;
-        let hits = (0..df.height())
+    pub(super) fn contracts(&self, contracts: &ContractsView) -> Vec<Hit> {
+        let ContractsView {
+            row: rows,
+            village,
+            contract,
+            project,
+            vendor,
+            vendor_credit_code: credit,
+            vendor_id,
+            legal_rep: rep,
+            legal_rep_id: rep_id,
+            amount,
+            signed,
+            ..
+        } = *contracts;
+        (0..contracts.height())
             .into_par_iter()
             .filter_map(|i| {
                 let v = opt(village.get(i))?;
@@ -473,8 +509,7 @@ impl Scan<'_> {
                     vendor_name: Some(n),
                 })
             })
-            .collect();
-        Ok(hits)
+            .collect()
     }
 
     /// Ledger lines paying a kin-linked vendor (by contract number or by
@@ -482,11 +517,10 @@ impl Scan<'_> {
     /// the vendor's finding as payments, not as evidence.
     pub(super) fn vendor_ledger(
         &self,
-        df: &DataFrame,
+        ledger: &LedgerView,
         vendors: &[&Hit],
         hit_rows: &PlHashSet<u32>,
-    ) -> Result<Vec<Hit>> {
-        let code = "KIN001";
+    ) -> Vec<Hit> {
         let mut by_contract: HashMap<(&str, &str), usize> = HashMap::new();
         let mut by_name: HashMap<(&str, &str), usize> = HashMap::new();
         for (k, h) in vendors.iter().enumerate() {
@@ -500,17 +534,20 @@ impl Scan<'_> {
             }
         }
         if by_contract.is_empty() && by_name.is_empty() {
-            return Ok(vec![]);
+            return vec![];
         }
-        let village = util::str_col(code, df, "village_code")?;
-        let voucher = util::text_col(code, df, "voucher_no")?;
-        let date = util::date_col(code, df, "date")?;
-        let direction = util::text_col(code, df, "direction")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let summary = util::text_col(code, df, "summary")?;
-        let payee = util::str_col(code, df, "counterparty")?;
-        let contract = util::text_col(code, df, "contract_no")?;
-        let rows = util::u32_col(code, df, ROW)?;
+        let LedgerView {
+            row: rows,
+            village,
+            voucher,
+            date,
+            direction,
+            amount,
+            summary,
+            payee,
+            contract,
+            ..
+        } = *ledger;
         // Only the villages of linked vendors have lines to look at.
         let villages: PlHashSet<&str> = by_contract
             .keys()
@@ -571,6 +608,6 @@ impl Scan<'_> {
                 vendor_name: None,
             });
         }
-        Ok(out)
+        out
     }
 }
