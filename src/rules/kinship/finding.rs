@@ -1,5 +1,6 @@
-//! Scoring a group (each link weighed, a cadre's channels combined) and
-//! the finding made of it: message and evidence.
+//! The finding made of a scored group: its subject, related keys and
+//! amount, the message that names the cadre and the relation, and the
+//! evidence (each cadre's links with their weights, the payments).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,260 +8,52 @@ use serde_json::{Value, json};
 
 use super::groups::Group;
 use super::scan::{Item, Payment, Via};
+use super::score::{Names, Weighed, cadre_scores, per_cadre, strongest_link, weigh_links};
 use super::{META, Params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
 use crate::finding::{Finding, Severity};
-use crate::matching::kin::{Channel, KinGraph, Source, birth_year};
-use crate::matching::names::NameFrequency;
+use crate::matching::kin::{Channel, KinGraph, Source};
 use crate::rules::common::util;
-
-/// The weight one link carries.
-pub(super) struct Weighed {
-    pub(super) link: usize,
-    pub(super) weight: f64,
-    pub(super) factors: Vec<(&'static str, f64)>,
-}
-pub(super) fn noisy_or(weights: impl IntoIterator<Item = f64>) -> f64 {
-    let miss: f64 = weights
-        .into_iter()
-        .map(|w| 1.0 - (w / 100.0).clamp(0.0, 1.0))
-        .product();
-    100.0 * (1.0 - miss)
-}
 
 pub(super) fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Score a group and build its finding, if it reaches the threshold.
-pub(super) fn finding(
-    graph: &KinGraph,
-    p: &Params,
-    freq: &NameFrequency,
-    villages: usize,
-    g: Group,
-) -> Option<Finding> {
-    let gaps = p.age_gaps();
-    // Weigh every link.
-    let weighed: Vec<Weighed> = g
-        .links
-        .iter()
-        .enumerate()
-        .map(|(k, (l, _))| {
-            let person = &graph.persons[l.person];
-            let mut factors = Vec::new();
-            // For a relative declared without id, namesakes count only if
-            // they could stand in the declared relation; for a person of
-            // interest with an id, any namesake could be the id-less recipient.
-            let cadre_year = graph.cadres[person.cadre].birth_year;
-            let unknown = person.id.is_none();
-            let cadre_id = graph.cadres[person.cadre].id.as_deref();
-            let fits = |id: &str| {
-                if !unknown {
-                    return true;
-                }
-                // The cadre is not his own relative.
-                if cadre_id == Some(id) {
-                    return false;
-                }
-                match (cadre_year, birth_year(id)) {
-                    (Some(cy), Some(y)) => gaps.plausible(person.rel, cy, y),
-                    _ => true,
-                }
-            };
-            match l.channel {
-                Channel::SameName => factors.push((
-                    "name_rarity",
-                    freq.rarity(
-                        &g.village,
-                        &l.value,
-                        p.common_name_factor,
-                        p.common_name_rate,
-                        villages,
-                        fits,
-                    ),
-                )),
-                Channel::Homophone => {
-                    let k = freq.pinyin_persons_where(&g.village, &l.value, fits).max(1) as f64;
-                    let common =
-                        freq.is_common(&g.village, &person.name, p.common_name_rate, villages);
-                    let c = if common { p.common_name_factor } else { 1.0 };
-                    factors.push(("pinyin_rarity", (c / k).clamp(0.0, 1.0)));
-                }
-                _ => {}
-            }
-            if l.channel == Channel::Address && person.address_households > 2 {
-                factors.push((
-                    "address_specificity",
-                    2.0 / person.address_households as f64,
-                ));
-            }
-            if graph.village_of(l.person) != g.village {
-                factors.push(("other_village", p.other_village_factor));
-            }
-            let weight = factors.iter().fold(p.weight(l.channel), |w, (_, f)| w * f);
-            Weighed {
-                link: k,
-                weight,
-                factors,
-            }
-        })
-        .collect();
+/// The cadre a group links to most strongly, and how.
+struct Best<'a> {
+    /// Index of the cadre in the graph.
+    cadre: usize,
+    /// The cadre's best weighed link per channel.
+    chans: &'a BTreeMap<Channel, &'a Weighed>,
+    /// Index in the group's links of the one through which the cadre is
+    /// reached most strongly.
+    link: usize,
+}
 
-    // Per cadre: best weight per channel, combined.
-    let mut per_cadre: BTreeMap<usize, BTreeMap<Channel, &Weighed>> = BTreeMap::new();
-    for w in &weighed {
-        let (l, _) = &g.links[w.link];
-        let c = graph.persons[l.person].cadre;
-        let slot = per_cadre.entry(c).or_default();
-        match slot.get(&l.channel) {
-            Some(best) if best.weight >= w.weight => {}
-            _ => {
-                slot.insert(l.channel, w);
-            }
-        }
-    }
-    let mut cadre_scores: Vec<(usize, f64)> = per_cadre
-        .iter()
-        .map(|(c, chans)| (*c, noisy_or(chans.values().map(|w| w.weight))))
-        .collect();
-    // Highest score first; ties to the cadre listed first.
-    cadre_scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+/// Score a group and build its finding, if it reaches the threshold.
+pub(super) fn finding(graph: &KinGraph, p: &Params, names: &Names, g: Group) -> Option<Finding> {
+    let weighed = weigh_links(graph, p, names, &g);
+    let per_cadre = per_cadre(graph, &g, &weighed);
+    let cadre_scores = cadre_scores(&per_cadre);
     let &(best_cadre, score) = cadre_scores.first()?;
     // Products of weights and factors carry float noise (75 × 0.8).
     if score + 1e-9 < p.min_score {
         return None;
     }
+    let chans = &per_cadre[&best_cadre];
+    let best = Best {
+        cadre: best_cadre,
+        chans,
+        link: strongest_link(graph, &g, chans)?,
+    };
+    let person = &graph.persons[g.links[best.link].0.person];
+    let cadre = &graph.cadres[best.cadre];
 
-    // The person through whom the best cadre is reached most strongly.
-    let best_chans = &per_cadre[&best_cadre];
-    // Ties go to the most direct source (the cadre, then a declared relative).
-    let source_of = |w: &Weighed| graph.persons[g.links[w.link].0.person].source;
-    let best_link = best_chans
-        .values()
-        .max_by(|a, b| {
-            a.weight
-                .total_cmp(&b.weight)
-                .then(source_of(b).cmp(&source_of(a)))
-                .then(b.link.cmp(&a.link))
-        })
-        .map(|w| w.link)?;
-    let (bl, bvia) = &g.links[best_link];
-    let person = &graph.persons[bl.person];
-    let cadre = &graph.cadres[best_cadre];
-
-    // Subject and related keys.
     let subject = g.key.as_str().to_string();
-    let mut related: BTreeSet<String> = g.ids.clone();
-    for (c, _) in &cadre_scores {
-        if let Some(id) = &graph.cadres[*c].id {
-            related.insert(id.clone());
-        }
-    }
-    for (l, _) in &g.links {
-        if let Some(id) = &graph.persons[l.person].id {
-            related.insert(id.clone());
-        }
-    }
-    for pay in &g.payments {
-        match &pay.item {
-            Item::Ledger { voucher, .. } if !voucher.is_empty() => {
-                related.insert(voucher.clone());
-            }
-            Item::Contract { contract, .. } if !contract.is_empty() => {
-                related.insert(contract.clone());
-            }
-            _ => {}
-        }
-    }
-
-    // Money.
-    let counted: i64 = g
-        .payments
-        .iter()
-        .filter(|x| x.counted)
-        .map(|x| x.amount)
-        .sum();
-    let wages: i64 = g
-        .payments
-        .iter()
-        .filter(|x| matches!(x.item, Item::Hire { .. }))
-        .map(|x| x.amount)
-        .sum();
-    let total = if counted == 0 { wages } else { counted };
-
-    // Message.
-    let is_self = person.source == Source::Cadre
-        && (best_chans.contains_key(&Channel::SameId)
-            || best_chans.contains_key(&Channel::SameName));
-    let chan_labels: Vec<&str> = best_chans
-        .keys()
-        // The cadre's own household says nothing more about the cadre.
-        .filter(|c| !(is_self && **c == Channel::Household))
-        .map(|c| c.label_zh())
-        .collect();
-    let subject_name = if g.name.is_empty() {
-        subject.clone()
-    } else {
-        g.name.clone()
-    };
-    let (via, seen_as) = if *bvia == Via::LegalRep {
-        (format!("法定代表人{}系", person.name), person.name.as_str())
-    } else {
-        (String::new(), g.name.as_str())
-    };
-    let who = describe(
-        graph, best_cadre, person, bl.channel, is_self, &g.village, seen_as,
-    );
-    let message = format!(
-        "{subject_name}（{via}{who}；{}）{}，请核实是否单独登记备案（民发〔2021〕57号）及审批时是否回避",
-        chan_labels.join("、"),
-        what_received(&g.payments)
-    );
-
-    // Evidence.
-    let links_json: Vec<Value> = cadre_scores
-        .iter()
-        .map(|(c, s)| {
-            let cd = &graph.cadres[*c];
-            let chans: Vec<Value> = weighed
-                .iter()
-                .filter(|w| graph.persons[g.links[w.link].0.person].cadre == *c)
-                .map(|w| {
-                    let (l, via) = &g.links[w.link];
-                    let ps = &graph.persons[l.person];
-                    json!({
-                        "channel": l.channel.as_str(),
-                        "strength": if l.channel.is_strong() { "strong" } else if l.channel == Channel::SameName { "medium" } else { "weak" },
-                        "weight": round1(w.weight),
-                        "base_weight": p.weight(l.channel),
-                        "factors": w.factors.iter().map(|(k, f)| json!({ "factor": k, "value": round1(*f * 1000.0) / 1000.0 })).collect::<Vec<_>>(),
-                        "value": l.value,
-                        "via": if *via == Via::LegalRep { "legal_representative" } else { "recipient" },
-                        "person": {
-                            "name": ps.name,
-                            "id_number": ps.id,
-                            "relation": ps.relation,
-                            "source": ps.source.as_str(),
-                            "table": ps.table.canonical(),
-                            "row": ps.row,
-                        },
-                    })
-                })
-                .collect();
-            json!({
-                "cadre": {
-                    "name": cd.name,
-                    "id_number": cd.id,
-                    "role": cd.role,
-                    "village_code": cd.village,
-                    "row": cd.row,
-                },
-                "score": round1(*s),
-                "channels": chans,
-            })
-        })
-        .collect();
+    let related = related_keys(graph, &g, &cadre_scores);
+    let total = total_paid(&g.payments);
+    let message = message(graph, &g, &best, &subject);
+    let links = links_json(graph, p, &g, &weighed, &cadre_scores);
     let payments: Vec<Value> = g
         .payments
         .iter()
@@ -286,12 +79,146 @@ pub(super) fn finding(
                 "cadre": cadre.name,
                 "role": cadre.role,
                 "relation": person.relation,
-                "links": links_json,
+                "links": links,
                 "payments": payments,
                 "payment_rows": g.payments.len(),
                 "total": fen_to_yuan_string(total),
             })),
     )
+}
+
+/// The group's own keys, the id numbers of every cadre and person of
+/// interest it links to, its vouchers and contracts.
+fn related_keys(graph: &KinGraph, g: &Group, cadre_scores: &[(usize, f64)]) -> BTreeSet<String> {
+    let mut related: BTreeSet<String> = g.ids.clone();
+    for (c, _) in cadre_scores {
+        if let Some(id) = &graph.cadres[*c].id {
+            related.insert(id.clone());
+        }
+    }
+    for (l, _) in &g.links {
+        if let Some(id) = &graph.persons[l.person].id {
+            related.insert(id.clone());
+        }
+    }
+    for pay in &g.payments {
+        match &pay.item {
+            Item::Ledger { voucher, .. } if !voucher.is_empty() => {
+                related.insert(voucher.clone());
+            }
+            Item::Contract { contract, .. } if !contract.is_empty() => {
+                related.insert(contract.clone());
+            }
+            _ => {}
+        }
+    }
+    related
+}
+
+/// What the payments counted sum to; a hire with nothing else counts its
+/// monthly wages.
+fn total_paid(payments: &[Payment]) -> i64 {
+    let counted: i64 = payments
+        .iter()
+        .filter(|x| x.counted)
+        .map(|x| x.amount)
+        .sum();
+    let wages: i64 = payments
+        .iter()
+        .filter(|x| matches!(x.item, Item::Hire { .. }))
+        .map(|x| x.amount)
+        .sum();
+    if counted == 0 { wages } else { counted }
+}
+
+/// `张三（村委会主任李强之妻子；同一身份证号）领取城乡低保12笔共7,200元，请核实…`.
+fn message(graph: &KinGraph, g: &Group, best: &Best, subject: &str) -> String {
+    let (bl, bvia) = &g.links[best.link];
+    let person = &graph.persons[bl.person];
+    let is_self = person.source == Source::Cadre
+        && (best.chans.contains_key(&Channel::SameId)
+            || best.chans.contains_key(&Channel::SameName));
+    let chan_labels: Vec<&str> = best
+        .chans
+        .keys()
+        // The cadre's own household says nothing more about the cadre.
+        .filter(|c| !(is_self && **c == Channel::Household))
+        .map(|c| c.label_zh())
+        .collect();
+    let subject_name = if g.name.is_empty() {
+        subject.to_string()
+    } else {
+        g.name.clone()
+    };
+    let (via, seen_as) = if *bvia == Via::LegalRep {
+        (format!("法定代表人{}系", person.name), person.name.as_str())
+    } else {
+        (String::new(), g.name.as_str())
+    };
+    let who = describe(
+        graph, best.cadre, person, bl.channel, is_self, &g.village, seen_as,
+    );
+    format!(
+        "{subject_name}（{via}{who}；{}）{}，请核实是否单独登记备案（民发〔2021〕57号）及审批时是否回避",
+        chan_labels.join("、"),
+        what_received(&g.payments)
+    )
+}
+
+/// Per cadre linked, highest score first: the cadre, the score and every
+/// weighed link to the cadre.
+fn links_json(
+    graph: &KinGraph,
+    p: &Params,
+    g: &Group,
+    weighed: &[Weighed],
+    cadre_scores: &[(usize, f64)],
+) -> Vec<Value> {
+    cadre_scores
+        .iter()
+        .map(|(c, s)| {
+            let cd = &graph.cadres[*c];
+            let chans: Vec<Value> = weighed
+                .iter()
+                .filter(|w| graph.persons[g.links[w.link].0.person].cadre == *c)
+                .map(|w| link_json(graph, p, g, w))
+                .collect();
+            json!({
+                "cadre": {
+                    "name": cd.name,
+                    "id_number": cd.id,
+                    "role": cd.role,
+                    "village_code": cd.village,
+                    "row": cd.row,
+                },
+                "score": round1(*s),
+                "channels": chans,
+            })
+        })
+        .collect()
+}
+
+/// One weighed link: channel, weight and factors, value, person of interest.
+fn link_json(graph: &KinGraph, p: &Params, g: &Group, w: &Weighed) -> Value {
+    let (l, via) = &g.links[w.link];
+    let ps = &graph.persons[l.person];
+    json!({
+        "channel": l.channel.as_str(),
+        "strength": if l.channel.is_strong() { "strong" } else if l.channel == Channel::SameName { "medium" } else { "weak" },
+        "weight": round1(w.weight),
+        "base_weight": p.weight(l.channel),
+        "factors": w.factors.iter().map(|(k, f)| json!({ "factor": k, "value": round1(*f * 1000.0) / 1000.0 })).collect::<Vec<_>>(),
+        "value": l.value,
+        "via": if *via == Via::LegalRep { "legal_representative" } else { "recipient" },
+        "person": {
+            "name": ps.name,
+            "id_number": ps.id,
+            "relation": ps.relation,
+            "source": ps.source.as_str(),
+            "table": ps.table.canonical(),
+            "row": ps.row,
+        },
+    })
 }
 
 /// `村委会主任李强之妻子` / `村委会主任本人` / `村委会主任李强同户家庭成员`.

@@ -17,6 +17,7 @@ mod finding;
 mod groups;
 mod names;
 mod scan;
+mod score;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,7 @@ use finding::finding;
 use groups::{drop_household_accounts, drop_shared_contacts, group_hits};
 use names::{distinct_villages, name_frequency, names_in_play};
 use scan::Scan;
+use score::Names;
 
 const DOC: &str = "\
 ## What it flags
@@ -273,13 +275,16 @@ impl Rule for Kinship {
         let groups = drop_household_accounts(ds, &graph, groups).map_err(Error::in_a_rule)?;
 
         // Name frequencies, only for the names and pinyin keys in play.
-        let (names, pinyin) = names_in_play(&graph, &groups);
-        let freq = name_frequency(ds, &names, &pinyin)?;
-        let villages = distinct_villages(ds)?;
+        let (in_play, pinyin) = names_in_play(&graph, &groups);
+        let freq = name_frequency(ds, &in_play, &pinyin)?;
+        let names = Names {
+            freq: &freq,
+            villages: distinct_villages(ds)?,
+        };
 
         let out: Vec<Finding> = groups
             .into_par_iter()
-            .filter_map(|g| finding(&graph, &p, &freq, villages, g))
+            .filter_map(|g| finding(&graph, &p, &names, g))
             .collect();
         Ok(out)
     }

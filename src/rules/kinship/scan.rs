@@ -319,6 +319,28 @@ impl Scan<'_> {
         })
     }
 
+    /// The cadre's own wage or reimbursement is routine: such a line keeps
+    /// only its links to other cadres (a cadre who is also another cadre's
+    /// relative is paid on that relative's watch).
+    fn without_own_cadre(&self, links: Vec<Link>) -> Vec<Link> {
+        let own: BTreeSet<usize> = links
+            .iter()
+            .filter(|l| {
+                self.graph.persons[l.person].source == Source::Cadre
+                    && matches!(l.channel, Channel::SameId | Channel::SameName)
+            })
+            .map(|l| self.graph.persons[l.person].cadre)
+            .collect();
+        if own.is_empty() {
+            links
+        } else {
+            links
+                .into_iter()
+                .filter(|l| !own.contains(&self.graph.persons[l.person].cadre))
+                .collect()
+        }
+    }
+
     /// Ledger 支出 lines whose payee links.
     pub(super) fn ledger(&self, ledger: &LedgerView) -> Vec<Hit> {
         let LedgerView {
@@ -372,26 +394,8 @@ impl Scan<'_> {
                         category.get(i).unwrap_or_default(),
                         &self.p.cadre_exempt_categories,
                     );
-                // The cadre's own wage or reimbursement is routine: the line
-                // keeps only its links to other cadres (a cadre who is also
-                // another cadre's relative is paid on that relative's watch).
                 let links = if exempt {
-                    let own: BTreeSet<usize> = links
-                        .iter()
-                        .filter(|l| {
-                            self.graph.persons[l.person].source == Source::Cadre
-                                && matches!(l.channel, Channel::SameId | Channel::SameName)
-                        })
-                        .map(|l| self.graph.persons[l.person].cadre)
-                        .collect();
-                    if own.is_empty() {
-                        links
-                    } else {
-                        links
-                            .into_iter()
-                            .filter(|l| !own.contains(&self.graph.persons[l.person].cadre))
-                            .collect()
-                    }
+                    self.without_own_cadre(links)
                 } else {
                     links
                 };

@@ -1,5 +1,5 @@
 use super::Params;
-use super::finding::noisy_or;
+use super::score::noisy_or;
 
 #[test]
 fn combining_evidence() {
