@@ -7,8 +7,8 @@ use polars::prelude::*;
 use super::records::loose_key;
 use super::refs::{Moment, MomentKind};
 use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::Result;
-use crate::rules::common::util;
+use crate::error::{Error, Result};
+use crate::rules::common::views::{self, ContractsView};
 
 /// The earliest event citing each decision, by village and loose decision key.
 pub(super) type Citations = HashMap<(String, String), Moment>;
@@ -27,19 +27,22 @@ pub(super) fn note_citation(map: &mut Citations, village: &str, decision: &str, 
 
 /// Contracts citing each decision: the earliest signing, and the sum of
 /// their amounts (the money of a decision that states none).
-pub(super) fn contract_citations(code: &str, ds: &Dataset) -> Result<(Citations, Amounts)> {
+pub(super) fn contract_citations(ds: &Dataset) -> Result<(Citations, Amounts)> {
     let mut map = Citations::new();
     let mut sums = Amounts::new();
-    let Some(df) = ds.frame(TableKind::Contracts) else {
+    let Some(contracts) = ContractsView::load(ds)? else {
         return Ok((map, sums));
     };
-    let amount = util::i64_col(code, df, "amount")?;
-    let village = util::str_col(code, df, "village_code")?;
-    let no = util::text_col(code, df, "contract_no")?;
-    let decision = util::text_col(code, df, "decision_no")?;
-    let signed = util::date_col(code, df, "signed_date")?;
-    let rows = util::u32_col(code, df, ROW)?;
-    for i in 0..df.height() {
+    let ContractsView {
+        row: rows,
+        village,
+        contract: no,
+        amount,
+        signed,
+        decision,
+        ..
+    } = contracts;
+    for i in 0..contracts.height() {
         let (Some(v), Some(d)) = (village.get(i), decision.get(i)) else {
             continue;
         };
@@ -68,7 +71,7 @@ pub(super) fn contract_citations(code: &str, ds: &Dataset) -> Result<(Citations,
     Ok((map, sums))
 }
 
-pub(super) fn ledger_citations(code: &str, ds: &Dataset) -> Result<Citations> {
+pub(super) fn ledger_citations(ds: &Dataset) -> Result<Citations> {
     let mut map = Citations::new();
     let Some(df) = ds.frame(TableKind::Ledger) else {
         return Ok(map);
@@ -92,12 +95,13 @@ pub(super) fn ledger_citations(code: &str, ds: &Dataset) -> Result<Citations> {
             col(ROW),
         ])
         .collect()
-        .map_err(util::polars_err(code))?;
-    let village = util::str_col(code, &f, "village_code")?;
-    let decision = util::text_col(code, &f, "decision_no")?;
-    let voucher = util::text_col(code, &f, "voucher_no")?;
-    let date = util::date_col(code, &f, "date")?;
-    let rows = util::u32_col(code, &f, ROW)?;
+        .map_err(Error::in_a_rule)?;
+    // The query's own columns.
+    let village = views::str_of(&f, "village_code")?;
+    let decision = views::text_of(&f, "decision_no")?;
+    let voucher = views::text_of(&f, "voucher_no")?;
+    let date = views::date_of(&f, "date")?;
+    let rows = views::row_of(&f)?;
     for i in 0..f.height() {
         let (Some(v), Some(d), Some(day)) = (village.get(i), decision.get(i), date.get(i)) else {
             continue;

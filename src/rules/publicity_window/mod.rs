@@ -6,11 +6,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::*;
+use polars::prelude::PlHashSet;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Rule, RuleMeta, parse_params};
+use super::common::views::{ContractsView, DecisionsView, HiresView, PublicityView, SubsidiesView};
+use super::{Rule, RuleMeta, params_of, parse_params};
 use crate::dataset::normalize::{clean_code, clean_name};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -18,6 +19,9 @@ use crate::finding::{Category, Finding, Severity};
 
 mod assess;
 mod citations;
+mod contracts;
+mod decisions;
+mod hiring;
 mod records;
 mod refs;
 mod subsidies;
@@ -25,8 +29,11 @@ mod subsidies;
 mod tests;
 
 use assess::{Context, assess};
+use contracts::contract_refs;
+use decisions::decision_refs;
+use hiring::hiring_batches;
 use records::{Index, Record, loose_key};
-use refs::{Family, contracts, decisions, hiring_batches};
+use refs::{Family, Ref};
 use subsidies::subsidy_batches;
 
 const DOC: &str = "\
@@ -224,6 +231,26 @@ impl Default for Params {
 }
 
 impl Params {
+    /// Fragments are compared with loader-cleaned values.
+    fn clean_fragments(&mut self) {
+        for r in &mut self.subsidies {
+            r.programs = r.programs.iter().map(|s| clean_name(s)).collect();
+        }
+        for r in &mut self.hires {
+            r.posts = r.posts.iter().map(|s| clean_name(s)).collect();
+        }
+        self.after_payment_programs = self
+            .after_payment_programs
+            .iter()
+            .map(|s| clean_name(s))
+            .collect();
+        self.after_payment_markers = self
+            .after_payment_markers
+            .iter()
+            .map(|s| clean_code(s))
+            .collect();
+    }
+
     /// Which `before` values make sense for which family: a subsidy batch has
     /// no signing, a contract no approval.
     fn check_events(&self) -> std::result::Result<(), String> {
@@ -294,50 +321,14 @@ impl Rule for PublicityWindow {
     }
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let mut p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        p.check_events().map_err(|e| Error::rule(code, e))?;
-        // Fragments are compared with loader-cleaned values.
-        for r in &mut p.subsidies {
-            r.programs = r.programs.iter().map(|s| clean_name(s)).collect();
-        }
-        for r in &mut p.hires {
-            r.posts = r.posts.iter().map(|s| clean_name(s)).collect();
-        }
-        p.after_payment_programs = p
-            .after_payment_programs
-            .iter()
-            .map(|s| clean_name(s))
-            .collect();
-        p.after_payment_markers = p
-            .after_payment_markers
-            .iter()
-            .map(|s| clean_code(s))
-            .collect();
-
-        let Some(pub_df) = ds.frame(TableKind::Publicity) else {
+        let mut p: Params = params_of(params)?;
+        p.check_events().map_err(Error::in_a_rule)?;
+        p.clean_fragments();
+        let Some(publicity) = PublicityView::load(ds)? else {
             return Ok(vec![]);
         };
-        let index = Index::build(code, pub_df)?;
-
-        // Subsidy batches are most of the refs: their vector is the one
-        // kept, grown once by exactly the others (not copied, not doubled).
-        let mut refs = match ds.frame(TableKind::Subsidies) {
-            Some(df) => subsidy_batches(code, df, &p)?,
-            None => Vec::new(),
-        };
-        let mut rest = Vec::new();
-        if let Some(df) = ds.frame(TableKind::Hires) {
-            rest.extend(hiring_batches(code, df, &p)?);
-        }
-        if let Some(df) = ds.frame(TableKind::Contracts) {
-            rest.extend(contracts(code, df, &p)?);
-        }
-        if let Some(df) = ds.frame(TableKind::Decisions) {
-            rest.extend(decisions(code, df, ds, &p)?);
-        }
-        refs.reserve_exact(rest.len());
-        refs.extend(rest);
+        let index = Index::build(&publicity);
+        let refs = all_refs(ds, &p)?;
 
         let own: PlHashSet<(&str, &str)> = refs
             .iter()
@@ -348,24 +339,10 @@ impl Rule for PublicityWindow {
             .map(|r| index.lookup(&r.village, &r.ref_no, &own))
             .collect();
 
-        // Families whose publicity the export evidently does not carry.
-        let mut per_family: BTreeMap<Family, (usize, usize)> = BTreeMap::new();
-        for (r, m) in refs.iter().zip(&matched) {
-            let e = per_family.entry(r.family).or_default();
-            e.0 += 1;
-            e.1 += usize::from(!m.is_empty());
-        }
-        let uncovered: BTreeSet<Family> = per_family
-            .iter()
-            .filter(|(_, (n, hit))| {
-                p.coverage_min_refs > 0 && *n >= p.coverage_min_refs && *hit == 0
-            })
-            .map(|(f, _)| *f)
-            .collect();
         let ctx = Context {
             index: &index,
             p: &p,
-            uncovered,
+            uncovered: uncovered_families(&p, &refs, &matched),
             period_start: (p.out_of_period_days > 0)
                 .then(|| index.first_start.map(|d| d - p.out_of_period_days as i32))
                 .flatten(),
@@ -382,4 +359,43 @@ impl Rule for PublicityWindow {
 
         Ok(out)
     }
+}
+
+/// Every subsidy batch, hiring batch, contract and decision of the dataset.
+fn all_refs(ds: &Dataset, p: &Params) -> Result<Vec<Ref>> {
+    // Subsidy batches are most of the refs: their vector is the one
+    // kept, grown once by exactly the others (not copied, not doubled).
+    let mut refs = match SubsidiesView::load(ds)? {
+        Some(rolls) => subsidy_batches(&rolls, p),
+        None => Vec::new(),
+    };
+    let mut rest = Vec::new();
+    if let Some(hires) = HiresView::load(ds)? {
+        rest.extend(hiring_batches(&hires, p)?);
+    }
+    if let Some(contracts) = ContractsView::load(ds)? {
+        rest.extend(contract_refs(&contracts, p));
+    }
+    if let Some(decisions) = DecisionsView::load(ds)? {
+        rest.extend(decision_refs(&decisions, ds, p)?);
+    }
+    refs.reserve_exact(rest.len());
+    refs.extend(rest);
+    Ok(refs)
+}
+
+/// Families whose publicity the export evidently does not carry: at least
+/// `coverage-min-refs` refs and not one with a record.
+fn uncovered_families(p: &Params, refs: &[Ref], matched: &[&[Record]]) -> BTreeSet<Family> {
+    let mut per_family: BTreeMap<Family, (usize, usize)> = BTreeMap::new();
+    for (r, m) in refs.iter().zip(matched) {
+        let e = per_family.entry(r.family).or_default();
+        e.0 += 1;
+        e.1 += usize::from(!m.is_empty());
+    }
+    per_family
+        .iter()
+        .filter(|(_, (n, hit))| p.coverage_min_refs > 0 && *n >= p.coverage_min_refs && *hit == 0)
+        .map(|(f, _)| *f)
+        .collect()
 }

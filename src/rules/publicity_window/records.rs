@@ -6,9 +6,7 @@ use std::borrow::Cow;
 use polars::prelude::*;
 
 use super::refs::Ref;
-use crate::dataset::ROW;
-use crate::error::Result;
-use crate::rules::common::util;
+use crate::rules::common::views::PublicityView;
 
 #[derive(Debug, Clone)]
 pub(super) struct Record<'d> {
@@ -115,14 +113,17 @@ pub(super) struct Index<'d> {
 }
 
 impl<'d> Index<'d> {
-    pub(super) fn build(code: &str, df: &'d DataFrame) -> Result<Index<'d>> {
-        let village = util::str_col(code, df, "village_code")?;
-        let ref_no = util::str_col(code, df, "ref_no")?;
-        let kind = util::str_col(code, df, "kind")?;
-        let channel = util::str_col(code, df, "channel")?;
-        let start = util::date_col(code, df, "start_date")?;
-        let end = util::date_col(code, df, "end_date")?;
-        let rows = util::u32_col(code, df, ROW)?;
+    pub(super) fn build(publicity: &PublicityView<'d>) -> Index<'d> {
+        let PublicityView {
+            row: rows,
+            village,
+            ref_no,
+            kind,
+            start,
+            end,
+            channel,
+            ..
+        } = *publicity;
         let mut exact: PlHashMap<&str, PlHashMap<&str, Vec<Record>>> = PlHashMap::default();
         let mut loose: PlHashMap<&str, PlHashMap<Cow<str>, Few>> = PlHashMap::default();
         let mut villages_of: PlHashMap<Cow<str>, Few> = PlHashMap::default();
@@ -175,12 +176,12 @@ impl<'d> Index<'d> {
                     });
             }
         }
-        Ok(Index {
+        Index {
             exact,
             loose,
             villages_of,
             first_start: start.min(),
-        })
+        }
     }
 
     /// Records for one ref: the exact ref first; else a record whose ref

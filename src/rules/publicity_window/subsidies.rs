@@ -7,10 +7,9 @@ use polars::prelude::*;
 
 use super::refs::{Detail, Family, Moment, MomentKind, Ref, earliest, requirement_for};
 use super::{Before, Params, ProgramRequirement};
-use crate::dataset::{ROW, TableKind};
-use crate::error::Result;
+use crate::dataset::TableKind;
 use crate::rules::common::keywords::contains_any;
-use crate::rules::common::util;
+use crate::rules::common::views::SubsidiesView;
 
 /// One (village, batch, program) group of subsidy rows.
 #[derive(Default)]
@@ -44,23 +43,25 @@ pub(super) fn keep_min(slot: &mut Option<(i32, Option<u32>)>, day: Option<i32>, 
 /// within the lead, and the others are counted. A group without program
 /// keeps its approvals as they are.
 pub(super) fn subsidy_groups<'d>(
-    code: &str,
-    df: &'d DataFrame,
+    rolls: &SubsidiesView<'d>,
     p: &Params,
-) -> Result<Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)>> {
-    let village = util::str_col(code, df, "village_code")?;
-    let batch = util::text_col(code, df, "batch_no")?;
-    let program = util::text_col(code, df, "program")?;
-    let paid = util::date_col(code, df, "paid_date")?;
-    let approved = util::date_col(code, df, "approved_date")?;
-    let amount = util::i64_col(code, df, "amount")?;
-    let period = util::date_col(code, df, "period")?;
-    let rows = util::u32_col(code, df, ROW)?;
+) -> Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)> {
+    let SubsidiesView {
+        row: rows,
+        program,
+        batch,
+        period,
+        village,
+        amount,
+        approved,
+        paid,
+        ..
+    } = *rolls;
     type Key<'d> = (&'d str, &'d str, Option<&'d str>);
     let mut index: PlHashMap<Key, u32> = PlHashMap::default();
     let mut groups: Vec<(Key, SubsidyGroup)> = Vec::new();
     // The group of every row, for the second look at admission approvals.
-    let mut group_of: Vec<u32> = Vec::with_capacity(df.height());
+    let mut group_of: Vec<u32> = Vec::with_capacity(rolls.height());
     let cells = village.iter().zip(batch.iter()).zip(program.iter());
     let cells = cells
         .zip(paid.iter())
@@ -90,7 +91,7 @@ pub(super) fn subsidy_groups<'d>(
         g.n += 1;
     }
     if p.approval_max_lead_days <= 0 {
-        return Ok(groups);
+        return groups;
     }
     let lead = p.approval_max_lead_days as i32;
     // The day from which an approval is this batch's own, for old groups.
@@ -102,7 +103,7 @@ pub(super) fn subsidy_groups<'d>(
         })
         .collect();
     if since.iter().all(Option::is_none) {
-        return Ok(groups);
+        return groups;
     }
     for (k, s) in since.iter().enumerate() {
         if s.is_some() {
@@ -123,11 +124,11 @@ pub(super) fn subsidy_groups<'d>(
             g.admissions += 1;
         }
     }
-    Ok(groups)
+    groups
 }
 
-pub(super) fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<Vec<Ref>> {
-    let groups = subsidy_groups(code, df, p)?;
+pub(super) fn subsidy_batches(rolls: &SubsidiesView, p: &Params) -> Vec<Ref> {
+    let groups = subsidy_groups(rolls, p);
 
     struct Part<'d> {
         program: &'d str,
@@ -251,5 +252,5 @@ pub(super) fn subsidy_batches(code: &str, df: &DataFrame, p: &Params) -> Result<
             },
         });
     }
-    Ok(out)
+    out
 }
