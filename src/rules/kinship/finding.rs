@@ -15,7 +15,7 @@ use crate::finding::{Finding, Severity};
 use crate::matching::kin::{Channel, KinGraph, Source};
 use crate::rules::common::util;
 
-pub(super) fn round1(x: f64) -> f64 {
+fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
@@ -224,7 +224,7 @@ fn link_json(graph: &KinGraph, p: &Params, g: &Group, w: &Weighed) -> Value {
 /// `村委会主任李强之妻子` / `村委会主任本人` / `村委会主任李强同户家庭成员`.
 /// `seen_as` is the name on the row; the person's own name is added when
 /// it differs (a homophone, or a shared account).
-pub(super) fn describe(
+fn describe(
     graph: &KinGraph,
     cadre_idx: usize,
     person: &crate::matching::kin::Person,
@@ -261,7 +261,7 @@ pub(super) fn describe(
 }
 
 /// `领取城乡低保12笔共7,200元，受聘保洁员（月工资1,500元）`.
-pub(super) fn what_received(payments: &[Payment]) -> String {
+fn what_received(payments: &[Payment]) -> String {
     let mut programs: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
     let mut posts: BTreeMap<&str, i64> = BTreeMap::new();
     let (mut ledger_n, mut ledger_sum) = (0usize, 0i64);
@@ -330,7 +330,7 @@ pub(super) fn what_received(payments: &[Payment]) -> String {
     parts.join("，")
 }
 
-pub(super) fn payment_json(pay: &Payment) -> Value {
+fn payment_json(pay: &Payment) -> Value {
     let mut o = json!({
         "table": pay.table.canonical(),
         "row": pay.row,

@@ -110,10 +110,10 @@ pub(super) fn name_frequency(
 
 /// The homophones in play in one village (see [`name_frequency`]).
 #[derive(Default)]
-pub(super) struct Homophones<'a> {
-    pub(super) lens: PlHashSet<usize>,
-    pub(super) keys: PlHashSet<&'a str>,
-    pub(super) last: PlHashSet<(usize, &'a str)>,
+struct Homophones<'a> {
+    lens: PlHashSet<usize>,
+    keys: PlHashSet<&'a str>,
+    last: PlHashSet<(usize, &'a str)>,
 }
 
 /// The village, name and id number columns of a table that names persons.

@@ -80,7 +80,7 @@ pub(super) fn opt(s: Option<&str>) -> Option<&str> {
 }
 
 /// A recipient's key on one row: id number, else name.
-pub(super) fn row_key(id: Option<&str>, name: &str) -> Key {
+fn row_key(id: Option<&str>, name: &str) -> Key {
     match usable_id(id) {
         Some(id) => Key::Id(id.to_string()),
         None => Key::Name(name.to_string()),
@@ -90,7 +90,7 @@ pub(super) fn row_key(id: Option<&str>, name: &str) -> Key {
 /// Rows `0..n` in blocks, in parallel; `f(start, len)` reads its block
 /// sequentially (column iterators, the village looked up once a run). The
 /// blocks' results are concatenated in row order.
-pub(super) fn in_blocks<T: Send>(n: usize, f: impl Fn(usize, usize) -> Vec<T> + Sync) -> Vec<T> {
+fn in_blocks<T: Send>(n: usize, f: impl Fn(usize, usize) -> Vec<T> + Sync) -> Vec<T> {
     const BLOCK: usize = 1 << 15;
     let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
     let parts: Vec<Vec<T>> = starts

@@ -15,7 +15,7 @@ pub(super) type Citations = HashMap<(String, String), Moment>;
 /// Money by village and loose decision key.
 pub(super) type Amounts = HashMap<(String, String), i64>;
 
-pub(super) fn note_citation(map: &mut Citations, village: &str, decision: &str, m: Moment) {
+fn note_citation(map: &mut Citations, village: &str, decision: &str, m: Moment) {
     let key = (village.to_string(), loose_key(decision).into_owned());
     match map.get(&key) {
         Some(old) if (old.day, old.row) <= (m.day, m.row) => {}

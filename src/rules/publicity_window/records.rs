@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use polars::prelude::*;
+use polars::prelude::{ChunkAgg, PlHashMap, PlHashSet};
 
 use super::refs::Ref;
 use crate::rules::common::views::PublicityView;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use polars::prelude::*;
+use polars::prelude::PlHashMap;
 
 use super::refs::{Detail, Family, Moment, MomentKind, Ref, earliest, requirement_for};
 use super::{Before, Params, ProgramRequirement};
@@ -13,22 +13,22 @@ use crate::rules::common::views::SubsidiesView;
 
 /// One (village, batch, program) group of subsidy rows.
 #[derive(Default)]
-pub(super) struct SubsidyGroup {
+struct SubsidyGroup {
     /// Earliest payment and the row (`__row`) it is on.
-    pub(super) paid: Option<(i32, Option<u32>)>,
-    pub(super) approved: Option<(i32, Option<u32>)>,
-    pub(super) amount: i64,
-    pub(super) period: (Option<i32>, Option<i32>),
-    pub(super) n: u64,
-    /// Admission approvals set aside (see [`admission_approvals`]):
+    paid: Option<(i32, Option<u32>)>,
+    approved: Option<(i32, Option<u32>)>,
+    amount: i64,
+    period: (Option<i32>, Option<i32>),
+    n: u64,
+    /// Admission approvals set aside (see [`subsidy_groups`]):
     /// the batch's own earliest approval, and how many were set aside.
-    pub(super) recent: Option<Option<(i32, Option<u32>)>>,
-    pub(super) admissions: u64,
+    recent: Option<Option<(i32, Option<u32>)>>,
+    admissions: u64,
 }
 
 /// The earlier of two (day, row) marks: on equal days the first row of the
 /// file, whatever the order of the frame.
-pub(super) fn keep_min(slot: &mut Option<(i32, Option<u32>)>, day: Option<i32>, row: Option<u32>) {
+fn keep_min(slot: &mut Option<(i32, Option<u32>)>, day: Option<i32>, row: Option<u32>) {
     if let Some(d) = day
         && slot.is_none_or(|(m, r)| (d, row) < (m, r))
     {
@@ -42,7 +42,7 @@ pub(super) fn keep_min(slot: &mut Option<(i32, Option<u32>)>, day: Option<i32>, 
 /// those old approvals as admissions: its approval is the earliest one
 /// within the lead, and the others are counted. A group without program
 /// keeps its approvals as they are.
-pub(super) fn subsidy_groups<'d>(
+fn subsidy_groups<'d>(
     rolls: &SubsidiesView<'d>,
     p: &Params,
 ) -> Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)> {
@@ -127,23 +127,38 @@ pub(super) fn subsidy_groups<'d>(
     groups
 }
 
-pub(super) fn subsidy_batches(rolls: &SubsidiesView, p: &Params) -> Vec<Ref> {
-    let groups = subsidy_groups(rolls, p);
+/// One program's share of a batch.
+struct Part<'d> {
+    program: &'d str,
+    req: Option<(usize, ProgramRequirement)>,
+    paid: Option<i32>,
+    paid_row: Option<u32>,
+    approved: Option<i32>,
+    approved_row: Option<u32>,
+    amount: i64,
+    n: u64,
+    admissions: u64,
+    period: (Option<i32>, Option<i32>),
+}
 
-    struct Part<'d> {
-        program: &'d str,
-        req: Option<(usize, ProgramRequirement)>,
-        paid: Option<i32>,
-        paid_row: Option<u32>,
-        approved: Option<i32>,
-        approved_row: Option<u32>,
-        amount: i64,
-        n: u64,
-        admissions: u64,
-        period: (Option<i32>, Option<i32>),
+/// One ref per subsidy batch whose programs require a publicity record.
+pub(super) fn subsidy_batches(rolls: &SubsidiesView, p: &Params) -> Vec<Ref> {
+    let all = batch_parts(subsidy_groups(rolls, p), p);
+    let same_batch = |x: &(&str, &str, Part), y: &(&str, &str, Part)| x.0 == y.0 && x.1 == y.1;
+    let mut out = Vec::with_capacity(all.chunk_by(same_batch).count());
+    for run in all.chunk_by(same_batch) {
+        let parts: Vec<&Part> = run.iter().map(|x| &x.2).collect();
+        out.extend(batch_ref(run[0].0, run[0].1, &parts, p));
     }
-    // (village, batch, part), borrowed from the frame; sorted below by
-    // village and batch (a batch's parts stay in the order first seen).
+    out
+}
+
+/// The groups as (village, batch, part), borrowed from the frame; sorted by
+/// village and batch (a batch's parts stay in the order first seen).
+fn batch_parts<'d>(
+    groups: Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)>,
+    p: &Params,
+) -> Vec<(&'d str, &'d str, Part<'d>)> {
     let mut all: Vec<(&str, &str, Part)> = Vec::with_capacity(groups.len());
     for ((v, b, prog), g) in groups {
         if b.is_empty() {
@@ -174,83 +189,73 @@ pub(super) fn subsidy_batches(rolls: &SubsidiesView, p: &Params) -> Vec<Ref> {
         ));
     }
     all.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
-    let same_batch = |x: &(&str, &str, Part), y: &(&str, &str, Part)| x.0 == y.0 && x.1 == y.1;
-    let batches = all.chunk_by(same_batch);
+    all
+}
 
-    let mut out = Vec::with_capacity(all.chunk_by(same_batch).count());
-    for run in batches {
-        let (v, b) = (run[0].0, run[0].1);
-        let parts: Vec<&Part> = run.iter().map(|x| &x.2).collect();
-        // A batch mixing programs answers to the strictest of them.
-        let Some((_, req)) = parts
-            .iter()
-            .filter_map(|pt| pt.req.as_ref())
-            .min_by_key(|(k, r)| (std::cmp::Reverse(r.days), *k))
-        else {
-            continue;
-        };
-        let Some(lead) = parts
-            .iter()
-            .filter(|pt| pt.req.as_ref().is_some_and(|(_, r)| r == req))
-            .max_by_key(|pt| (pt.n, std::cmp::Reverse(pt.program)))
-        else {
-            continue;
-        };
-        let first_paid = parts
-            .iter()
-            .filter_map(|pt| pt.paid.map(|d| (d, pt.paid_row)))
-            .min();
-        let first_approved = parts
-            .iter()
-            .filter_map(|pt| pt.approved.map(|d| (d, pt.approved_row)))
-            .min();
-        let payment = first_paid.map(|(d, row)| Moment {
-            kind: MomentKind::Payment,
-            day: d,
-            table: TableKind::Subsidies,
-            row,
-            key: None,
-        });
-        let approval = first_approved.map(|(d, row)| Moment {
-            kind: MomentKind::Approval,
-            day: d,
-            table: TableKind::Subsidies,
-            row,
-            key: None,
-        });
-        let event = match req.before {
-            Before::ApprovalElsePayment => earliest(approval, payment),
-            Before::Approval => approval,
-            Before::Payment => payment,
-            _ => None,
-        };
-        let after_payment_ok = parts
-            .iter()
-            .all(|pt| contains_any(pt.program, &p.after_payment_programs))
-            || contains_any(b, &p.after_payment_markers);
-        let programs: BTreeSet<&str> = parts.iter().map(|pt| pt.program).collect();
-        let rows: u64 = parts.iter().map(|pt| pt.n).sum();
-        let pmin = parts.iter().filter_map(|pt| pt.period.0).min();
-        let pmax = parts.iter().filter_map(|pt| pt.period.1).max();
-        out.push(Ref {
-            family: Family::SubsidyBatch,
-            village: v.to_string(),
-            ref_no: b.to_string(),
-            what: lead.program.to_string(),
-            amount: parts.iter().map(|pt| pt.amount).sum(),
-            required_days: req.days as i64,
-            before: req.before,
-            event,
-            after_payment_ok,
-            detail: Detail::Subsidy {
-                programs: programs.into_iter().map(str::to_string).collect(),
-                payment_rows: rows,
-                period: (pmin, pmax),
-                first_paid: first_paid.map(|(d, _)| d),
-                first_approved: first_approved.map(|(d, _)| d),
-                admissions: parts.iter().map(|pt| pt.admissions).sum::<u64>(),
-            },
-        });
-    }
-    out
+/// A batch's ref, if one of its programs requires a publicity record. A
+/// batch mixing programs answers to the strictest of them.
+fn batch_ref(v: &str, b: &str, parts: &[&Part], p: &Params) -> Option<Ref> {
+    let (_, req) = parts
+        .iter()
+        .filter_map(|pt| pt.req.as_ref())
+        .min_by_key(|(k, r)| (std::cmp::Reverse(r.days), *k))?;
+    let lead = parts
+        .iter()
+        .filter(|pt| pt.req.as_ref().is_some_and(|(_, r)| r == req))
+        .max_by_key(|pt| (pt.n, std::cmp::Reverse(pt.program)))?;
+    let first_paid = parts
+        .iter()
+        .filter_map(|pt| pt.paid.map(|d| (d, pt.paid_row)))
+        .min();
+    let first_approved = parts
+        .iter()
+        .filter_map(|pt| pt.approved.map(|d| (d, pt.approved_row)))
+        .min();
+    let payment = first_paid.map(|(d, row)| Moment {
+        kind: MomentKind::Payment,
+        day: d,
+        table: TableKind::Subsidies,
+        row,
+        key: None,
+    });
+    let approval = first_approved.map(|(d, row)| Moment {
+        kind: MomentKind::Approval,
+        day: d,
+        table: TableKind::Subsidies,
+        row,
+        key: None,
+    });
+    let event = match req.before {
+        Before::ApprovalElsePayment => earliest(approval, payment),
+        Before::Approval => approval,
+        Before::Payment => payment,
+        _ => None,
+    };
+    let after_payment_ok = parts
+        .iter()
+        .all(|pt| contains_any(pt.program, &p.after_payment_programs))
+        || contains_any(b, &p.after_payment_markers);
+    let programs: BTreeSet<&str> = parts.iter().map(|pt| pt.program).collect();
+    let rows: u64 = parts.iter().map(|pt| pt.n).sum();
+    let pmin = parts.iter().filter_map(|pt| pt.period.0).min();
+    let pmax = parts.iter().filter_map(|pt| pt.period.1).max();
+    Some(Ref {
+        family: Family::SubsidyBatch,
+        village: v.to_string(),
+        ref_no: b.to_string(),
+        what: lead.program.to_string(),
+        amount: parts.iter().map(|pt| pt.amount).sum(),
+        required_days: req.days as i64,
+        before: req.before,
+        event,
+        after_payment_ok,
+        detail: Detail::Subsidy {
+            programs: programs.into_iter().map(str::to_string).collect(),
+            payment_rows: rows,
+            period: (pmin, pmax),
+            first_paid: first_paid.map(|(d, _)| d),
+            first_approved: first_approved.map(|(d, _)| d),
+            admissions: parts.iter().map(|pt| pt.admissions).sum::<u64>(),
+        },
+    })
 }
