@@ -1,7 +1,8 @@
 //! KIN001 优亲厚友: the rule's declaration and the order of its steps. The
-//! persons and payments read from each table are in `scan`, grouping a
-//! recipient's hits and dropping links that are contacts in `groups`, name
-//! frequencies and homophones in `names`, scoring and the finding's text and
+//! persons and payments read from each table are in `scan`; grouping a
+//! recipient's hits and dropping links that are contacts, not kinship, in
+//! `groups`; name frequencies and homophones in `names`; weighing links and
+//! combining a cadre's channels in `score`; the finding's message and
 //! evidence in `finding`.
 
 use rayon::prelude::*;

@@ -16,11 +16,14 @@ use crate::rules::common::views::{
     CadresView, ContractsView, HiresView, HouseholdsView, LedgerView, SubsidiesView,
 };
 
+/// (village, name) or (village, pinyin key) pairs a link uses.
+pub(super) type InPlay = HashSet<(String, String)>;
+
 /// Collect name frequencies for the names and pinyin keys the links use.
 pub(super) fn name_frequency(
     ds: &Dataset,
-    names: &HashSet<(String, String)>,
-    pinyin: &HashSet<(String, String)>,
+    names: &InPlay,
+    pinyin: &InPlay,
 ) -> Result<NameFrequency> {
     let mut f = NameFrequency::new();
     if names.is_empty() && pinyin.is_empty() {
@@ -170,10 +173,7 @@ pub(super) fn distinct_villages(ds: &Dataset) -> Result<usize> {
 /// The names and the pinyin keys the groups' name links use, by village:
 /// frequencies are counted for these only. A homophone's person of
 /// interest's name is in play too (its commonness is asked).
-pub(super) fn names_in_play(
-    graph: &KinGraph,
-    groups: &[Group],
-) -> (HashSet<(String, String)>, HashSet<(String, String)>) {
+pub(super) fn names_in_play(graph: &KinGraph, groups: &[Group]) -> (InPlay, InPlay) {
     let mut names = HashSet::new();
     let mut pinyin = HashSet::new();
     for g in groups {

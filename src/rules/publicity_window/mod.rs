@@ -1,8 +1,9 @@
 //! PUB001 公示不规范: the rule's declaration and the order of its steps.
-//! The batches, contracts and decisions that need a publicity record are
-//! made in `subsidies` and `refs` (a decision's event from `citations`), the
-//! publicity records indexed and measured in `records`, each ref judged and
-//! its finding made in `assess`.
+//! What needs a publicity record is a [`refs::Ref`], one per family of
+//! refs: `subsidies` (batches), `hiring` (batches), `contracts`,
+//! `decisions` (their events from the contracts and ledger lines citing
+//! them, `citations`). The publicity records are indexed and measured in
+//! `records`; each ref is judged and its finding made in `assess`.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -11,6 +11,9 @@ use crate::dataset::TableKind;
 use crate::rules::common::keywords::contains_any;
 use crate::rules::common::views::SubsidiesView;
 
+/// A group's village, batch and program, borrowed from the frame.
+type Key<'d> = (&'d str, &'d str, Option<&'d str>);
+
 /// One (village, batch, program) group of subsidy rows.
 #[derive(Default)]
 struct SubsidyGroup {
@@ -42,10 +45,7 @@ fn keep_min(slot: &mut Option<(i32, Option<u32>)>, day: Option<i32>, row: Option
 /// those old approvals as admissions: its approval is the earliest one
 /// within the lead, and the others are counted. A group without program
 /// keeps its approvals as they are.
-fn subsidy_groups<'d>(
-    rolls: &SubsidiesView<'d>,
-    p: &Params,
-) -> Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)> {
+fn subsidy_groups<'d>(rolls: &SubsidiesView<'d>, p: &Params) -> Vec<(Key<'d>, SubsidyGroup)> {
     let SubsidiesView {
         row: rows,
         program,
@@ -57,7 +57,6 @@ fn subsidy_groups<'d>(
         paid,
         ..
     } = *rolls;
-    type Key<'d> = (&'d str, &'d str, Option<&'d str>);
     let mut index: PlHashMap<Key, u32> = PlHashMap::default();
     let mut groups: Vec<(Key, SubsidyGroup)> = Vec::new();
     // The group of every row, for the second look at admission approvals.
@@ -156,7 +155,7 @@ pub(super) fn subsidy_batches(rolls: &SubsidiesView, p: &Params) -> Vec<Ref> {
 /// The groups as (village, batch, part), borrowed from the frame; sorted by
 /// village and batch (a batch's parts stay in the order first seen).
 fn batch_parts<'d>(
-    groups: Vec<((&'d str, &'d str, Option<&'d str>), SubsidyGroup)>,
+    groups: Vec<(Key<'d>, SubsidyGroup)>,
     p: &Params,
 ) -> Vec<(&'d str, &'d str, Part<'d>)> {
     let mut all: Vec<(&str, &str, Part)> = Vec::with_capacity(groups.len());
