@@ -8,10 +8,11 @@ use serde_json::json;
 
 use super::common::decisions::decision_key;
 use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::{ContractsView, DecisionsView, LedgerView};
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
-use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::{Error, Result};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 
 const DOC: &str = "\
@@ -66,6 +67,8 @@ impl Default for Params {
     }
 }
 
+/// The steps in the order their dates must keep: the column (as evidence
+/// names it) and the step's name.
 const STEPS: [(&str, &str); 5] = [
     ("proposed_date", "提议"),
     ("consulted_date", "商议"),
@@ -104,24 +107,26 @@ impl Rule for DecisionOrder {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let grace = p.grace_days.clamp(0, i32::MAX as i64) as i32;
-        let Some(dec) = ds.frame(TableKind::Decisions) else {
+        let Some(dec) = DecisionsView::load(ds)? else {
             return Ok(vec![]);
         };
 
         // Acts by (village, decision_no).
         let mut acts: HashMap<(&str, Cow<str>), Vec<Act>> = HashMap::new();
         let mut decision_of_contract: HashMap<(&str, &str), &str> = HashMap::new();
-        if let Some(df) = ds.frame(TableKind::Contracts) {
-            let village = util::str_col(code, df, "village_code")?;
-            let no = util::text_col(code, df, "contract_no")?;
-            let decision = util::text_col(code, df, "decision_no")?;
-            let signed = util::date_col(code, df, "signed_date")?;
-            let amount = util::i64_col(code, df, "amount")?;
-            let rows = util::u32_col(code, df, ROW)?;
-            for i in 0..df.height() {
+        if let Some(contracts) = ContractsView::load(ds)? {
+            let ContractsView {
+                village,
+                contract: no,
+                decision,
+                signed,
+                amount,
+                row: rows,
+                ..
+            } = contracts;
+            for i in 0..contracts.height() {
                 let (Some(v), Some(n), Some(d)) = (village.get(i), no.get(i), decision.get(i))
                 else {
                     continue;
@@ -138,16 +143,24 @@ impl Rule for DecisionOrder {
                 });
             }
         }
-        if let (true, Some(df)) = (p.check_payments, ds.frame(TableKind::Ledger)) {
-            let village = util::str_col(code, df, "village_code")?;
-            let voucher = util::text_col(code, df, "voucher_no")?;
-            let direction = util::text_col(code, df, "direction")?;
-            let contract = util::text_col(code, df, "contract_no")?;
-            let decision = util::text_col(code, df, "decision_no")?;
-            let date = util::date_col(code, df, "date")?;
-            let amount = util::i64_col(code, df, "amount")?;
-            let rows = util::u32_col(code, df, ROW)?;
-            for i in 0..df.height() {
+        let ledger = if p.check_payments {
+            LedgerView::load(ds)?
+        } else {
+            None
+        };
+        if let Some(ledger) = ledger {
+            let LedgerView {
+                village,
+                voucher,
+                direction,
+                contract,
+                decision,
+                date,
+                amount,
+                row: rows,
+                ..
+            } = ledger;
+            for i in 0..ledger.height() {
                 if direction.get(i) != Some("支出") {
                     continue;
                 }
@@ -176,15 +189,21 @@ impl Rule for DecisionOrder {
             }
         }
 
-        let village = util::str_col(code, dec, "village_code")?;
-        let no = util::text_col(code, dec, "decision_no")?;
-        let subject = util::str_col(code, dec, "subject")?;
-        let dec_amount = util::i64_col(code, dec, "amount")?;
-        let rows = util::u32_col(code, dec, ROW)?;
-        let steps = STEPS
-            .iter()
-            .map(|(c, _)| util::date_col(code, dec, c))
-            .collect::<Result<Vec<_>>>()?;
+        let DecisionsView {
+            village,
+            decision: no,
+            subject,
+            amount: dec_amount,
+            row: rows,
+            ..
+        } = dec;
+        let steps = [
+            dec.proposed,
+            dec.consulted,
+            dec.reviewed,
+            dec.resolved,
+            dec.resolution_published,
+        ];
 
         let mut out = Vec::new();
         for i in 0..dec.height() {

@@ -5,9 +5,10 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{self, Roll, month_ranges, month_string, net_of_reversals, program_is};
-use super::common::{keyed, util};
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::keyed;
+use super::common::people::{self, month_ranges, month_string, net_of_reversals, program_is};
+use super::common::views::SubsidiesView;
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -88,16 +89,19 @@ impl Rule for DuplicatePayment {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let min_payments = p.min_payments.max(2);
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
         // The period a payment is due for: its month, or its year for a
         // program paid once a year (two villages may pay it in different months).
-        let program = util::text_col(code, df, "program")?;
-        let period = util::date_col(code, df, "period")?;
+        let SubsidiesView {
+            df,
+            program,
+            period,
+            ..
+        } = roll;
         // Each program as a small number (rows of one program come in runs:
         // the last one is remembered), judged annual once.
         let mut codes: PlHashMap<&str, u32> = PlHashMap::default();
@@ -155,7 +159,8 @@ impl Rule for DuplicatePayment {
         // Candidates: rows whose (id, program, period) occurs more than once.
         // A number that is not 17 digits and a check character is never
         // valid (the loop below skips it): only numbers as integers are keyed.
-        let ids: Vec<Option<u64>> = util::str_col(code, df, "id_number")?
+        let ids: Vec<Option<u64>> = roll
+            .id
             .iter()
             .map(|id| id.and_then(id_as_integer))
             .collect();
@@ -167,20 +172,20 @@ impl Rule for DuplicatePayment {
         let mut keyed = df.clone();
         keyed
             .with_column(Column::new("__due".into(), due))
-            .map_err(util::polars_err(code))?;
+            .map_err(Error::in_a_rule)?;
         let cand = keyed
             .take(&IdxCa::from_vec("__i".into(), wanted))
-            .map_err(util::polars_err(code))?;
-        let r = Roll::new(code, &cand)?;
+            .map_err(Error::in_a_rule)?;
+        let r = SubsidiesView::of(&cand)?;
         let due = cand
             .column("__due")
             .and_then(|c| c.i32())
-            .map_err(util::polars_err(code))?;
+            .map_err(Error::in_a_rule)?;
 
         // (id, program) -> period -> rows
         type Key<'s> = (&'s str, &'s str);
         let mut groups: BTreeMap<Key, BTreeMap<i32, Vec<usize>>> = BTreeMap::new();
-        for i in 0..r.len {
+        for i in 0..r.height() {
             let id = r.str(r.id, i);
             let Some(m) = due.get(i) else { continue };
             if !people::valid_id(id) {
@@ -333,7 +338,7 @@ fn id_as_integer(id: &str) -> Option<u64> {
 /// Among one period's payments of a per-event program, the sets of payments
 /// equal in amount and quantity: only these are duplicates. Each set keeps
 /// paid-date order, so its first payment stays the due one.
-fn identical_payments(standing: &[usize], r: &Roll) -> Vec<Vec<usize>> {
+fn identical_payments(standing: &[usize], r: &SubsidiesView) -> Vec<Vec<usize>> {
     let mut by: BTreeMap<(i64, Option<u64>), Vec<usize>> = BTreeMap::new();
     for &i in standing {
         by.entry((r.amount(i), r.quantity.get(i).map(f64::to_bits)))

@@ -7,11 +7,12 @@ use serde_json::json;
 
 use super::common::people::program_is;
 use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::SubsidiesView;
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::id_number::{birth_date, id_problem};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
-use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::{Error, Result};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 
 const DOC: &str = "\
@@ -131,8 +132,7 @@ impl Rule for Eligibility {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let min_age = p.age_bands.iter().copied().min().unwrap_or(80) as i32;
         // (band age, standard in fen), youngest first.
         let mut standards: Vec<(i32, i64)> = p
@@ -142,17 +142,21 @@ impl Rule for Eligibility {
             .map(|(&a, &y)| (a as i32, util::yuan_to_fen(y)))
             .collect();
         standards.sort();
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
-        let program = util::text_col(code, df, "program")?;
-        let village = util::str_col(code, df, "village_code")?;
-        let id = util::str_col(code, df, "id_number")?;
-        let name = util::str_col(code, df, "name")?;
-        let period = util::date_col(code, df, "period")?;
-        let paid = util::date_col(code, df, "paid_date")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let rows = util::u32_col(code, df, ROW)?;
+        let SubsidiesView {
+            df,
+            program,
+            village,
+            id,
+            name,
+            period,
+            paid,
+            amount,
+            row: rows,
+            ..
+        } = roll;
 
         type Key = (String, String, Reason);
         let mut groups: BTreeMap<Key, Vec<usize>> = BTreeMap::new();

@@ -4,11 +4,10 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{
-    self, ProgramMatch, Roll, month_ranges, month_string, net_of_reversals,
-};
-use super::common::{keyed, util};
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::keyed;
+use super::common::people::{self, ProgramMatch, month_ranges, month_string, net_of_reversals};
+use super::common::views::SubsidiesView;
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -109,12 +108,17 @@ impl Rule for ExclusivePrograms {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let p: Params = params_of(params)?;
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
-        let program = util::text_col(code, df, "program")?;
+        let SubsidiesView {
+            df,
+            program,
+            id: ids,
+            period,
+            ..
+        } = roll;
         // Programs come in runs: each run inserted once.
         let mut distinct: BTreeSet<&str> = BTreeSet::new();
         let mut last: Option<&str> = None;
@@ -124,8 +128,6 @@ impl Rule for ExclusivePrograms {
                 last = Some(pg);
             }
         }
-        let ids = util::str_col(code, df, "id_number")?;
-        let period = util::date_col(code, df, "period")?;
         let mut out = Vec::new();
         for ex in &p.exclusions {
             let mut sides: HashMap<&str, Side> = HashMap::new();
@@ -201,19 +203,19 @@ impl Rule for ExclusivePrograms {
                 .collect();
             let cand = df
                 .take(&IdxCa::from_vec("__i".into(), wanted))
-                .map_err(util::polars_err(code))?;
-            out.extend(judge(code, &cand, &sides)?);
+                .map_err(Error::in_a_rule)?;
+            out.extend(judge(&cand, &sides)?);
         }
         Ok(out)
     }
 }
 
 /// Per person: the periods where both sides stand after reversals.
-fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> {
-    let r = Roll::new(code, cand)?;
+fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> {
+    let r = SubsidiesView::of(cand)?;
     // id -> month -> (yields rows, to rows)
     let mut by: BTreeMap<String, BTreeMap<i32, (Vec<usize>, Vec<usize>)>> = BTreeMap::new();
-    for i in 0..r.len {
+    for i in 0..r.height() {
         let id = r.str(r.id, i);
         let (Some(m), Some(side)) = (r.month(i), sides.get(r.program.get(i).unwrap_or_default()))
         else {

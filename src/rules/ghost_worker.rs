@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::common::keywords::contains_any;
-use super::common::people::{self, Hires, Ledger, month_of, month_ranges, month_string};
+use super::common::people::{self, month_of, month_ranges, month_string};
 use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::{HiresView, LedgerView};
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -96,18 +97,17 @@ impl Rule for GhostWorker {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let Some(hdf) = ds.frame(TableKind::Hires) else {
+        let p: Params = params_of(params)?;
+        let Some(hires) = HiresView::load(ds)? else {
             return Ok(vec![]);
         };
         let mut out = Vec::new();
-        if ds.frame(TableKind::Ledger).is_some() {
-            let deaths = people::death_register(ds, code)?;
-            let lag = people::WageLag::shared(code, ds)?;
-            out.extend(outside_hire_period(code, &p, ds, hdf, &deaths, &lag)?);
+        if ds.has(TableKind::Ledger) {
+            let deaths = people::death_register(ds)?;
+            let lag = people::WageLag::shared(ds)?;
+            out.extend(outside_hire_period(&p, ds, &hires, &deaths, &lag)?);
         }
-        out.extend(two_posts(code, &p, ds, hdf)?);
+        out.extend(two_posts(&p, ds, &hires)?);
         Ok(out)
     }
 }
@@ -137,19 +137,17 @@ struct Ghost {
 }
 
 fn outside_hire_period(
-    code: &str,
     p: &Params,
     ds: &Dataset,
-    hdf: &DataFrame,
+    h: &HiresView,
     deaths: &BTreeMap<String, people::Death>,
     lag: &people::WageLag,
 ) -> Result<Vec<Finding>> {
-    let h = Hires::new(code, hdf)?;
     // (village, id) and (village, account) -> hire records
     let mut by_id: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
     let mut by_account: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
     let mut by_name: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
-    for i in 0..h.len {
+    for i in 0..h.height() {
         let Some(v) = h.village.get(i) else { continue };
         if let Some(id) = h.id.get(i).filter(|x| people::valid_id(x)) {
             by_id.entry((v, id)).or_default().push(i);
@@ -174,12 +172,12 @@ fn outside_hire_period(
         let ids: BTreeSet<&str> = recs.iter().filter_map(|&r| h.id.get(r)).collect();
         ids.len() <= 1
     });
-    let cand = people::lines_to_hires(code, ds, true)?;
-    let l = Ledger::new(code, &cand)?;
+    let cand = people::lines_to_hires(ds, true)?;
+    let l = LedgerView::of(&cand)?;
 
     let mut ghosts: BTreeMap<(String, String), Ghost> = BTreeMap::new();
     let mut seen = PlHashSet::default();
-    for i in 0..l.len {
+    for i in 0..l.height() {
         if !seen.insert(l.row.get(i)) {
             continue;
         }
@@ -404,7 +402,7 @@ fn outside_hire_period(
 }
 
 /// The last date the data speaks of: an open 离岗 runs to it.
-fn horizon(ds: &Dataset, h: &Hires) -> i32 {
+fn horizon(ds: &Dataset, h: &HiresView) -> Result<i32> {
     let mut last = h
         .start
         .max()
@@ -412,29 +410,22 @@ fn horizon(ds: &Dataset, h: &Hires) -> i32 {
         .chain(h.end.max())
         .max()
         .unwrap_or(0);
-    if let Some(d) = ds
-        .frame(TableKind::Ledger)
-        .and_then(|l| l.column("date").ok())
-        .and_then(|c| c.date().ok())
-        .and_then(|d| d.physical().max())
-    {
+    if let Some(d) = LedgerView::load(ds)?.and_then(|l| l.date.max()) {
         last = last.max(d);
     }
-    last
+    Ok(last)
 }
 
-fn two_posts(code: &str, p: &Params, ds: &Dataset, hdf: &DataFrame) -> Result<Vec<Finding>> {
-    let paid = hdf
-        .clone()
-        .lazy()
-        .filter(col("monthly_wage").gt(lit(0i64)))
-        .collect()
-        .map_err(util::polars_err(code))?;
-    let cand = people::rows_sharing(code, &paid, &["id_number"])?;
-    let h = Hires::new(code, &cand)?;
-    let end_of_data = horizon(ds, &Hires::new(code, hdf)?);
+fn two_posts(p: &Params, ds: &Dataset, hires: &HiresView) -> Result<Vec<Finding>> {
+    let paid = hires
+        .df
+        .filter(&hires.wage.gt(0i64))
+        .map_err(Error::in_a_rule)?;
+    let cand = people::rows_sharing(&paid, &["id_number"])?;
+    let h = HiresView::of(&cand)?;
+    let end_of_data = horizon(ds, hires)?;
     let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for i in 0..h.len {
+    for i in 0..h.height() {
         if let Some(id) = h.id.get(i).filter(|x| people::valid_id(x)) {
             by_id.entry(id).or_default().push(i);
         }

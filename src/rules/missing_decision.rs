@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use polars::polars_utils::UnitVec;
-use polars::prelude::{Int32Chunked, Int64Chunked, PlHashMap, StringChunked, UInt32Chunked};
+use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -13,9 +13,10 @@ use super::common::decisions::DecisionIndex;
 use super::common::keywords::{KeywordMemo, Keywords};
 use super::common::util;
 use super::common::util::rows_by_village;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::{ContractsView, LedgerView};
+use super::{Rule, RuleMeta, params_of, rule_params};
+use crate::dataset::Dataset;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
-use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 
@@ -179,10 +180,9 @@ impl Rule for MissingDecision {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let threshold = util::yuan_to_fen(p.threshold);
-        let decisions = DecisionIndex::build(code, ds)?;
+        let decisions = DecisionIndex::build(ds)?;
         let judge = |village: &str, no: &str| -> Option<Problem> {
             if no.is_empty() {
                 Some(Problem::NoNumber)
@@ -197,18 +197,21 @@ impl Rule for MissingDecision {
         // judged through it.
         let mut contract_known: HashSet<(&str, &str)> = HashSet::new();
         let mut cases: Vec<ContractCase> = Vec::new();
-        if let Some(df) = ds.frame(TableKind::Contracts) {
-            let village = util::str_col(code, df, "village_code")?;
-            let no = util::text_col(code, df, "contract_no")?;
-            let project = util::str_col(code, df, "project_name")?;
-            let vendor = util::str_col(code, df, "vendor")?;
-            let credit = util::str_col(code, df, "vendor_credit_code")?;
-            let vendor_id = util::str_col(code, df, "vendor_id_number")?;
-            let amount = util::i64_col(code, df, "amount")?;
-            let signed = util::date_col(code, df, "signed_date")?;
-            let decision = util::text_col(code, df, "decision_no")?;
-            let rows = util::u32_col(code, df, ROW)?;
-            for i in 0..df.height() {
+        if let Some(contracts) = ContractsView::load(ds)? {
+            let ContractsView {
+                village,
+                contract: no,
+                project,
+                vendor,
+                vendor_credit_code: credit,
+                vendor_id,
+                amount,
+                signed,
+                decision,
+                row: rows,
+                ..
+            } = contracts;
+            for i in 0..contracts.height() {
                 let (Some(v), Some(n)) = (village.get(i), no.get(i)) else {
                     continue;
                 };
@@ -255,33 +258,28 @@ impl Rule for MissingDecision {
         // (village, subject) -> payments; subject is the contract number
         // cited, else the voucher.
         let mut own: BTreeMap<(&str, &str), Vec<(Payment, Problem)>> = BTreeMap::new();
-        if let (true, Some(df)) = (p.check_ledger, ds.frame(TableKind::Ledger)) {
-            let village = util::str_col(code, df, "village_code")?;
-            let direction = util::text_col(code, df, "direction")?;
-            let summary = util::text_col(code, df, "summary")?;
-            let category = util::text_col(code, df, "category")?;
-            let decision = util::text_col(code, df, "decision_no")?;
-            let cols = Cols {
-                voucher: util::text_col(code, df, "voucher_no")?,
-                amount: util::i64_col(code, df, "amount")?,
-                date: util::date_col(code, df, "date")?,
+        let ledger = if p.check_ledger {
+            LedgerView::load(ds)?
+        } else {
+            None
+        };
+        if let Some(cols) = ledger {
+            let LedgerView {
+                df,
+                village,
+                direction,
                 summary,
-                payee: util::str_col(code, df, "counterparty")?,
-                payee_id: util::str_col(code, df, "counterparty_id")?,
-                contract: util::text_col(code, df, "contract_no")?,
+                category,
                 decision,
-                rows: util::u32_col(code, df, ROW)?,
-            };
+                ..
+            } = cols;
             // A ledger without any decision number: see the doc.
             let numbered = decision.null_count() < decision.len();
             let mode = p.ledger_without_decision_column.as_str();
             if !matches!(mode, "match" | "skip" | "flag") {
-                return Err(Error::rule(
-                    code,
-                    format!(
-                        "ledger-without-decision-column must be match, skip or flag, not `{mode}`"
-                    ),
-                ));
+                return Err(Error::in_a_rule(format!(
+                    "ledger-without-decision-column must be match, skip or flag, not `{mode}`"
+                )));
             }
             let judge_ledger =
                 numbered || mode == "flag" || (mode == "match" && decisions.present());
@@ -463,20 +461,8 @@ impl Rule for MissingDecision {
     }
 }
 
-struct Cols<'a> {
-    voucher: util::Text<'a>,
-    amount: &'a Int64Chunked,
-    date: &'a Int32Chunked,
-    summary: util::Text<'a>,
-    payee: &'a StringChunked,
-    payee_id: &'a StringChunked,
-    contract: util::Text<'a>,
-    decision: util::Text<'a>,
-    rows: &'a UInt32Chunked,
-}
-
 /// A village's lines summed per voucher and payee, in first-line order.
-fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
+fn payments_of<'a>(c: &LedgerView<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
     let mut at: PlHashMap<(&str, &str, &str), usize> = PlHashMap::default();
     let mut out: Vec<Payment<'a>> = Vec::new();
     for &i in idx {
@@ -499,7 +485,7 @@ fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment
         });
         let pay = &mut out[k];
         pay.amount += a;
-        pay.rows.push(c.rows.get(i).unwrap_or_default());
+        pay.rows.push(c.row.get(i).unwrap_or_default());
         if pay.contract_no.is_empty() {
             pay.contract_no = c.contract.get(i).unwrap_or_default();
         }

@@ -5,9 +5,10 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{self, Roll, month_string, net_of_reversals};
-use super::common::{keyed, util};
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::keyed;
+use super::common::people::{self, month_string, net_of_reversals};
+use super::common::views::{HouseholdsView, SubsidiesView};
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -89,19 +90,22 @@ impl Rule for SharedAccount {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let p: Params = params_of(params)?;
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
         // A person is their id number, or their name when the id is blank.
         // Candidates: rows of an (account, program, period) paid to more
         // than one person, found by hash partitions over borrowed strings.
-        let account = util::str_col(code, df, "bank_account")?;
-        let program = util::text_col(code, df, "program")?;
-        let period = util::date_col(code, df, "period")?;
-        let ids = util::str_col(code, df, "id_number")?;
-        let names = util::str_col(code, df, "name")?;
+        let SubsidiesView {
+            df,
+            account,
+            program,
+            period,
+            id: ids,
+            name: names,
+            ..
+        } = roll;
         let person = |i: usize| ids.get(i).or_else(|| names.get(i));
         let wanted = keyed::rows_of_groups(
             df.height(),
@@ -113,8 +117,8 @@ impl Rule for SharedAccount {
         );
         let cand = df
             .take(&IdxCa::from_vec("__i".into(), wanted))
-            .map_err(util::polars_err(code))?;
-        let r = Roll::new(code, &cand)?;
+            .map_err(Error::in_a_rule)?;
+        let r = SubsidiesView::of(&cand)?;
         let person = |i: usize| r.id.get(i).or_else(|| r.name.get(i)).unwrap_or_default();
         // Households from the register, read only when a group needs them.
         let register: OnceCell<Result<PlHashMap<&str, &str>>> = OnceCell::new();
@@ -122,7 +126,7 @@ impl Rule for SharedAccount {
         // account -> (program, month) -> person key -> rows
         type Group<'s> = BTreeMap<&'s str, Vec<usize>>;
         let mut by: BTreeMap<&str, BTreeMap<(&str, i32), Group>> = BTreeMap::new();
-        for i in 0..r.len {
+        for i in 0..r.height() {
             let (Some(acct), Some(m)) = (r.account.get(i), r.month(i)) else {
                 continue;
             };
@@ -167,9 +171,12 @@ impl Rule for SharedAccount {
                 }
                 resolve_households(&mut persons, &r, || {
                     register
-                        .get_or_init(|| register_households(ds, code, r.id))
+                        .get_or_init(|| register_households(ds, r.id))
                         .as_ref()
-                        .map_err(|e| Error::rule(code, e.to_string()))
+                        .map_err(|e| match e {
+                            Error::Rule { message, .. } => Error::in_a_rule(message),
+                            e => Error::in_a_rule(e),
+                        })
                 })?;
                 let known: BTreeSet<&str> = persons.iter().filter_map(|x| x.household).collect();
                 let all_known = persons.iter().all(|x| x.household.is_some());
@@ -197,11 +204,10 @@ impl Rule for SharedAccount {
 /// Households from the register, for the roll's people only.
 fn register_households<'a>(
     ds: &'a Dataset,
-    code: &str,
     ids: &StringChunked,
 ) -> Result<PlHashMap<&'a str, &'a str>> {
     let mut m = PlHashMap::default();
-    let Some(h) = ds.frame(TableKind::Households) else {
+    let Some(h) = HouseholdsView::load(ds)? else {
         return Ok(m);
     };
     let wanted: PlHashSet<&str> = ids
@@ -209,8 +215,11 @@ fn register_households<'a>(
         .flatten()
         .filter(|i| people::valid_id(i))
         .collect();
-    let hid = util::str_col(code, h, "household_id")?;
-    let hids = util::str_col(code, h, "id_number")?;
+    let HouseholdsView {
+        household: hid,
+        id: hids,
+        ..
+    } = h;
     for (id, hh) in hids.iter().zip(hid.iter()) {
         if let (Some(id), Some(hh)) = (id, hh)
             && !hh.is_empty()
@@ -226,7 +235,7 @@ fn register_households<'a>(
 /// else the register's; numbers from two systems are not compared.
 fn resolve_households<'a, 'r>(
     persons: &mut [Person<'a>],
-    r: &Roll<'a>,
+    r: &SubsidiesView<'a>,
     register: impl FnOnce() -> Result<&'r PlHashMap<&'a str, &'a str>>,
 ) -> Result<()>
 where
@@ -252,7 +261,11 @@ where
     Ok(())
 }
 
-fn finding(account: &str, flagged: Vec<(&str, i32, Vec<Person>, bool)>, r: &Roll) -> Finding {
+fn finding(
+    account: &str,
+    flagged: Vec<(&str, i32, Vec<Person>, bool)>,
+    r: &SubsidiesView,
+) -> Finding {
     // The holder's household: the one with the most payments on the account.
     let mut weight: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for (_, _, persons, _) in &flagged {

@@ -5,9 +5,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{Roll, month_ranges, month_string, net_of_reversals};
-use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::people::{month_ranges, month_string, net_of_reversals};
+use super::common::views::SubsidiesView;
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
@@ -254,17 +254,26 @@ impl Rule for TwoIds {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let p: Params = params_of(params)?;
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
+        let SubsidiesView {
+            df,
+            id: ids,
+            name,
+            account,
+            phone,
+            household,
+            program,
+            period,
+            ..
+        } = roll;
         // Candidates: a name with more than one number per birth date, per
         // account, phone or 户号, or in one program period where one of the
         // numbers fails its check (a typo: two valid numbers are never one
         // character apart). Malformed numbers (not 18 characters) carry no
         // birth date.
-        let ids = util::str_col(code, df, "id_number")?;
         // Numbers of 18 bytes (others carry no birth date and never match).
         let ids18: Vec<Option<&str>> = ids.iter().map(|id| id.filter(|x| x.len() == 18)).collect();
         // One person's rows follow each other: a number equal to the row
@@ -280,12 +289,6 @@ impl Rule for TwoIds {
                 bad[i] = id_problem(id).is_some();
             }
         }
-        let name = util::str_col(code, df, "name")?;
-        let account = util::str_col(code, df, "bank_account")?;
-        let phone = util::str_col(code, df, "phone")?;
-        let household = util::str_col(code, df, "household_id")?;
-        let program = util::text_col(code, df, "program")?;
-        let period = util::date_col(code, df, "period")?;
         // Each name as a small number, hashed once. A name carried by one
         // number only (most names) can share no key with a second number:
         // its rows take no further part.
@@ -340,13 +343,13 @@ impl Rule for TwoIds {
         wanted.dedup();
         let cand = df
             .take(&IdxCa::from_vec("__i".into(), wanted))
-            .map_err(util::polars_err(code))?;
-        let r = Roll::new(code, &cand)?;
+            .map_err(Error::in_a_rule)?;
+        let r = SubsidiesView::of(&cand)?;
 
         // name -> id -> rows (each file row once)
         let mut by_name: BTreeMap<&str, BTreeMap<&str, IdRows>> = BTreeMap::new();
         let mut seen = BTreeSet::new();
-        for i in 0..r.len {
+        for i in 0..r.height() {
             if !seen.insert(r.row.get(i)) {
                 continue;
             }
@@ -487,7 +490,7 @@ fn birth_digits(id: &str) -> &str {
 #[allow(clippy::too_many_arguments)]
 fn pair(
     p: &Params,
-    r: &Roll,
+    r: &SubsidiesView,
     name: &str,
     a: (&str, &IdRows),
     b: (&str, &IdRows),

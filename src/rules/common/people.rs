@@ -12,9 +12,10 @@ use regex::Regex;
 use serde_json::{Value, json};
 
 use super::util;
+use super::views::{DeathsView, HiresView, LedgerView, SubsidiesView};
+use crate::dataset::Dataset;
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{clean_name, fen_to_yuan_string, from_epoch_days};
-use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 
 /// An id number two records may be joined on: 18 characters that pass the
@@ -130,47 +131,8 @@ pub fn program_match_any(configured: &[String], on_roll: &str) -> ProgramMatch {
         .unwrap_or(ProgramMatch::No)
 }
 
-/// The subsidy roll's columns, borrowed from a (possibly filtered) frame.
-pub struct Roll<'a> {
-    pub program: util::Text<'a>,
-    pub batch: util::Text<'a>,
-    pub period: &'a Int32Chunked,
-    pub village: &'a StringChunked,
-    pub name: &'a StringChunked,
-    pub id: &'a StringChunked,
-    pub household: &'a StringChunked,
-    pub account: &'a StringChunked,
-    pub phone: &'a StringChunked,
-    pub amount: &'a Int64Chunked,
-    pub quantity: &'a Float64Chunked,
-    pub paid: &'a Int32Chunked,
-    pub row: &'a UInt32Chunked,
-    pub len: usize,
-}
-
-impl<'a> Roll<'a> {
-    pub fn new(code: &str, df: &'a DataFrame) -> Result<Roll<'a>> {
-        Ok(Roll {
-            program: util::text_col(code, df, "program")?,
-            batch: util::text_col(code, df, "batch_no")?,
-            period: util::date_col(code, df, "period")?,
-            village: util::str_col(code, df, "village_code")?,
-            name: util::str_col(code, df, "name")?,
-            id: util::str_col(code, df, "id_number")?,
-            household: util::str_col(code, df, "household_id")?,
-            account: util::str_col(code, df, "bank_account")?,
-            phone: util::str_col(code, df, "phone")?,
-            amount: util::i64_col(code, df, "amount")?,
-            quantity: df
-                .column("quantity")
-                .and_then(|c| c.f64())
-                .map_err(util::polars_err(code))?,
-            paid: util::date_col(code, df, "paid_date")?,
-            row: util::u32_col(code, df, ROW)?,
-            len: df.height(),
-        })
-    }
-
+/// The subsidy roll (`SubsidiesView`) as the people rules read it.
+impl<'a> SubsidiesView<'a> {
     pub fn str<'s>(&self, c: &'s StringChunked, i: usize) -> &'s str {
         c.get(i).unwrap_or_default()
     }
@@ -202,38 +164,8 @@ impl<'a> Roll<'a> {
     }
 }
 
-/// The ledger's columns a wage check reads.
-pub struct Ledger<'a> {
-    pub village: &'a StringChunked,
-    pub voucher: util::Text<'a>,
-    pub date: &'a Int32Chunked,
-    pub amount: &'a Int64Chunked,
-    pub summary: util::Text<'a>,
-    pub category: util::Text<'a>,
-    pub payee: &'a StringChunked,
-    pub payee_id: &'a StringChunked,
-    pub payee_account: &'a StringChunked,
-    pub row: &'a UInt32Chunked,
-    pub len: usize,
-}
-
-impl<'a> Ledger<'a> {
-    pub fn new(code: &str, df: &'a DataFrame) -> Result<Ledger<'a>> {
-        Ok(Ledger {
-            village: util::str_col(code, df, "village_code")?,
-            voucher: util::text_col(code, df, "voucher_no")?,
-            date: util::date_col(code, df, "date")?,
-            amount: util::i64_col(code, df, "amount")?,
-            summary: util::text_col(code, df, "summary")?,
-            category: util::text_col(code, df, "category")?,
-            payee: util::str_col(code, df, "counterparty")?,
-            payee_id: util::str_col(code, df, "counterparty_id")?,
-            payee_account: util::str_col(code, df, "counterparty_account")?,
-            row: util::u32_col(code, df, ROW)?,
-            len: df.height(),
-        })
-    }
-
+/// The ledger (`LedgerView`) as a wage check reads it.
+impl<'a> LedgerView<'a> {
     pub fn amount(&self, i: usize) -> i64 {
         self.amount.get(i).unwrap_or_default()
     }
@@ -263,36 +195,8 @@ impl<'a> Ledger<'a> {
     }
 }
 
-/// The hires table's columns.
-pub struct Hires<'a> {
-    pub village: &'a StringChunked,
-    pub post: &'a StringChunked,
-    pub name: &'a StringChunked,
-    pub id: &'a StringChunked,
-    pub account: &'a StringChunked,
-    pub start: &'a Int32Chunked,
-    pub end: &'a Int32Chunked,
-    pub wage: &'a Int64Chunked,
-    pub row: &'a UInt32Chunked,
-    pub len: usize,
-}
-
-impl<'a> Hires<'a> {
-    pub fn new(code: &str, df: &'a DataFrame) -> Result<Hires<'a>> {
-        Ok(Hires {
-            village: util::str_col(code, df, "village_code")?,
-            post: util::str_col(code, df, "post")?,
-            name: util::str_col(code, df, "name")?,
-            id: util::str_col(code, df, "id_number")?,
-            account: util::str_col(code, df, "bank_account")?,
-            start: util::date_col(code, df, "start_date")?,
-            end: util::date_col(code, df, "end_date")?,
-            wage: util::i64_col(code, df, "monthly_wage")?,
-            row: util::u32_col(code, df, ROW)?,
-            len: df.height(),
-        })
-    }
-
+/// The hires table (`HiresView`) as the people rules read it.
+impl<'a> HiresView<'a> {
     pub fn record(&self, i: usize) -> Value {
         json!({
             "table": "hires",
@@ -313,7 +217,7 @@ impl<'a> Hires<'a> {
         self.post_stem(i).to_string()
     }
 
-    /// [`Hires::post_word`], borrowed.
+    /// [`HiresView::post_word`], borrowed.
     pub fn post_stem(&self, i: usize) -> &'a str {
         let p = self.post.get(i).unwrap_or_default();
         p.strip_suffix('员').unwrap_or(p)
@@ -329,16 +233,19 @@ pub struct Death {
 }
 
 /// Valid id → earliest recorded death.
-pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death>> {
+pub fn death_register(ds: &Dataset) -> Result<BTreeMap<String, Death>> {
     let mut m: BTreeMap<String, Death> = BTreeMap::new();
-    let Some(df) = ds.frame(TableKind::Deaths) else {
+    let Some(deaths) = DeathsView::load(ds)? else {
         return Ok(m);
     };
-    let id = util::str_col(code, df, "id_number")?;
-    let name = util::str_col(code, df, "name")?;
-    let day = util::date_col(code, df, "death_date")?;
-    let row = util::u32_col(code, df, ROW)?;
-    for i in 0..df.height() {
+    let DeathsView {
+        id,
+        name,
+        died: day,
+        row,
+        ..
+    } = deaths;
+    for i in 0..deaths.height() {
         let (Some(idn), Some(d)) = (id.get(i), day.get(i)) else {
             continue;
         };
@@ -361,9 +268,8 @@ pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death
 
 /// A value several rules derive from the dataset (`Dataset::derived`),
 /// made once by the first rule that asks. Its error, if making it failed,
-/// is told as the asking rule's own.
-fn shared<T: Send + Sync + 'static>(
-    code: &str,
+/// is told as the asking rule's own (the engine names the rule).
+pub fn shared<T: Send + Sync + 'static>(
     ds: &Dataset,
     make: impl FnOnce() -> Result<T>,
 ) -> Result<Arc<T>> {
@@ -371,8 +277,8 @@ fn shared<T: Send + Sync + 'static>(
     let made = ds.derived.get(|| Made(make().map(Arc::new)));
     match &made.0 {
         Ok(v) => Ok(v.clone()),
-        Err(Error::Rule { message, .. }) => Err(Error::rule(code, message)),
-        Err(e) => Err(Error::rule(code, e)),
+        Err(Error::Rule { message, .. }) => Err(Error::in_a_rule(message)),
+        Err(e) => Err(Error::in_a_rule(e)),
     }
 }
 
@@ -381,22 +287,23 @@ fn shared<T: Send + Sync + 'static>(
 /// once: callers skip rows already seen. The line numbers per key are
 /// found once per dataset and shared (DEA001's and GHO001's wage lag,
 /// GHO001's ghosts).
-pub fn lines_to_hires(code: &str, ds: &Dataset, by_name: bool) -> Result<DataFrame> {
-    let (Some(ldf), Some(hdf)) = (ds.frame(TableKind::Ledger), ds.frame(TableKind::Hires)) else {
-        return Err(Error::rule(
-            code,
+pub fn lines_to_hires(ds: &Dataset, by_name: bool) -> Result<DataFrame> {
+    let (Some(ledger), Some(hires)) = (LedgerView::load(ds)?, HiresView::load(ds)?) else {
+        return Err(Error::in_a_rule(
             "lines_to_hires needs the ledger and hires",
         ));
     };
-    let lines = shared(code, ds, || HireLines::find(code, ldf, hdf))?;
+    let lines = shared(ds, || Ok(HireLines::find(&ledger, &hires)))?;
     let mut idx = Vec::with_capacity(
         lines.by_key[0].len() + lines.by_key[1].len() + by_name as usize * lines.by_key[2].len(),
     );
     for rows in &lines.by_key[..if by_name { 3 } else { 2 }] {
         idx.extend_from_slice(rows);
     }
-    ldf.take(&IdxCa::from_vec("__i".into(), idx))
-        .map_err(util::polars_err(code))
+    ledger
+        .df
+        .take(&IdxCa::from_vec("__i".into(), idx))
+        .map_err(Error::in_a_rule)
 }
 
 /// The ledger's 支出 lines to a hire of the same village, per key (id
@@ -407,20 +314,18 @@ struct HireLines {
 }
 
 impl HireLines {
-    fn find(code: &str, ldf: &DataFrame, hdf: &DataFrame) -> Result<HireLines> {
+    fn find(ledger: &LedgerView, hires: &HiresView) -> HireLines {
         // One pass over the ledger per key, on borrowed strings.
         let keys = [
-            ("counterparty_id", "id_number"),
-            ("counterparty_account", "bank_account"),
-            ("counterparty", "name"),
+            (ledger.payee_id, hires.id),
+            (ledger.payee_account, hires.account),
+            (ledger.payee, hires.name),
         ];
-        let lv = util::str_col(code, ldf, "village_code")?;
-        let direction = util::text_col(code, ldf, "direction")?;
-        let hv = util::str_col(code, hdf, "village_code")?;
-        let paid_out: Vec<bool> = direction.iter().map(|d| d == Some("支出")).collect();
+        let lv = ledger.village;
+        let hv = hires.village;
+        let paid_out: Vec<bool> = ledger.direction.iter().map(|d| d == Some("支出")).collect();
         let mut by_key: [Vec<IdxSize>; 3] = Default::default();
-        for ((lkey, hkey), idx) in keys.into_iter().zip(&mut by_key) {
-            let hk = util::str_col(code, hdf, hkey)?;
+        for ((lk, hk), idx) in keys.into_iter().zip(&mut by_key) {
             let wanted: PlHashSet<(&str, &str)> = hv
                 .iter()
                 .zip(hk.iter())
@@ -429,7 +334,6 @@ impl HireLines {
             if wanted.is_empty() {
                 continue;
             }
-            let lk = util::str_col(code, ldf, lkey)?;
             idx.extend(
                 lv.iter()
                     .zip(lk.iter())
@@ -440,7 +344,7 @@ impl HireLines {
                     }),
             );
         }
-        Ok(HireLines { by_key })
+        HireLines { by_key }
     }
 }
 
@@ -464,19 +368,17 @@ impl WageLag {
 
     /// The dataset's lag, learnt once and shared by every rule that reads
     /// wage lines (DEA001, GHO001).
-    pub fn shared(code: &str, ds: &Dataset) -> Result<Arc<WageLag>> {
-        shared(code, ds, || WageLag::learn(code, ds))
+    pub fn shared(ds: &Dataset) -> Result<Arc<WageLag>> {
+        shared(ds, || WageLag::learn(ds))
     }
 
-    pub fn learn(code: &str, ds: &Dataset) -> Result<WageLag> {
-        let (Some(ldf), Some(hdf)) = (ds.frame(TableKind::Ledger), ds.frame(TableKind::Hires))
-        else {
+    pub fn learn(ds: &Dataset) -> Result<WageLag> {
+        let (Some(ledger), Some(h)) = (LedgerView::load(ds)?, HiresView::load(ds)?) else {
             return Ok(WageLag::default());
         };
-        let h = Hires::new(code, hdf)?;
         let mut by_id: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
         let mut by_account: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
-        for i in 0..h.len {
+        for i in 0..h.height() {
             let Some(v) = h.village.get(i) else { continue };
             if let Some(id) = h.id.get(i).filter(|x| valid_id(x)) {
                 by_id.entry((v, id)).or_default().push(i);
@@ -485,18 +387,14 @@ impl WageLag {
                 by_account.entry((v, a)).or_default().push(i);
             }
         }
-        let first_day = ldf
-            .column("date")
-            .ok()
-            .and_then(|c| c.date().ok())
-            .and_then(|d| d.physical().min());
-        let cand = lines_to_hires(code, ds, false)?;
-        let l = Ledger::new(code, &cand)?;
+        let first_day = ledger.date.min();
+        let cand = lines_to_hires(ds, false)?;
+        let l = LedgerView::of(&cand)?;
         let mut samples: BTreeMap<String, BTreeMap<i32, usize>> = BTreeMap::new();
         // hire record -> months of its wage lines
         let mut lines_of: BTreeMap<usize, BTreeSet<i32>> = BTreeMap::new();
         let mut seen = PlHashSet::default();
-        for i in 0..l.len {
+        for i in 0..l.height() {
             if !seen.insert(l.row.get(i)) {
                 continue;
             }
@@ -598,13 +496,13 @@ impl WageLag {
 /// Semi-join `df` to the key combinations of `keys` that occur more than
 /// once among rows with a non-null first key: the dataset-wide candidates of
 /// a duplicate join, found by polars, for a Rust loop to judge.
-pub fn rows_sharing(code: &str, df: &DataFrame, keys: &[&str]) -> Result<DataFrame> {
+pub fn rows_sharing(df: &DataFrame, keys: &[&str]) -> Result<DataFrame> {
     let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
     let mut present = col(keys[0]).is_not_null();
     for k in &keys[1..] {
         present = present.and(col(*k).is_not_null());
     }
-    util::take_rows(code, df, |lf| {
+    util::take_rows(df, |lf| {
         let lf = lf.filter(present);
         let groups = lf
             .clone()
