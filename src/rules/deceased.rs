@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::common::keywords::contains_any;
-use super::common::people::{
-    self, Death, death_register, month_of, month_ranges, month_string, net_of_reversals,
-};
+use super::common::people::{self, Death, death_register, month_of, month_ranges, month_string};
 use super::common::util;
 use super::common::views::{HiresView, LedgerView, SubsidiesView};
 use super::{Rule, RuleMeta, params_of, rule_params};
@@ -225,8 +223,7 @@ fn subsidies(
             .push(i);
     }
     for ((village, id, program, m), mut idx) in after {
-        idx.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-        let standing = net_of_reversals(&idx, |i| r.amount(i));
+        let standing = r.standing(&mut idx);
         if standing.is_empty() {
             continue;
         }

@@ -145,6 +145,13 @@ impl<'a> SubsidiesView<'a> {
         self.period.get(i).and_then(month_of)
     }
 
+    /// The payments among `rows` (one person's, one period's) that stand:
+    /// in paid-date (then file) order, reversals cancelled.
+    pub fn standing(&self, rows: &mut [usize]) -> Vec<usize> {
+        rows.sort_by_key(|&i| (self.paid.get(i), self.row.get(i)));
+        net_of_reversals(rows, |i| self.amount(i))
+    }
+
     /// One payment row as evidence: enough to find it in the export and
     /// to total the recovery.
     pub fn payment(&self, i: usize) -> Value {

@@ -4,14 +4,15 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::keyed;
-use super::common::people::{self, ProgramMatch, month_ranges, month_string, net_of_reversals};
-use super::common::views::SubsidiesView;
-use super::{Rule, RuleMeta, params_of, rule_params};
+use super::Case;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::rules::common::keyed;
+use crate::rules::common::people::{self, ProgramMatch, month_ranges, month_string};
+use crate::rules::common::views::SubsidiesView;
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -210,11 +211,14 @@ impl Rule for ExclusivePrograms {
     }
 }
 
+/// One month's rows of one person: the yielding side's and the other's.
+type Sides = (Vec<usize>, Vec<usize>);
+
 /// Per person: the periods where both sides stand after reversals.
 fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> {
     let r = SubsidiesView::of(cand)?;
     // id -> month -> (yields rows, to rows)
-    let mut by: BTreeMap<String, BTreeMap<i32, (Vec<usize>, Vec<usize>)>> = BTreeMap::new();
+    let mut by: BTreeMap<String, BTreeMap<i32, Sides>> = BTreeMap::new();
     for i in 0..r.height() {
         let id = r.str(r.id, i);
         let (Some(m), Some(side)) = (r.month(i), sides.get(r.program.get(i).unwrap_or_default()))
@@ -234,20 +238,14 @@ fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> 
     let mut out = Vec::new();
     for (id, months) in by {
         let mut overlap = BTreeSet::new();
-        let mut recover = 0i64;
-        let mut rows = Vec::new();
-        let mut villages: BTreeMap<String, usize> = BTreeMap::new();
-        let mut all_villages = BTreeSet::new();
-        let mut batches = BTreeSet::new();
+        let mut case = Case::default();
         let mut yield_programs = BTreeSet::new();
         let mut to_programs = BTreeSet::new();
         let mut certain = true;
         let (mut months_a, mut months_b) = (BTreeSet::new(), BTreeSet::new());
         for (m, (mut a, mut b)) in months {
-            a.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-            b.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-            let a = net_of_reversals(&a, |i| r.amount(i));
-            let b = net_of_reversals(&b, |i| r.amount(i));
+            let a = r.standing(&mut a);
+            let b = r.standing(&mut b);
             if !a.is_empty() {
                 months_a.insert(m);
             }
@@ -259,8 +257,7 @@ fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> 
             }
             overlap.insert(m);
             for &i in &a {
-                recover += r.amount(i);
-                *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
+                case.recover(&r, i);
                 yield_programs.insert(r.program.get(i).unwrap_or_default().to_string());
                 certain &= sides
                     .get(r.program.get(i).unwrap_or_default())
@@ -273,29 +270,16 @@ fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> 
                     .is_some_and(|s| s.certain);
             }
             for &i in a.iter().chain(&b) {
-                all_villages.insert(r.str(r.village, i).to_string());
-                batches.insert(r.batch.get(i).unwrap_or_default().to_string());
-                rows.push(r.payment(i));
+                case.list(&r, i);
             }
         }
         if overlap.is_empty() {
             continue;
         }
-        let village = villages
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(v, _)| v.clone())
-            .unwrap_or_default();
-        let others: Vec<String> = all_villages
-            .iter()
-            .filter(|v| **v != village)
-            .cloned()
-            .collect();
-        let who = rows
-            .first()
-            .and_then(|x| x["name"].as_str())
-            .unwrap_or_default()
-            .to_string();
+        let village = case.village().unwrap_or_default();
+        let others = case.other_villages(&village);
+        let who = case.name(&r);
+        let recover = case.recoverable;
         let ya = yield_programs
             .iter()
             .cloned()
@@ -340,7 +324,7 @@ fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> 
                 .score(score)
                 .amount(recover)
                 .related(others.iter().cloned())
-                .related(batches.iter().cloned())
+                .related(case.batches.iter().cloned())
                 .message(message)
                 .evidence(json!({
                     "reason": "mutually_exclusive_programs",
@@ -351,9 +335,9 @@ fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> 
                     "sub_program_stated": certain,
                     "changeover_month_only": changeover,
                     "periods": overlap.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-                    "villages": all_villages,
+                    "villages": case.villages,
                     "recoverable": fen_to_yuan_string(recover),
-                    "payments": rows,
+                    "payments": case.payments,
                 })),
         );
     }

@@ -5,14 +5,17 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::keyed;
-use super::common::people::{self, month_ranges, month_string, net_of_reversals, program_is};
-use super::common::views::SubsidiesView;
-use super::{Rule, RuleMeta, params_of, rule_params};
+use super::Case;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::rules::common::keyed;
+use crate::rules::common::people::{
+    self, month_ranges, month_string, net_of_reversals, program_is,
+};
+use crate::rules::common::views::SubsidiesView;
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -204,12 +207,7 @@ impl Rule for DuplicatePayment {
             let multi = p.multi_row_programs.iter().any(|c| program_is(c, program));
             let yearly = annual.contains(program);
             let mut months = BTreeSet::new();
-            let mut rows_listed = Vec::new();
-            let mut extra_total = 0i64;
-            let mut extra_count = 0usize;
-            let mut villages: BTreeMap<String, usize> = BTreeMap::new();
-            let mut all_villages = BTreeSet::new();
-            let mut batches = BTreeSet::new();
+            let mut case = Case::default();
             let mut identical = true;
             for (m, mut idx) in periods {
                 // Earliest paid first: that one is taken as the due payment.
@@ -232,36 +230,21 @@ impl Rule for DuplicatePayment {
                     let first = r.amount(dups[0]);
                     identical &= dups.iter().all(|&i| r.amount(i) == first);
                     for &i in &dups[1..] {
-                        extra_total += r.amount(i);
-                        extra_count += 1;
-                        *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
+                        case.recover(&r, i);
                     }
                 }
                 for &i in &idx {
-                    all_villages.insert(r.str(r.village, i).to_string());
-                    batches.insert(r.batch.get(i).unwrap_or_default().to_string());
-                    rows_listed.push(r.payment(i));
+                    case.list(&r, i);
                 }
             }
             if months.is_empty() {
                 continue;
             }
             // The village holding most of the extra payments answers for them.
-            let village = villages
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(v, _)| v.clone())
-                .unwrap_or_default();
-            let others: Vec<String> = all_villages
-                .iter()
-                .filter(|v| **v != village)
-                .cloned()
-                .collect();
-            let who = rows_listed
-                .first()
-                .and_then(|x| x["name"].as_str())
-                .unwrap_or_default()
-                .to_string();
+            let village = case.village().unwrap_or_default();
+            let others = case.other_villages(&village);
+            let who = case.name(&r);
+            let (extra_total, extra_count) = (case.recoverable, case.extra);
             let where_ = if others.is_empty() {
                 String::new()
             } else {
@@ -292,7 +275,7 @@ impl Rule for DuplicatePayment {
                     .score(score.min(95.0))
                     .amount(extra_total)
                     .related(others.iter().cloned())
-                    .related(batches.iter().cloned())
+                    .related(case.batches.iter().cloned())
                     .message(message)
                     .evidence(json!({
                         "reason": "same_program_same_period",
@@ -301,10 +284,10 @@ impl Rule for DuplicatePayment {
                         "program": program,
                         "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
                         "yearly_program": yearly,
-                        "villages": all_villages,
+                        "villages": case.villages,
                         "extra_payments": extra_count,
                         "recoverable": fen_to_yuan_string(extra_total),
-                        "payments": rows_listed,
+                        "payments": case.payments,
                     })),
             );
         }

@@ -5,14 +5,15 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{month_ranges, month_string, net_of_reversals};
-use super::common::views::SubsidiesView;
-use super::{Rule, RuleMeta, params_of, rule_params};
+use super::Case;
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::rules::common::people::{month_ranges, month_string};
+use crate::rules::common::views::SubsidiesView;
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -509,8 +510,8 @@ fn pair(
         }
         m.into_iter()
             .map(|(k, mut v)| {
-                v.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-                (k, net_of_reversals(&v, |i| r.amount(i)))
+                let v = r.standing(&mut v);
+                (k, v)
             })
             .filter(|(_, v)| !v.is_empty())
             .collect()
@@ -563,31 +564,21 @@ fn pair(
     } else {
         extra_rows.iter().map(|&i| r.amount(i)).sum()
     };
-    let mut villages: BTreeMap<String, usize> = BTreeMap::new();
+    let mut case = Case::default();
     for &i in &extra_rows {
-        *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
+        case.answers_for(r.str(r.village, i));
     }
-    let village = villages
-        .iter()
-        .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
-        .map(|(v, _)| v.clone())?;
-    let mut all_villages = BTreeSet::new();
-    let mut rows = Vec::new();
+    let village = case.village()?;
     let months: BTreeSet<i32> = shared_periods.iter().map(|k| k.1).collect();
     let programs: BTreeSet<&str> = shared_periods.iter().map(|k| k.0.as_str()).collect();
     for (k, v) in sa.iter().chain(sb.iter()) {
         if shared_periods.contains(&k) {
             for &i in v {
-                all_villages.insert(r.str(r.village, i).to_string());
-                rows.push(r.payment(i));
+                case.list(r, i);
             }
         }
     }
-    let other_villages: Vec<String> = all_villages
-        .iter()
-        .filter(|v| **v != village)
-        .cloned()
-        .collect();
+    let other_villages = case.other_villages(&village);
     let mut how = if !by_birth {
         String::new()
     } else if kept.get(..17) == extra.get(..17) {
@@ -652,7 +643,7 @@ fn pair(
                 "shared": shared.iter().map(|c| c.describe()).collect::<Vec<_>>(),
                 "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
                 "recoverable": fen_to_yuan_string(at_stake),
-                "payments": rows,
+                "payments": case.payments,
             })),
     )
 }

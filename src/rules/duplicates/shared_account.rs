@@ -5,14 +5,15 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::keyed;
-use super::common::people::{self, month_string, net_of_reversals};
-use super::common::views::{HouseholdsView, SubsidiesView};
-use super::{Rule, RuleMeta, params_of, rule_params};
+use super::Case;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::rules::common::keyed;
+use crate::rules::common::people::{self, month_string};
+use crate::rules::common::views::{HouseholdsView, SubsidiesView};
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -149,8 +150,7 @@ impl Rule for SharedAccount {
                 let mut persons: Vec<Person> = people_rows
                     .into_iter()
                     .filter_map(|(key, mut rows)| {
-                        rows.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-                        let rows = net_of_reversals(&rows, |i| r.amount(i));
+                        let rows = r.standing(&mut rows);
                         let &i = rows.first()?;
                         Some(Person {
                             key,
@@ -284,9 +284,7 @@ fn finding(
     let certain = flagged.iter().all(|f| f.3);
     let mut others: BTreeMap<String, String> = BTreeMap::new(); // id/key -> name
     let mut holders: BTreeMap<String, String> = BTreeMap::new();
-    let mut at_stake = 0i64;
-    let mut villages: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rows = Vec::new();
+    let mut case = Case::default();
     let mut periods = BTreeSet::new();
     let mut programs = BTreeSet::new();
     for (program, m, persons, _) in &flagged {
@@ -299,27 +297,22 @@ fn finding(
                 holders.insert(who, x.name.to_string());
             } else {
                 others.insert(who, x.name.to_string());
-                at_stake += x.rows.iter().map(|&i| r.amount(i)).sum::<i64>();
+                case.recoverable += x.rows.iter().map(|&i| r.amount(i)).sum::<i64>();
             }
+            // Every village answers by its share of the payments.
             for &i in &x.rows {
-                *villages.entry(x.village.to_string()).or_default() += 1;
-                rows.push(json!({
+                case.answers_for(x.village);
+                case.villages.insert(x.village.to_string());
+                case.payments.push(json!({
                     "household_id": x.household,
                     "payment": r.payment(i),
                 }));
             }
         }
     }
-    let village = villages
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map(|(v, _)| v.clone())
-        .unwrap_or_default();
-    let other_villages: Vec<String> = villages
-        .keys()
-        .filter(|v| **v != village)
-        .cloned()
-        .collect();
+    let village = case.village().unwrap_or_default();
+    let other_villages = case.other_villages(&village);
+    let at_stake = case.recoverable;
     // The subject is one of the people paid through somebody else's account.
     let subject = others
         .keys()
@@ -381,6 +374,6 @@ fn finding(
             "holder_household_people": holders,
             "other_people": others,
             "at_stake": fen_to_yuan_string(at_stake),
-            "payments": rows,
+            "payments": case.payments,
         }))
 }
