@@ -3,14 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use polars::polars_utils::UnitVec;
-use polars::prelude::PlHashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::common::decisions::DecisionIndex;
 use super::common::keywords::{KeywordMemo, Keywords};
+use super::common::ledger::{Options, Payment, payments_of};
 use super::common::util;
 use super::common::util::rows_by_village;
 use super::common::views::{ContractsView, LedgerView};
@@ -131,23 +130,6 @@ enum Problem {
     NotFound,
 }
 
-/// A ledger payment: one voucher's 支出 lines to one payee (borrowed from
-/// the ledger: no copies of millions of lines).
-#[derive(Debug, Default, Clone)]
-struct Payment<'a> {
-    village: &'a str,
-    voucher: &'a str,
-    payee: &'a str,
-    payee_id: &'a str,
-    date: i32,
-    amount: i64,
-    contract_no: &'a str,
-    decision_no: &'a str,
-    summary: &'a str,
-    /// File rows; one line per payment is the norm, kept inline.
-    rows: UnitVec<u32>,
-}
-
 struct ContractCase {
     village: String,
     contract_no: String,
@@ -182,7 +164,7 @@ impl Rule for MissingDecision {
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
         let p: Params = params_of(params)?;
         let threshold = util::yuan_to_fen(p.threshold);
-        let decisions = DecisionIndex::build(ds)?;
+        let decisions = DecisionIndex::shared(ds)?;
         let judge = |village: &str, no: &str| -> Option<Problem> {
             if no.is_empty() {
                 Some(Problem::NoNumber)
@@ -305,7 +287,7 @@ impl Rule for MissingDecision {
                 .map(|(v, idx)| {
                     let mut cited = Vec::new();
                     let mut judged = Vec::new();
-                    for pay in payments_of(&cols, v, &idx) {
+                    for pay in payments_of(&cols, v, &idx, Options::default()) {
                         if !pay.contract_no.is_empty()
                             && contract_known.contains(&(v, pay.contract_no))
                         {
@@ -459,41 +441,6 @@ impl Rule for MissingDecision {
         }
         Ok(out)
     }
-}
-
-/// A village's lines summed per voucher and payee, in first-line order.
-fn payments_of<'a>(c: &LedgerView<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
-    let mut at: PlHashMap<(&str, &str, &str), usize> = PlHashMap::default();
-    let mut out: Vec<Payment<'a>> = Vec::new();
-    for &i in idx {
-        let (Some(vo), Some(a)) = (c.voucher.get(i), c.amount.get(i)) else {
-            continue;
-        };
-        let payee = c.payee.get(i).unwrap_or_default();
-        let payee_id = c.payee_id.get(i).unwrap_or_default();
-        let k = *at.entry((vo, payee, payee_id)).or_insert_with(|| {
-            out.push(Payment {
-                village,
-                voucher: vo,
-                payee,
-                payee_id,
-                date: c.date.get(i).unwrap_or_default(),
-                summary: c.summary.get(i).unwrap_or_default(),
-                ..Payment::default()
-            });
-            out.len() - 1
-        });
-        let pay = &mut out[k];
-        pay.amount += a;
-        pay.rows.push(c.row.get(i).unwrap_or_default());
-        if pay.contract_no.is_empty() {
-            pay.contract_no = c.contract.get(i).unwrap_or_default();
-        }
-        if pay.decision_no.is_empty() {
-            pay.decision_no = c.decision.get(i).unwrap_or_default();
-        }
-    }
-    out
 }
 
 fn problem_key(p: Problem) -> &'static str {

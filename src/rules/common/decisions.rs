@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::stems::{project_stem, stem_similarity};
 use super::views::DecisionsView;
@@ -46,6 +47,12 @@ pub struct DecisionIndex {
 }
 
 impl DecisionIndex {
+    /// The dataset's index, built once and shared by the rules that read
+    /// it (DEC001, SPL001, SPL002).
+    pub fn shared(ds: &Dataset) -> Result<Arc<DecisionIndex>> {
+        super::shared(ds, || DecisionIndex::build(ds))
+    }
+
     pub fn build(ds: &Dataset) -> Result<DecisionIndex> {
         let Some(decisions) = DecisionsView::load(ds)? else {
             return Ok(DecisionIndex {

@@ -11,8 +11,8 @@ use polars::prelude::*;
 use regex::Regex;
 use serde_json::{Value, json};
 
-use super::util;
 use super::views::{DeathsView, HiresView, LedgerView, SubsidiesView};
+use super::{shared, util};
 use crate::dataset::Dataset;
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{clean_name, fen_to_yuan_string, from_epoch_days};
@@ -271,22 +271,6 @@ pub fn death_register(ds: &Dataset) -> Result<BTreeMap<String, Death>> {
         );
     }
     Ok(m)
-}
-
-/// A value several rules derive from the dataset (`Dataset::derived`),
-/// made once by the first rule that asks. Its error, if making it failed,
-/// is told as the asking rule's own (the engine names the rule).
-pub fn shared<T: Send + Sync + 'static>(
-    ds: &Dataset,
-    make: impl FnOnce() -> Result<T>,
-) -> Result<Arc<T>> {
-    struct Made<T>(std::result::Result<Arc<T>, Error>);
-    let made = ds.derived.get(|| Made(make().map(Arc::new)));
-    match &made.0 {
-        Ok(v) => Ok(v.clone()),
-        Err(Error::Rule { message, .. }) => Err(Error::in_a_rule(message)),
-        Err(e) => Err(Error::in_a_rule(e)),
-    }
 }
 
 /// Ledger 支出 lines whose payee is a hire of the same village: by id number,

@@ -205,7 +205,7 @@ impl Rule for SplitContracts {
         let Some(contracts) = ContractsView::load(ds)? else {
             return Ok(vec![]);
         };
-        let decisions = DecisionIndex::build(ds)?;
+        let decisions = DecisionIndex::shared(ds)?;
         let ContractsView {
             df,
             village,

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use polars::polars_utils::UnitVec;
 use polars::prelude::{PlHashMap, PlHashSet};
 
 use rayon::prelude::*;
@@ -21,6 +20,7 @@ use crate::finding::{Category, Finding, Severity};
 use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors};
 use crate::rules::common::decisions::DecisionIndex;
 use crate::rules::common::keywords::{KeywordMemo, Keywords};
+use crate::rules::common::ledger::{Options, Payment, payments_of};
 use crate::rules::common::util;
 use crate::rules::common::util::rows_by_village;
 use crate::rules::common::views::{ContractsView, HiresView, LedgerView};
@@ -202,22 +202,6 @@ impl Params {
     }
 }
 
-/// One payment: a voucher's 支出 lines to one payee, summed. Borrows the
-/// ledger's strings: millions of lines, no copies.
-#[derive(Debug, Clone, Default)]
-struct Payment<'a> {
-    voucher: &'a str,
-    date: i32,
-    amount: i64,
-    payee: &'a str,
-    payee_id: &'a str,
-    account: &'a str,
-    summary: &'a str,
-    decision_no: &'a str,
-    /// File rows; one line per payment is the norm, kept inline.
-    rows: UnitVec<u32>,
-}
-
 /// A contract as a vendor identity with money to absorb installments.
 #[derive(Debug, Clone)]
 struct Held {
@@ -257,7 +241,7 @@ impl Rule for SplitPayments {
         let Some(cols) = LedgerView::load(ds)? else {
             return Ok(vec![]);
         };
-        let decisions = DecisionIndex::build(ds)?;
+        let decisions = DecisionIndex::shared(ds)?;
 
         let LedgerView {
             df,
@@ -346,7 +330,7 @@ impl Rule for SplitPayments {
         let out: Vec<Finding> = by_village
             .into_par_iter()
             .flat_map_iter(|(v, idx)| {
-                let payments = payments_of(&cols, &idx);
+                let payments = payments(&cols, v, &idx);
                 let ctx = context.get(v).unwrap_or(&empty);
                 village_findings(v, payments, ctx, &p, &sp, &decisions)
             })
@@ -355,39 +339,14 @@ impl Rule for SplitPayments {
     }
 }
 
-/// A village's lines summed per voucher and payee; positive totals only
-/// (a voucher reversed in full is no payment).
-fn payments_of<'a>(c: &LedgerView<'a>, idx: &[usize]) -> Vec<Payment<'a>> {
-    let mut at: PlHashMap<(&str, &str, &str, &str), usize> = PlHashMap::default();
-    let mut out: Vec<Payment<'a>> = Vec::new();
-    for &i in idx {
-        let (Some(vo), Some(a), Some(d)) = (c.voucher.get(i), c.amount.get(i), c.date.get(i))
-        else {
-            continue;
-        };
-        let payee = c.payee.get(i).unwrap_or_default();
-        let payee_id = c.payee_id.get(i).unwrap_or_default();
-        let account = c.payee_account.get(i).unwrap_or_default();
-        let k = *at.entry((vo, payee, payee_id, account)).or_insert_with(|| {
-            out.push(Payment {
-                voucher: vo,
-                date: d,
-                payee,
-                payee_id,
-                account,
-                summary: c.summary.get(i).unwrap_or_default(),
-                ..Payment::default()
-            });
-            out.len() - 1
-        });
-        let pay = &mut out[k];
-        pay.amount += a;
-        pay.date = pay.date.min(d);
-        pay.rows.push(c.row.get(i).unwrap_or_default());
-        if pay.decision_no.is_empty() {
-            pay.decision_no = c.decision.get(i).unwrap_or_default();
-        }
-    }
+/// A village's payments; positive totals only (a voucher reversed in full
+/// is no payment).
+fn payments<'a>(ledger: &LedgerView<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
+    let opts = Options {
+        by_account: true,
+        dated_only: true,
+    };
+    let mut out = payments_of(ledger, village, idx, opts);
     out.retain(|p| p.amount > 0);
     out
 }
