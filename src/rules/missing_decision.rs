@@ -177,58 +177,10 @@ impl Rule for MissingDecision {
 
         // Every contract, by village and number: payments citing one are
         // judged through it.
-        let mut contract_known: HashSet<(&str, &str)> = HashSet::new();
-        let mut cases: Vec<ContractCase> = Vec::new();
-        if let Some(contracts) = ContractsView::load(ds)? {
-            let ContractsView {
-                village,
-                contract: no,
-                project,
-                vendor,
-                vendor_credit_code: credit,
-                vendor_id,
-                amount,
-                signed,
-                decision,
-                row: rows,
-                ..
-            } = contracts;
-            for i in 0..contracts.height() {
-                let (Some(v), Some(n)) = (village.get(i), no.get(i)) else {
-                    continue;
-                };
-                contract_known.insert((v, n));
-                if !p.check_contracts {
-                    continue;
-                }
-                let Some(a) = amount.get(i).filter(|a| *a >= threshold) else {
-                    continue;
-                };
-                let d = decision.get(i).unwrap_or_default();
-                let Some(problem) = judge(v, d) else {
-                    continue;
-                };
-                let vendor_key = crate::matching::vendor::vendor_key(
-                    credit.get(i),
-                    vendor_id.get(i),
-                    vendor.get(i),
-                )
-                .map(|(_, k)| k)
-                .unwrap_or_default();
-                cases.push(ContractCase {
-                    village: v.to_string(),
-                    contract_no: n.to_string(),
-                    project: project.get(i).unwrap_or_default().to_string(),
-                    vendor: vendor.get(i).unwrap_or_default().to_string(),
-                    vendor_key,
-                    amount: a,
-                    date: signed.get(i).unwrap_or_default(),
-                    decision_no: d.to_string(),
-                    row: rows.get(i).unwrap_or_default(),
-                    problem,
-                });
-            }
-        }
+        let (contract_known, cases) = match ContractsView::load(ds)? {
+            Some(c) => contract_cases(c, p.check_contracts, threshold, &judge),
+            None => (HashSet::new(), Vec::new()),
+        };
 
         // Ledger payments, per village in parallel: the vouchers citing a
         // contract of a case, and the payments judged on their own.
@@ -246,15 +198,7 @@ impl Rule for MissingDecision {
             None
         };
         if let Some(cols) = ledger {
-            let LedgerView {
-                df,
-                village,
-                direction,
-                summary,
-                category,
-                decision,
-                ..
-            } = cols;
+            let decision = cols.decision;
             // A ledger without any decision number: see the doc.
             let numbered = decision.null_count() < decision.len();
             let mode = p.ledger_without_decision_column.as_str();
@@ -266,22 +210,8 @@ impl Rule for MissingDecision {
             let judge_ledger =
                 numbered || mode == "flag" || (mode == "match" && decisions.present());
             let match_by_content = !numbered && mode == "match";
-            let exempt_summary = Keywords::new(&p.exempt_summary_keywords);
-            let exempt_category = Keywords::new(&p.exempt_categories);
-            let mut exempt_summary = KeywordMemo::new(&exempt_summary);
-            let mut exempt_category = KeywordMemo::new(&exempt_category);
-            let keep: Vec<bool> = (0..df.height())
-                .map(|i| {
-                    direction.get(i) == Some("支出")
-                        && !exempt_summary.found_in(summary.get(i))
-                        && !exempt_category.found_in(category.get(i))
-                })
-                .collect();
-            let by_village = rows_by_village(village, |i| keep[i]);
-            type Judged<'a> = (
-                Vec<(&'a str, &'a str, &'a str)>,
-                Vec<(Payment<'a>, Problem)>,
-            );
+            let keep = not_exempt(&p, &cols);
+            let by_village = rows_by_village(cols.village, |i| keep[i]);
             let per_village: Vec<Judged> = by_village
                 .into_par_iter()
                 .map(|(v, idx)| {
@@ -316,131 +246,253 @@ impl Rule for MissingDecision {
                     (cited, judged)
                 })
                 .collect();
-            for (cited, judged) in per_village {
-                for (v, c, vo) in cited {
-                    vouchers_of_contract.entry((v, c)).or_default().push(vo);
-                }
-                for (pay, problem) in judged {
-                    let subject = if pay.contract_no.is_empty() {
-                        pay.voucher
-                    } else {
-                        pay.contract_no
-                    };
-                    own.entry((pay.village, subject))
-                        .or_default()
-                        .push((pay, problem));
-                }
-            }
+            gather(per_village, &mut vouchers_of_contract, &mut own);
         }
 
         let mut out = Vec::new();
         for c in &cases {
-            let mut vouchers: Vec<String> = vouchers_of_contract
+            let vouchers: Vec<String> = vouchers_of_contract
                 .get(&(c.village.as_str(), c.contract_no.as_str()))
                 .map(|v| v.iter().map(|s| s.to_string()).collect())
                 .unwrap_or_default();
-            vouchers.sort();
-            vouchers.dedup();
-            let (why, extra) = match c.problem {
-                Problem::NoNumber => ("未填写决议编号".to_string(), 0.0),
-                Problem::NotFound => (
-                    format!("所填决议编号{}在决策记录中不存在", c.decision_no),
-                    5.0,
-                ),
-            };
-            let mut related = vec![c.vendor_key.clone(), c.decision_no.clone()];
-            related.extend(vouchers.iter().cloned());
-            out.push(
-                META.finding(&c.village, &c.contract_no)
-                    .score(score(c.amount, threshold) + extra)
-                    .amount(c.amount)
-                    .related(related)
-                    .message(format!(
-                        "合同{}（{}，{}）金额{}，达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
-                        c.contract_no,
-                        c.project,
-                        c.vendor,
-                        fen_to_yuan_display(c.amount),
-                        fen_to_yuan_display(threshold),
-                        why
-                    ))
-                    .evidence(json!({
-                        "problem": problem_key(c.problem),
-                        "threshold": fen_to_yuan_string(threshold),
-                        "decisions_loaded": decisions.present(),
-                        "contract": {
-                            "row": c.row,
-                            "contract_no": c.contract_no,
-                            "project_name": c.project,
-                            "vendor": c.vendor,
-                            "vendor_key": c.vendor_key,
-                            "amount": fen_to_yuan_string(c.amount),
-                            "signed_date": util::day_string(c.date),
-                            "decision_no": c.decision_no,
-                        },
-                        "payment_vouchers": vouchers,
-                    })),
-            );
+            out.push(contract_finding(
+                c,
+                vouchers,
+                threshold,
+                decisions.present(),
+            ));
         }
         for ((village, subject), pays) in own {
-            let total: i64 = pays.iter().map(|(p, _)| p.amount).sum();
-            let first = &pays[0].0;
-            let not_found: Vec<&str> = pays
-                .iter()
-                .filter(|(_, pr)| *pr == Problem::NotFound)
-                .map(|(p, _)| p.decision_no)
-                .collect();
-            let why = if not_found.is_empty() {
-                "未填写决议编号".to_string()
-            } else {
-                format!("所填决议编号{}在决策记录中不存在", not_found.join("、"))
-            };
-            let what = if first.contract_no.is_empty() {
-                format!("凭证{}", first.voucher)
-            } else {
-                format!("合同{}的付款凭证", first.contract_no)
-            };
-            let mut related: Vec<String> = Vec::new();
-            for (pay, _) in &pays {
-                related.push(pay.voucher.to_string());
-                related.push(pay.decision_no.to_string());
-                related.push(pay.payee_id.to_string());
-            }
-            let extra = if not_found.is_empty() { 0.0 } else { 5.0 };
-            out.push(
-                META.finding(village, subject)
-                    .score(score(total, threshold) + extra)
-                    .amount(total)
-                    .related(related)
-                    .message(format!(
-                        "{what}向“{}”支出{}（{}），达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
-                        first.payee,
-                        fen_to_yuan_display(total),
-                        first.summary,
-                        fen_to_yuan_display(threshold),
-                        why
-                    ))
-                    .evidence(json!({
-                        "problem": if not_found.is_empty() { "no_number" } else { "not_found" },
-                        "threshold": fen_to_yuan_string(threshold),
-                        "decisions_loaded": decisions.present(),
-                        "payments": pays.iter().map(|(p, pr)| json!({
-                            "rows": p.rows.as_slice(),
-                            "voucher_no": p.voucher,
-                            "date": util::day_string(p.date),
-                            "payee": p.payee,
-                            "payee_id": p.payee_id,
-                            "amount": fen_to_yuan_string(p.amount),
-                            "summary": p.summary,
-                            "contract_no": p.contract_no,
-                            "decision_no": p.decision_no,
-                            "problem": problem_key(*pr),
-                        })).collect::<Vec<_>>(),
-                    })),
-            );
+            out.push(payments_finding(
+                village,
+                subject,
+                &pays,
+                threshold,
+                decisions.present(),
+            ));
         }
         Ok(out)
     }
+}
+
+/// The village's vouchers citing a contract of a case (village, contract,
+/// voucher), and its payments judged on their own.
+type Judged<'a> = (
+    Vec<(&'a str, &'a str, &'a str)>,
+    Vec<(Payment<'a>, Problem)>,
+);
+
+/// The ledger's 支出 lines that no exempt 摘要 word or 科目 excuses.
+fn not_exempt(p: &Params, ledger: &LedgerView) -> Vec<bool> {
+    let exempt_summary = Keywords::new(&p.exempt_summary_keywords);
+    let exempt_category = Keywords::new(&p.exempt_categories);
+    let mut exempt_summary = KeywordMemo::new(&exempt_summary);
+    let mut exempt_category = KeywordMemo::new(&exempt_category);
+    (0..ledger.height())
+        .map(|i| {
+            ledger.direction.get(i) == Some("支出")
+                && !exempt_summary.found_in(ledger.summary.get(i))
+                && !exempt_category.found_in(ledger.category.get(i))
+        })
+        .collect()
+}
+
+/// The villages' judgements together: vouchers by the contract they cite,
+/// and payments by (village, subject), the subject being the contract
+/// number cited, else the voucher.
+#[allow(clippy::type_complexity)]
+fn gather<'a>(
+    per_village: Vec<Judged<'a>>,
+    vouchers_of_contract: &mut HashMap<(&'a str, &'a str), Vec<&'a str>>,
+    own: &mut BTreeMap<(&'a str, &'a str), Vec<(Payment<'a>, Problem)>>,
+) {
+    for (cited, judged) in per_village {
+        for (v, c, vo) in cited {
+            vouchers_of_contract.entry((v, c)).or_default().push(vo);
+        }
+        for (pay, problem) in judged {
+            let subject = if pay.contract_no.is_empty() {
+                pay.voucher
+            } else {
+                pay.contract_no
+            };
+            own.entry((pay.village, subject))
+                .or_default()
+                .push((pay, problem));
+        }
+    }
+}
+
+/// Every contract by village and number (payments citing one are judged
+/// through it), and with `check` the contracts at or above `threshold`
+/// without a valid decision.
+fn contract_cases<'a>(
+    contracts: ContractsView<'a>,
+    check: bool,
+    threshold: i64,
+    judge: &dyn Fn(&str, &str) -> Option<Problem>,
+) -> (HashSet<(&'a str, &'a str)>, Vec<ContractCase>) {
+    let mut contract_known: HashSet<(&str, &str)> = HashSet::new();
+    let mut cases: Vec<ContractCase> = Vec::new();
+    let ContractsView {
+        village,
+        contract: no,
+        project,
+        vendor,
+        vendor_credit_code: credit,
+        vendor_id,
+        amount,
+        signed,
+        decision,
+        row: rows,
+        ..
+    } = contracts;
+    for i in 0..contracts.height() {
+        let (Some(v), Some(n)) = (village.get(i), no.get(i)) else {
+            continue;
+        };
+        contract_known.insert((v, n));
+        if !check {
+            continue;
+        }
+        let Some(a) = amount.get(i).filter(|a| *a >= threshold) else {
+            continue;
+        };
+        let d = decision.get(i).unwrap_or_default();
+        let Some(problem) = judge(v, d) else {
+            continue;
+        };
+        let vendor_key =
+            crate::matching::vendor::vendor_key(credit.get(i), vendor_id.get(i), vendor.get(i))
+                .map(|(_, k)| k)
+                .unwrap_or_default();
+        cases.push(ContractCase {
+            village: v.to_string(),
+            contract_no: n.to_string(),
+            project: project.get(i).unwrap_or_default().to_string(),
+            vendor: vendor.get(i).unwrap_or_default().to_string(),
+            vendor_key,
+            amount: a,
+            date: signed.get(i).unwrap_or_default(),
+            decision_no: d.to_string(),
+            row: rows.get(i).unwrap_or_default(),
+            problem,
+        });
+    }
+    (contract_known, cases)
+}
+
+/// The finding of a contract without a valid decision; `vouchers` are the
+/// payments citing it.
+fn contract_finding(
+    c: &ContractCase,
+    mut vouchers: Vec<String>,
+    threshold: i64,
+    decisions_loaded: bool,
+) -> Finding {
+    vouchers.sort();
+    vouchers.dedup();
+    let (why, extra) = match c.problem {
+        Problem::NoNumber => ("未填写决议编号".to_string(), 0.0),
+        Problem::NotFound => (
+            format!("所填决议编号{}在决策记录中不存在", c.decision_no),
+            5.0,
+        ),
+    };
+    let mut related = vec![c.vendor_key.clone(), c.decision_no.clone()];
+    related.extend(vouchers.iter().cloned());
+    META.finding(&c.village, &c.contract_no)
+        .score(score(c.amount, threshold) + extra)
+        .amount(c.amount)
+        .related(related)
+        .message(format!(
+            "合同{}（{}，{}）金额{}，达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
+            c.contract_no,
+            c.project,
+            c.vendor,
+            fen_to_yuan_display(c.amount),
+            fen_to_yuan_display(threshold),
+            why
+        ))
+        .evidence(json!({
+            "problem": problem_key(c.problem),
+            "threshold": fen_to_yuan_string(threshold),
+            "decisions_loaded": decisions_loaded,
+            "contract": {
+                "row": c.row,
+                "contract_no": c.contract_no,
+                "project_name": c.project,
+                "vendor": c.vendor,
+                "vendor_key": c.vendor_key,
+                "amount": fen_to_yuan_string(c.amount),
+                "signed_date": util::day_string(c.date),
+                "decision_no": c.decision_no,
+            },
+            "payment_vouchers": vouchers,
+        }))
+}
+
+/// The finding of one subject's payments without a valid decision.
+fn payments_finding(
+    village: &str,
+    subject: &str,
+    pays: &[(Payment, Problem)],
+    threshold: i64,
+    decisions_loaded: bool,
+) -> Finding {
+    let total: i64 = pays.iter().map(|(p, _)| p.amount).sum();
+    let first = &pays[0].0;
+    let not_found: Vec<&str> = pays
+        .iter()
+        .filter(|(_, pr)| *pr == Problem::NotFound)
+        .map(|(p, _)| p.decision_no)
+        .collect();
+    let why = if not_found.is_empty() {
+        "未填写决议编号".to_string()
+    } else {
+        format!("所填决议编号{}在决策记录中不存在", not_found.join("、"))
+    };
+    let what = if first.contract_no.is_empty() {
+        format!("凭证{}", first.voucher)
+    } else {
+        format!("合同{}的付款凭证", first.contract_no)
+    };
+    let mut related: Vec<String> = Vec::new();
+    for (pay, _) in pays {
+        related.push(pay.voucher.to_string());
+        related.push(pay.decision_no.to_string());
+        related.push(pay.payee_id.to_string());
+    }
+    let extra = if not_found.is_empty() { 0.0 } else { 5.0 };
+    META.finding(village, subject)
+            .score(score(total, threshold) + extra)
+            .amount(total)
+            .related(related)
+            .message(format!(
+                "{what}向“{}”支出{}（{}），达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
+                first.payee,
+                fen_to_yuan_display(total),
+                first.summary,
+                fen_to_yuan_display(threshold),
+                why
+            ))
+            .evidence(json!({
+                "problem": if not_found.is_empty() { "no_number" } else { "not_found" },
+                "threshold": fen_to_yuan_string(threshold),
+                "decisions_loaded": decisions_loaded,
+                "payments": pays.iter().map(|(p, pr)| json!({
+                    "rows": p.rows.as_slice(),
+                    "voucher_no": p.voucher,
+                    "date": util::day_string(p.date),
+                    "payee": p.payee,
+                    "payee_id": p.payee_id,
+                    "amount": fen_to_yuan_string(p.amount),
+                    "summary": p.summary,
+                    "contract_no": p.contract_no,
+                    "decision_no": p.decision_no,
+                    "problem": problem_key(*pr),
+                })).collect::<Vec<_>>(),
+            }))
 }
 
 fn problem_key(p: Problem) -> &'static str {
