@@ -14,6 +14,7 @@ use crate::rules::common::keyed;
 use crate::rules::common::people::{
     self, month_ranges, month_string, net_of_reversals, program_is,
 };
+use crate::rules::common::util::Text;
 use crate::rules::common::views::SubsidiesView;
 use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
@@ -97,68 +98,13 @@ impl Rule for DuplicatePayment {
         let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
-        // The period a payment is due for: its month, or its year for a
-        // program paid once a year (two villages may pay it in different months).
         let SubsidiesView {
             df,
             program,
             period,
             ..
         } = roll;
-        // Each program as a small number (rows of one program come in runs:
-        // the last one is remembered), judged annual once.
-        let mut codes: PlHashMap<&str, u32> = PlHashMap::default();
-        let mut distinct: Vec<&str> = Vec::new();
-        let mut last: Option<(&str, u32)> = None;
-        let program_codes: Vec<Option<u32>> = program
-            .iter()
-            .map(|pg| {
-                let pg = pg?;
-                if let Some((l, c)) = last
-                    && l == pg
-                {
-                    return Some(c);
-                }
-                let c = *codes.entry(pg).or_insert_with(|| {
-                    distinct.push(pg);
-                    (distinct.len() - 1) as u32
-                });
-                last = Some((pg, c));
-                Some(c)
-            })
-            .collect();
-        let is_annual: Vec<bool> = distinct
-            .iter()
-            .map(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
-            .collect();
-        let annual: HashSet<&str> = distinct
-            .iter()
-            .zip(&is_annual)
-            .filter(|(_, a)| **a)
-            .map(|(pg, _)| *pg)
-            .collect();
-        // Periods come in runs of equal dates: the last month is remembered.
-        let mut last_month: Option<(i32, Option<i32>)> = None;
-        let due: Vec<Option<i32>> = program_codes
-            .iter()
-            .zip(period.iter())
-            .map(|(pg, per)| {
-                let per = per?;
-                let m = match last_month {
-                    Some((d, m)) if d == per => m,
-                    _ => {
-                        let m = people::month_of(per);
-                        last_month = Some((per, m));
-                        m
-                    }
-                }?;
-                Some(if pg.is_some_and(|c| is_annual[c as usize]) {
-                    m - m.rem_euclid(12)
-                } else {
-                    m
-                })
-            })
-            .collect();
+        let (program_codes, due, annual) = due_periods(&p, program, period);
         // Candidates: rows whose (id, program, period) occurs more than once.
         // A number that is not 17 digits and a check character is never
         // valid (the loop below skips it): only numbers as integers are keyed.
@@ -240,59 +186,142 @@ impl Rule for DuplicatePayment {
             if months.is_empty() {
                 continue;
             }
-            // The village holding most of the extra payments answers for them.
-            let village = case.village().unwrap_or_default();
-            let others = case.other_villages(&village);
-            let who = case.name(&r);
-            let (extra_total, extra_count) = (case.recoverable, case.extra);
-            let where_ = if others.is_empty() {
-                String::new()
-            } else {
-                format!("，同期另列入{}村居花名册", others.join("、"))
-            };
-            let when = if yearly {
-                months
-                    .iter()
-                    .map(|m| format!("{}年度", m.div_euclid(12)))
-                    .collect::<Vec<_>>()
-                    .join("、")
-            } else {
-                format!("在{}每期", month_ranges(&months))
-            };
-            let message = format!(
-                "{who}（身份证号{id}）{program}{when}应发1笔，实际多发{extra_count}笔共{}{where_}，请核实并追缴",
-                fen_to_yuan_display(extra_total)
-            );
-            let mut score = 70.0 + 5.0 * (months.len().min(4) as f64 - 1.0);
-            if !others.is_empty() {
-                score += 5.0;
-            }
-            if !identical {
-                score -= 15.0;
-            }
-            out.push(
-                META.finding(&village, id)
-                    .score(score.min(95.0))
-                    .amount(extra_total)
-                    .related(others.iter().cloned())
-                    .related(case.batches.iter().cloned())
-                    .message(message)
-                    .evidence(json!({
-                        "reason": "same_program_same_period",
-                        "id_number": id,
-                        "name": who,
-                        "program": program,
-                        "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-                        "yearly_program": yearly,
-                        "villages": case.villages,
-                        "extra_payments": extra_count,
-                        "recoverable": fen_to_yuan_string(extra_total),
-                        "payments": case.payments,
-                    })),
-            );
+            out.push(case_finding(
+                &r,
+                (id, program),
+                yearly,
+                &months,
+                case,
+                identical,
+            ));
         }
         Ok(out)
     }
+}
+
+/// Each row's program as a small number and the period it is due for: its
+/// month, or its year for a program paid once a year (two villages may pay
+/// it in different months); and the annual programs.
+#[allow(clippy::type_complexity)]
+fn due_periods<'a>(
+    p: &Params,
+    program: Text<'a>,
+    period: &Int32Chunked,
+) -> (Vec<Option<u32>>, Vec<Option<i32>>, HashSet<&'a str>) {
+    // Each program as a small number (rows of one program come in runs:
+    // the last one is remembered), judged annual once.
+    let mut codes: PlHashMap<&str, u32> = PlHashMap::default();
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut last: Option<(&str, u32)> = None;
+    let program_codes: Vec<Option<u32>> = program
+        .iter()
+        .map(|pg| {
+            let pg = pg?;
+            if let Some((l, c)) = last
+                && l == pg
+            {
+                return Some(c);
+            }
+            let c = *codes.entry(pg).or_insert_with(|| {
+                distinct.push(pg);
+                (distinct.len() - 1) as u32
+            });
+            last = Some((pg, c));
+            Some(c)
+        })
+        .collect();
+    let is_annual: Vec<bool> = distinct
+        .iter()
+        .map(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
+        .collect();
+    let annual: HashSet<&str> = distinct
+        .iter()
+        .zip(&is_annual)
+        .filter(|(_, a)| **a)
+        .map(|(pg, _)| *pg)
+        .collect();
+    // Periods come in runs of equal dates: the last month is remembered.
+    let mut last_month: Option<(i32, Option<i32>)> = None;
+    let due: Vec<Option<i32>> = program_codes
+        .iter()
+        .zip(period.iter())
+        .map(|(pg, per)| {
+            let per = per?;
+            let m = match last_month {
+                Some((d, m)) if d == per => m,
+                _ => {
+                    let m = people::month_of(per);
+                    last_month = Some((per, m));
+                    m
+                }
+            }?;
+            Some(if pg.is_some_and(|c| is_annual[c as usize]) {
+                m - m.rem_euclid(12)
+            } else {
+                m
+            })
+        })
+        .collect();
+    (program_codes, due, annual)
+}
+
+/// The finding of one person's program paid more than once per period.
+fn case_finding(
+    r: &SubsidiesView,
+    (id, program): (&str, &str),
+    yearly: bool,
+    months: &BTreeSet<i32>,
+    case: Case,
+    identical: bool,
+) -> Finding {
+    // The village holding most of the extra payments answers for them.
+    let village = case.village().unwrap_or_default();
+    let others = case.other_villages(&village);
+    let who = case.name(&r);
+    let (extra_total, extra_count) = (case.recoverable, case.extra);
+    let where_ = if others.is_empty() {
+        String::new()
+    } else {
+        format!("，同期另列入{}村居花名册", others.join("、"))
+    };
+    let when = if yearly {
+        months
+            .iter()
+            .map(|m| format!("{}年度", m.div_euclid(12)))
+            .collect::<Vec<_>>()
+            .join("、")
+    } else {
+        format!("在{}每期", month_ranges(&months))
+    };
+    let message = format!(
+        "{who}（身份证号{id}）{program}{when}应发1笔，实际多发{extra_count}笔共{}{where_}，请核实并追缴",
+        fen_to_yuan_display(extra_total)
+    );
+    let mut score = 70.0 + 5.0 * (months.len().min(4) as f64 - 1.0);
+    if !others.is_empty() {
+        score += 5.0;
+    }
+    if !identical {
+        score -= 15.0;
+    }
+    META.finding(&village, id)
+        .score(score.min(95.0))
+        .amount(extra_total)
+        .related(others.iter().cloned())
+        .related(case.batches.iter().cloned())
+        .message(message)
+        .evidence(json!({
+            "reason": "same_program_same_period",
+            "id_number": id,
+            "name": who,
+            "program": program,
+            "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+            "yearly_program": yearly,
+            "villages": case.villages,
+            "extra_payments": extra_count,
+            "recoverable": fen_to_yuan_string(extra_total),
+            "payments": case.payments,
+        }))
 }
 
 /// An 18-character id number (17 digits and a check character) as one
