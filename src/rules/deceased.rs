@@ -247,17 +247,16 @@ struct DeadHire {
     account: Option<String>,
 }
 
-fn wages(
-    p: &Params,
-    ds: &Dataset,
-    ledger: &LedgerView,
-    deaths: &BTreeMap<String, Death>,
-    found: &mut BTreeMap<(String, String), Overpaid>,
-) -> Result<()> {
+/// Dead people's hire records by (village, key).
+type DeadHires = PlHashMap<(String, String), DeadHire>;
+
+/// Dead people's hire records by (village, id number), (village, account)
+/// and (village, name); a name only when one person of the village bears it.
+fn dead_hires(ds: &Dataset, deaths: &BTreeMap<String, Death>) -> Result<[DeadHires; 3]> {
     // (village, id) and (village, account) of dead people's hire records.
-    let mut by_id: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
-    let mut by_account: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
-    let mut by_name: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
+    let mut by_id: DeadHires = PlHashMap::default();
+    let mut by_account: DeadHires = PlHashMap::default();
+    let mut by_name: DeadHires = PlHashMap::default();
     if let Some(h) = HiresView::load(ds)? {
         // A name stands for a hire only when one person of the village bears it.
         let mut bearers: PlHashMap<(&str, &str), BTreeSet<&str>> = PlHashMap::default();
@@ -296,6 +295,17 @@ fn wages(
             by_id.insert((village, id.to_string()), mk());
         }
     }
+    Ok([by_id, by_account, by_name])
+}
+
+/// The 支出 lines that may pay a dead person, each kind in row order and
+/// one kind after the other.
+fn candidate_lines(
+    ledger: &LedgerView,
+    deaths: &BTreeMap<String, Death>,
+    by_account: &DeadHires,
+    by_name: &DeadHires,
+) -> Vec<IdxSize> {
     // Candidate 支出 lines, each kind in row order and one kind after the
     // other (semi-joins by payee id, account, then village and name of
     // lines without an id), by hash probes on borrowed strings.
@@ -336,9 +346,21 @@ fn wages(
     }
     by_payee_id.append(&mut by_payee_account);
     by_payee_id.append(&mut by_payee_name);
+    by_payee_id
+}
+
+fn wages(
+    p: &Params,
+    ds: &Dataset,
+    ledger: &LedgerView,
+    deaths: &BTreeMap<String, Death>,
+    found: &mut BTreeMap<(String, String), Overpaid>,
+) -> Result<()> {
+    let [by_id, by_account, by_name] = dead_hires(ds, deaths)?;
+    let wanted = candidate_lines(ledger, deaths, &by_account, &by_name);
     let cand = ledger
         .df
-        .take(&IdxCa::from_vec("__i".into(), by_payee_id))
+        .take(&IdxCa::from_vec("__i".into(), wanted))
         .map_err(Error::in_a_rule)?;
     let l = LedgerView::of(&cand)?;
     let lag = people::WageLag::shared(ds)?;

@@ -214,6 +214,73 @@ impl Rule for ExclusivePrograms {
 /// One month's rows of one person: the yielding side's and the other's.
 type Sides = (Vec<usize>, Vec<usize>);
 
+/// One person's months on both sides of an exclusion.
+struct Overlap {
+    /// The months both sides stand.
+    overlap: BTreeSet<i32>,
+    /// The yielding side's payments in them are to recover.
+    case: Case,
+    yield_programs: BTreeSet<String>,
+    to_programs: BTreeSet<String>,
+    /// Every program involved named its sub-program.
+    certain: bool,
+    /// The months each side stands at all.
+    months_a: BTreeSet<i32>,
+    months_b: BTreeSet<i32>,
+}
+
+fn overlap_of(
+    r: &SubsidiesView,
+    sides: &HashMap<&str, Side>,
+    months: BTreeMap<i32, Sides>,
+) -> Overlap {
+    let mut overlap = BTreeSet::new();
+    let mut case = Case::default();
+    let mut yield_programs = BTreeSet::new();
+    let mut to_programs = BTreeSet::new();
+    let mut certain = true;
+    let (mut months_a, mut months_b) = (BTreeSet::new(), BTreeSet::new());
+    for (m, (mut a, mut b)) in months {
+        let a = r.standing(&mut a);
+        let b = r.standing(&mut b);
+        if !a.is_empty() {
+            months_a.insert(m);
+        }
+        if !b.is_empty() {
+            months_b.insert(m);
+        }
+        if a.is_empty() || b.is_empty() {
+            continue;
+        }
+        overlap.insert(m);
+        for &i in &a {
+            case.recover(&r, i);
+            yield_programs.insert(r.program.get(i).unwrap_or_default().to_string());
+            certain &= sides
+                .get(r.program.get(i).unwrap_or_default())
+                .is_some_and(|s| s.certain);
+        }
+        for &i in &b {
+            to_programs.insert(r.program.get(i).unwrap_or_default().to_string());
+            certain &= sides
+                .get(r.program.get(i).unwrap_or_default())
+                .is_some_and(|s| s.certain);
+        }
+        for &i in a.iter().chain(&b) {
+            case.list(&r, i);
+        }
+    }
+    Overlap {
+        overlap,
+        case,
+        yield_programs,
+        to_programs,
+        certain,
+        months_a,
+        months_b,
+    }
+}
+
 /// Per person: the periods where both sides stand after reversals.
 fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> {
     let r = SubsidiesView::of(cand)?;
@@ -237,42 +304,15 @@ fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> 
     }
     let mut out = Vec::new();
     for (id, months) in by {
-        let mut overlap = BTreeSet::new();
-        let mut case = Case::default();
-        let mut yield_programs = BTreeSet::new();
-        let mut to_programs = BTreeSet::new();
-        let mut certain = true;
-        let (mut months_a, mut months_b) = (BTreeSet::new(), BTreeSet::new());
-        for (m, (mut a, mut b)) in months {
-            let a = r.standing(&mut a);
-            let b = r.standing(&mut b);
-            if !a.is_empty() {
-                months_a.insert(m);
-            }
-            if !b.is_empty() {
-                months_b.insert(m);
-            }
-            if a.is_empty() || b.is_empty() {
-                continue;
-            }
-            overlap.insert(m);
-            for &i in &a {
-                case.recover(&r, i);
-                yield_programs.insert(r.program.get(i).unwrap_or_default().to_string());
-                certain &= sides
-                    .get(r.program.get(i).unwrap_or_default())
-                    .is_some_and(|s| s.certain);
-            }
-            for &i in &b {
-                to_programs.insert(r.program.get(i).unwrap_or_default().to_string());
-                certain &= sides
-                    .get(r.program.get(i).unwrap_or_default())
-                    .is_some_and(|s| s.certain);
-            }
-            for &i in a.iter().chain(&b) {
-                case.list(&r, i);
-            }
-        }
+        let Overlap {
+            overlap,
+            case,
+            yield_programs,
+            to_programs,
+            certain,
+            months_a,
+            months_b,
+        } = overlap_of(&r, sides, months);
         if overlap.is_empty() {
             continue;
         }

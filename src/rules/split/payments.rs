@@ -351,6 +351,49 @@ fn payments<'a>(ledger: &LedgerView<'a>, village: &'a str, idx: &[usize]) -> Vec
     out
 }
 
+/// The payments of one vendor group (`pay_idx`, in date order) that are
+/// not installments of its contracts: each payment, in date order, is
+/// allotted to the contract money signed by its date while some is left.
+fn not_installments<'p, 'a>(
+    payments: &'p [Payment<'a>],
+    pay_idx: &[usize],
+    members: &[usize],
+    np: usize,
+    ctx: &Context<'a>,
+) -> Vec<&'p Payment<'a>> {
+    let mut held: Vec<&Held> = members
+        .iter()
+        .filter(|&&m| m >= np)
+        .map(|&m| &ctx.contracts[m - np].1)
+        .collect();
+    held.sort_by_key(|h| h.date);
+    // Installments of the vendor's contracts: allot each payment, in
+    // date order, to the contract money signed by its date.
+    let mut attributed = vec![false; pay_idx.len()];
+    if !held.is_empty() {
+        let mut used: i64 = 0;
+        for (k, &pi) in pay_idx.iter().enumerate() {
+            let pay = &payments[pi];
+            let signed: i64 = held
+                .iter()
+                .filter(|h| h.date <= pay.date)
+                .map(|h| h.amount)
+                .sum();
+            if used + pay.amount <= signed {
+                used += pay.amount;
+                attributed[k] = true;
+            }
+        }
+    }
+    let kept: Vec<&Payment> = pay_idx
+        .iter()
+        .zip(&attributed)
+        .filter(|(_, a)| !**a)
+        .map(|(&pi, _)| &payments[pi])
+        .collect();
+    kept
+}
+
 fn village_findings<'a>(
     village: &str,
     mut payments: Vec<Payment<'a>>,
@@ -416,36 +459,7 @@ fn village_findings<'a>(
         if pay_idx.len() < sp.min_pieces {
             continue;
         }
-        let mut held: Vec<&Held> = vendors.members[gi]
-            .iter()
-            .filter(|&&m| m >= np)
-            .map(|&m| &ctx.contracts[m - np].1)
-            .collect();
-        held.sort_by_key(|h| h.date);
-        // Installments of the vendor's contracts: allot each payment, in
-        // date order, to the contract money signed by its date.
-        let mut attributed = vec![false; pay_idx.len()];
-        if !held.is_empty() {
-            let mut used: i64 = 0;
-            for (k, &pi) in pay_idx.iter().enumerate() {
-                let pay = &payments[pi];
-                let signed: i64 = held
-                    .iter()
-                    .filter(|h| h.date <= pay.date)
-                    .map(|h| h.amount)
-                    .sum();
-                if used + pay.amount <= signed {
-                    used += pay.amount;
-                    attributed[k] = true;
-                }
-            }
-        }
-        let kept: Vec<&Payment> = pay_idx
-            .iter()
-            .zip(&attributed)
-            .filter(|(_, a)| !**a)
-            .map(|(&pi, _)| &payments[pi])
-            .collect();
+        let kept = not_installments(&payments, &pay_idx, &vendors.members[gi], np, ctx);
         if kept.len() < sp.min_pieces {
             continue;
         }
