@@ -68,6 +68,9 @@ const META: RuleMeta = RuleMeta {
     processes: &[],
 };
 
+/// Where a bad number was seen: table (Chinese), row, column, problem, kind.
+type Occurrence = (&'static str, usize, String, String, IssueKind);
+
 impl Rule for InvalidId {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -88,10 +91,7 @@ impl Rule for InvalidId {
         };
 
         // (village, id as written) -> occurrences
-        let mut groups: BTreeMap<
-            (String, String),
-            Vec<(&'static str, usize, String, String, IssueKind)>,
-        > = BTreeMap::new();
+        let mut groups: BTreeMap<(String, String), Vec<Occurrence>> = BTreeMap::new();
         for issue in ds
             .issues
             .iter()

@@ -277,7 +277,7 @@ fn case_finding(
     // The village holding most of the extra payments answers for them.
     let village = case.village().unwrap_or_default();
     let others = case.other_villages(&village);
-    let who = case.name(&r);
+    let who = case.name(r);
     let (extra_total, extra_count) = (case.recoverable, case.extra);
     let where_ = if others.is_empty() {
         String::new()
@@ -291,7 +291,7 @@ fn case_finding(
             .collect::<Vec<_>>()
             .join("、")
     } else {
-        format!("在{}每期", month_ranges(&months))
+        format!("在{}每期", month_ranges(months))
     };
     let message = format!(
         "{who}（身份证号{id}）{program}{when}应发1笔，实际多发{extra_count}笔共{}{where_}，请核实并追缴",

@@ -254,7 +254,7 @@ fn overlap_of(
         }
         overlap.insert(m);
         for &i in &a {
-            case.recover(&r, i);
+            case.recover(r, i);
             yield_programs.insert(r.program.get(i).unwrap_or_default().to_string());
             certain &= sides
                 .get(r.program.get(i).unwrap_or_default())
@@ -267,7 +267,7 @@ fn overlap_of(
                 .is_some_and(|s| s.certain);
         }
         for &i in a.iter().chain(&b) {
-            case.list(&r, i);
+            case.list(r, i);
         }
     }
     Overlap {
