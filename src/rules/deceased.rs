@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::common::keywords::contains_any;
-use super::common::people::{self, Death, death_register, month_of, month_ranges, month_string};
+use super::common::people::{Death, death_register, month_of, month_ranges, month_string};
 use super::common::util;
 use super::common::views::{HiresView, LedgerView, SubsidiesView};
+use super::common::wages;
 use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
@@ -363,7 +364,7 @@ fn wages(
         .take(&IdxCa::from_vec("__i".into(), wanted))
         .map_err(Error::in_a_rule)?;
     let l = LedgerView::of(&cand)?;
-    let lag = people::WageLag::shared(ds)?;
+    let lag = wages::WageLag::shared(ds)?;
     let mut seen = PlHashSet::default();
     for i in 0..l.height() {
         if !seen.insert(l.row.get(i)) {
@@ -416,7 +417,7 @@ fn wages(
         if !is_wage {
             continue;
         }
-        let (first, last) = match people::wage_months(&text, day) {
+        let (first, last) = match wages::wage_months(&text, day) {
             Some(m) => m,
             None => {
                 let k = lag.get(&village).unwrap_or(p.wage_arrears_months.max(0));

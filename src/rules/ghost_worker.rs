@@ -8,6 +8,7 @@ use super::common::keywords::contains_any;
 use super::common::people::{self, month_of, month_ranges, month_string};
 use super::common::util;
 use super::common::views::{HiresView, LedgerView};
+use super::common::wages;
 use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
@@ -104,7 +105,7 @@ impl Rule for GhostWorker {
         let mut out = Vec::new();
         if ds.has(TableKind::Ledger) {
             let deaths = people::death_register(ds)?;
-            let lag = people::WageLag::shared(ds)?;
+            let lag = wages::WageLag::shared(ds)?;
             out.extend(outside_hire_period(&p, ds, &hires, &deaths, &lag)?);
         }
         out.extend(two_posts(&p, ds, &hires)?);
@@ -179,10 +180,10 @@ fn outside_hire_period(
     ds: &Dataset,
     h: &HiresView,
     deaths: &BTreeMap<String, people::Death>,
-    lag: &people::WageLag,
+    lag: &wages::WageLag,
 ) -> Result<Vec<Finding>> {
     let [by_id, by_account, by_name] = hire_keys(h);
-    let cand = people::lines_to_hires(ds, true)?;
+    let cand = wages::lines_to_hires(ds, true)?;
     let l = LedgerView::of(&cand)?;
 
     let mut ghosts: BTreeMap<(String, String), Ghost> = BTreeMap::new();
@@ -243,7 +244,7 @@ fn outside_hire_period(
         };
         // The months the line pays: stated in the 摘要, else read with the
         // village's learnt payment lag; else only its date can be judged.
-        let stated = people::wage_months(&text, day)
+        let stated = wages::wage_months(&text, day)
             .or_else(|| lag.get(v).map(|k| (line_month - k, line_month - k)));
         // Months (or the line itself) outside every record of the person.
         let mut outside = months_outside(h, records, stated, line_month, day, p.arrears_days);

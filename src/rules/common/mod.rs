@@ -1,10 +1,10 @@
 //! Code the rules share, apart from the rules: typed table views (`views`),
 //! units and row helpers (`util`), what the people rules derive from the
-//! roll, ledger and hires (`people`), ledger payments (`ledger`), grouping
-//! by key (`keyed`), the decision index (`decisions`), words in free text
-//! (`keywords`), project stems (`stems`), and values made once per dataset
-//! (`shared`). Nothing here imports a rule; a rule imports from here, never
-//! from another rule.
+//! roll, ledger and hires (`people`), wages paid to hires (`wages`), ledger
+//! payments (`ledger`), grouping by key (`keyed`), the decision index
+//! (`decisions`), words in free text (`keywords`), project stems (`stems`),
+//! and values made once per dataset (`shared`). Nothing here imports a rule;
+//! a rule imports from here, never from another rule.
 
 pub mod decisions;
 pub mod keyed;
@@ -14,6 +14,7 @@ pub mod people;
 pub mod stems;
 pub mod util;
 pub mod views;
+pub mod wages;
 
 use std::sync::Arc;
 
