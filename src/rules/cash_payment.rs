@@ -1,10 +1,8 @@
-use std::collections::BTreeMap;
-
-use polars::prelude::PlHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::util::{day_string, yuan_to_fen};
+use super::common::ledger::{Options, Payment, payments_of};
+use super::common::util::{day_string, rows_by_village, yuan_to_fen};
 use super::common::views::LedgerView;
 use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
@@ -70,14 +68,6 @@ impl Default for Params {
     }
 }
 
-struct Line {
-    row: u32,
-    amount: i64,
-    date: i32,
-    summary: String,
-    method: String,
-}
-
 const META: RuleMeta = RuleMeta {
     code: "CSH001",
     name: "cash_payment",
@@ -102,17 +92,13 @@ impl Rule for CashPayment {
             return Ok(vec![]);
         };
         let LedgerView {
-            df,
-            row: rows,
             village,
-            voucher,
             direction,
             amount,
             method,
             summary,
-            payee,
-            payee_id,
             date,
+            row: rows,
             ..
         } = ledger;
 
@@ -124,75 +110,28 @@ impl Rule for CashPayment {
                     .is_some_and(|s| p.summary_keywords.iter().any(|k| s.contains(k.as_str()))),
             }
         };
-        // One payment is a voucher's cash lines to one payee. Keys borrow the
-        // frame (a street ledger has millions of lines, many in cash); only
-        // payments over the limit are copied out.
-        type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
-        // key -> slot; per slot its total and last line; per line the line
-        // before it of the same payment (no list per payment). A voucher's
-        // lines follow each other: the last slot is remembered.
-        // The cash lines first: their count bounds the payments, so the map
-        // is sized once instead of rehashing every key as it doubles.
-        let cash: Vec<usize> = (0..df.height())
-            .filter(|&i| direction.get(i) == Some("支出") && is_cash(i))
+        // One payment is a voucher's cash lines to one payee; only payments
+        // over the limit are copied out.
+        let cash = rows_by_village(village, |i| direction.get(i) == Some("支出") && is_cash(i));
+        let mut over: Vec<Payment> = cash
+            .iter()
+            .flat_map(|(v, idx)| payments_of(&ledger, v, idx, Options::default()))
+            .filter(|pay| pay.amount > limit)
             .collect();
-        let mut slot_of: PlHashMap<Key, u32> =
-            PlHashMap::with_capacity_and_hasher(cash.len(), Default::default());
-        let mut slots: Vec<(Key, i64, u32)> = Vec::new();
-        let mut before: Vec<u32> = vec![u32::MAX; df.height()];
-        let mut last: Option<(Key, u32)> = None;
-        for i in cash {
-            let (Some(v), Some(vo), Some(a)) = (village.get(i), voucher.get(i), amount.get(i))
-            else {
-                continue;
-            };
-            let key = (
-                v,
-                vo,
-                payee.get(i).unwrap_or_default(),
-                payee_id.get(i).unwrap_or_default(),
-            );
-            let slot = match last {
-                Some((k, s)) if k == key => s,
-                _ => *slot_of.entry(key).or_insert_with(|| {
-                    slots.push((key, 0, u32::MAX));
-                    (slots.len() - 1) as u32
-                }),
-            };
-            last = Some((key, slot));
-            let e = &mut slots[slot as usize];
-            e.1 += a;
-            before[i] = e.2;
-            e.2 = i as u32;
-        }
-        drop(slot_of);
-        let groups: BTreeMap<Key, Vec<Line>> = slots
-            .into_iter()
-            .filter(|(_, total, _)| *total > limit)
-            .map(|(k, _, tail)| {
-                let mut idx = Vec::new();
-                let mut at = tail;
-                while at != u32::MAX {
-                    idx.push(at as usize);
-                    at = before[at as usize];
-                }
-                idx.reverse();
-                let lines = idx
-                    .into_iter()
-                    .map(|i| Line {
-                        row: rows.get(i).unwrap_or_default(),
-                        amount: amount.get(i).unwrap_or_default(),
-                        date: date.get(i).unwrap_or_default(),
-                        summary: summary.get(i).unwrap_or_default().to_string(),
-                        method: method.get(i).unwrap_or_default().to_string(),
-                    })
-                    .collect();
-                (k, lines)
-            })
-            .collect();
+        over.sort_by(|a, b| {
+            (a.village, a.voucher, a.payee, a.payee_id)
+                .cmp(&(b.village, b.voucher, b.payee, b.payee_id))
+        });
         let mut out = Vec::new();
-        for ((v, vo, payee, payee_id), lines) in groups {
-            let total: i64 = lines.iter().map(|l| l.amount).sum();
+        for pay in &over {
+            let Payment {
+                village: v,
+                voucher: vo,
+                payee,
+                payee_id,
+                amount: total,
+                ..
+            } = *pay;
             let ratio = total as f64 / limit.max(1) as f64;
             let score = 40.0 + 20.0 * ratio.log10();
             let who = if payee.is_empty() {
@@ -200,6 +139,20 @@ impl Rule for CashPayment {
             } else {
                 format!("向“{payee}”")
             };
+            let lines: Vec<_> = pay
+                .lines
+                .iter()
+                .map(|&i| {
+                    let i = i as usize;
+                    json!({
+                        "row": rows.get(i).unwrap_or_default(),
+                        "date": day_string(date.get(i).unwrap_or_default()),
+                        "amount": fen_to_yuan_string(amount.get(i).unwrap_or_default()),
+                        "summary": summary.get(i).unwrap_or_default(),
+                        "payment_method": method.get(i).unwrap_or_default(),
+                    })
+                })
+                .collect();
             out.push(
                 META.finding(v, vo)
                     .score(score.min(85.0))
@@ -216,13 +169,7 @@ impl Rule for CashPayment {
                         "payee_id": payee_id,
                         "limit": fen_to_yuan_string(limit),
                         "total": fen_to_yuan_string(total),
-                        "lines": lines.iter().map(|l| json!({
-                            "row": l.row,
-                            "date": day_string(l.date),
-                            "amount": fen_to_yuan_string(l.amount),
-                            "summary": l.summary,
-                            "payment_method": l.method,
-                        })).collect::<Vec<_>>(),
+                        "lines": lines,
                     })),
             );
         }

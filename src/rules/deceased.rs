@@ -5,12 +5,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::common::keywords::contains_any;
-use super::common::people::{
-    self, Death, Hires, Ledger, Roll, death_register, month_of, month_ranges, month_string,
-    net_of_reversals,
-};
+use super::common::people::{Death, death_register, month_of, month_ranges, month_string};
 use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::{HiresView, LedgerView, SubsidiesView};
+use super::common::wages;
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -115,18 +114,17 @@ impl Rule for Deceased {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let deaths = death_register(ds, code)?;
+        let p: Params = params_of(params)?;
+        let deaths = death_register(ds)?;
         if deaths.is_empty() {
             return Ok(vec![]);
         }
         let mut found: BTreeMap<(String, String), Overpaid> = BTreeMap::new();
-        if let Some(df) = ds.frame(TableKind::Subsidies) {
-            subsidies(code, &p, df, &deaths, &mut found)?;
+        if let Some(roll) = SubsidiesView::load(ds)? {
+            subsidies(&p, &roll, &deaths, &mut found)?;
         }
-        if let Some(ledger) = ds.frame(TableKind::Ledger) {
-            wages(code, &p, ds, ledger, &deaths, &mut found)?;
+        if let Some(ledger) = LedgerView::load(ds)? {
+            wages(&p, ds, &ledger, &deaths, &mut found)?;
         }
 
         let mut out = Vec::new();
@@ -184,29 +182,29 @@ impl Rule for Deceased {
 }
 
 fn subsidies(
-    code: &str,
     p: &Params,
-    df: &DataFrame,
+    roll: &SubsidiesView,
     deaths: &BTreeMap<String, Death>,
     found: &mut BTreeMap<(String, String), Overpaid>,
 ) -> Result<()> {
     // The rows of dead people's numbers, in row order (a semi-join, by
     // hash probes on borrowed strings).
     let dead: PlHashSet<&str> = deaths.keys().map(String::as_str).collect();
-    let ids = util::str_col(code, df, "id_number")?;
-    let wanted: Vec<IdxSize> = ids
+    let wanted: Vec<IdxSize> = roll
+        .id
         .iter()
         .enumerate()
         .filter(|(_, id)| id.is_some_and(|id| dead.contains(id)))
         .map(|(i, _)| i as IdxSize)
         .collect();
-    let cand = df
+    let cand = roll
+        .df
         .take(&IdxCa::from_vec("__i".into(), wanted))
-        .map_err(util::polars_err(code))?;
-    let r = Roll::new(code, &cand)?;
+        .map_err(Error::in_a_rule)?;
+    let r = SubsidiesView::of(&cand)?;
     // (village, id, program, month) -> rows after death
     let mut after: BTreeMap<(String, String, String, i32), Vec<usize>> = BTreeMap::new();
-    for i in 0..r.len {
+    for i in 0..r.height() {
         let id = r.str(r.id, i);
         let (Some(d), Some(m)) = (deaths.get(id), r.month(i)) else {
             continue;
@@ -226,8 +224,7 @@ fn subsidies(
             .push(i);
     }
     for ((village, id, program, m), mut idx) in after {
-        idx.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-        let standing = net_of_reversals(&idx, |i| r.amount(i));
+        let standing = r.standing(&mut idx);
         if standing.is_empty() {
             continue;
         }
@@ -251,23 +248,20 @@ struct DeadHire {
     account: Option<String>,
 }
 
-fn wages(
-    code: &str,
-    p: &Params,
-    ds: &Dataset,
-    ledger: &DataFrame,
-    deaths: &BTreeMap<String, Death>,
-    found: &mut BTreeMap<(String, String), Overpaid>,
-) -> Result<()> {
+/// Dead people's hire records by (village, key).
+type DeadHires = PlHashMap<(String, String), DeadHire>;
+
+/// Dead people's hire records by (village, id number), (village, account)
+/// and (village, name); a name only when one person of the village bears it.
+fn dead_hires(ds: &Dataset, deaths: &BTreeMap<String, Death>) -> Result<[DeadHires; 3]> {
     // (village, id) and (village, account) of dead people's hire records.
-    let mut by_id: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
-    let mut by_account: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
-    let mut by_name: PlHashMap<(String, String), DeadHire> = PlHashMap::default();
-    if let Some(hdf) = ds.frame(TableKind::Hires) {
-        let h = Hires::new(code, hdf)?;
+    let mut by_id: DeadHires = PlHashMap::default();
+    let mut by_account: DeadHires = PlHashMap::default();
+    let mut by_name: DeadHires = PlHashMap::default();
+    if let Some(h) = HiresView::load(ds)? {
         // A name stands for a hire only when one person of the village bears it.
         let mut bearers: PlHashMap<(&str, &str), BTreeSet<&str>> = PlHashMap::default();
-        for i in 0..h.len {
+        for i in 0..h.height() {
             if let (Some(v), Some(n)) = (h.village.get(i), h.name.get(i)) {
                 bearers
                     .entry((v, n))
@@ -275,7 +269,7 @@ fn wages(
                     .insert(h.id.get(i).unwrap_or_default());
             }
         }
-        for i in 0..h.len {
+        for i in 0..h.height() {
             let id = h.id.get(i).unwrap_or_default();
             if !deaths.contains_key(id) {
                 continue;
@@ -302,6 +296,17 @@ fn wages(
             by_id.insert((village, id.to_string()), mk());
         }
     }
+    Ok([by_id, by_account, by_name])
+}
+
+/// The 支出 lines that may pay a dead person, each kind in row order and
+/// one kind after the other.
+fn candidate_lines(
+    ledger: &LedgerView,
+    deaths: &BTreeMap<String, Death>,
+    by_account: &DeadHires,
+    by_name: &DeadHires,
+) -> Vec<IdxSize> {
     // Candidate 支出 lines, each kind in row order and one kind after the
     // other (semi-joins by payee id, account, then village and name of
     // lines without an id), by hash probes on borrowed strings.
@@ -311,11 +316,14 @@ fn wages(
         .keys()
         .map(|(v, n)| (v.as_str(), n.as_str()))
         .collect();
-    let direction = util::text_col(code, ledger, "direction")?;
-    let village = util::str_col(code, ledger, "village_code")?;
-    let payee = util::str_col(code, ledger, "counterparty")?;
-    let payee_id = util::str_col(code, ledger, "counterparty_id")?;
-    let payee_account = util::str_col(code, ledger, "counterparty_account")?;
+    let LedgerView {
+        direction,
+        village,
+        payee,
+        payee_id,
+        payee_account,
+        ..
+    } = *ledger;
     let (mut by_payee_id, mut by_payee_account, mut by_payee_name) =
         (Vec::new(), Vec::new(), Vec::new());
     for i in 0..ledger.height() {
@@ -339,13 +347,26 @@ fn wages(
     }
     by_payee_id.append(&mut by_payee_account);
     by_payee_id.append(&mut by_payee_name);
+    by_payee_id
+}
+
+fn wages(
+    p: &Params,
+    ds: &Dataset,
+    ledger: &LedgerView,
+    deaths: &BTreeMap<String, Death>,
+    found: &mut BTreeMap<(String, String), Overpaid>,
+) -> Result<()> {
+    let [by_id, by_account, by_name] = dead_hires(ds, deaths)?;
+    let wanted = candidate_lines(ledger, deaths, &by_account, &by_name);
     let cand = ledger
-        .take(&IdxCa::from_vec("__i".into(), by_payee_id))
-        .map_err(util::polars_err(code))?;
-    let l = Ledger::new(code, &cand)?;
-    let lag = people::WageLag::shared(code, ds)?;
+        .df
+        .take(&IdxCa::from_vec("__i".into(), wanted))
+        .map_err(Error::in_a_rule)?;
+    let l = LedgerView::of(&cand)?;
+    let lag = wages::WageLag::shared(ds)?;
     let mut seen = PlHashSet::default();
-    for i in 0..l.len {
+    for i in 0..l.height() {
         if !seen.insert(l.row.get(i)) {
             continue;
         }
@@ -396,7 +417,7 @@ fn wages(
         if !is_wage {
             continue;
         }
-        let (first, last) = match people::wage_months(&text, day) {
+        let (first, last) = match wages::wage_months(&text, day) {
             Some(m) => m,
             None => {
                 let k = lag.get(&village).unwrap_or(p.wage_arrears_months.max(0));

@@ -7,11 +7,12 @@ use serde_json::json;
 
 use super::common::people::program_is;
 use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::SubsidiesView;
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::id_number::{birth_date, id_problem};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
-use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::{Error, Result};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 
 const DOC: &str = "\
@@ -124,6 +125,172 @@ const META: RuleMeta = RuleMeta {
     processes: &[29],
 };
 
+/// A person's payments failing one reason: (village, id number, reason).
+type Key = (String, String, Reason);
+
+/// The youngest and oldest age at a period's end over a person's
+/// payments, and the highest band standard.
+struct Ages {
+    youngest: i32,
+    oldest: i32,
+    standard: i64,
+}
+
+/// The message and score of a person's case.
+#[allow(clippy::too_many_arguments)]
+fn message(
+    reason: Reason,
+    who: &str,
+    birth: NaiveDate,
+    program: &str,
+    n: usize,
+    total: i64,
+    required: i32,
+    ages: &Ages,
+) -> (String, f64) {
+    match reason {
+        Reason::BelowAgeBand => (
+            format!(
+                "{who}（身份证号出生日期{}）领取{}{}笔共{}，发放时仅{}周岁，未达{required}周岁，请核实是否冒领并追缴",
+                birth.format("%Y-%m-%d"),
+                program,
+                n,
+                fen_to_yuan_display(total),
+                ages.youngest
+            ),
+            70.0,
+        ),
+        Reason::BeforeBirth => (
+            format!(
+                "{who}出生于{}，却有{}笔在出生前的发放记录共{}，请核实身份证号及发放记录真实性",
+                birth.format("%Y-%m-%d"),
+                n,
+                fen_to_yuan_display(total)
+            ),
+            75.0,
+        ),
+        Reason::AboveBandAmount => (
+            format!(
+                "{who}（{}周岁）领取{}{}笔超过所在年龄段标准{}，多发{}，请核实发放标准并追缴",
+                ages.oldest,
+                program,
+                n,
+                fen_to_yuan_display(ages.standard),
+                fen_to_yuan_display(total)
+            ),
+            50.0,
+        ),
+    }
+}
+
+/// The finding of one person's payments that fail `reason`.
+fn person_finding(
+    roll: &SubsidiesView,
+    (v, idn, reason): Key,
+    mut idx: Vec<usize>,
+    birth: NaiveDate,
+    min_age: i32,
+    standards: &[(i32, i64)],
+) -> Finding {
+    let SubsidiesView {
+        program,
+        name,
+        period,
+        paid,
+        amount,
+        row: rows,
+        ..
+    } = *roll;
+    // In file order, whatever the order of the frame.
+    idx.sort_by_key(|&i| rows.get(i));
+    let age_at = |i: usize| {
+        period
+            .get(i)
+            .and_then(from_epoch_days)
+            .map(|d| age_on(birth, last_day_of_month(d)))
+    };
+    let required_of =
+        |i: usize| band_in_name(program.get(i).unwrap_or_default()).unwrap_or(min_age);
+    let standard_of = |i: usize| {
+        let age = age_at(i)?;
+        standards
+            .iter()
+            .rev()
+            .find(|(band, _)| age >= *band)
+            .map(|(_, fen)| *fen)
+    };
+    let total: i64 = match reason {
+        Reason::AboveBandAmount => idx
+            .iter()
+            .map(|&i| {
+                (amount.get(i).unwrap_or_default() - standard_of(i).unwrap_or(i64::MAX)).max(0)
+            })
+            .sum(),
+        _ => idx.iter().filter_map(|&i| amount.get(i)).sum(),
+    };
+    let required = idx.iter().map(|&i| required_of(i)).max().unwrap_or(min_age);
+    let who = name.get(idx[0]).unwrap_or_default();
+    let payments: Vec<_> = idx
+        .iter()
+        .map(|&i| {
+            let per = period.get(i).and_then(from_epoch_days);
+            json!({
+                "row": rows.get(i),
+                "program": program.get(i),
+                "period": per.map(|d| d.format("%Y-%m").to_string()),
+                "paid_date": paid.get(i).map(util::day_string),
+                "amount": fen_to_yuan_string(amount.get(i).unwrap_or_default()),
+                "age_at_period_end": per.map(|d| age_on(birth, last_day_of_month(d))),
+                "required_age": required_of(i),
+                "band_standard": standard_of(i).map(fen_to_yuan_string),
+            })
+        })
+        .collect();
+    let ages = Ages {
+        youngest: idx
+            .iter()
+            .filter_map(|&i| age_at(i))
+            .min()
+            .unwrap_or_default(),
+        oldest: idx
+            .iter()
+            .filter_map(|&i| age_at(i))
+            .max()
+            .unwrap_or_default(),
+        standard: idx
+            .iter()
+            .filter_map(|&i| standard_of(i))
+            .max()
+            .unwrap_or_default(),
+    };
+    let (message, score) = message(
+        reason,
+        who,
+        birth,
+        program.get(idx[0]).unwrap_or_default(),
+        idx.len(),
+        total,
+        required,
+        &ages,
+    );
+    META.finding(&v, &idn)
+        .score(score)
+        .amount(total)
+        .message(message)
+        .evidence(json!({
+            "reason": match reason {
+                Reason::BelowAgeBand => "below_age_band",
+                Reason::BeforeBirth => "before_birth",
+                Reason::AboveBandAmount => "above_band_amount",
+            },
+            "name": who,
+            "birth_date": birth.format("%Y-%m-%d").to_string(),
+            "min_age": min_age,
+            "total": fen_to_yuan_string(total),
+            "payments": payments,
+        }))
+}
+
 impl Rule for Eligibility {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -131,8 +298,7 @@ impl Rule for Eligibility {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let min_age = p.age_bands.iter().copied().min().unwrap_or(80) as i32;
         // (band age, standard in fen), youngest first.
         let mut standards: Vec<(i32, i64)> = p
@@ -142,19 +308,20 @@ impl Rule for Eligibility {
             .map(|(&a, &y)| (a as i32, util::yuan_to_fen(y)))
             .collect();
         standards.sort();
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
-        let program = util::text_col(code, df, "program")?;
-        let village = util::str_col(code, df, "village_code")?;
-        let id = util::str_col(code, df, "id_number")?;
-        let name = util::str_col(code, df, "name")?;
-        let period = util::date_col(code, df, "period")?;
-        let paid = util::date_col(code, df, "paid_date")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let rows = util::u32_col(code, df, ROW)?;
+        let SubsidiesView {
+            df,
+            program,
+            village,
+            id,
+            period,
+            paid,
+            amount,
+            ..
+        } = roll;
 
-        type Key = (String, String, Reason);
         let mut groups: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
         let mut births: BTreeMap<String, NaiveDate> = BTreeMap::new();
         let mut by_program: PlHashMap<&str, (bool, Option<i32>)> = PlHashMap::default();
@@ -206,123 +373,9 @@ impl Rule for Eligibility {
             }
         }
         let mut out = Vec::new();
-        for ((v, idn, reason), mut idx) in groups {
-            // In file order, whatever the order of the frame.
-            idx.sort_by_key(|&i| rows.get(i));
-            let birth = births[&idn];
-            let age_at = |i: usize| {
-                period
-                    .get(i)
-                    .and_then(from_epoch_days)
-                    .map(|d| age_on(birth, last_day_of_month(d)))
-            };
-            let required_of =
-                |i: usize| band_in_name(program.get(i).unwrap_or_default()).unwrap_or(min_age);
-            let standard_of = |i: usize| {
-                let age = age_at(i)?;
-                standards
-                    .iter()
-                    .rev()
-                    .find(|(band, _)| age >= *band)
-                    .map(|(_, fen)| *fen)
-            };
-            let total: i64 = match reason {
-                Reason::AboveBandAmount => idx
-                    .iter()
-                    .map(|&i| {
-                        (amount.get(i).unwrap_or_default() - standard_of(i).unwrap_or(i64::MAX))
-                            .max(0)
-                    })
-                    .sum(),
-                _ => idx.iter().filter_map(|&i| amount.get(i)).sum(),
-            };
-            let required = idx.iter().map(|&i| required_of(i)).max().unwrap_or(min_age);
-            let who = name.get(idx[0]).unwrap_or_default();
-            let payments: Vec<_> = idx
-                .iter()
-                .map(|&i| {
-                    let per = period.get(i).and_then(from_epoch_days);
-                    json!({
-                        "row": rows.get(i),
-                        "program": program.get(i),
-                        "period": per.map(|d| d.format("%Y-%m").to_string()),
-                        "paid_date": paid.get(i).map(util::day_string),
-                        "amount": fen_to_yuan_string(amount.get(i).unwrap_or_default()),
-                        "age_at_period_end": per.map(|d| age_on(birth, last_day_of_month(d))),
-                        "required_age": required_of(i),
-                        "band_standard": standard_of(i).map(fen_to_yuan_string),
-                    })
-                })
-                .collect();
-            let (message, score) = match reason {
-                Reason::BelowAgeBand => {
-                    let youngest = idx
-                        .iter()
-                        .filter_map(|&i| period.get(i).and_then(from_epoch_days))
-                        .map(|d| age_on(birth, last_day_of_month(d)))
-                        .min()
-                        .unwrap_or_default();
-                    (
-                        format!(
-                            "{who}（身份证号出生日期{}）领取{}{}笔共{}，发放时仅{youngest}周岁，未达{required}周岁，请核实是否冒领并追缴",
-                            birth.format("%Y-%m-%d"),
-                            program.get(idx[0]).unwrap_or_default(),
-                            idx.len(),
-                            fen_to_yuan_display(total)
-                        ),
-                        70.0,
-                    )
-                }
-                Reason::BeforeBirth => (
-                    format!(
-                        "{who}出生于{}，却有{}笔在出生前的发放记录共{}，请核实身份证号及发放记录真实性",
-                        birth.format("%Y-%m-%d"),
-                        idx.len(),
-                        fen_to_yuan_display(total)
-                    ),
-                    75.0,
-                ),
-                Reason::AboveBandAmount => {
-                    let oldest = idx
-                        .iter()
-                        .filter_map(|&i| age_at(i))
-                        .max()
-                        .unwrap_or_default();
-                    let standard = idx
-                        .iter()
-                        .filter_map(|&i| standard_of(i))
-                        .max()
-                        .unwrap_or_default();
-                    (
-                        format!(
-                            "{who}（{oldest}周岁）领取{}{}笔超过所在年龄段标准{}，多发{}，请核实发放标准并追缴",
-                            program.get(idx[0]).unwrap_or_default(),
-                            idx.len(),
-                            fen_to_yuan_display(standard),
-                            fen_to_yuan_display(total)
-                        ),
-                        50.0,
-                    )
-                }
-            };
-            out.push(
-                META.finding(&v, &idn)
-                    .score(score)
-                    .amount(total)
-                    .message(message)
-                    .evidence(json!({
-                        "reason": match reason {
-                            Reason::BelowAgeBand => "below_age_band",
-                            Reason::BeforeBirth => "before_birth",
-                            Reason::AboveBandAmount => "above_band_amount",
-                        },
-                        "name": who,
-                        "birth_date": birth.format("%Y-%m-%d").to_string(),
-                        "min_age": min_age,
-                        "total": fen_to_yuan_string(total),
-                        "payments": payments,
-                    })),
-            );
+        for (key, idx) in groups {
+            let birth = births[&key.1];
+            out.push(person_finding(&roll, key, idx, birth, min_age, &standards));
         }
         Ok(out)
     }

@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::common::keywords::contains_any;
-use super::common::people::{self, Hires, Ledger, month_of, month_ranges, month_string};
+use super::common::people::{self, month_of, month_ranges, month_string};
 use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::{HiresView, LedgerView};
+use super::common::wages;
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
@@ -96,18 +98,17 @@ impl Rule for GhostWorker {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let Some(hdf) = ds.frame(TableKind::Hires) else {
+        let p: Params = params_of(params)?;
+        let Some(hires) = HiresView::load(ds)? else {
             return Ok(vec![]);
         };
         let mut out = Vec::new();
-        if ds.frame(TableKind::Ledger).is_some() {
-            let deaths = people::death_register(ds, code)?;
-            let lag = people::WageLag::shared(code, ds)?;
-            out.extend(outside_hire_period(code, &p, ds, hdf, &deaths, &lag)?);
+        if ds.has(TableKind::Ledger) {
+            let deaths = people::death_register(ds)?;
+            let lag = wages::WageLag::shared(ds)?;
+            out.extend(outside_hire_period(&p, ds, &hires, &deaths, &lag)?);
         }
-        out.extend(two_posts(code, &p, ds, hdf)?);
+        out.extend(two_posts(&p, ds, &hires)?);
         Ok(out)
     }
 }
@@ -136,20 +137,17 @@ struct Ghost {
     by_number: bool,
 }
 
-fn outside_hire_period(
-    code: &str,
-    p: &Params,
-    ds: &Dataset,
-    hdf: &DataFrame,
-    deaths: &BTreeMap<String, people::Death>,
-    lag: &people::WageLag,
-) -> Result<Vec<Finding>> {
-    let h = Hires::new(code, hdf)?;
+/// Hire records per (village, key), each list in file order.
+type RecordsBy<'a> = PlHashMap<(&'a str, &'a str), Vec<usize>>;
+
+/// The hire records by (village, id number), (village, account) and
+/// (village, name); a name only when one person of the village bears it.
+fn hire_keys<'a>(h: &HiresView<'a>) -> [RecordsBy<'a>; 3] {
     // (village, id) and (village, account) -> hire records
-    let mut by_id: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
-    let mut by_account: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
-    let mut by_name: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
-    for i in 0..h.len {
+    let mut by_id: RecordsBy = PlHashMap::default();
+    let mut by_account: RecordsBy = PlHashMap::default();
+    let mut by_name: RecordsBy = PlHashMap::default();
+    for i in 0..h.height() {
         let Some(v) = h.village.get(i) else { continue };
         if let Some(id) = h.id.get(i).filter(|x| people::valid_id(x)) {
             by_id.entry((v, id)).or_default().push(i);
@@ -174,12 +172,23 @@ fn outside_hire_period(
         let ids: BTreeSet<&str> = recs.iter().filter_map(|&r| h.id.get(r)).collect();
         ids.len() <= 1
     });
-    let cand = people::lines_to_hires(code, ds, true)?;
-    let l = Ledger::new(code, &cand)?;
+    [by_id, by_account, by_name]
+}
+
+fn outside_hire_period(
+    p: &Params,
+    ds: &Dataset,
+    h: &HiresView,
+    deaths: &BTreeMap<String, people::Death>,
+    lag: &wages::WageLag,
+) -> Result<Vec<Finding>> {
+    let [by_id, by_account, by_name] = hire_keys(h);
+    let cand = wages::lines_to_hires(ds, true)?;
+    let l = LedgerView::of(&cand)?;
 
     let mut ghosts: BTreeMap<(String, String), Ghost> = BTreeMap::new();
     let mut seen = PlHashSet::default();
-    for i in 0..l.len {
+    for i in 0..l.height() {
         if !seen.insert(l.row.get(i)) {
             continue;
         }
@@ -235,55 +244,10 @@ fn outside_hire_period(
         };
         // The months the line pays: stated in the 摘要, else read with the
         // village's learnt payment lag; else only its date can be judged.
-        let stated = people::wage_months(&text, day)
+        let stated = wages::wage_months(&text, day)
             .or_else(|| lag.get(v).map(|k| (line_month - k, line_month - k)));
         // Months (or the line itself) outside every record of the person.
-        let mut outside: Vec<(i32, Outside)> = Vec::new();
-        match stated {
-            Some((first, last)) => {
-                for m in first..=last {
-                    let mut why = None;
-                    for &r in records {
-                        let s = h.start.get(r).and_then(month_of);
-                        let e = h.end.get(r).and_then(month_of);
-                        let before = s.is_some_and(|s| m < s);
-                        let after = e.is_some_and(|e| m > e);
-                        if !before && !after {
-                            why = None;
-                            break;
-                        }
-                        why = why.or(Some(if before {
-                            Outside::BeforeStart
-                        } else {
-                            Outside::AfterEnd
-                        }));
-                    }
-                    if let Some(w) = why {
-                        outside.push((m, w));
-                    }
-                }
-            }
-            None => {
-                let mut why = None;
-                for &r in records {
-                    let s = h.start.get(r).and_then(month_of);
-                    let before = s.is_some_and(|s| line_month < s);
-                    let after = h.end.get(r).is_some_and(|e| day > e + p.arrears_days);
-                    if !before && !after {
-                        why = None;
-                        break;
-                    }
-                    why = why.or(Some(if before {
-                        Outside::BeforeStart
-                    } else {
-                        Outside::AfterEnd
-                    }));
-                }
-                if let Some(w) = why {
-                    outside.push((line_month, w));
-                }
-            }
-        }
+        let mut outside = months_outside(h, records, stated, line_month, day, p.arrears_days);
         // Wages for months after the person died are DEA001's case.
         let first = records[0];
         let died =
@@ -324,87 +288,149 @@ fn outside_hire_period(
     }
 
     let mut out = Vec::new();
-    for ((village, person), mut g) in ghosts {
-        // Hires and lines in file order, whatever the order of the frames.
-        let mut hires: Vec<usize> = g.hires.iter().copied().collect();
-        hires.sort_by_key(|&r| h.row.get(r));
-        g.lines.sort_by_key(|(row, _)| *row);
-        let period = hires
-            .iter()
-            .map(|&r| {
-                format!(
-                    "{}{}至{}",
-                    h.post.get(r).unwrap_or_default(),
-                    h.start.get(r).map(util::day_string).unwrap_or_default(),
-                    h.end
-                        .get(r)
-                        .map(util::day_string)
-                        .unwrap_or_else(|| "今".into())
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("、");
-        let kind = match (
-            g.kinds.contains(&Outside::BeforeStart),
-            g.kinds.contains(&Outside::AfterEnd),
-        ) {
-            (true, true) => "上岗前及离岗后均",
-            (true, false) => "上岗前即",
-            _ => "离岗后仍",
-        };
-        let n = g.months.len();
-        let matched = if g.by_number {
-            ""
-        } else {
-            "（收支明细未填证件号和账号，按姓名及岗位匹配）"
-        };
-        let message = format!(
-            "{}（用工期间{period}）{kind}从集体资金领取工资{}笔共{}（涉及{}）{matched}，请核实是否实际在岗、由谁领取并追缴",
-            g.name,
-            g.lines.len(),
-            fen_to_yuan_display(g.total),
-            month_ranges(&g.months)
-        );
-        let accounts: BTreeSet<String> = g
-            .hires
-            .iter()
-            .filter_map(|&r| h.account.get(r).map(str::to_string))
-            .collect();
-        let (severity, score) = if g.by_number {
-            (
-                Severity::High,
-                (70.0 + 4.0 * (n.min(6) as f64 - 1.0)).min(92.0),
-            )
-        } else {
-            (Severity::Medium, 50.0)
-        };
-        out.push(
-            META.finding(&village, &person)
-                .severity(severity)
-                .score(score)
-                .amount(g.total)
-                .related(g.vouchers.iter().cloned())
-                .related(accounts.iter().cloned())
-                .message(message)
-                .evidence(json!({
-                    "reason": "wages_outside_hire_period",
-                    "matched_by_number": g.by_number,
-                    "name": g.name,
-                    "before_start": g.kinds.contains(&Outside::BeforeStart),
-                    "after_end": g.kinds.contains(&Outside::AfterEnd),
-                    "months": g.months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-                    "arrears_days": p.arrears_days,
-                    "total": fen_to_yuan_string(g.total),
-                    "hires": hires.iter().map(|&r| h.record(r)).collect::<Vec<_>>(),
-                    "payments": g.lines.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-                })),
-        );
+    for ((village, person), g) in ghosts {
+        out.push(ghost_finding(p, h, &village, &person, g));
     }
     Ok(out)
 }
 
+/// The months of a wage line (or, with no months `stated`, the line
+/// itself in `line_month`) outside every hire record of the person, and why.
+fn months_outside(
+    h: &HiresView,
+    records: &[usize],
+    stated: Option<(i32, i32)>,
+    line_month: i32,
+    day: i32,
+    arrears_days: i32,
+) -> Vec<(i32, Outside)> {
+    let mut outside: Vec<(i32, Outside)> = Vec::new();
+    match stated {
+        Some((first, last)) => {
+            for m in first..=last {
+                let mut why = None;
+                for &r in records {
+                    let s = h.start.get(r).and_then(month_of);
+                    let e = h.end.get(r).and_then(month_of);
+                    let before = s.is_some_and(|s| m < s);
+                    let after = e.is_some_and(|e| m > e);
+                    if !before && !after {
+                        why = None;
+                        break;
+                    }
+                    why = why.or(Some(if before {
+                        Outside::BeforeStart
+                    } else {
+                        Outside::AfterEnd
+                    }));
+                }
+                if let Some(w) = why {
+                    outside.push((m, w));
+                }
+            }
+        }
+        None => {
+            let mut why = None;
+            for &r in records {
+                let s = h.start.get(r).and_then(month_of);
+                let before = s.is_some_and(|s| line_month < s);
+                let after = h.end.get(r).is_some_and(|e| day > e + arrears_days);
+                if !before && !after {
+                    why = None;
+                    break;
+                }
+                why = why.or(Some(if before {
+                    Outside::BeforeStart
+                } else {
+                    Outside::AfterEnd
+                }));
+            }
+            if let Some(w) = why {
+                outside.push((line_month, w));
+            }
+        }
+    }
+    outside
+}
+
+/// The finding of one person paid outside their hire periods.
+fn ghost_finding(p: &Params, h: &HiresView, village: &str, person: &str, mut g: Ghost) -> Finding {
+    // Hires and lines in file order, whatever the order of the frames.
+    let mut hires: Vec<usize> = g.hires.iter().copied().collect();
+    hires.sort_by_key(|&r| h.row.get(r));
+    g.lines.sort_by_key(|(row, _)| *row);
+    let period = hires
+        .iter()
+        .map(|&r| {
+            format!(
+                "{}{}至{}",
+                h.post.get(r).unwrap_or_default(),
+                h.start.get(r).map(util::day_string).unwrap_or_default(),
+                h.end
+                    .get(r)
+                    .map(util::day_string)
+                    .unwrap_or_else(|| "今".into())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    let kind = match (
+        g.kinds.contains(&Outside::BeforeStart),
+        g.kinds.contains(&Outside::AfterEnd),
+    ) {
+        (true, true) => "上岗前及离岗后均",
+        (true, false) => "上岗前即",
+        _ => "离岗后仍",
+    };
+    let n = g.months.len();
+    let matched = if g.by_number {
+        ""
+    } else {
+        "（收支明细未填证件号和账号，按姓名及岗位匹配）"
+    };
+    let message = format!(
+        "{}（用工期间{period}）{kind}从集体资金领取工资{}笔共{}（涉及{}）{matched}，请核实是否实际在岗、由谁领取并追缴",
+        g.name,
+        g.lines.len(),
+        fen_to_yuan_display(g.total),
+        month_ranges(&g.months)
+    );
+    let accounts: BTreeSet<String> = g
+        .hires
+        .iter()
+        .filter_map(|&r| h.account.get(r).map(str::to_string))
+        .collect();
+    let (severity, score) = if g.by_number {
+        (
+            Severity::High,
+            (70.0 + 4.0 * (n.min(6) as f64 - 1.0)).min(92.0),
+        )
+    } else {
+        (Severity::Medium, 50.0)
+    };
+    META.finding(village, person)
+        .severity(severity)
+        .score(score)
+        .amount(g.total)
+        .related(g.vouchers.iter().cloned())
+        .related(accounts.iter().cloned())
+        .message(message)
+        .evidence(json!({
+            "reason": "wages_outside_hire_period",
+            "matched_by_number": g.by_number,
+            "name": g.name,
+            "before_start": g.kinds.contains(&Outside::BeforeStart),
+            "after_end": g.kinds.contains(&Outside::AfterEnd),
+            "months": g.months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+            "arrears_days": p.arrears_days,
+            "total": fen_to_yuan_string(g.total),
+            "hires": hires.iter().map(|&r| h.record(r)).collect::<Vec<_>>(),
+            "payments": g.lines.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        }))
+}
+
 /// The last date the data speaks of: an open 离岗 runs to it.
-fn horizon(ds: &Dataset, h: &Hires) -> i32 {
+fn horizon(ds: &Dataset, h: &HiresView) -> Result<i32> {
     let mut last = h
         .start
         .max()
@@ -412,29 +438,22 @@ fn horizon(ds: &Dataset, h: &Hires) -> i32 {
         .chain(h.end.max())
         .max()
         .unwrap_or(0);
-    if let Some(d) = ds
-        .frame(TableKind::Ledger)
-        .and_then(|l| l.column("date").ok())
-        .and_then(|c| c.date().ok())
-        .and_then(|d| d.physical().max())
-    {
+    if let Some(d) = LedgerView::load(ds)?.and_then(|l| l.date.max()) {
         last = last.max(d);
     }
-    last
+    Ok(last)
 }
 
-fn two_posts(code: &str, p: &Params, ds: &Dataset, hdf: &DataFrame) -> Result<Vec<Finding>> {
-    let paid = hdf
-        .clone()
-        .lazy()
-        .filter(col("monthly_wage").gt(lit(0i64)))
-        .collect()
-        .map_err(util::polars_err(code))?;
-    let cand = people::rows_sharing(code, &paid, &["id_number"])?;
-    let h = Hires::new(code, &cand)?;
-    let end_of_data = horizon(ds, &Hires::new(code, hdf)?);
+fn two_posts(p: &Params, ds: &Dataset, hires: &HiresView) -> Result<Vec<Finding>> {
+    let paid = hires
+        .df
+        .filter(&hires.wage.gt(0i64))
+        .map_err(Error::in_a_rule)?;
+    let cand = people::rows_sharing(&paid, &["id_number"])?;
+    let h = HiresView::of(&cand)?;
+    let end_of_data = horizon(ds, hires)?;
     let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for i in 0..h.len {
+    for i in 0..h.height() {
         if let Some(id) = h.id.get(i).filter(|x| people::valid_id(x)) {
             by_id.entry(id).or_default().push(i);
         }

@@ -3,8 +3,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::{CadresView, ContractsView, RelativesView};
+use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::id_number::credit_code_valid;
 use crate::dataset::{Dataset, IssueKind, TableKind};
 use crate::error::Result;
@@ -68,6 +68,9 @@ const META: RuleMeta = RuleMeta {
     processes: &[],
 };
 
+/// Where a bad number was seen: table (Chinese), row, column, problem, kind.
+type Occurrence = (&'static str, usize, String, String, IssueKind);
+
 impl Rule for InvalidId {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -75,24 +78,20 @@ impl Rule for InvalidId {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let p: Params =
-            parse_params(params).map_err(|e| crate::error::Error::rule(self.code(), e))?;
-        let code = self.code();
+        let p: Params = params_of(params)?;
         // Relatives carry no village: take the declaring cadre's.
-        let cadre_village = cadre_villages(ds, code)?;
+        let cadre_village = cadre_villages(ds)?;
+        let relatives = RelativesView::load(ds)?;
         let relative_village = |row: usize| -> Option<String> {
-            let df = ds.frame(TableKind::Relatives)?;
-            let rows = util::u32_col(code, df, crate::dataset::ROW).ok()?;
-            let ids = util::str_col(code, df, "cadre_id_number").ok()?;
-            let idx = rows.iter().position(|r| r == Some(row as u32))?;
-            ids.get(idx).and_then(|c| cadre_village.get(c).cloned())
+            let rel = relatives?;
+            let idx = rel.row.iter().position(|r| r == Some(row as u32))?;
+            rel.cadre_id
+                .get(idx)
+                .and_then(|c| cadre_village.get(c).cloned())
         };
 
         // (village, id as written) -> occurrences
-        let mut groups: BTreeMap<
-            (String, String),
-            Vec<(&'static str, usize, String, String, IssueKind)>,
-        > = BTreeMap::new();
+        let mut groups: BTreeMap<(String, String), Vec<Occurrence>> = BTreeMap::new();
         for issue in ds
             .issues
             .iter()
@@ -153,7 +152,7 @@ impl Rule for InvalidId {
             );
         }
         if p.check_credit_codes {
-            out.extend(credit_codes(ds, code)?);
+            out.extend(credit_codes(ds)?);
         }
         Ok(out)
     }
@@ -169,12 +168,10 @@ fn reason_zh(reason: &str) -> &'static str {
     }
 }
 
-fn cadre_villages(ds: &Dataset, code: &str) -> Result<HashMap<String, String>> {
+fn cadre_villages(ds: &Dataset) -> Result<HashMap<String, String>> {
     let mut m = HashMap::new();
-    if let Some(df) = ds.frame(TableKind::Cadres) {
-        let ids = util::str_col(code, df, "id_number")?;
-        let vs = util::str_col(code, df, "village_code")?;
-        for (id, v) in ids.iter().zip(vs.iter()) {
+    if let Some(cadres) = CadresView::load(ds)? {
+        for (id, v) in cadres.id.iter().zip(cadres.village.iter()) {
             if let (Some(id), Some(v)) = (id, v) {
                 m.insert(id.to_string(), v.to_string());
             }
@@ -183,16 +180,19 @@ fn cadre_villages(ds: &Dataset, code: &str) -> Result<HashMap<String, String>> {
     Ok(m)
 }
 
-fn credit_codes(ds: &Dataset, code: &str) -> Result<Vec<Finding>> {
-    let Some(df) = ds.frame(TableKind::Contracts) else {
+fn credit_codes(ds: &Dataset) -> Result<Vec<Finding>> {
+    let Some(contracts) = ContractsView::load(ds)? else {
         return Ok(vec![]);
     };
-    let cc = util::str_col(code, df, "vendor_credit_code")?;
-    let vs = util::str_col(code, df, "village_code")?;
-    let vendor = util::str_col(code, df, "vendor")?;
-    let rows = util::u32_col(code, df, crate::dataset::ROW)?;
+    let ContractsView {
+        vendor_credit_code: cc,
+        village: vs,
+        vendor,
+        row: rows,
+        ..
+    } = contracts;
     let mut groups: BTreeMap<(String, String), (String, Vec<u32>)> = BTreeMap::new();
-    for i in 0..df.height() {
+    for i in 0..contracts.height() {
         let (Some(c), Some(v)) = (cc.get(i), vs.get(i)) else {
             continue;
         };

@@ -3,19 +3,19 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use polars::polars_utils::UnitVec;
-use polars::prelude::{Int32Chunked, Int64Chunked, PlHashMap, StringChunked, UInt32Chunked};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::common::decisions::DecisionIndex;
 use super::common::keywords::{KeywordMemo, Keywords};
+use super::common::ledger::{Options, Payment, payments_of};
 use super::common::util;
 use super::common::util::rows_by_village;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::common::views::{ContractsView, LedgerView};
+use super::{Rule, RuleMeta, params_of, rule_params};
+use crate::dataset::Dataset;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
-use crate::dataset::{Dataset, ROW, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 
@@ -130,23 +130,6 @@ enum Problem {
     NotFound,
 }
 
-/// A ledger payment: one voucher's 支出 lines to one payee (borrowed from
-/// the ledger: no copies of millions of lines).
-#[derive(Debug, Default, Clone)]
-struct Payment<'a> {
-    village: &'a str,
-    voucher: &'a str,
-    payee: &'a str,
-    payee_id: &'a str,
-    date: i32,
-    amount: i64,
-    contract_no: &'a str,
-    decision_no: &'a str,
-    summary: &'a str,
-    /// File rows; one line per payment is the norm, kept inline.
-    rows: UnitVec<u32>,
-}
-
 struct ContractCase {
     village: String,
     contract_no: String,
@@ -179,10 +162,9 @@ impl Rule for MissingDecision {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let threshold = util::yuan_to_fen(p.threshold);
-        let decisions = DecisionIndex::build(code, ds)?;
+        let decisions = DecisionIndex::shared(ds)?;
         let judge = |village: &str, no: &str| -> Option<Problem> {
             if no.is_empty() {
                 Some(Problem::NoNumber)
@@ -195,55 +177,10 @@ impl Rule for MissingDecision {
 
         // Every contract, by village and number: payments citing one are
         // judged through it.
-        let mut contract_known: HashSet<(&str, &str)> = HashSet::new();
-        let mut cases: Vec<ContractCase> = Vec::new();
-        if let Some(df) = ds.frame(TableKind::Contracts) {
-            let village = util::str_col(code, df, "village_code")?;
-            let no = util::text_col(code, df, "contract_no")?;
-            let project = util::str_col(code, df, "project_name")?;
-            let vendor = util::str_col(code, df, "vendor")?;
-            let credit = util::str_col(code, df, "vendor_credit_code")?;
-            let vendor_id = util::str_col(code, df, "vendor_id_number")?;
-            let amount = util::i64_col(code, df, "amount")?;
-            let signed = util::date_col(code, df, "signed_date")?;
-            let decision = util::text_col(code, df, "decision_no")?;
-            let rows = util::u32_col(code, df, ROW)?;
-            for i in 0..df.height() {
-                let (Some(v), Some(n)) = (village.get(i), no.get(i)) else {
-                    continue;
-                };
-                contract_known.insert((v, n));
-                if !p.check_contracts {
-                    continue;
-                }
-                let Some(a) = amount.get(i).filter(|a| *a >= threshold) else {
-                    continue;
-                };
-                let d = decision.get(i).unwrap_or_default();
-                let Some(problem) = judge(v, d) else {
-                    continue;
-                };
-                let vendor_key = crate::matching::vendor::vendor_key(
-                    credit.get(i),
-                    vendor_id.get(i),
-                    vendor.get(i),
-                )
-                .map(|(_, k)| k)
-                .unwrap_or_default();
-                cases.push(ContractCase {
-                    village: v.to_string(),
-                    contract_no: n.to_string(),
-                    project: project.get(i).unwrap_or_default().to_string(),
-                    vendor: vendor.get(i).unwrap_or_default().to_string(),
-                    vendor_key,
-                    amount: a,
-                    date: signed.get(i).unwrap_or_default(),
-                    decision_no: d.to_string(),
-                    row: rows.get(i).unwrap_or_default(),
-                    problem,
-                });
-            }
-        }
+        let (contract_known, cases) = match ContractsView::load(ds)? {
+            Some(c) => contract_cases(c, p.check_contracts, threshold, &judge),
+            None => (HashSet::new(), Vec::new()),
+        };
 
         // Ledger payments, per village in parallel: the vouchers citing a
         // contract of a case, and the payments judged on their own.
@@ -255,59 +192,32 @@ impl Rule for MissingDecision {
         // (village, subject) -> payments; subject is the contract number
         // cited, else the voucher.
         let mut own: BTreeMap<(&str, &str), Vec<(Payment, Problem)>> = BTreeMap::new();
-        if let (true, Some(df)) = (p.check_ledger, ds.frame(TableKind::Ledger)) {
-            let village = util::str_col(code, df, "village_code")?;
-            let direction = util::text_col(code, df, "direction")?;
-            let summary = util::text_col(code, df, "summary")?;
-            let category = util::text_col(code, df, "category")?;
-            let decision = util::text_col(code, df, "decision_no")?;
-            let cols = Cols {
-                voucher: util::text_col(code, df, "voucher_no")?,
-                amount: util::i64_col(code, df, "amount")?,
-                date: util::date_col(code, df, "date")?,
-                summary,
-                payee: util::str_col(code, df, "counterparty")?,
-                payee_id: util::str_col(code, df, "counterparty_id")?,
-                contract: util::text_col(code, df, "contract_no")?,
-                decision,
-                rows: util::u32_col(code, df, ROW)?,
-            };
+        let ledger = if p.check_ledger {
+            LedgerView::load(ds)?
+        } else {
+            None
+        };
+        if let Some(cols) = ledger {
+            let decision = cols.decision;
             // A ledger without any decision number: see the doc.
             let numbered = decision.null_count() < decision.len();
             let mode = p.ledger_without_decision_column.as_str();
             if !matches!(mode, "match" | "skip" | "flag") {
-                return Err(Error::rule(
-                    code,
-                    format!(
-                        "ledger-without-decision-column must be match, skip or flag, not `{mode}`"
-                    ),
-                ));
+                return Err(Error::in_a_rule(format!(
+                    "ledger-without-decision-column must be match, skip or flag, not `{mode}`"
+                )));
             }
             let judge_ledger =
                 numbered || mode == "flag" || (mode == "match" && decisions.present());
             let match_by_content = !numbered && mode == "match";
-            let exempt_summary = Keywords::new(&p.exempt_summary_keywords);
-            let exempt_category = Keywords::new(&p.exempt_categories);
-            let mut exempt_summary = KeywordMemo::new(&exempt_summary);
-            let mut exempt_category = KeywordMemo::new(&exempt_category);
-            let keep: Vec<bool> = (0..df.height())
-                .map(|i| {
-                    direction.get(i) == Some("支出")
-                        && !exempt_summary.found_in(summary.get(i))
-                        && !exempt_category.found_in(category.get(i))
-                })
-                .collect();
-            let by_village = rows_by_village(village, |i| keep[i]);
-            type Judged<'a> = (
-                Vec<(&'a str, &'a str, &'a str)>,
-                Vec<(Payment<'a>, Problem)>,
-            );
+            let keep = not_exempt(&p, &cols);
+            let by_village = rows_by_village(cols.village, |i| keep[i]);
             let per_village: Vec<Judged> = by_village
                 .into_par_iter()
                 .map(|(v, idx)| {
                     let mut cited = Vec::new();
                     let mut judged = Vec::new();
-                    for pay in payments_of(&cols, v, &idx) {
+                    for pay in payments_of(&cols, v, &idx, Options::default()) {
                         if !pay.contract_no.is_empty()
                             && contract_known.contains(&(v, pay.contract_no))
                         {
@@ -336,178 +246,253 @@ impl Rule for MissingDecision {
                     (cited, judged)
                 })
                 .collect();
-            for (cited, judged) in per_village {
-                for (v, c, vo) in cited {
-                    vouchers_of_contract.entry((v, c)).or_default().push(vo);
-                }
-                for (pay, problem) in judged {
-                    let subject = if pay.contract_no.is_empty() {
-                        pay.voucher
-                    } else {
-                        pay.contract_no
-                    };
-                    own.entry((pay.village, subject))
-                        .or_default()
-                        .push((pay, problem));
-                }
-            }
+            gather(per_village, &mut vouchers_of_contract, &mut own);
         }
 
         let mut out = Vec::new();
         for c in &cases {
-            let mut vouchers: Vec<String> = vouchers_of_contract
+            let vouchers: Vec<String> = vouchers_of_contract
                 .get(&(c.village.as_str(), c.contract_no.as_str()))
                 .map(|v| v.iter().map(|s| s.to_string()).collect())
                 .unwrap_or_default();
-            vouchers.sort();
-            vouchers.dedup();
-            let (why, extra) = match c.problem {
-                Problem::NoNumber => ("未填写决议编号".to_string(), 0.0),
-                Problem::NotFound => (
-                    format!("所填决议编号{}在决策记录中不存在", c.decision_no),
-                    5.0,
-                ),
-            };
-            let mut related = vec![c.vendor_key.clone(), c.decision_no.clone()];
-            related.extend(vouchers.iter().cloned());
-            out.push(
-                META.finding(&c.village, &c.contract_no)
-                    .score(score(c.amount, threshold) + extra)
-                    .amount(c.amount)
-                    .related(related)
-                    .message(format!(
-                        "合同{}（{}，{}）金额{}，达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
-                        c.contract_no,
-                        c.project,
-                        c.vendor,
-                        fen_to_yuan_display(c.amount),
-                        fen_to_yuan_display(threshold),
-                        why
-                    ))
-                    .evidence(json!({
-                        "problem": problem_key(c.problem),
-                        "threshold": fen_to_yuan_string(threshold),
-                        "decisions_loaded": decisions.present(),
-                        "contract": {
-                            "row": c.row,
-                            "contract_no": c.contract_no,
-                            "project_name": c.project,
-                            "vendor": c.vendor,
-                            "vendor_key": c.vendor_key,
-                            "amount": fen_to_yuan_string(c.amount),
-                            "signed_date": util::day_string(c.date),
-                            "decision_no": c.decision_no,
-                        },
-                        "payment_vouchers": vouchers,
-                    })),
-            );
+            out.push(contract_finding(
+                c,
+                vouchers,
+                threshold,
+                decisions.present(),
+            ));
         }
         for ((village, subject), pays) in own {
-            let total: i64 = pays.iter().map(|(p, _)| p.amount).sum();
-            let first = &pays[0].0;
-            let not_found: Vec<&str> = pays
-                .iter()
-                .filter(|(_, pr)| *pr == Problem::NotFound)
-                .map(|(p, _)| p.decision_no)
-                .collect();
-            let why = if not_found.is_empty() {
-                "未填写决议编号".to_string()
-            } else {
-                format!("所填决议编号{}在决策记录中不存在", not_found.join("、"))
-            };
-            let what = if first.contract_no.is_empty() {
-                format!("凭证{}", first.voucher)
-            } else {
-                format!("合同{}的付款凭证", first.contract_no)
-            };
-            let mut related: Vec<String> = Vec::new();
-            for (pay, _) in &pays {
-                related.push(pay.voucher.to_string());
-                related.push(pay.decision_no.to_string());
-                related.push(pay.payee_id.to_string());
-            }
-            let extra = if not_found.is_empty() { 0.0 } else { 5.0 };
-            out.push(
-                META.finding(village, subject)
-                    .score(score(total, threshold) + extra)
-                    .amount(total)
-                    .related(related)
-                    .message(format!(
-                        "{what}向“{}”支出{}（{}），达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
-                        first.payee,
-                        fen_to_yuan_display(total),
-                        first.summary,
-                        fen_to_yuan_display(threshold),
-                        why
-                    ))
-                    .evidence(json!({
-                        "problem": if not_found.is_empty() { "no_number" } else { "not_found" },
-                        "threshold": fen_to_yuan_string(threshold),
-                        "decisions_loaded": decisions.present(),
-                        "payments": pays.iter().map(|(p, pr)| json!({
-                            "rows": p.rows.as_slice(),
-                            "voucher_no": p.voucher,
-                            "date": util::day_string(p.date),
-                            "payee": p.payee,
-                            "payee_id": p.payee_id,
-                            "amount": fen_to_yuan_string(p.amount),
-                            "summary": p.summary,
-                            "contract_no": p.contract_no,
-                            "decision_no": p.decision_no,
-                            "problem": problem_key(*pr),
-                        })).collect::<Vec<_>>(),
-                    })),
-            );
+            out.push(payments_finding(
+                village,
+                subject,
+                &pays,
+                threshold,
+                decisions.present(),
+            ));
         }
         Ok(out)
     }
 }
 
-struct Cols<'a> {
-    voucher: util::Text<'a>,
-    amount: &'a Int64Chunked,
-    date: &'a Int32Chunked,
-    summary: util::Text<'a>,
-    payee: &'a StringChunked,
-    payee_id: &'a StringChunked,
-    contract: util::Text<'a>,
-    decision: util::Text<'a>,
-    rows: &'a UInt32Chunked,
+/// The village's vouchers citing a contract of a case (village, contract,
+/// voucher), and its payments judged on their own.
+type Judged<'a> = (
+    Vec<(&'a str, &'a str, &'a str)>,
+    Vec<(Payment<'a>, Problem)>,
+);
+
+/// The ledger's 支出 lines that no exempt 摘要 word or 科目 excuses.
+fn not_exempt(p: &Params, ledger: &LedgerView) -> Vec<bool> {
+    let exempt_summary = Keywords::new(&p.exempt_summary_keywords);
+    let exempt_category = Keywords::new(&p.exempt_categories);
+    let mut exempt_summary = KeywordMemo::new(&exempt_summary);
+    let mut exempt_category = KeywordMemo::new(&exempt_category);
+    (0..ledger.height())
+        .map(|i| {
+            ledger.direction.get(i) == Some("支出")
+                && !exempt_summary.found_in(ledger.summary.get(i))
+                && !exempt_category.found_in(ledger.category.get(i))
+        })
+        .collect()
 }
 
-/// A village's lines summed per voucher and payee, in first-line order.
-fn payments_of<'a>(c: &Cols<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
-    let mut at: PlHashMap<(&str, &str, &str), usize> = PlHashMap::default();
-    let mut out: Vec<Payment<'a>> = Vec::new();
-    for &i in idx {
-        let (Some(vo), Some(a)) = (c.voucher.get(i), c.amount.get(i)) else {
-            continue;
-        };
-        let payee = c.payee.get(i).unwrap_or_default();
-        let payee_id = c.payee_id.get(i).unwrap_or_default();
-        let k = *at.entry((vo, payee, payee_id)).or_insert_with(|| {
-            out.push(Payment {
-                village,
-                voucher: vo,
-                payee,
-                payee_id,
-                date: c.date.get(i).unwrap_or_default(),
-                summary: c.summary.get(i).unwrap_or_default(),
-                ..Payment::default()
-            });
-            out.len() - 1
-        });
-        let pay = &mut out[k];
-        pay.amount += a;
-        pay.rows.push(c.rows.get(i).unwrap_or_default());
-        if pay.contract_no.is_empty() {
-            pay.contract_no = c.contract.get(i).unwrap_or_default();
+/// The villages' judgements together: vouchers by the contract they cite,
+/// and payments by (village, subject), the subject being the contract
+/// number cited, else the voucher.
+#[allow(clippy::type_complexity)]
+fn gather<'a>(
+    per_village: Vec<Judged<'a>>,
+    vouchers_of_contract: &mut HashMap<(&'a str, &'a str), Vec<&'a str>>,
+    own: &mut BTreeMap<(&'a str, &'a str), Vec<(Payment<'a>, Problem)>>,
+) {
+    for (cited, judged) in per_village {
+        for (v, c, vo) in cited {
+            vouchers_of_contract.entry((v, c)).or_default().push(vo);
         }
-        if pay.decision_no.is_empty() {
-            pay.decision_no = c.decision.get(i).unwrap_or_default();
+        for (pay, problem) in judged {
+            let subject = if pay.contract_no.is_empty() {
+                pay.voucher
+            } else {
+                pay.contract_no
+            };
+            own.entry((pay.village, subject))
+                .or_default()
+                .push((pay, problem));
         }
     }
-    out
+}
+
+/// Every contract by village and number (payments citing one are judged
+/// through it), and with `check` the contracts at or above `threshold`
+/// without a valid decision.
+fn contract_cases<'a>(
+    contracts: ContractsView<'a>,
+    check: bool,
+    threshold: i64,
+    judge: &dyn Fn(&str, &str) -> Option<Problem>,
+) -> (HashSet<(&'a str, &'a str)>, Vec<ContractCase>) {
+    let mut contract_known: HashSet<(&str, &str)> = HashSet::new();
+    let mut cases: Vec<ContractCase> = Vec::new();
+    let ContractsView {
+        village,
+        contract: no,
+        project,
+        vendor,
+        vendor_credit_code: credit,
+        vendor_id,
+        amount,
+        signed,
+        decision,
+        row: rows,
+        ..
+    } = contracts;
+    for i in 0..contracts.height() {
+        let (Some(v), Some(n)) = (village.get(i), no.get(i)) else {
+            continue;
+        };
+        contract_known.insert((v, n));
+        if !check {
+            continue;
+        }
+        let Some(a) = amount.get(i).filter(|a| *a >= threshold) else {
+            continue;
+        };
+        let d = decision.get(i).unwrap_or_default();
+        let Some(problem) = judge(v, d) else {
+            continue;
+        };
+        let vendor_key =
+            crate::matching::vendor::vendor_key(credit.get(i), vendor_id.get(i), vendor.get(i))
+                .map(|(_, k)| k)
+                .unwrap_or_default();
+        cases.push(ContractCase {
+            village: v.to_string(),
+            contract_no: n.to_string(),
+            project: project.get(i).unwrap_or_default().to_string(),
+            vendor: vendor.get(i).unwrap_or_default().to_string(),
+            vendor_key,
+            amount: a,
+            date: signed.get(i).unwrap_or_default(),
+            decision_no: d.to_string(),
+            row: rows.get(i).unwrap_or_default(),
+            problem,
+        });
+    }
+    (contract_known, cases)
+}
+
+/// The finding of a contract without a valid decision; `vouchers` are the
+/// payments citing it.
+fn contract_finding(
+    c: &ContractCase,
+    mut vouchers: Vec<String>,
+    threshold: i64,
+    decisions_loaded: bool,
+) -> Finding {
+    vouchers.sort();
+    vouchers.dedup();
+    let (why, extra) = match c.problem {
+        Problem::NoNumber => ("未填写决议编号".to_string(), 0.0),
+        Problem::NotFound => (
+            format!("所填决议编号{}在决策记录中不存在", c.decision_no),
+            5.0,
+        ),
+    };
+    let mut related = vec![c.vendor_key.clone(), c.decision_no.clone()];
+    related.extend(vouchers.iter().cloned());
+    META.finding(&c.village, &c.contract_no)
+        .score(score(c.amount, threshold) + extra)
+        .amount(c.amount)
+        .related(related)
+        .message(format!(
+            "合同{}（{}，{}）金额{}，达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
+            c.contract_no,
+            c.project,
+            c.vendor,
+            fen_to_yuan_display(c.amount),
+            fen_to_yuan_display(threshold),
+            why
+        ))
+        .evidence(json!({
+            "problem": problem_key(c.problem),
+            "threshold": fen_to_yuan_string(threshold),
+            "decisions_loaded": decisions_loaded,
+            "contract": {
+                "row": c.row,
+                "contract_no": c.contract_no,
+                "project_name": c.project,
+                "vendor": c.vendor,
+                "vendor_key": c.vendor_key,
+                "amount": fen_to_yuan_string(c.amount),
+                "signed_date": util::day_string(c.date),
+                "decision_no": c.decision_no,
+            },
+            "payment_vouchers": vouchers,
+        }))
+}
+
+/// The finding of one subject's payments without a valid decision.
+fn payments_finding(
+    village: &str,
+    subject: &str,
+    pays: &[(Payment, Problem)],
+    threshold: i64,
+    decisions_loaded: bool,
+) -> Finding {
+    let total: i64 = pays.iter().map(|(p, _)| p.amount).sum();
+    let first = &pays[0].0;
+    let not_found: Vec<&str> = pays
+        .iter()
+        .filter(|(_, pr)| *pr == Problem::NotFound)
+        .map(|(p, _)| p.decision_no)
+        .collect();
+    let why = if not_found.is_empty() {
+        "未填写决议编号".to_string()
+    } else {
+        format!("所填决议编号{}在决策记录中不存在", not_found.join("、"))
+    };
+    let what = if first.contract_no.is_empty() {
+        format!("凭证{}", first.voucher)
+    } else {
+        format!("合同{}的付款凭证", first.contract_no)
+    };
+    let mut related: Vec<String> = Vec::new();
+    for (pay, _) in pays {
+        related.push(pay.voucher.to_string());
+        related.push(pay.decision_no.to_string());
+        related.push(pay.payee_id.to_string());
+    }
+    let extra = if not_found.is_empty() { 0.0 } else { 5.0 };
+    META.finding(village, subject)
+            .score(score(total, threshold) + extra)
+            .amount(total)
+            .related(related)
+            .message(format!(
+                "{what}向“{}”支出{}（{}），达到四议两公开限额{}，但{}，请核实是否经村民（代表）会议决议",
+                first.payee,
+                fen_to_yuan_display(total),
+                first.summary,
+                fen_to_yuan_display(threshold),
+                why
+            ))
+            .evidence(json!({
+                "problem": if not_found.is_empty() { "no_number" } else { "not_found" },
+                "threshold": fen_to_yuan_string(threshold),
+                "decisions_loaded": decisions_loaded,
+                "payments": pays.iter().map(|(p, pr)| json!({
+                    "rows": p.rows.as_slice(),
+                    "voucher_no": p.voucher,
+                    "date": util::day_string(p.date),
+                    "payee": p.payee,
+                    "payee_id": p.payee_id,
+                    "amount": fen_to_yuan_string(p.amount),
+                    "summary": p.summary,
+                    "contract_no": p.contract_no,
+                    "decision_no": p.decision_no,
+                    "problem": problem_key(*pr),
+                })).collect::<Vec<_>>(),
+            }))
 }
 
 fn problem_key(p: Problem) -> &'static str {

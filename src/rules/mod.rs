@@ -14,17 +14,14 @@ pub mod common;
 mod cash_payment;
 mod deceased;
 mod decision_order;
-mod duplicate_payment;
+mod duplicates;
 mod eligibility;
-mod exclusive_programs;
 mod ghost_worker;
 mod invalid_id;
 mod kinship;
 mod missing_decision;
 mod publicity_window;
-mod shared_account;
 mod split;
-mod two_ids;
 
 /// What a rule declares once: the registry, `weiquan rules`/`explain`/
 /// `coverage`, docs/rules.md and the engine read it from here, and the
@@ -135,10 +132,10 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &deceased::Deceased,
         &missing_decision::MissingDecision,
         &decision_order::DecisionOrder,
-        &duplicate_payment::DuplicatePayment,
-        &exclusive_programs::ExclusivePrograms,
-        &shared_account::SharedAccount,
-        &two_ids::TwoIds,
+        &duplicates::DuplicatePayment,
+        &duplicates::ExclusivePrograms,
+        &duplicates::SharedAccount,
+        &duplicates::TwoIds,
         &eligibility::Eligibility,
         &ghost_worker::GhostWorker,
         &invalid_id::InvalidId,

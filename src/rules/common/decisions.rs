@@ -3,10 +3,11 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::stems::{project_stem, stem_similarity};
-use super::util;
-use crate::dataset::{Dataset, TableKind};
+use super::views::DecisionsView;
+use crate::dataset::Dataset;
 use crate::error::Result;
 
 /// A decision number as compared across tables: the loader already removed
@@ -46,21 +47,30 @@ pub struct DecisionIndex {
 }
 
 impl DecisionIndex {
-    pub fn build(code: &str, ds: &Dataset) -> Result<DecisionIndex> {
-        let Some(df) = ds.frame(TableKind::Decisions) else {
+    /// The dataset's index, built once and shared by the rules that read
+    /// it (DEC001, SPL001, SPL002).
+    pub fn shared(ds: &Dataset) -> Result<Arc<DecisionIndex>> {
+        super::shared(ds, || DecisionIndex::build(ds))
+    }
+
+    pub fn build(ds: &Dataset) -> Result<DecisionIndex> {
+        let Some(decisions) = DecisionsView::load(ds)? else {
             return Ok(DecisionIndex {
                 present: false,
                 keys: HashMap::new(),
                 contents: HashMap::new(),
             });
         };
-        let village = util::str_col(code, df, "village_code")?;
-        let no = util::text_col(code, df, "decision_no")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let subject = util::str_col(code, df, "subject")?;
+        let DecisionsView {
+            village,
+            decision: no,
+            amount,
+            subject,
+            ..
+        } = decisions;
         let mut keys: HashMap<String, HashSet<String>> = HashMap::new();
         let mut contents: HashMap<String, Vec<(Option<i64>, String)>> = HashMap::new();
-        for i in 0..df.height() {
+        for i in 0..decisions.height() {
             let Some(v) = village.get(i) else { continue };
             if let Some(n) = no.get(i) {
                 keys.entry(v.to_string())

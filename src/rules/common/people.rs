@@ -1,21 +1,20 @@
 //! What the people rules (DUP001–DUP004, DEA001, GHO001) share: trustworthy
-//! id numbers, the subsidy roll's columns, months, reversals, evidence rows
-//! and the wage period written in a ledger summary.
+//! id numbers, months, program names, the roll's, ledger's and hires' rows
+//! as evidence, reversals, the death register, rows sharing a key. Wages
+//! paid to hires are in `wages`.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, LazyLock};
 
 use chrono::Datelike;
 use polars::prelude::*;
-use regex::Regex;
 use serde_json::{Value, json};
 
 use super::util;
+use super::views::{DeathsView, HiresView, LedgerView, SubsidiesView};
+use crate::dataset::Dataset;
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{clean_name, fen_to_yuan_string, from_epoch_days};
-use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// An id number two records may be joined on: 18 characters that pass the
 /// GB 11643 check. Numbers that fail it identify nobody (ID001 reports them);
@@ -130,47 +129,8 @@ pub fn program_match_any(configured: &[String], on_roll: &str) -> ProgramMatch {
         .unwrap_or(ProgramMatch::No)
 }
 
-/// The subsidy roll's columns, borrowed from a (possibly filtered) frame.
-pub struct Roll<'a> {
-    pub program: util::Text<'a>,
-    pub batch: util::Text<'a>,
-    pub period: &'a Int32Chunked,
-    pub village: &'a StringChunked,
-    pub name: &'a StringChunked,
-    pub id: &'a StringChunked,
-    pub household: &'a StringChunked,
-    pub account: &'a StringChunked,
-    pub phone: &'a StringChunked,
-    pub amount: &'a Int64Chunked,
-    pub quantity: &'a Float64Chunked,
-    pub paid: &'a Int32Chunked,
-    pub row: &'a UInt32Chunked,
-    pub len: usize,
-}
-
-impl<'a> Roll<'a> {
-    pub fn new(code: &str, df: &'a DataFrame) -> Result<Roll<'a>> {
-        Ok(Roll {
-            program: util::text_col(code, df, "program")?,
-            batch: util::text_col(code, df, "batch_no")?,
-            period: util::date_col(code, df, "period")?,
-            village: util::str_col(code, df, "village_code")?,
-            name: util::str_col(code, df, "name")?,
-            id: util::str_col(code, df, "id_number")?,
-            household: util::str_col(code, df, "household_id")?,
-            account: util::str_col(code, df, "bank_account")?,
-            phone: util::str_col(code, df, "phone")?,
-            amount: util::i64_col(code, df, "amount")?,
-            quantity: df
-                .column("quantity")
-                .and_then(|c| c.f64())
-                .map_err(util::polars_err(code))?,
-            paid: util::date_col(code, df, "paid_date")?,
-            row: util::u32_col(code, df, ROW)?,
-            len: df.height(),
-        })
-    }
-
+/// The subsidy roll (`SubsidiesView`) as the people rules read it.
+impl<'a> SubsidiesView<'a> {
     pub fn str<'s>(&self, c: &'s StringChunked, i: usize) -> &'s str {
         c.get(i).unwrap_or_default()
     }
@@ -181,6 +141,13 @@ impl<'a> Roll<'a> {
 
     pub fn month(&self, i: usize) -> Option<i32> {
         self.period.get(i).and_then(month_of)
+    }
+
+    /// The payments among `rows` (one person's, one period's) that stand:
+    /// in paid-date (then file) order, reversals cancelled.
+    pub fn standing(&self, rows: &mut [usize]) -> Vec<usize> {
+        rows.sort_by_key(|&i| (self.paid.get(i), self.row.get(i)));
+        net_of_reversals(rows, |i| self.amount(i))
     }
 
     /// One payment row as evidence: enough to find it in the export and
@@ -202,38 +169,8 @@ impl<'a> Roll<'a> {
     }
 }
 
-/// The ledger's columns a wage check reads.
-pub struct Ledger<'a> {
-    pub village: &'a StringChunked,
-    pub voucher: util::Text<'a>,
-    pub date: &'a Int32Chunked,
-    pub amount: &'a Int64Chunked,
-    pub summary: util::Text<'a>,
-    pub category: util::Text<'a>,
-    pub payee: &'a StringChunked,
-    pub payee_id: &'a StringChunked,
-    pub payee_account: &'a StringChunked,
-    pub row: &'a UInt32Chunked,
-    pub len: usize,
-}
-
-impl<'a> Ledger<'a> {
-    pub fn new(code: &str, df: &'a DataFrame) -> Result<Ledger<'a>> {
-        Ok(Ledger {
-            village: util::str_col(code, df, "village_code")?,
-            voucher: util::text_col(code, df, "voucher_no")?,
-            date: util::date_col(code, df, "date")?,
-            amount: util::i64_col(code, df, "amount")?,
-            summary: util::text_col(code, df, "summary")?,
-            category: util::text_col(code, df, "category")?,
-            payee: util::str_col(code, df, "counterparty")?,
-            payee_id: util::str_col(code, df, "counterparty_id")?,
-            payee_account: util::str_col(code, df, "counterparty_account")?,
-            row: util::u32_col(code, df, ROW)?,
-            len: df.height(),
-        })
-    }
-
+/// The ledger (`LedgerView`) as a wage check reads it.
+impl<'a> LedgerView<'a> {
     pub fn amount(&self, i: usize) -> i64 {
         self.amount.get(i).unwrap_or_default()
     }
@@ -263,36 +200,8 @@ impl<'a> Ledger<'a> {
     }
 }
 
-/// The hires table's columns.
-pub struct Hires<'a> {
-    pub village: &'a StringChunked,
-    pub post: &'a StringChunked,
-    pub name: &'a StringChunked,
-    pub id: &'a StringChunked,
-    pub account: &'a StringChunked,
-    pub start: &'a Int32Chunked,
-    pub end: &'a Int32Chunked,
-    pub wage: &'a Int64Chunked,
-    pub row: &'a UInt32Chunked,
-    pub len: usize,
-}
-
-impl<'a> Hires<'a> {
-    pub fn new(code: &str, df: &'a DataFrame) -> Result<Hires<'a>> {
-        Ok(Hires {
-            village: util::str_col(code, df, "village_code")?,
-            post: util::str_col(code, df, "post")?,
-            name: util::str_col(code, df, "name")?,
-            id: util::str_col(code, df, "id_number")?,
-            account: util::str_col(code, df, "bank_account")?,
-            start: util::date_col(code, df, "start_date")?,
-            end: util::date_col(code, df, "end_date")?,
-            wage: util::i64_col(code, df, "monthly_wage")?,
-            row: util::u32_col(code, df, ROW)?,
-            len: df.height(),
-        })
-    }
-
+/// The hires table (`HiresView`) as the people rules read it.
+impl<'a> HiresView<'a> {
     pub fn record(&self, i: usize) -> Value {
         json!({
             "table": "hires",
@@ -313,7 +222,7 @@ impl<'a> Hires<'a> {
         self.post_stem(i).to_string()
     }
 
-    /// [`Hires::post_word`], borrowed.
+    /// [`HiresView::post_word`], borrowed.
     pub fn post_stem(&self, i: usize) -> &'a str {
         let p = self.post.get(i).unwrap_or_default();
         p.strip_suffix('员').unwrap_or(p)
@@ -329,16 +238,19 @@ pub struct Death {
 }
 
 /// Valid id → earliest recorded death.
-pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death>> {
+pub fn death_register(ds: &Dataset) -> Result<BTreeMap<String, Death>> {
     let mut m: BTreeMap<String, Death> = BTreeMap::new();
-    let Some(df) = ds.frame(TableKind::Deaths) else {
+    let Some(deaths) = DeathsView::load(ds)? else {
         return Ok(m);
     };
-    let id = util::str_col(code, df, "id_number")?;
-    let name = util::str_col(code, df, "name")?;
-    let day = util::date_col(code, df, "death_date")?;
-    let row = util::u32_col(code, df, ROW)?;
-    for i in 0..df.height() {
+    let DeathsView {
+        id,
+        name,
+        died: day,
+        row,
+        ..
+    } = deaths;
+    for i in 0..deaths.height() {
         let (Some(idn), Some(d)) = (id.get(i), day.get(i)) else {
             continue;
         };
@@ -359,252 +271,16 @@ pub fn death_register(ds: &Dataset, code: &str) -> Result<BTreeMap<String, Death
     Ok(m)
 }
 
-/// A value several rules derive from the dataset (`Dataset::derived`),
-/// made once by the first rule that asks. Its error, if making it failed,
-/// is told as the asking rule's own.
-fn shared<T: Send + Sync + 'static>(
-    code: &str,
-    ds: &Dataset,
-    make: impl FnOnce() -> Result<T>,
-) -> Result<Arc<T>> {
-    struct Made<T>(std::result::Result<Arc<T>, Error>);
-    let made = ds.derived.get(|| Made(make().map(Arc::new)));
-    match &made.0 {
-        Ok(v) => Ok(v.clone()),
-        Err(Error::Rule { message, .. }) => Err(Error::rule(code, message)),
-        Err(e) => Err(Error::rule(code, e)),
-    }
-}
-
-/// Ledger 支出 lines whose payee is a hire of the same village: by id number,
-/// by account, and (with `by_name`) by name. A line may appear more than
-/// once: callers skip rows already seen. The line numbers per key are
-/// found once per dataset and shared (DEA001's and GHO001's wage lag,
-/// GHO001's ghosts).
-pub fn lines_to_hires(code: &str, ds: &Dataset, by_name: bool) -> Result<DataFrame> {
-    let (Some(ldf), Some(hdf)) = (ds.frame(TableKind::Ledger), ds.frame(TableKind::Hires)) else {
-        return Err(Error::rule(
-            code,
-            "lines_to_hires needs the ledger and hires",
-        ));
-    };
-    let lines = shared(code, ds, || HireLines::find(code, ldf, hdf))?;
-    let mut idx = Vec::with_capacity(
-        lines.by_key[0].len() + lines.by_key[1].len() + by_name as usize * lines.by_key[2].len(),
-    );
-    for rows in &lines.by_key[..if by_name { 3 } else { 2 }] {
-        idx.extend_from_slice(rows);
-    }
-    ldf.take(&IdxCa::from_vec("__i".into(), idx))
-        .map_err(util::polars_err(code))
-}
-
-/// The ledger's 支出 lines to a hire of the same village, per key (id
-/// number, account, name), each in ledger order: the same rows as a
-/// semi-join of the 支出 lines on that key.
-struct HireLines {
-    by_key: [Vec<IdxSize>; 3],
-}
-
-impl HireLines {
-    fn find(code: &str, ldf: &DataFrame, hdf: &DataFrame) -> Result<HireLines> {
-        // One pass over the ledger per key, on borrowed strings.
-        let keys = [
-            ("counterparty_id", "id_number"),
-            ("counterparty_account", "bank_account"),
-            ("counterparty", "name"),
-        ];
-        let lv = util::str_col(code, ldf, "village_code")?;
-        let direction = util::text_col(code, ldf, "direction")?;
-        let hv = util::str_col(code, hdf, "village_code")?;
-        let paid_out: Vec<bool> = direction.iter().map(|d| d == Some("支出")).collect();
-        let mut by_key: [Vec<IdxSize>; 3] = Default::default();
-        for ((lkey, hkey), idx) in keys.into_iter().zip(&mut by_key) {
-            let hk = util::str_col(code, hdf, hkey)?;
-            let wanted: PlHashSet<(&str, &str)> = hv
-                .iter()
-                .zip(hk.iter())
-                .filter_map(|(v, k)| Some((v?, k?)))
-                .collect();
-            if wanted.is_empty() {
-                continue;
-            }
-            let lk = util::str_col(code, ldf, lkey)?;
-            idx.extend(
-                lv.iter()
-                    .zip(lk.iter())
-                    .zip(&paid_out)
-                    .enumerate()
-                    .filter_map(|(i, ((v, k), out))| {
-                        (*out && wanted.contains(&(v?, k?))).then_some(i as IdxSize)
-                    }),
-            );
-        }
-        Ok(HireLines { by_key })
-    }
-}
-
-/// How many months a village's wage lines are paid after the month they pay
-/// for (0: in the month; 1: the month after), learnt from the data, so that
-/// a line whose 摘要 states no month is read the way that village pays:
-/// from lines that state their month (payment month − stated month), and
-/// from each hire's first wage line after a start date inside the ledger's
-/// span. A village takes the dataset's most common lag unless its own
-/// evidence clearly says otherwise.
-#[derive(Debug, Default)]
-pub struct WageLag {
-    by_village: PlHashMap<String, i32>,
-    overall: Option<i32>,
-}
-
-impl WageLag {
-    pub fn get(&self, village: &str) -> Option<i32> {
-        self.by_village.get(village).copied().or(self.overall)
-    }
-
-    /// The dataset's lag, learnt once and shared by every rule that reads
-    /// wage lines (DEA001, GHO001).
-    pub fn shared(code: &str, ds: &Dataset) -> Result<Arc<WageLag>> {
-        shared(code, ds, || WageLag::learn(code, ds))
-    }
-
-    pub fn learn(code: &str, ds: &Dataset) -> Result<WageLag> {
-        let (Some(ldf), Some(hdf)) = (ds.frame(TableKind::Ledger), ds.frame(TableKind::Hires))
-        else {
-            return Ok(WageLag::default());
-        };
-        let h = Hires::new(code, hdf)?;
-        let mut by_id: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
-        let mut by_account: PlHashMap<(&str, &str), Vec<usize>> = PlHashMap::default();
-        for i in 0..h.len {
-            let Some(v) = h.village.get(i) else { continue };
-            if let Some(id) = h.id.get(i).filter(|x| valid_id(x)) {
-                by_id.entry((v, id)).or_default().push(i);
-            }
-            if let Some(a) = h.account.get(i) {
-                by_account.entry((v, a)).or_default().push(i);
-            }
-        }
-        let first_day = ldf
-            .column("date")
-            .ok()
-            .and_then(|c| c.date().ok())
-            .and_then(|d| d.physical().min());
-        let cand = lines_to_hires(code, ds, false)?;
-        let l = Ledger::new(code, &cand)?;
-        let mut samples: BTreeMap<String, BTreeMap<i32, usize>> = BTreeMap::new();
-        // hire record -> months of its wage lines
-        let mut lines_of: BTreeMap<usize, BTreeSet<i32>> = BTreeMap::new();
-        let mut seen = PlHashSet::default();
-        for i in 0..l.len {
-            if !seen.insert(l.row.get(i)) {
-                continue;
-            }
-            let (Some(v), Some(day)) = (l.village.get(i), l.date.get(i)) else {
-                continue;
-            };
-            let text = l.text(i);
-            let recs = l
-                .payee_id
-                .get(i)
-                .and_then(|id| by_id.get(&(v, id)))
-                .or_else(|| l.payee_account.get(i).and_then(|a| by_account.get(&(v, a))));
-            let Some(recs) = recs else { continue };
-            // Only the monthly wage shows the habit: a line naming the post
-            // or 工资, not a one-off 劳务费 the same person was paid.
-            let monthly = text.contains("工资")
-                || recs.iter().any(|&r| {
-                    let w = h.post_stem(r);
-                    !w.is_empty() && text.contains(w)
-                });
-            if !monthly || l.amount(i) <= 0 {
-                continue;
-            }
-            let Some(paid) = month_of(day) else { continue };
-            if let Some((_, last)) = wage_months(&text, day) {
-                let lag = paid - last;
-                if (0..=2).contains(&lag) {
-                    *samples
-                        .entry(v.to_string())
-                        .or_default()
-                        .entry(lag)
-                        .or_default() += 1;
-                }
-            }
-            for &r in recs {
-                lines_of.entry(r).or_default().insert(paid);
-            }
-        }
-        for (r, months) in lines_of {
-            let (Some(v), Some(start)) = (h.village.get(r), h.start.get(r)) else {
-                continue;
-            };
-            // A person with several records: which record a line pays is unknown.
-            let key = h.id.get(r).or_else(|| h.account.get(r));
-            let records = key.map_or(0, |k| {
-                by_id
-                    .get(&(v, k))
-                    .or_else(|| by_account.get(&(v, k)))
-                    .map_or(0, Vec::len)
-            });
-            if records != 1 {
-                continue;
-            }
-            // A start late in the month is paid from the next month whatever
-            // the habit; a start before the ledger begins shows nothing.
-            let late = from_epoch_days(start).is_none_or(|d| d.day() > 20);
-            if late || first_day.is_none_or(|f| start < f) {
-                continue;
-            }
-            let Some(s) = month_of(start) else { continue };
-            if let Some(&f) = months.range(s..).next() {
-                let lag = f - s;
-                if (0..=2).contains(&lag) {
-                    *samples
-                        .entry(v.to_string())
-                        .or_default()
-                        .entry(lag)
-                        .or_default() += 1;
-                }
-            }
-        }
-        let mode = |m: &BTreeMap<i32, usize>| {
-            m.iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(lag, _)| *lag)
-        };
-        let mut all: BTreeMap<i32, usize> = BTreeMap::new();
-        for m in samples.values() {
-            for (lag, n) in m {
-                *all.entry(*lag).or_default() += n;
-            }
-        }
-        Ok(WageLag {
-            // A street's villages share one accounting agency (村财乡管): a
-            // village departs from the street's habit only on clear evidence.
-            by_village: samples
-                .iter()
-                .filter_map(|(v, m)| {
-                    let total: usize = m.values().sum();
-                    let lag = mode(m)?;
-                    (total >= 3 && m[&lag] * 4 >= total * 3).then(|| (v.clone(), lag))
-                })
-                .collect(),
-            overall: mode(&all),
-        })
-    }
-}
-
 /// Semi-join `df` to the key combinations of `keys` that occur more than
 /// once among rows with a non-null first key: the dataset-wide candidates of
 /// a duplicate join, found by polars, for a Rust loop to judge.
-pub fn rows_sharing(code: &str, df: &DataFrame, keys: &[&str]) -> Result<DataFrame> {
+pub fn rows_sharing(df: &DataFrame, keys: &[&str]) -> Result<DataFrame> {
     let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
     let mut present = col(keys[0]).is_not_null();
     for k in &keys[1..] {
         present = present.and(col(*k).is_not_null());
     }
-    util::take_rows(code, df, |lf| {
+    util::take_rows(df, |lf| {
         let lf = lf.filter(present);
         let groups = lf
             .clone()
@@ -631,150 +307,12 @@ pub fn net_of_reversals(idx: &[usize], amount: impl Fn(usize) -> i64) -> Vec<usi
     standing
 }
 
-static YEAR_MONTH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(\d{4})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:(?:-|—|~|至|到)\s*(\d{1,2})\s*月|月|份|[^\d]|$)",
-    )
-    .expect("valid regex")
-});
-static MONTH_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[^\d])(\d{1,2})(?:\s*(?:-|—|~|至|到)\s*(\d{1,2}))?\s*月")
-        .expect("valid regex")
-});
-static MONTH_ZH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(十二|十一|十|一|二|三|四|五|六|七|八|九)月").expect("valid regex")
-});
-
-fn zh_month(s: &str) -> Option<i32> {
-    Some(match s {
-        "一" => 1,
-        "二" => 2,
-        "三" => 3,
-        "四" => 4,
-        "五" => 5,
-        "六" => 6,
-        "七" => 7,
-        "八" => 8,
-        "九" => 9,
-        "十" => 10,
-        "十一" => 11,
-        "十二" => 12,
-        _ => return None,
-    })
-}
-
-/// The months a wage line pays for, when its summary says so: `2025年3月工资`,
-/// `3月份保洁工资`, `1-3月工资`, `三月份工资`. A month without a year takes
-/// the year that puts it at or before the line's date (wages are paid in
-/// arrears; December's wage is paid in January). Returns the first and last
-/// month index.
-pub fn wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
-    // The answer depends on the text and the line's month only, and a
-    // ledger repeats a few hundred 摘要: each (text, month) is parsed once
-    // per thread.
-    thread_local! {
-        static SEEN: RefCell<ParsedMonths> = RefCell::new(PlHashMap::default());
-    }
-    const MAX_TEXTS: usize = 1 << 16;
-    let line = month_of(line_day);
-    SEEN.with(|seen| {
-        let mut seen = seen.borrow_mut();
-        if let Some(&(_, got)) = seen
-            .get(summary)
-            .and_then(|v| v.iter().find(|(m, _)| *m == line))
-        {
-            return got;
-        }
-        let got = parse_wage_months(summary, line_day);
-        if seen.len() >= MAX_TEXTS {
-            seen.clear();
-        }
-        match seen.get_mut(summary) {
-            Some(v) => v.push((line, got)),
-            None => {
-                seen.insert(summary.into(), vec![(line, got)]);
-            }
-        }
-        got
-    })
-}
-
-/// Per text, per line month: the months it states.
-type ParsedMonths = PlHashMap<Box<str>, Vec<(Option<i32>, Option<(i32, i32)>)>>;
-
-fn parse_wage_months(summary: &str, line_day: i32) -> Option<(i32, i32)> {
-    let valid = |m: i32| (1..=12).contains(&m);
-    if let Some(c) = YEAR_MONTH.captures(summary) {
-        let y: i32 = c[1].parse().ok()?;
-        let m1: i32 = c[2].parse().ok()?;
-        let m2: i32 = c.get(3).and_then(|m| m.as_str().parse().ok()).unwrap_or(m1);
-        if (1990..=2100).contains(&y) && valid(m1) && valid(m2) && m1 <= m2 {
-            return Some((y * 12 + m1 - 1, y * 12 + m2 - 1));
-        }
-    }
-    let line = month_of(line_day)?;
-    let place = |m: i32| -> i32 {
-        let y = line.div_euclid(12);
-        let idx = y * 12 + m - 1;
-        // More than two months ahead of the payment: last year's month.
-        if idx > line + 2 { idx - 12 } else { idx }
-    };
-    if let Some(c) = MONTH_ONLY.captures(summary) {
-        let m1: i32 = c[1].parse().ok()?;
-        let m2: i32 = c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(m1);
-        if valid(m1) && valid(m2) && m1 <= m2 {
-            let last = place(m2);
-            return Some((last - (m2 - m1), last));
-        }
-    }
-    if let Some(c) = MONTH_ZH.captures(summary) {
-        let m = zh_month(&c[1])?;
-        let idx = place(m);
-        return Some((idx, idx));
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::normalize::to_epoch_days;
-    use chrono::NaiveDate;
 
-    fn day(y: i32, m: u32, d: u32) -> i32 {
-        to_epoch_days(NaiveDate::from_ymd_opt(y, m, d).unwrap())
-    }
     fn m(y: i32, mo: i32) -> i32 {
         y * 12 + mo - 1
-    }
-
-    #[test]
-    fn wage_months_from_summaries() {
-        let d = day(2025, 4, 5);
-        assert_eq!(
-            wage_months("2025年3月保洁员工资", d),
-            Some((m(2025, 3), m(2025, 3)))
-        );
-        assert_eq!(wage_months("3月份工资", d), Some((m(2025, 3), m(2025, 3))));
-        assert_eq!(
-            wage_months("支付1-3月工资", d),
-            Some((m(2025, 1), m(2025, 3)))
-        );
-        assert_eq!(
-            wage_months("三月份保洁工资", d),
-            Some((m(2025, 3), m(2025, 3)))
-        );
-        assert_eq!(
-            wage_months("2025-03工资", d),
-            Some((m(2025, 3), m(2025, 3)))
-        );
-        // December's wage paid in January belongs to last year.
-        assert_eq!(
-            wage_months("12月工资", day(2025, 1, 8)),
-            Some((m(2024, 12), m(2024, 12)))
-        );
-        assert_eq!(wage_months("保洁员工资", d), None);
-        assert_eq!(wage_months("13月工资", d), None);
     }
 
     #[test]

@@ -12,6 +12,10 @@ pub fn yuan_to_fen(yuan: f64) -> i64 {
     (yuan * 100.0).round() as i64
 }
 
+// The string-named column lookups below serve only kinship and
+// publicity_window until they read the typed views (`views`) too; every
+// other rule reads its tables through a view.
+
 /// A string column of a loaded frame; the loader guarantees presence.
 pub fn str_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
     df.column(name)
@@ -60,20 +64,16 @@ pub fn day_string(days: i32) -> String {
 /// with a `__i` row index and must keep `__i`; only the columns it reads are
 /// filtered, joined or grouped (projection pushdown), so a candidate query
 /// over a few key columns does not copy every column of a large table.
-pub fn take_rows(
-    code: &str,
-    df: &DataFrame,
-    query: impl FnOnce(LazyFrame) -> LazyFrame,
-) -> Result<DataFrame> {
+pub fn take_rows(df: &DataFrame, query: impl FnOnce(LazyFrame) -> LazyFrame) -> Result<DataFrame> {
     let picked = query(df.clone().lazy().with_row_index("__i", None))
         .select([col("__i")])
         .collect()
-        .map_err(polars_err(code))?;
+        .map_err(Error::in_a_rule)?;
     let idx = picked
         .column("__i")
         .and_then(|c| c.idx())
-        .map_err(polars_err(code))?;
-    df.take(idx).map_err(polars_err(code))
+        .map_err(Error::in_a_rule)?;
+    df.take(idx).map_err(Error::in_a_rule)
 }
 
 /// Row indexes per village, in row order, for the rows `keep` accepts;

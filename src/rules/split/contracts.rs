@@ -12,13 +12,14 @@ use super::{
     split_message, vendor_json, vendor_phrase,
 };
 use crate::dataset::normalize::fen_to_yuan_string;
-use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::{Error, Result};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors};
 use crate::rules::common::decisions::DecisionIndex;
-use crate::rules::common::util::{self};
-use crate::rules::{Rule, RuleMeta, parse_params, rule_params};
+use crate::rules::common::util;
+use crate::rules::common::views::ContractsView;
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -199,26 +200,28 @@ impl Rule for SplitContracts {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let sp = p.split();
-        let Some(df) = ds.frame(TableKind::Contracts) else {
+        let Some(contracts) = ContractsView::load(ds)? else {
             return Ok(vec![]);
         };
-        let decisions = DecisionIndex::build(code, ds)?;
-        let village = util::str_col(code, df, "village_code")?;
-        let contract_no = util::str_col(code, df, "contract_no")?;
-        let project = util::str_col(code, df, "project_name")?;
-        let vendor = util::str_col(code, df, "vendor")?;
-        let credit = util::str_col(code, df, "vendor_credit_code")?;
-        let vendor_id = util::str_col(code, df, "vendor_id_number")?;
-        let rep = util::str_col(code, df, "vendor_legal_rep")?;
-        let rep_id = util::str_col(code, df, "vendor_legal_rep_id")?;
-        let amount = util::i64_col(code, df, "amount")?;
-        let signed = util::date_col(code, df, "signed_date")?;
-        let procurement = util::str_col(code, df, "procurement")?;
-        let decision_no = util::str_col(code, df, "decision_no")?;
-        let rows = util::u32_col(code, df, ROW)?;
+        let decisions = DecisionIndex::shared(ds)?;
+        let ContractsView {
+            df,
+            village,
+            contract: contract_no,
+            project,
+            vendor,
+            vendor_credit_code: credit,
+            vendor_id,
+            legal_rep: rep,
+            legal_rep_id: rep_id,
+            amount,
+            signed,
+            procurement,
+            decision: decision_no,
+            row: rows,
+        } = contracts;
 
         let s = |c: &StrCol, i: usize| c.get(i).unwrap_or_default().to_string();
         let mut by_village: BTreeMap<String, Vec<ContractRow>> = BTreeMap::new();

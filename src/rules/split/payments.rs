@@ -2,10 +2,7 @@
 
 use std::collections::HashMap;
 
-use polars::polars_utils::UnitVec;
-use polars::prelude::{
-    Int32Chunked, Int64Chunked, PlHashMap, PlHashSet, StringChunked, UInt32Chunked,
-};
+use polars::prelude::{PlHashMap, PlHashSet};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -17,15 +14,17 @@ use super::{
 };
 use crate::dataset::id_number::credit_code_valid;
 use crate::dataset::normalize::fen_to_yuan_string;
-use crate::dataset::{Dataset, ROW, TableKind};
-use crate::error::{Error, Result};
+use crate::dataset::{Dataset, TableKind};
+use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors};
 use crate::rules::common::decisions::DecisionIndex;
 use crate::rules::common::keywords::{KeywordMemo, Keywords};
+use crate::rules::common::ledger::{Options, Payment, payments_of};
 use crate::rules::common::util;
 use crate::rules::common::util::rows_by_village;
-use crate::rules::{Rule, RuleMeta, parse_params, rule_params};
+use crate::rules::common::views::{ContractsView, HiresView, LedgerView};
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -203,22 +202,6 @@ impl Params {
     }
 }
 
-/// One payment: a voucher's 支出 lines to one payee, summed. Borrows the
-/// ledger's strings: millions of lines, no copies.
-#[derive(Debug, Clone, Default)]
-struct Payment<'a> {
-    voucher: &'a str,
-    date: i32,
-    amount: i64,
-    payee: &'a str,
-    payee_id: &'a str,
-    account: &'a str,
-    summary: &'a str,
-    decision_no: &'a str,
-    /// File rows; one line per payment is the norm, kept inline.
-    rows: UnitVec<u32>,
-}
-
 /// A contract as a vendor identity with money to absorb installments.
 #[derive(Debug, Clone)]
 struct Held {
@@ -253,19 +236,22 @@ impl Rule for SplitPayments {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let sp = p.split();
-        let Some(df) = ds.frame(TableKind::Ledger) else {
+        let Some(cols) = LedgerView::load(ds)? else {
             return Ok(vec![]);
         };
-        let decisions = DecisionIndex::build(code, ds)?;
+        let decisions = DecisionIndex::shared(ds)?;
 
-        let village = util::str_col(code, df, "village_code")?;
-        let direction = util::text_col(code, df, "direction")?;
-        let summary = util::text_col(code, df, "summary")?;
-        let category = util::text_col(code, df, "category")?;
-        let contract = util::text_col(code, df, "contract_no")?;
+        let LedgerView {
+            df,
+            village,
+            direction,
+            summary,
+            category,
+            contract,
+            ..
+        } = cols;
         let excluded_summary = Keywords::new(&p.exclude_summary_keywords);
         let excluded_category = Keywords::new(&p.exclude_categories);
         let mut excluded_summary = KeywordMemo::new(&excluded_summary);
@@ -283,13 +269,19 @@ impl Rule for SplitPayments {
             return Ok(vec![]);
         }
         let mut context: HashMap<&str, Context> = HashMap::new();
-        if p.exclude_hires
-            && let Some(h) = ds.frame(TableKind::Hires)
-        {
-            let village = util::str_col(code, h, "village_code")?;
-            let id = util::str_col(code, h, "id_number")?;
-            let acct = util::str_col(code, h, "bank_account")?;
-            let name = util::str_col(code, h, "name")?;
+        let hires = if p.exclude_hires {
+            HiresView::load(ds)?
+        } else {
+            None
+        };
+        if let Some(h) = hires {
+            let HiresView {
+                village,
+                id,
+                account: acct,
+                name,
+                ..
+            } = h;
             for i in 0..h.height() {
                 let Some(v) = village.get(i) else { continue };
                 let c = context.entry(v).or_default();
@@ -298,15 +290,21 @@ impl Rule for SplitPayments {
                 c.hire_names.extend(name.get(i));
             }
         }
-        if p.attribute_to_contracts
-            && let Some(c) = ds.frame(TableKind::Contracts)
-        {
-            let village = util::str_col(code, c, "village_code")?;
-            let vendor = util::str_col(code, c, "vendor")?;
-            let credit = util::str_col(code, c, "vendor_credit_code")?;
-            let vid = util::str_col(code, c, "vendor_id_number")?;
-            let amount = util::i64_col(code, c, "amount")?;
-            let signed = util::date_col(code, c, "signed_date")?;
+        let contracts = if p.attribute_to_contracts {
+            ContractsView::load(ds)?
+        } else {
+            None
+        };
+        if let Some(c) = contracts {
+            let ContractsView {
+                village,
+                vendor,
+                vendor_credit_code: credit,
+                vendor_id: vid,
+                amount,
+                signed,
+                ..
+            } = c;
             fn o(s: Option<&str>) -> Option<&str> {
                 s.filter(|s| !s.is_empty())
             }
@@ -328,22 +326,11 @@ impl Rule for SplitPayments {
                 ));
             }
         }
-        let cols = Cols {
-            voucher: util::text_col(code, df, "voucher_no")?,
-            amount: util::i64_col(code, df, "amount")?,
-            date: util::date_col(code, df, "date")?,
-            summary,
-            payee: util::str_col(code, df, "counterparty")?,
-            payee_id: util::str_col(code, df, "counterparty_id")?,
-            account: util::str_col(code, df, "counterparty_account")?,
-            decision: util::text_col(code, df, "decision_no")?,
-            rows: util::u32_col(code, df, ROW)?,
-        };
         let empty = Context::default();
         let out: Vec<Finding> = by_village
             .into_par_iter()
             .flat_map_iter(|(v, idx)| {
-                let payments = payments_of(&cols, &idx);
+                let payments = payments(&cols, v, &idx);
                 let ctx = context.get(v).unwrap_or(&empty);
                 village_findings(v, payments, ctx, &p, &sp, &decisions)
             })
@@ -352,53 +339,59 @@ impl Rule for SplitPayments {
     }
 }
 
-struct Cols<'a> {
-    voucher: util::Text<'a>,
-    amount: &'a Int64Chunked,
-    date: &'a Int32Chunked,
-    summary: util::Text<'a>,
-    payee: &'a StringChunked,
-    payee_id: &'a StringChunked,
-    account: &'a StringChunked,
-    decision: util::Text<'a>,
-    rows: &'a UInt32Chunked,
-}
-
-/// A village's lines summed per voucher and payee; positive totals only
-/// (a voucher reversed in full is no payment).
-fn payments_of<'a>(c: &Cols<'a>, idx: &[usize]) -> Vec<Payment<'a>> {
-    let mut at: PlHashMap<(&str, &str, &str, &str), usize> = PlHashMap::default();
-    let mut out: Vec<Payment<'a>> = Vec::new();
-    for &i in idx {
-        let (Some(vo), Some(a), Some(d)) = (c.voucher.get(i), c.amount.get(i), c.date.get(i))
-        else {
-            continue;
-        };
-        let payee = c.payee.get(i).unwrap_or_default();
-        let payee_id = c.payee_id.get(i).unwrap_or_default();
-        let account = c.account.get(i).unwrap_or_default();
-        let k = *at.entry((vo, payee, payee_id, account)).or_insert_with(|| {
-            out.push(Payment {
-                voucher: vo,
-                date: d,
-                payee,
-                payee_id,
-                account,
-                summary: c.summary.get(i).unwrap_or_default(),
-                ..Payment::default()
-            });
-            out.len() - 1
-        });
-        let pay = &mut out[k];
-        pay.amount += a;
-        pay.date = pay.date.min(d);
-        pay.rows.push(c.rows.get(i).unwrap_or_default());
-        if pay.decision_no.is_empty() {
-            pay.decision_no = c.decision.get(i).unwrap_or_default();
-        }
-    }
+/// A village's payments; positive totals only (a voucher reversed in full
+/// is no payment).
+fn payments<'a>(ledger: &LedgerView<'a>, village: &'a str, idx: &[usize]) -> Vec<Payment<'a>> {
+    let opts = Options {
+        by_account: true,
+        dated_only: true,
+    };
+    let mut out = payments_of(ledger, village, idx, opts);
     out.retain(|p| p.amount > 0);
     out
+}
+
+/// The payments of one vendor group (`pay_idx`, in date order) that are
+/// not installments of its contracts: each payment, in date order, is
+/// allotted to the contract money signed by its date while some is left.
+fn not_installments<'p, 'a>(
+    payments: &'p [Payment<'a>],
+    pay_idx: &[usize],
+    members: &[usize],
+    np: usize,
+    ctx: &Context<'a>,
+) -> Vec<&'p Payment<'a>> {
+    let mut held: Vec<&Held> = members
+        .iter()
+        .filter(|&&m| m >= np)
+        .map(|&m| &ctx.contracts[m - np].1)
+        .collect();
+    held.sort_by_key(|h| h.date);
+    // Installments of the vendor's contracts: allot each payment, in
+    // date order, to the contract money signed by its date.
+    let mut attributed = vec![false; pay_idx.len()];
+    if !held.is_empty() {
+        let mut used: i64 = 0;
+        for (k, &pi) in pay_idx.iter().enumerate() {
+            let pay = &payments[pi];
+            let signed: i64 = held
+                .iter()
+                .filter(|h| h.date <= pay.date)
+                .map(|h| h.amount)
+                .sum();
+            if used + pay.amount <= signed {
+                used += pay.amount;
+                attributed[k] = true;
+            }
+        }
+    }
+    let kept: Vec<&Payment> = pay_idx
+        .iter()
+        .zip(&attributed)
+        .filter(|(_, a)| !**a)
+        .map(|(&pi, _)| &payments[pi])
+        .collect();
+    kept
 }
 
 fn village_findings<'a>(
@@ -466,36 +459,7 @@ fn village_findings<'a>(
         if pay_idx.len() < sp.min_pieces {
             continue;
         }
-        let mut held: Vec<&Held> = vendors.members[gi]
-            .iter()
-            .filter(|&&m| m >= np)
-            .map(|&m| &ctx.contracts[m - np].1)
-            .collect();
-        held.sort_by_key(|h| h.date);
-        // Installments of the vendor's contracts: allot each payment, in
-        // date order, to the contract money signed by its date.
-        let mut attributed = vec![false; pay_idx.len()];
-        if !held.is_empty() {
-            let mut used: i64 = 0;
-            for (k, &pi) in pay_idx.iter().enumerate() {
-                let pay = &payments[pi];
-                let signed: i64 = held
-                    .iter()
-                    .filter(|h| h.date <= pay.date)
-                    .map(|h| h.amount)
-                    .sum();
-                if used + pay.amount <= signed {
-                    used += pay.amount;
-                    attributed[k] = true;
-                }
-            }
-        }
-        let kept: Vec<&Payment> = pay_idx
-            .iter()
-            .zip(&attributed)
-            .filter(|(_, a)| !**a)
-            .map(|(&pi, _)| &payments[pi])
-            .collect();
+        let kept = not_installments(&payments, &pay_idx, &vendors.members[gi], np, ctx);
         if kept.len() < sp.min_pieces {
             continue;
         }

@@ -5,13 +5,18 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{self, Roll, month_ranges, month_string, net_of_reversals, program_is};
-use super::common::{keyed, util};
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::Case;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::rules::common::keyed;
+use crate::rules::common::people::{
+    self, month_ranges, month_string, net_of_reversals, program_is,
+};
+use crate::rules::common::util::Text;
+use crate::rules::common::views::SubsidiesView;
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -88,74 +93,23 @@ impl Rule for DuplicatePayment {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
+        let p: Params = params_of(params)?;
         let min_payments = p.min_payments.max(2);
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
-        // The period a payment is due for: its month, or its year for a
-        // program paid once a year (two villages may pay it in different months).
-        let program = util::text_col(code, df, "program")?;
-        let period = util::date_col(code, df, "period")?;
-        // Each program as a small number (rows of one program come in runs:
-        // the last one is remembered), judged annual once.
-        let mut codes: PlHashMap<&str, u32> = PlHashMap::default();
-        let mut distinct: Vec<&str> = Vec::new();
-        let mut last: Option<(&str, u32)> = None;
-        let program_codes: Vec<Option<u32>> = program
-            .iter()
-            .map(|pg| {
-                let pg = pg?;
-                if let Some((l, c)) = last
-                    && l == pg
-                {
-                    return Some(c);
-                }
-                let c = *codes.entry(pg).or_insert_with(|| {
-                    distinct.push(pg);
-                    (distinct.len() - 1) as u32
-                });
-                last = Some((pg, c));
-                Some(c)
-            })
-            .collect();
-        let is_annual: Vec<bool> = distinct
-            .iter()
-            .map(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
-            .collect();
-        let annual: HashSet<&str> = distinct
-            .iter()
-            .zip(&is_annual)
-            .filter(|(_, a)| **a)
-            .map(|(pg, _)| *pg)
-            .collect();
-        // Periods come in runs of equal dates: the last month is remembered.
-        let mut last_month: Option<(i32, Option<i32>)> = None;
-        let due: Vec<Option<i32>> = program_codes
-            .iter()
-            .zip(period.iter())
-            .map(|(pg, per)| {
-                let per = per?;
-                let m = match last_month {
-                    Some((d, m)) if d == per => m,
-                    _ => {
-                        let m = people::month_of(per);
-                        last_month = Some((per, m));
-                        m
-                    }
-                }?;
-                Some(if pg.is_some_and(|c| is_annual[c as usize]) {
-                    m - m.rem_euclid(12)
-                } else {
-                    m
-                })
-            })
-            .collect();
+        let SubsidiesView {
+            df,
+            program,
+            period,
+            ..
+        } = roll;
+        let (program_codes, due, annual) = due_periods(&p, program, period);
         // Candidates: rows whose (id, program, period) occurs more than once.
         // A number that is not 17 digits and a check character is never
         // valid (the loop below skips it): only numbers as integers are keyed.
-        let ids: Vec<Option<u64>> = util::str_col(code, df, "id_number")?
+        let ids: Vec<Option<u64>> = roll
+            .id
             .iter()
             .map(|id| id.and_then(id_as_integer))
             .collect();
@@ -167,20 +121,20 @@ impl Rule for DuplicatePayment {
         let mut keyed = df.clone();
         keyed
             .with_column(Column::new("__due".into(), due))
-            .map_err(util::polars_err(code))?;
+            .map_err(Error::in_a_rule)?;
         let cand = keyed
             .take(&IdxCa::from_vec("__i".into(), wanted))
-            .map_err(util::polars_err(code))?;
-        let r = Roll::new(code, &cand)?;
+            .map_err(Error::in_a_rule)?;
+        let r = SubsidiesView::of(&cand)?;
         let due = cand
             .column("__due")
             .and_then(|c| c.i32())
-            .map_err(util::polars_err(code))?;
+            .map_err(Error::in_a_rule)?;
 
         // (id, program) -> period -> rows
         type Key<'s> = (&'s str, &'s str);
         let mut groups: BTreeMap<Key, BTreeMap<i32, Vec<usize>>> = BTreeMap::new();
-        for i in 0..r.len {
+        for i in 0..r.height() {
             let id = r.str(r.id, i);
             let Some(m) = due.get(i) else { continue };
             if !people::valid_id(id) {
@@ -199,12 +153,7 @@ impl Rule for DuplicatePayment {
             let multi = p.multi_row_programs.iter().any(|c| program_is(c, program));
             let yearly = annual.contains(program);
             let mut months = BTreeSet::new();
-            let mut rows_listed = Vec::new();
-            let mut extra_total = 0i64;
-            let mut extra_count = 0usize;
-            let mut villages: BTreeMap<String, usize> = BTreeMap::new();
-            let mut all_villages = BTreeSet::new();
-            let mut batches = BTreeSet::new();
+            let mut case = Case::default();
             let mut identical = true;
             for (m, mut idx) in periods {
                 // Earliest paid first: that one is taken as the due payment.
@@ -227,84 +176,152 @@ impl Rule for DuplicatePayment {
                     let first = r.amount(dups[0]);
                     identical &= dups.iter().all(|&i| r.amount(i) == first);
                     for &i in &dups[1..] {
-                        extra_total += r.amount(i);
-                        extra_count += 1;
-                        *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
+                        case.recover(&r, i);
                     }
                 }
                 for &i in &idx {
-                    all_villages.insert(r.str(r.village, i).to_string());
-                    batches.insert(r.batch.get(i).unwrap_or_default().to_string());
-                    rows_listed.push(r.payment(i));
+                    case.list(&r, i);
                 }
             }
             if months.is_empty() {
                 continue;
             }
-            // The village holding most of the extra payments answers for them.
-            let village = villages
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                .map(|(v, _)| v.clone())
-                .unwrap_or_default();
-            let others: Vec<String> = all_villages
-                .iter()
-                .filter(|v| **v != village)
-                .cloned()
-                .collect();
-            let who = rows_listed
-                .first()
-                .and_then(|x| x["name"].as_str())
-                .unwrap_or_default()
-                .to_string();
-            let where_ = if others.is_empty() {
-                String::new()
-            } else {
-                format!("，同期另列入{}村居花名册", others.join("、"))
-            };
-            let when = if yearly {
-                months
-                    .iter()
-                    .map(|m| format!("{}年度", m.div_euclid(12)))
-                    .collect::<Vec<_>>()
-                    .join("、")
-            } else {
-                format!("在{}每期", month_ranges(&months))
-            };
-            let message = format!(
-                "{who}（身份证号{id}）{program}{when}应发1笔，实际多发{extra_count}笔共{}{where_}，请核实并追缴",
-                fen_to_yuan_display(extra_total)
-            );
-            let mut score = 70.0 + 5.0 * (months.len().min(4) as f64 - 1.0);
-            if !others.is_empty() {
-                score += 5.0;
-            }
-            if !identical {
-                score -= 15.0;
-            }
-            out.push(
-                META.finding(&village, id)
-                    .score(score.min(95.0))
-                    .amount(extra_total)
-                    .related(others.iter().cloned())
-                    .related(batches.iter().cloned())
-                    .message(message)
-                    .evidence(json!({
-                        "reason": "same_program_same_period",
-                        "id_number": id,
-                        "name": who,
-                        "program": program,
-                        "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-                        "yearly_program": yearly,
-                        "villages": all_villages,
-                        "extra_payments": extra_count,
-                        "recoverable": fen_to_yuan_string(extra_total),
-                        "payments": rows_listed,
-                    })),
-            );
+            out.push(case_finding(
+                &r,
+                (id, program),
+                yearly,
+                &months,
+                case,
+                identical,
+            ));
         }
         Ok(out)
     }
+}
+
+/// Each row's program as a small number and the period it is due for: its
+/// month, or its year for a program paid once a year (two villages may pay
+/// it in different months); and the annual programs.
+#[allow(clippy::type_complexity)]
+fn due_periods<'a>(
+    p: &Params,
+    program: Text<'a>,
+    period: &Int32Chunked,
+) -> (Vec<Option<u32>>, Vec<Option<i32>>, HashSet<&'a str>) {
+    // Each program as a small number (rows of one program come in runs:
+    // the last one is remembered), judged annual once.
+    let mut codes: PlHashMap<&str, u32> = PlHashMap::default();
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut last: Option<(&str, u32)> = None;
+    let program_codes: Vec<Option<u32>> = program
+        .iter()
+        .map(|pg| {
+            let pg = pg?;
+            if let Some((l, c)) = last
+                && l == pg
+            {
+                return Some(c);
+            }
+            let c = *codes.entry(pg).or_insert_with(|| {
+                distinct.push(pg);
+                (distinct.len() - 1) as u32
+            });
+            last = Some((pg, c));
+            Some(c)
+        })
+        .collect();
+    let is_annual: Vec<bool> = distinct
+        .iter()
+        .map(|pg| p.annual_programs.iter().any(|c| program_is(c, pg)))
+        .collect();
+    let annual: HashSet<&str> = distinct
+        .iter()
+        .zip(&is_annual)
+        .filter(|(_, a)| **a)
+        .map(|(pg, _)| *pg)
+        .collect();
+    // Periods come in runs of equal dates: the last month is remembered.
+    let mut last_month: Option<(i32, Option<i32>)> = None;
+    let due: Vec<Option<i32>> = program_codes
+        .iter()
+        .zip(period.iter())
+        .map(|(pg, per)| {
+            let per = per?;
+            let m = match last_month {
+                Some((d, m)) if d == per => m,
+                _ => {
+                    let m = people::month_of(per);
+                    last_month = Some((per, m));
+                    m
+                }
+            }?;
+            Some(if pg.is_some_and(|c| is_annual[c as usize]) {
+                m - m.rem_euclid(12)
+            } else {
+                m
+            })
+        })
+        .collect();
+    (program_codes, due, annual)
+}
+
+/// The finding of one person's program paid more than once per period.
+fn case_finding(
+    r: &SubsidiesView,
+    (id, program): (&str, &str),
+    yearly: bool,
+    months: &BTreeSet<i32>,
+    case: Case,
+    identical: bool,
+) -> Finding {
+    // The village holding most of the extra payments answers for them.
+    let village = case.village().unwrap_or_default();
+    let others = case.other_villages(&village);
+    let who = case.name(r);
+    let (extra_total, extra_count) = (case.recoverable, case.extra);
+    let where_ = if others.is_empty() {
+        String::new()
+    } else {
+        format!("，同期另列入{}村居花名册", others.join("、"))
+    };
+    let when = if yearly {
+        months
+            .iter()
+            .map(|m| format!("{}年度", m.div_euclid(12)))
+            .collect::<Vec<_>>()
+            .join("、")
+    } else {
+        format!("在{}每期", month_ranges(months))
+    };
+    let message = format!(
+        "{who}（身份证号{id}）{program}{when}应发1笔，实际多发{extra_count}笔共{}{where_}，请核实并追缴",
+        fen_to_yuan_display(extra_total)
+    );
+    let mut score = 70.0 + 5.0 * (months.len().min(4) as f64 - 1.0);
+    if !others.is_empty() {
+        score += 5.0;
+    }
+    if !identical {
+        score -= 15.0;
+    }
+    META.finding(&village, id)
+        .score(score.min(95.0))
+        .amount(extra_total)
+        .related(others.iter().cloned())
+        .related(case.batches.iter().cloned())
+        .message(message)
+        .evidence(json!({
+            "reason": "same_program_same_period",
+            "id_number": id,
+            "name": who,
+            "program": program,
+            "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
+            "yearly_program": yearly,
+            "villages": case.villages,
+            "extra_payments": extra_count,
+            "recoverable": fen_to_yuan_string(extra_total),
+            "payments": case.payments,
+        }))
 }
 
 /// An 18-character id number (17 digits and a check character) as one
@@ -333,7 +350,7 @@ fn id_as_integer(id: &str) -> Option<u64> {
 /// Among one period's payments of a per-event program, the sets of payments
 /// equal in amount and quantity: only these are duplicates. Each set keeps
 /// paid-date order, so its first payment stays the due one.
-fn identical_payments(standing: &[usize], r: &Roll) -> Vec<Vec<usize>> {
+fn identical_payments(standing: &[usize], r: &SubsidiesView) -> Vec<Vec<usize>> {
     let mut by: BTreeMap<(i64, Option<u64>), Vec<usize>> = BTreeMap::new();
     for &i in standing {
         by.entry((r.amount(i), r.quantity.get(i).map(f64::to_bits)))

@@ -5,14 +5,15 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{Roll, month_ranges, month_string, net_of_reversals};
-use super::common::util;
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::Case;
 use crate::dataset::id_number::id_problem;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::rules::common::people::{month_ranges, month_string};
+use crate::rules::common::views::SubsidiesView;
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -247,6 +248,95 @@ const META: RuleMeta = RuleMeta {
     processes: &[14],
 };
 
+/// The roll's rows worth judging, ascending: a name with more than one
+/// number sharing a birth date, an account, a phone or a 户号, or a program
+/// period where one of the numbers fails its check.
+fn candidates(roll: &SubsidiesView) -> Vec<IdxSize> {
+    let SubsidiesView {
+        id: ids,
+        name,
+        account,
+        phone,
+        household,
+        program,
+        period,
+        ..
+    } = *roll;
+    // Candidates: a name with more than one number per birth date, per
+    // account, phone or 户号, or in one program period where one of the
+    // numbers fails its check (a typo: two valid numbers are never one
+    // character apart). Malformed numbers (not 18 characters) carry no
+    // birth date.
+    // Numbers of 18 bytes (others carry no birth date and never match).
+    let ids18: Vec<Option<&str>> = ids.iter().map(|id| id.filter(|x| x.len() == 18)).collect();
+    // One person's rows follow each other: a number equal to the row
+    // before is checked once, and groups compare numbers by these flags.
+    let mut same_id = vec![false; ids18.len()];
+    let mut bad = vec![false; ids18.len()];
+    for i in 0..ids18.len() {
+        let Some(id) = ids18[i] else { continue };
+        if i > 0 && ids18[i - 1] == Some(id) {
+            same_id[i] = true;
+            bad[i] = bad[i - 1];
+        } else {
+            bad[i] = id_problem(id).is_some();
+        }
+    }
+    // Each name as a small number, hashed once. A name carried by one
+    // number only (most names) can share no key with a second number:
+    // its rows take no further part.
+    let (multi, with_bad) = name_codes(name, &ids18, &same_id, &bad);
+    let rows = Rows {
+        ids18: &ids18,
+        same_id: &same_id,
+        bad: &bad,
+    };
+    let rows = &rows;
+    // The rows of each name with more than one number, name by name:
+    // every group below lies within one name, so it is found among a
+    // few rows in cache, whatever the order of the roll (by person, or
+    // by month, where one person's rows are far apart).
+    let by_name = NameRows::of(&multi);
+    // (`groups_of` gives groups of two rows or more.)
+    let keep = |g: &[u32], need_bad: bool| {
+        rows.many_ids(g) && (!need_bad || g.iter().any(|&i| rows.bad[i as usize]))
+    };
+    let parts: Vec<Vec<IdxSize>> = (0..by_name.len())
+        .into_par_iter()
+        .with_min_len(256)
+        .fold(Vec::new, |mut out: Vec<IdxSize>, k| {
+            let g = by_name.rows(k);
+            if g.len() < 2 {
+                return out;
+            }
+            let mut emit = |rows: &[u32]| out.extend(rows.iter().map(|&i| i as IdxSize));
+            groups_of(
+                g,
+                |i| Some(birth_digits(rows.ids18[i]?)),
+                |x| keep(x, false),
+                &mut emit,
+            );
+            groups_of(g, |i| account.get(i), |x| keep(x, false), &mut emit);
+            groups_of(g, |i| phone.get(i), |x| keep(x, false), &mut emit);
+            groups_of(g, |i| household.get(i), |x| keep(x, false), &mut emit);
+            // Only names with a failing number can have such a group.
+            if with_bad[g[0] as usize].is_some() {
+                groups_of(
+                    g,
+                    |i| Some((program.get(i)?, period.get(i))),
+                    |x| keep(x, true),
+                    &mut emit,
+                );
+            }
+            out
+        })
+        .collect();
+    let mut wanted: Vec<IdxSize> = parts.into_iter().flatten().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
+}
+
 impl Rule for TwoIds {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -254,99 +344,21 @@ impl Rule for TwoIds {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let p: Params = params_of(params)?;
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
-        // Candidates: a name with more than one number per birth date, per
-        // account, phone or 户号, or in one program period where one of the
-        // numbers fails its check (a typo: two valid numbers are never one
-        // character apart). Malformed numbers (not 18 characters) carry no
-        // birth date.
-        let ids = util::str_col(code, df, "id_number")?;
-        // Numbers of 18 bytes (others carry no birth date and never match).
-        let ids18: Vec<Option<&str>> = ids.iter().map(|id| id.filter(|x| x.len() == 18)).collect();
-        // One person's rows follow each other: a number equal to the row
-        // before is checked once, and groups compare numbers by these flags.
-        let mut same_id = vec![false; ids18.len()];
-        let mut bad = vec![false; ids18.len()];
-        for i in 0..ids18.len() {
-            let Some(id) = ids18[i] else { continue };
-            if i > 0 && ids18[i - 1] == Some(id) {
-                same_id[i] = true;
-                bad[i] = bad[i - 1];
-            } else {
-                bad[i] = id_problem(id).is_some();
-            }
-        }
-        let name = util::str_col(code, df, "name")?;
-        let account = util::str_col(code, df, "bank_account")?;
-        let phone = util::str_col(code, df, "phone")?;
-        let household = util::str_col(code, df, "household_id")?;
-        let program = util::text_col(code, df, "program")?;
-        let period = util::date_col(code, df, "period")?;
-        // Each name as a small number, hashed once. A name carried by one
-        // number only (most names) can share no key with a second number:
-        // its rows take no further part.
-        let (multi, with_bad) = name_codes(name, &ids18, &same_id, &bad);
-        let rows = Rows {
-            ids18: &ids18,
-            same_id: &same_id,
-            bad: &bad,
-        };
-        let rows = &rows;
-        // The rows of each name with more than one number, name by name:
-        // every group below lies within one name, so it is found among a
-        // few rows in cache, whatever the order of the roll (by person, or
-        // by month, where one person's rows are far apart).
-        let by_name = NameRows::of(&multi);
-        // (`groups_of` gives groups of two rows or more.)
-        let keep = |g: &[u32], need_bad: bool| {
-            rows.many_ids(g) && (!need_bad || g.iter().any(|&i| rows.bad[i as usize]))
-        };
-        let parts: Vec<Vec<IdxSize>> = (0..by_name.len())
-            .into_par_iter()
-            .with_min_len(256)
-            .fold(Vec::new, |mut out: Vec<IdxSize>, k| {
-                let g = by_name.rows(k);
-                if g.len() < 2 {
-                    return out;
-                }
-                let mut emit = |rows: &[u32]| out.extend(rows.iter().map(|&i| i as IdxSize));
-                groups_of(
-                    g,
-                    |i| Some(birth_digits(rows.ids18[i]?)),
-                    |x| keep(x, false),
-                    &mut emit,
-                );
-                groups_of(g, |i| account.get(i), |x| keep(x, false), &mut emit);
-                groups_of(g, |i| phone.get(i), |x| keep(x, false), &mut emit);
-                groups_of(g, |i| household.get(i), |x| keep(x, false), &mut emit);
-                // Only names with a failing number can have such a group.
-                if with_bad[g[0] as usize].is_some() {
-                    groups_of(
-                        g,
-                        |i| Some((program.get(i)?, period.get(i))),
-                        |x| keep(x, true),
-                        &mut emit,
-                    );
-                }
-                out
-            })
-            .collect();
-        let mut wanted: Vec<IdxSize> = parts.into_iter().flatten().collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let cand = df
+        let wanted = candidates(&roll);
+        let cand = roll
+            .df
             .take(&IdxCa::from_vec("__i".into(), wanted))
-            .map_err(util::polars_err(code))?;
-        let r = Roll::new(code, &cand)?;
+            .map_err(Error::in_a_rule)?;
+        let r = SubsidiesView::of(&cand)?;
 
         // name -> id -> rows (each file row once)
         let mut by_name: BTreeMap<&str, BTreeMap<&str, IdRows>> = BTreeMap::new();
         let mut seen = BTreeSet::new();
-        for i in 0..r.len {
+        for i in 0..r.height() {
             if !seen.insert(r.row.get(i)) {
                 continue;
             }
@@ -482,63 +494,93 @@ fn birth_digits(id: &str) -> &str {
     &id[from..to]
 }
 
+/// How two numbers of one name are linked, for the message: by the
+/// numbers themselves (with `by_birth`) and by the first shared contact.
+fn how_linked(kept: &str, extra: &str, by_birth: bool, shared: &[&Contact]) -> String {
+    let mut how = if !by_birth {
+        String::new()
+    } else if kept.get(..17) == extra.get(..17) {
+        "仅校验码不同".to_string()
+    } else if distance18(kept, extra) == 1 {
+        "仅一位不同".to_string()
+    } else {
+        format!("出生日期相同、前17位{}位不同", distance17(kept, extra))
+    };
+    if let Some(c) = shared.first() {
+        if !how.is_empty() {
+            how.push('且');
+        }
+        how.push_str(&c.describe());
+    }
+    how
+}
+
+/// Standing payments per (program, month).
+type Standing = BTreeMap<(String, i32), Vec<usize>>;
+
+/// The standing payments among `rows` (one number's) per (program, month).
+fn standing_by_period(r: &SubsidiesView, rows: &[usize]) -> Standing {
+    let mut m: Standing = BTreeMap::new();
+    for &i in rows {
+        if let Some(mo) = r.month(i) {
+            m.entry((r.program.get(i).unwrap_or_default().to_string(), mo))
+                .or_default()
+                .push(i);
+        }
+    }
+    m.into_iter()
+        .map(|(k, mut v)| {
+            let v = r.standing(&mut v);
+            (k, v)
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+/// Whether `a` is the extra number of the pair: the one failing its check,
+/// else the one paid in fewer periods (then first paid later, then the
+/// greater number).
+fn a_is_extra(r: &SubsidiesView, a: &str, sa: &Standing, b: &str, sb: &Standing) -> bool {
+    let bad_a = id_problem(a).is_some();
+    let bad_b = id_problem(b).is_some();
+    let first_paid = |s: &Standing| s.values().flatten().filter_map(|&i| r.paid.get(i)).min();
+    match (bad_a, bad_b) {
+        (true, false) => true,
+        (false, true) => false,
+        _ => {
+            (
+                sa.len(),
+                std::cmp::Reverse(first_paid(sa)),
+                std::cmp::Reverse(a),
+            ) < (
+                sb.len(),
+                std::cmp::Reverse(first_paid(sb)),
+                std::cmp::Reverse(b),
+            )
+        }
+    }
+}
+
 /// Judge one pair of numbers of one name; `None` when they were never paid
 /// for one program period (and that is required).
 #[allow(clippy::too_many_arguments)]
 fn pair(
     p: &Params,
-    r: &Roll,
+    r: &SubsidiesView,
     name: &str,
     a: (&str, &IdRows),
     b: (&str, &IdRows),
     by_birth: bool,
     shared: &[&Contact],
 ) -> Option<Finding> {
-    // Standing payments per (program, month) of each number.
-    let standing = |rows: &[usize]| -> BTreeMap<(String, i32), Vec<usize>> {
-        let mut m: BTreeMap<(String, i32), Vec<usize>> = BTreeMap::new();
-        for &i in rows {
-            if let Some(mo) = r.month(i) {
-                m.entry((r.program.get(i).unwrap_or_default().to_string(), mo))
-                    .or_default()
-                    .push(i);
-            }
-        }
-        m.into_iter()
-            .map(|(k, mut v)| {
-                v.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-                (k, net_of_reversals(&v, |i| r.amount(i)))
-            })
-            .filter(|(_, v)| !v.is_empty())
-            .collect()
-    };
-    let sa = standing(&a.1.rows);
-    let sb = standing(&b.1.rows);
+    let sa = standing_by_period(r, &a.1.rows);
+    let sb = standing_by_period(r, &b.1.rows);
     let both: BTreeSet<&(String, i32)> = sa.keys().filter(|k| sb.contains_key(*k)).collect();
     if p.same_period_only && both.is_empty() {
         return None;
     }
     // The extra number: the one failing its check, else the one paid less often.
-    let bad_a = id_problem(a.0).is_some();
-    let bad_b = id_problem(b.0).is_some();
-    let first_paid = |s: &BTreeMap<(String, i32), Vec<usize>>| {
-        s.values().flatten().filter_map(|&i| r.paid.get(i)).min()
-    };
-    let a_extra = match (bad_a, bad_b) {
-        (true, false) => true,
-        (false, true) => false,
-        _ => {
-            (
-                sa.len(),
-                std::cmp::Reverse(first_paid(&sa)),
-                std::cmp::Reverse(a.0),
-            ) < (
-                sb.len(),
-                std::cmp::Reverse(first_paid(&sb)),
-                std::cmp::Reverse(b.0),
-            )
-        }
-    };
+    let a_extra = a_is_extra(r, a.0, &sa, b.0, &sb);
     let ((kept, _), (extra, s_extra)) = if a_extra {
         (b, (a.0, &sa))
     } else {
@@ -560,46 +602,22 @@ fn pair(
     } else {
         extra_rows.iter().map(|&i| r.amount(i)).sum()
     };
-    let mut villages: BTreeMap<String, usize> = BTreeMap::new();
+    let mut case = Case::default();
     for &i in &extra_rows {
-        *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
+        case.answers_for(r.str(r.village, i));
     }
-    let village = villages
-        .iter()
-        .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
-        .map(|(v, _)| v.clone())?;
-    let mut all_villages = BTreeSet::new();
-    let mut rows = Vec::new();
+    let village = case.village()?;
     let months: BTreeSet<i32> = shared_periods.iter().map(|k| k.1).collect();
     let programs: BTreeSet<&str> = shared_periods.iter().map(|k| k.0.as_str()).collect();
     for (k, v) in sa.iter().chain(sb.iter()) {
         if shared_periods.contains(&k) {
             for &i in v {
-                all_villages.insert(r.str(r.village, i).to_string());
-                rows.push(r.payment(i));
+                case.list(r, i);
             }
         }
     }
-    let other_villages: Vec<String> = all_villages
-        .iter()
-        .filter(|v| **v != village)
-        .cloned()
-        .collect();
-    let mut how = if !by_birth {
-        String::new()
-    } else if kept.get(..17) == extra.get(..17) {
-        "仅校验码不同".to_string()
-    } else if distance18(kept, extra) == 1 {
-        "仅一位不同".to_string()
-    } else {
-        format!("出生日期相同、前17位{}位不同", distance17(kept, extra))
-    };
-    if let Some(c) = shared.first() {
-        if !how.is_empty() {
-            how.push('且');
-        }
-        how.push_str(&c.describe());
-    }
+    let other_villages = case.other_villages(&village);
+    let how = how_linked(kept, extra, by_birth, shared);
     let check = if id_problem(extra).is_some() {
         "，后者未通过校验"
     } else {
@@ -649,7 +667,7 @@ fn pair(
                 "shared": shared.iter().map(|c| c.describe()).collect::<Vec<_>>(),
                 "periods": months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
                 "recoverable": fen_to_yuan_string(at_stake),
-                "payments": rows,
+                "payments": case.payments,
             })),
     )
 }

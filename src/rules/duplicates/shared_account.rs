@@ -5,13 +5,15 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{self, Roll, month_string, net_of_reversals};
-use super::common::{keyed, util};
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::Case;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::rules::common::keyed;
+use crate::rules::common::people::{self, month_string};
+use crate::rules::common::views::{HouseholdsView, SubsidiesView};
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -89,19 +91,22 @@ impl Rule for SharedAccount {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let p: Params = params_of(params)?;
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
         // A person is their id number, or their name when the id is blank.
         // Candidates: rows of an (account, program, period) paid to more
         // than one person, found by hash partitions over borrowed strings.
-        let account = util::str_col(code, df, "bank_account")?;
-        let program = util::text_col(code, df, "program")?;
-        let period = util::date_col(code, df, "period")?;
-        let ids = util::str_col(code, df, "id_number")?;
-        let names = util::str_col(code, df, "name")?;
+        let SubsidiesView {
+            df,
+            account,
+            program,
+            period,
+            id: ids,
+            name: names,
+            ..
+        } = roll;
         let person = |i: usize| ids.get(i).or_else(|| names.get(i));
         let wanted = keyed::rows_of_groups(
             df.height(),
@@ -113,8 +118,8 @@ impl Rule for SharedAccount {
         );
         let cand = df
             .take(&IdxCa::from_vec("__i".into(), wanted))
-            .map_err(util::polars_err(code))?;
-        let r = Roll::new(code, &cand)?;
+            .map_err(Error::in_a_rule)?;
+        let r = SubsidiesView::of(&cand)?;
         let person = |i: usize| r.id.get(i).or_else(|| r.name.get(i)).unwrap_or_default();
         // Households from the register, read only when a group needs them.
         let register: OnceCell<Result<PlHashMap<&str, &str>>> = OnceCell::new();
@@ -122,7 +127,7 @@ impl Rule for SharedAccount {
         // account -> (program, month) -> person key -> rows
         type Group<'s> = BTreeMap<&'s str, Vec<usize>>;
         let mut by: BTreeMap<&str, BTreeMap<(&str, i32), Group>> = BTreeMap::new();
-        for i in 0..r.len {
+        for i in 0..r.height() {
             let (Some(acct), Some(m)) = (r.account.get(i), r.month(i)) else {
                 continue;
             };
@@ -145,8 +150,7 @@ impl Rule for SharedAccount {
                 let mut persons: Vec<Person> = people_rows
                     .into_iter()
                     .filter_map(|(key, mut rows)| {
-                        rows.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-                        let rows = net_of_reversals(&rows, |i| r.amount(i));
+                        let rows = r.standing(&mut rows);
                         let &i = rows.first()?;
                         Some(Person {
                             key,
@@ -167,9 +171,12 @@ impl Rule for SharedAccount {
                 }
                 resolve_households(&mut persons, &r, || {
                     register
-                        .get_or_init(|| register_households(ds, code, r.id))
+                        .get_or_init(|| register_households(ds, r.id))
                         .as_ref()
-                        .map_err(|e| Error::rule(code, e.to_string()))
+                        .map_err(|e| match e {
+                            Error::Rule { message, .. } => Error::in_a_rule(message),
+                            e => Error::in_a_rule(e),
+                        })
                 })?;
                 let known: BTreeSet<&str> = persons.iter().filter_map(|x| x.household).collect();
                 let all_known = persons.iter().all(|x| x.household.is_some());
@@ -197,11 +204,10 @@ impl Rule for SharedAccount {
 /// Households from the register, for the roll's people only.
 fn register_households<'a>(
     ds: &'a Dataset,
-    code: &str,
     ids: &StringChunked,
 ) -> Result<PlHashMap<&'a str, &'a str>> {
     let mut m = PlHashMap::default();
-    let Some(h) = ds.frame(TableKind::Households) else {
+    let Some(h) = HouseholdsView::load(ds)? else {
         return Ok(m);
     };
     let wanted: PlHashSet<&str> = ids
@@ -209,8 +215,11 @@ fn register_households<'a>(
         .flatten()
         .filter(|i| people::valid_id(i))
         .collect();
-    let hid = util::str_col(code, h, "household_id")?;
-    let hids = util::str_col(code, h, "id_number")?;
+    let HouseholdsView {
+        household: hid,
+        id: hids,
+        ..
+    } = h;
     for (id, hh) in hids.iter().zip(hid.iter()) {
         if let (Some(id), Some(hh)) = (id, hh)
             && !hh.is_empty()
@@ -226,7 +235,7 @@ fn register_households<'a>(
 /// else the register's; numbers from two systems are not compared.
 fn resolve_households<'a, 'r>(
     persons: &mut [Person<'a>],
-    r: &Roll<'a>,
+    r: &SubsidiesView<'a>,
     register: impl FnOnce() -> Result<&'r PlHashMap<&'a str, &'a str>>,
 ) -> Result<()>
 where
@@ -252,7 +261,11 @@ where
     Ok(())
 }
 
-fn finding(account: &str, flagged: Vec<(&str, i32, Vec<Person>, bool)>, r: &Roll) -> Finding {
+fn finding(
+    account: &str,
+    flagged: Vec<(&str, i32, Vec<Person>, bool)>,
+    r: &SubsidiesView,
+) -> Finding {
     // The holder's household: the one with the most payments on the account.
     let mut weight: BTreeMap<String, (usize, String)> = BTreeMap::new();
     for (_, _, persons, _) in &flagged {
@@ -271,9 +284,7 @@ fn finding(account: &str, flagged: Vec<(&str, i32, Vec<Person>, bool)>, r: &Roll
     let certain = flagged.iter().all(|f| f.3);
     let mut others: BTreeMap<String, String> = BTreeMap::new(); // id/key -> name
     let mut holders: BTreeMap<String, String> = BTreeMap::new();
-    let mut at_stake = 0i64;
-    let mut villages: BTreeMap<String, usize> = BTreeMap::new();
-    let mut rows = Vec::new();
+    let mut case = Case::default();
     let mut periods = BTreeSet::new();
     let mut programs = BTreeSet::new();
     for (program, m, persons, _) in &flagged {
@@ -286,27 +297,22 @@ fn finding(account: &str, flagged: Vec<(&str, i32, Vec<Person>, bool)>, r: &Roll
                 holders.insert(who, x.name.to_string());
             } else {
                 others.insert(who, x.name.to_string());
-                at_stake += x.rows.iter().map(|&i| r.amount(i)).sum::<i64>();
+                case.recoverable += x.rows.iter().map(|&i| r.amount(i)).sum::<i64>();
             }
+            // Every village answers by its share of the payments.
             for &i in &x.rows {
-                *villages.entry(x.village.to_string()).or_default() += 1;
-                rows.push(json!({
+                case.answers_for(x.village);
+                case.villages.insert(x.village.to_string());
+                case.payments.push(json!({
                     "household_id": x.household,
                     "payment": r.payment(i),
                 }));
             }
         }
     }
-    let village = villages
-        .iter()
-        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-        .map(|(v, _)| v.clone())
-        .unwrap_or_default();
-    let other_villages: Vec<String> = villages
-        .keys()
-        .filter(|v| **v != village)
-        .cloned()
-        .collect();
+    let village = case.village().unwrap_or_default();
+    let other_villages = case.other_villages(&village);
+    let at_stake = case.recoverable;
     // The subject is one of the people paid through somebody else's account.
     let subject = others
         .keys()
@@ -368,6 +374,6 @@ fn finding(account: &str, flagged: Vec<(&str, i32, Vec<Person>, bool)>, r: &Roll
             "holder_household_people": holders,
             "other_people": others,
             "at_stake": fen_to_yuan_string(at_stake),
-            "payments": rows,
+            "payments": case.payments,
         }))
 }

@@ -4,15 +4,15 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::common::people::{
-    self, ProgramMatch, Roll, month_ranges, month_string, net_of_reversals,
-};
-use super::common::{keyed, util};
-use super::{Rule, RuleMeta, parse_params, rule_params};
+use super::Case;
 use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::rules::common::keyed;
+use crate::rules::common::people::{self, ProgramMatch, month_ranges, month_string};
+use crate::rules::common::views::SubsidiesView;
+use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
 const DOC: &str = "\
 ## What it flags
@@ -109,12 +109,17 @@ impl Rule for ExclusivePrograms {
     rule_params!(Params);
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
-        let code = self.code();
-        let p: Params = parse_params(params).map_err(|e| Error::rule(code, e))?;
-        let Some(df) = ds.frame(TableKind::Subsidies) else {
+        let p: Params = params_of(params)?;
+        let Some(roll) = SubsidiesView::load(ds)? else {
             return Ok(vec![]);
         };
-        let program = util::text_col(code, df, "program")?;
+        let SubsidiesView {
+            df,
+            program,
+            id: ids,
+            period,
+            ..
+        } = roll;
         // Programs come in runs: each run inserted once.
         let mut distinct: BTreeSet<&str> = BTreeSet::new();
         let mut last: Option<&str> = None;
@@ -124,8 +129,6 @@ impl Rule for ExclusivePrograms {
                 last = Some(pg);
             }
         }
-        let ids = util::str_col(code, df, "id_number")?;
-        let period = util::date_col(code, df, "period")?;
         let mut out = Vec::new();
         for ex in &p.exclusions {
             let mut sides: HashMap<&str, Side> = HashMap::new();
@@ -201,19 +204,89 @@ impl Rule for ExclusivePrograms {
                 .collect();
             let cand = df
                 .take(&IdxCa::from_vec("__i".into(), wanted))
-                .map_err(util::polars_err(code))?;
-            out.extend(judge(code, &cand, &sides)?);
+                .map_err(Error::in_a_rule)?;
+            out.extend(judge(&cand, &sides)?);
         }
         Ok(out)
     }
 }
 
+/// One month's rows of one person: the yielding side's and the other's.
+type Sides = (Vec<usize>, Vec<usize>);
+
+/// One person's months on both sides of an exclusion.
+struct Overlap {
+    /// The months both sides stand.
+    overlap: BTreeSet<i32>,
+    /// The yielding side's payments in them are to recover.
+    case: Case,
+    yield_programs: BTreeSet<String>,
+    to_programs: BTreeSet<String>,
+    /// Every program involved named its sub-program.
+    certain: bool,
+    /// The months each side stands at all.
+    months_a: BTreeSet<i32>,
+    months_b: BTreeSet<i32>,
+}
+
+fn overlap_of(
+    r: &SubsidiesView,
+    sides: &HashMap<&str, Side>,
+    months: BTreeMap<i32, Sides>,
+) -> Overlap {
+    let mut overlap = BTreeSet::new();
+    let mut case = Case::default();
+    let mut yield_programs = BTreeSet::new();
+    let mut to_programs = BTreeSet::new();
+    let mut certain = true;
+    let (mut months_a, mut months_b) = (BTreeSet::new(), BTreeSet::new());
+    for (m, (mut a, mut b)) in months {
+        let a = r.standing(&mut a);
+        let b = r.standing(&mut b);
+        if !a.is_empty() {
+            months_a.insert(m);
+        }
+        if !b.is_empty() {
+            months_b.insert(m);
+        }
+        if a.is_empty() || b.is_empty() {
+            continue;
+        }
+        overlap.insert(m);
+        for &i in &a {
+            case.recover(r, i);
+            yield_programs.insert(r.program.get(i).unwrap_or_default().to_string());
+            certain &= sides
+                .get(r.program.get(i).unwrap_or_default())
+                .is_some_and(|s| s.certain);
+        }
+        for &i in &b {
+            to_programs.insert(r.program.get(i).unwrap_or_default().to_string());
+            certain &= sides
+                .get(r.program.get(i).unwrap_or_default())
+                .is_some_and(|s| s.certain);
+        }
+        for &i in a.iter().chain(&b) {
+            case.list(r, i);
+        }
+    }
+    Overlap {
+        overlap,
+        case,
+        yield_programs,
+        to_programs,
+        certain,
+        months_a,
+        months_b,
+    }
+}
+
 /// Per person: the periods where both sides stand after reversals.
-fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> {
-    let r = Roll::new(code, cand)?;
+fn judge(cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Vec<Finding>> {
+    let r = SubsidiesView::of(cand)?;
     // id -> month -> (yields rows, to rows)
-    let mut by: BTreeMap<String, BTreeMap<i32, (Vec<usize>, Vec<usize>)>> = BTreeMap::new();
-    for i in 0..r.len {
+    let mut by: BTreeMap<String, BTreeMap<i32, Sides>> = BTreeMap::new();
+    for i in 0..r.height() {
         let id = r.str(r.id, i);
         let (Some(m), Some(side)) = (r.month(i), sides.get(r.program.get(i).unwrap_or_default()))
         else {
@@ -231,69 +304,22 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
     }
     let mut out = Vec::new();
     for (id, months) in by {
-        let mut overlap = BTreeSet::new();
-        let mut recover = 0i64;
-        let mut rows = Vec::new();
-        let mut villages: BTreeMap<String, usize> = BTreeMap::new();
-        let mut all_villages = BTreeSet::new();
-        let mut batches = BTreeSet::new();
-        let mut yield_programs = BTreeSet::new();
-        let mut to_programs = BTreeSet::new();
-        let mut certain = true;
-        let (mut months_a, mut months_b) = (BTreeSet::new(), BTreeSet::new());
-        for (m, (mut a, mut b)) in months {
-            a.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-            b.sort_by_key(|&i| (r.paid.get(i), r.row.get(i)));
-            let a = net_of_reversals(&a, |i| r.amount(i));
-            let b = net_of_reversals(&b, |i| r.amount(i));
-            if !a.is_empty() {
-                months_a.insert(m);
-            }
-            if !b.is_empty() {
-                months_b.insert(m);
-            }
-            if a.is_empty() || b.is_empty() {
-                continue;
-            }
-            overlap.insert(m);
-            for &i in &a {
-                recover += r.amount(i);
-                *villages.entry(r.str(r.village, i).to_string()).or_default() += 1;
-                yield_programs.insert(r.program.get(i).unwrap_or_default().to_string());
-                certain &= sides
-                    .get(r.program.get(i).unwrap_or_default())
-                    .is_some_and(|s| s.certain);
-            }
-            for &i in &b {
-                to_programs.insert(r.program.get(i).unwrap_or_default().to_string());
-                certain &= sides
-                    .get(r.program.get(i).unwrap_or_default())
-                    .is_some_and(|s| s.certain);
-            }
-            for &i in a.iter().chain(&b) {
-                all_villages.insert(r.str(r.village, i).to_string());
-                batches.insert(r.batch.get(i).unwrap_or_default().to_string());
-                rows.push(r.payment(i));
-            }
-        }
+        let Overlap {
+            overlap,
+            case,
+            yield_programs,
+            to_programs,
+            certain,
+            months_a,
+            months_b,
+        } = overlap_of(&r, sides, months);
         if overlap.is_empty() {
             continue;
         }
-        let village = villages
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(v, _)| v.clone())
-            .unwrap_or_default();
-        let others: Vec<String> = all_villages
-            .iter()
-            .filter(|v| **v != village)
-            .cloned()
-            .collect();
-        let who = rows
-            .first()
-            .and_then(|x| x["name"].as_str())
-            .unwrap_or_default()
-            .to_string();
+        let village = case.village().unwrap_or_default();
+        let others = case.other_villages(&village);
+        let who = case.name(&r);
+        let recover = case.recoverable;
         let ya = yield_programs
             .iter()
             .cloned()
@@ -338,7 +364,7 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
                 .score(score)
                 .amount(recover)
                 .related(others.iter().cloned())
-                .related(batches.iter().cloned())
+                .related(case.batches.iter().cloned())
                 .message(message)
                 .evidence(json!({
                     "reason": "mutually_exclusive_programs",
@@ -349,9 +375,9 @@ fn judge(code: &str, cand: &DataFrame, sides: &HashMap<&str, Side>) -> Result<Ve
                     "sub_program_stated": certain,
                     "changeover_month_only": changeover,
                     "periods": overlap.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
-                    "villages": all_villages,
+                    "villages": case.villages,
                     "recoverable": fen_to_yuan_string(recover),
-                    "payments": rows,
+                    "payments": case.payments,
                 })),
         );
     }
