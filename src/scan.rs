@@ -9,11 +9,11 @@ use std::time::Instant;
 use serde_json::json;
 
 use crate::config::RulesConfig;
-use crate::dataset::normalize::fen_to_yuan_string;
 use crate::dataset::{Dataset, LoadOptions};
 use crate::engine::{self, RuleRun, RuleStatus};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Outbound};
+use crate::money::fen_to_yuan_string;
 use crate::privacy::PiiKey;
 use crate::report::{self, html};
 use crate::triage;

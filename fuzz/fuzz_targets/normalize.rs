@@ -7,6 +7,7 @@ use weiquan::dataset::aliases::header_key;
 use weiquan::dataset::id_number as id;
 use weiquan::dataset::normalize as n;
 use weiquan::matching::{kin, names, vendor};
+use weiquan::money;
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);
@@ -23,14 +24,14 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(fen) = n::parse_amount_fen(s) {
         assert!(fen.abs() <= n::MAX_ABS_FEN, "{s:?} -> {fen}");
-        let back = n::fen_to_yuan_string(fen);
+        let back = money::fen_to_yuan_string(fen);
         assert_eq!(n::parse_amount_fen(&back), Ok(fen), "{s:?} -> {back}");
-        let _ = n::fen_to_yuan_display(fen);
+        let _ = money::fen_to_yuan_display(fen);
     }
     if data.len() >= 8 {
         let x = i64::from_le_bytes(data[..8].try_into().unwrap());
-        let _ = n::fen_to_yuan_display(x);
-        let _ = n::fen_to_yuan_string(x);
+        let _ = money::fen_to_yuan_display(x);
+        let _ = money::fen_to_yuan_string(x);
         let _ = n::from_epoch_days(x as i32);
     }
     let _ = n::parse_number(s);

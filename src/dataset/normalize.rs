@@ -7,9 +7,8 @@ use std::borrow::Cow;
 
 use chrono::{Datelike, NaiveDate};
 
-// Text cleaning and money formatting live in their own modules; their
-// old paths here stay for the code that imports them from the loader.
-pub use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
+// Text cleaning lives in its own module (`crate::text`, a leaf); its old
+// paths here stay for the code that imports them from the loader.
 pub use crate::text::{
     clean_code, clean_digits, clean_name, clean_text, half_width, is_all_digits, is_clean_code,
     is_clean_name, is_clean_text,

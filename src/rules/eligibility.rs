@@ -10,10 +10,11 @@ use super::common::util;
 use super::common::views::SubsidiesView;
 use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::id_number::{birth_date, id_problem};
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
+use crate::dataset::normalize::from_epoch_days;
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 
 const DOC: &str = "\
 ## What it flags

@@ -10,10 +10,10 @@ use super::common::util;
 use super::common::views::{HiresView, LedgerView};
 use super::common::wages;
 use super::{Rule, RuleMeta, params_of, rule_params};
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 
 const DOC: &str = "\
 ## What it flags

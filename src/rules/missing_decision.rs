@@ -15,9 +15,9 @@ use super::common::util::rows_by_village;
 use super::common::views::{ContractsView, LedgerView};
 use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::Dataset;
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 
 const DOC: &str = "\
 ## What it flags

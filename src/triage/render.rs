@@ -1,8 +1,8 @@
 //! Terminal views of the store for `cases list` and `cases show`.
 
 use super::{CaseRow, HistoryEntry, Mark, Status};
-use crate::dataset::normalize::fen_to_yuan_string;
 use crate::finding::Finding;
+use crate::money::fen_to_yuan_string;
 
 fn truncate(s: &str, n: usize) -> String {
     let mut out: String = s.chars().take(n).collect();

@@ -6,8 +6,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::tables::Cell;
-use crate::dataset::normalize::fen_to_yuan_string;
 use crate::r#gen::model::*;
+use crate::money::fen_to_yuan_string;
 
 fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()

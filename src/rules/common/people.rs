@@ -13,8 +13,9 @@ use super::util;
 use super::views::{DeathsView, HiresView, LedgerView, SubsidiesView};
 use crate::dataset::Dataset;
 use crate::dataset::id_number::id_problem;
-use crate::dataset::normalize::{clean_name, fen_to_yuan_string, from_epoch_days};
+use crate::dataset::normalize::{clean_name, from_epoch_days};
 use crate::error::Result;
+use crate::money::fen_to_yuan_string;
 
 /// An id number two records may be joined on: 18 characters that pass the
 /// GB 11643 check. Numbers that fail it identify nobody (ID001 reports them);

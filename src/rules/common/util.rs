@@ -1,4 +1,5 @@
-//! Small helpers the rules share: column access and money/threshold units.
+//! Small helpers the rules share: dates as text, rows a query keeps, rows by
+//! village, money thresholds in fen.
 
 use polars::prelude::*;
 
@@ -8,50 +9,7 @@ pub use crate::dataset::dictionary::Text;
 use crate::error::{Error, Result};
 
 /// Yuan (a parameter) to fen (how amounts are stored), rounded.
-pub fn yuan_to_fen(yuan: f64) -> i64 {
-    (yuan * 100.0).round() as i64
-}
-
-// The string-named column lookups below serve only kinship and
-// publicity_window until they read the typed views (`views`) too; every
-// other rule reads its tables through a view.
-
-/// A string column of a loaded frame; the loader guarantees presence.
-pub fn str_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a StringChunked> {
-    df.column(name)
-        .and_then(|c| c.str())
-        .map_err(|e| Error::rule(code, e))
-}
-
-/// A text column that the loader may keep as dictionary codes
-/// (`dataset::dictionary::ENCODED`); it reads the same either way.
-pub fn text_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<Text<'a>> {
-    Text::of(df, name).map_err(|e| Error::rule(code, e))
-}
-
-pub fn i64_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a Int64Chunked> {
-    df.column(name)
-        .and_then(|c| c.i64())
-        .map_err(|e| Error::rule(code, e))
-}
-
-pub fn u32_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a UInt32Chunked> {
-    df.column(name)
-        .and_then(|c| c.u32())
-        .map_err(|e| Error::rule(code, e))
-}
-
-/// A date column as days since 1970-01-01.
-pub fn date_col<'a>(code: &str, df: &'a DataFrame, name: &str) -> Result<&'a Int32Chunked> {
-    df.column(name)
-        .and_then(|c| c.date())
-        .map(|d| d.physical())
-        .map_err(|e| Error::rule(code, e))
-}
-
-pub fn polars_err(code: &str) -> impl Fn(PolarsError) -> Error + '_ {
-    move |e| Error::rule(code, e)
-}
+pub use crate::money::yuan_to_fen;
 
 /// Format days since 1970-01-01 as `YYYY-MM-DD`.
 pub fn day_string(days: i32) -> String {

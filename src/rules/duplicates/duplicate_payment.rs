@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Case;
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::rules::common::keyed;
 use crate::rules::common::people::{
     self, month_ranges, month_string, net_of_reversals, program_is,

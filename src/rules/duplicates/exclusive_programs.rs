@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Case;
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::rules::common::keyed;
 use crate::rules::common::people::{self, ProgramMatch, month_ranges, month_string};
 use crate::rules::common::views::SubsidiesView;

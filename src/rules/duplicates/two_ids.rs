@@ -7,10 +7,10 @@ use serde_json::json;
 
 use super::Case;
 use crate::dataset::id_number::id_problem;
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::rules::common::people::{month_ranges, month_string};
 use crate::rules::common::views::SubsidiesView;
 use crate::rules::{Rule, RuleMeta, params_of, rule_params};

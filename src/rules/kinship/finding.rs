@@ -10,9 +10,10 @@ use super::groups::Group;
 use super::scan::{Item, Payment, Via};
 use super::score::{Names, Weighed, cadre_scores, per_cadre, strongest_link, weigh_links};
 use super::{META, Params};
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string, from_epoch_days};
+use crate::dataset::normalize::from_epoch_days;
 use crate::finding::{Finding, Severity};
 use crate::matching::kin::{Channel, KinGraph, Source};
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::rules::common::util;
 
 fn round1(x: f64) -> f64 {

@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 use super::records::{Index, Record, Verdict, loose_key, measure};
 use super::refs::{Family, Ref, day};
 use super::{Before, META, Params, before_name};
-use crate::dataset::normalize::{clean_code, fen_to_yuan_display, fen_to_yuan_string};
+use crate::dataset::normalize::clean_code;
 use crate::finding::{Finding, Severity};
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::rules::common::keywords::contains_any;
 
 /// What every assessment shares.

@@ -9,7 +9,7 @@ use super::Before;
 use super::Params;
 use super::refs::{Detail, Family, Moment, MomentKind, Ref, day};
 use crate::dataset::TableKind;
-use crate::dataset::normalize::fen_to_yuan_string;
+use crate::money::fen_to_yuan_string;
 use crate::rules::common::util;
 use crate::rules::common::views::ContractsView;
 

@@ -11,11 +11,11 @@ use super::{
     Episode, Line, Piece, Signals, SplitParams, find_episodes, signals, signals_json,
     split_message, vendor_json, vendor_phrase,
 };
-use crate::dataset::normalize::fen_to_yuan_string;
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors};
+use crate::money::fen_to_yuan_string;
 use crate::rules::common::decisions::DecisionIndex;
 use crate::rules::common::util;
 use crate::rules::common::views::ContractsView;

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::rules::common::stems::{project_stem, stem_similarity};
 
-use crate::dataset::normalize::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::matching::vendor::VendorGroup;
+use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 
 /// What SPL001 and SPL002 share: lines, window and score weights, in fen
 /// and days.

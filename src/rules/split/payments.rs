@@ -13,11 +13,11 @@ use super::{
     split_message, vendor_json,
 };
 use crate::dataset::id_number::credit_code_valid;
-use crate::dataset::normalize::fen_to_yuan_string;
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors};
+use crate::money::fen_to_yuan_string;
 use crate::rules::common::decisions::DecisionIndex;
 use crate::rules::common::keywords::{KeywordMemo, Keywords};
 use crate::rules::common::ledger::{Options, Payment, payments_of};

@@ -15,9 +15,9 @@ use super::{
     CASE_COLS, CaseRow, FindingTriage, MarkCounts, RunInput, RunTriage, Store, case_from_row,
     split_ids,
 };
-use crate::dataset::normalize::fen_to_yuan_display;
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Outbound, Severity};
+use crate::money::fen_to_yuan_display;
 use crate::triage::{Mark, Status, now_string};
 
 /// Set to make a scan stop inside its store transaction (after half of the
