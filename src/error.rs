@@ -140,13 +140,6 @@ impl Error {
         }
     }
 
-    pub fn rule(code: &str, e: impl std::fmt::Display) -> Error {
-        Error::Rule {
-            rule: code.to_string(),
-            message: e.to_string(),
-        }
-    }
-
     /// Exit codes (docs/trust.md): 1 bad input, 2 bad configuration, 4 internal or
     /// output failure. 3 is `--fail-on`.
     pub fn exit_code(&self) -> i32 {
