@@ -2,7 +2,7 @@
 //! categoricals): a 4-byte code a cell instead of a 16-byte view plus the
 //! text of every string over 12 bytes. At 2,000 villages these columns
 //! take ≈ 300 MB as text. Rules read them through
-//! [`crate::rules::util::text_col`], which serves both forms, so a frame
+//! [`Text`], which serves both forms (the rules' typed views hold one), so a frame
 //! built elsewhere (tests, the tuner) may keep them as plain text.
 //!
 //! A plain CSV (`plain`) codes these columns as it types them, with a
