@@ -35,6 +35,9 @@ pub struct RunOutput {
     pub rules: Vec<RuleRun>,
 }
 
+/// What one rule's run left: its status line and its findings or error.
+type Outcome = (RuleRun, Result<Vec<Finding>>);
+
 /// Call `f` on every item of `order`, on one plain thread per core of the
 /// rayon pool, each thread taking the next item.
 fn run_on_threads(order: &[usize], f: impl Fn(usize) + Sync) {
@@ -77,8 +80,7 @@ pub fn run(ds: &Dataset, cfg: &RulesConfig, on_done: &(dyn Fn(&str) + Sync)) -> 
     };
     let mut order: Vec<usize> = (0..cfg.rules.len()).collect();
     order.sort_by_key(|&i| rank(cfg.rules[i].rule.code()));
-    let slots: Vec<Mutex<Option<(RuleRun, Result<Vec<Finding>>)>>> =
-        cfg.rules.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<Outcome>>> = cfg.rules.iter().map(|_| Mutex::new(None)).collect();
     let run_one = |s: &crate::config::RuleSetting| {
         let r = s.rule;
         let run = |status| RuleRun {

@@ -13,6 +13,9 @@ use crate::dataset::id_number::{IdParse, birth_date, id_problem, parse_id};
 use crate::dataset::normalize::{clean_code, clean_name};
 use crate::finding::Category;
 
+/// The households (village, household) and the names one account was paid for.
+type HouseholdsAndNames = (BTreeSet<(u32, u32)>, BTreeSet<String>);
+
 /// The id number a loader makes of what a row wrote (None: unreadable).
 pub fn loaded(written: &str) -> Option<String> {
     if written.trim().is_empty() {
@@ -489,10 +492,7 @@ fn duplicates(w: &World, out: &mut BTreeSet<Case>) {
         .map(|v| {
             let mut rows = Vec::with_capacity(v.subsidies.len());
             // One account paid for different households in one batch.
-            let mut accounts: HashMap<
-                (Program, u32, &str),
-                (BTreeSet<(u32, u32)>, BTreeSet<String>),
-            > = HashMap::new();
+            let mut accounts: HashMap<(Program, u32, &str), HouseholdsAndNames> = HashMap::new();
             for r in &v.subsidies {
                 let b = &v.batches[r.batch as usize];
                 let id = loaded(&r.id);
