@@ -150,7 +150,12 @@ fn case_filter(a: &CaseFilterArgs) -> CaseFilter {
         statuses: a.status.iter().map(|s| s.0).collect(),
         all: a.all,
         village: a.village.clone(),
-        rule: a.rule.clone(),
+        // A rule named by code or name (`kinship`), as the store keeps codes.
+        rule: a.rule.as_deref().map(|r| {
+            weiquan::rules::find(r)
+                .map(|x| x.code().to_string())
+                .unwrap_or_else(|| r.trim().to_ascii_uppercase())
+        }),
         severity: a.severity.map(|s| s.0),
         category: a.category.map(|c| c.0),
         mark: a.mark.map(|m| m.0),

@@ -599,3 +599,20 @@ fn store_at_street_scale() {
         std::fs::copy(tmp.path().join("report.html"), p).unwrap();
     }
 }
+
+#[test]
+fn cases_list_takes_a_rule_by_code_or_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("w.db");
+    scan(
+        &crate::common::fixture("kinship/fire"),
+        &tmp.path().join("o"),
+        &db,
+    );
+    let by_code = list_json(&db, &["--rule", "KIN001"]);
+    assert!(!by_code.is_empty());
+    assert_eq!(list_json(&db, &["--rule", "kinship"]), by_code);
+    assert_eq!(list_json(&db, &["--rule", " kin001 "]), by_code);
+    assert!(by_code.iter().all(|c| c["rule"] == "KIN001"), "{by_code:?}");
+    assert!(list_json(&db, &["--all"]).len() > by_code.len());
+}

@@ -423,11 +423,8 @@ impl Store {
             args.push(v.trim().to_string());
         }
         if let Some(r) = &f.rule {
-            let code = crate::rules::find(r)
-                .map(|x| x.code().to_string())
-                .unwrap_or_else(|| r.trim().to_ascii_uppercase());
             sql.push_str(" AND rule = ?");
-            args.push(code);
+            args.push(r.trim().to_ascii_uppercase());
         }
         if let Some(s) = f.severity {
             sql.push_str(" AND severity = ?");
