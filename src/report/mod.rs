@@ -99,8 +99,21 @@ fn mask_json(v: &serde_json::Value) -> serde_json::Value {
     match v {
         Value::String(s) => Value::String(mask_text(s)),
         Value::Array(a) => Value::Array(a.iter().map(mask_json).collect()),
+        // Keys too: some evidence objects are keyed by id number (DUP003's
+        // people of each household). Two keys masked alike stay two entries.
         Value::Object(o) => {
-            Value::Object(o.iter().map(|(k, v)| (k.clone(), mask_json(v))).collect())
+            let mut out = serde_json::Map::new();
+            for (k, v) in o {
+                let masked = mask_text(k);
+                let mut key = masked.clone();
+                let mut n = 1;
+                while out.contains_key(&key) {
+                    n += 1;
+                    key = format!("{masked}#{n}");
+                }
+                out.insert(key, mask_json(v));
+            }
+            Value::Object(out)
         }
         other => other.clone(),
     }
@@ -330,6 +343,26 @@ mod tests {
                 serde_json::to_string(&finding_json(&f)).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn masking_reaches_evidence_keys() {
+        let v = serde_json::json!({
+            "holder_household_people": {
+                "370102199001010051": {"name": "张三"},
+                "370102198001010051": {"name": "李四"},
+            },
+            "note": "账户6228480000000001",
+        });
+        let m = mask_json(&v);
+        let text = m.to_string();
+        assert!(!text.contains("370102199001010051"), "{text}");
+        assert!(!text.contains("6228480000000001"), "{text}");
+        // Both people stay, under masked keys that would otherwise collide.
+        let people = m["holder_household_people"].as_object().unwrap();
+        assert_eq!(people.len(), 2, "{people:?}");
+        assert!(people.contains_key("370102********0051"), "{people:?}");
+        assert!(people.contains_key("370102********0051#2"), "{people:?}");
     }
 
     #[test]
