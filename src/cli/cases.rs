@@ -61,7 +61,7 @@ enum CasesCmd {
     },
     /// One case: facts, evidence and full history.
     Show {
-        /// Case id (线索编号) or a unique prefix.
+        /// Case id (线索编号) or a unique prefix, or the finding_id of a findings.csv row (plain or --mask-pii).
         id: String,
         #[arg(long)]
         json: bool,
@@ -92,7 +92,7 @@ enum CasesCmd {
 
 #[derive(clap::Args)]
 struct SetArgs {
-    /// Case id (线索编号) or a unique prefix.
+    /// Case id (线索编号) or a unique prefix, or the finding_id of a findings.csv row (plain or --mask-pii).
     id: String,
     #[arg(long, value_enum, ignore_case = true)]
     status: Option<StatusArg>,

@@ -616,3 +616,43 @@ fn cases_list_takes_a_rule_by_code_or_by_name() {
     assert!(by_code.iter().all(|c| c["rule"] == "KIN001"), "{by_code:?}");
     assert!(list_json(&db, &["--all"]).len() > by_code.len());
 }
+
+/// The id an officer reads in findings.csv (plain or `--mask-pii`) opens and
+/// updates its case.
+#[test]
+fn a_finding_id_from_findings_csv_names_its_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("w.db");
+    let first_id = |out: &Path| -> String {
+        let csv = std::fs::read_to_string(out.join("findings.csv")).unwrap();
+        let row = csv.lines().nth(1).unwrap();
+        row.split(',').next().unwrap().to_string()
+    };
+    let data = crate::common::fixture("kinship/fire");
+    scan(&data, &tmp.path().join("o"), &db);
+    let fid = first_id(&tmp.path().join("o"));
+    let shown: Value = serde_json::from_str(&cases(&db, &["show", "--json", &fid])).unwrap();
+    let case_id = shown["case"]["case_id"].as_str().unwrap().to_string();
+    assert_ne!(
+        case_id, fid,
+        "finding and case ids differ, yet the finding id works"
+    );
+    cases(&db, &["set", &fid, "--status", "open"]);
+    let again: Value = serde_json::from_str(&cases(&db, &["show", "--json", &case_id])).unwrap();
+    assert_eq!(again["case"]["status"], "open");
+
+    // The pseudonym a --mask-pii scan writes works too.
+    let o = weiquan()
+        .args(["scan", "--quiet", "--mask-pii", "--out"])
+        .arg(tmp.path().join("m"))
+        .arg("--db")
+        .arg(&db)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let masked = first_id(&tmp.path().join("m"));
+    assert_ne!(masked, fid);
+    let shown: Value = serde_json::from_str(&cases(&db, &["show", "--json", &masked])).unwrap();
+    assert_eq!(shown["case"]["case_id"], case_id.as_str());
+}

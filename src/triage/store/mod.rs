@@ -548,12 +548,51 @@ impl Store {
             [one] => Ok(one.clone()),
             [] => match self.unmask_case_id(&id)? {
                 Some(real) => Ok(real),
-                None => Err(self.read_err(format!("no case `{id}`"))),
+                None => match self.case_of_finding(&id)? {
+                    Some(case) => Ok(case),
+                    None => Err(self.read_err(format!("no case `{id}`"))),
+                },
             },
             _ => Err(self.read_err(format!(
                 "case id prefix `{id}` is ambiguous; give more digits"
             ))),
         }
+    }
+
+    /// The case of a finding, by the `finding_id` of findings.csv /
+    /// findings.jsonl / report.html, or by its `--mask-pii` pseudonym: the
+    /// officer may act on a row with the id the row shows.
+    pub fn case_of_finding(&self, finding_id: &str) -> Result<Option<String>> {
+        let id = finding_id.trim().to_ascii_lowercase();
+        if id.len() != 16 {
+            return Ok(None);
+        }
+        let exact = self
+            .conn
+            .query_row(
+                "SELECT case_id FROM facts WHERE finding_id = ?1",
+                [&id],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(|e| self.read_err(e))?;
+        if exact.is_some() {
+            return Ok(exact);
+        }
+        let key = self.pii_key()?;
+        let mut st = self
+            .conn
+            .prepare("SELECT finding_id, case_id FROM facts ORDER BY finding_id")
+            .map_err(|e| self.read_err(e))?;
+        let pairs: Vec<(String, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.read_err(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.read_err(e))?;
+        Ok(pairs
+            .into_iter()
+            .find(|(f, _)| key.pseudonym(f) == id)
+            .map(|(_, c)| c))
     }
 
     pub fn history(&self, case_id: &str) -> Result<Vec<HistoryEntry>> {
