@@ -2,12 +2,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::common::ledger::{Options, Payment, payments_of};
-use super::common::util::{day_string, rows_by_village, yuan_to_fen};
+use super::common::util::{day_string, rows_by_village};
 use super::common::views::LedgerView;
 use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
+use crate::money::yuan_to_fen;
 use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 
 const DOC: &str = "\

@@ -306,7 +306,7 @@ impl Rule for Eligibility {
             .age_bands
             .iter()
             .zip(&p.band_amounts)
-            .map(|(&a, &y)| (a as i32, util::yuan_to_fen(y)))
+            .map(|(&a, &y)| (a as i32, crate::money::yuan_to_fen(y)))
             .collect();
         standards.sort();
         let Some(roll) = SubsidiesView::load(ds)? else {

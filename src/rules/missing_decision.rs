@@ -163,7 +163,7 @@ impl Rule for MissingDecision {
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
         let p: Params = params_of(params)?;
-        let threshold = util::yuan_to_fen(p.threshold);
+        let threshold = crate::money::yuan_to_fen(p.threshold);
         let decisions = DecisionIndex::shared(ds)?;
         let judge = |village: &str, no: &str| -> Option<Problem> {
             if no.is_empty() {

@@ -1,5 +1,5 @@
 //! Small helpers the rules share: dates as text, rows a query keeps, rows by
-//! village, money thresholds in fen.
+//! village.
 
 use polars::prelude::*;
 
@@ -7,9 +7,6 @@ use crate::matching::LastKey;
 
 pub use crate::dataset::dictionary::Text;
 use crate::error::{Error, Result};
-
-/// Yuan (a parameter) to fen (how amounts are stored), rounded.
-pub use crate::money::yuan_to_fen;
 
 /// Format days since 1970-01-01 as `YYYY-MM-DD`.
 pub fn day_string(days: i32) -> String {

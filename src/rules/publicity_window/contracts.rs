@@ -10,11 +10,10 @@ use super::Params;
 use super::refs::{Detail, Family, Moment, MomentKind, Ref, day};
 use crate::dataset::TableKind;
 use crate::money::fen_to_yuan_string;
-use crate::rules::common::util;
 use crate::rules::common::views::ContractsView;
 
 pub(super) fn contract_refs(contracts: &ContractsView, p: &Params) -> Vec<Ref> {
-    let threshold = util::yuan_to_fen(p.contract_threshold);
+    let threshold = crate::money::yuan_to_fen(p.contract_threshold);
     let ContractsView {
         row: rows,
         village,

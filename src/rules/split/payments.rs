@@ -184,8 +184,8 @@ impl Default for Params {
 impl Params {
     fn split(&self) -> SplitParams {
         SplitParams {
-            tender: util::yuan_to_fen(self.tender_threshold),
-            decision: util::yuan_to_fen(self.decision_threshold),
+            tender: crate::money::yuan_to_fen(self.tender_threshold),
+            decision: crate::money::yuan_to_fen(self.decision_threshold),
             window_days: self.window_days.clamp(0, i32::MAX as i64) as i32,
             min_pieces: self.min_pieces.max(2),
             near_line_share: self.near_line_share,
