@@ -308,49 +308,49 @@ fn months_outside(
     match stated {
         Some((first, last)) => {
             for m in first..=last {
-                let mut why = None;
-                for &r in records {
+                let why = outside_all(records, |r| {
                     let s = h.start.get(r).and_then(month_of);
                     let e = h.end.get(r).and_then(month_of);
-                    let before = s.is_some_and(|s| m < s);
-                    let after = e.is_some_and(|e| m > e);
-                    if !before && !after {
-                        why = None;
-                        break;
-                    }
-                    why = why.or(Some(if before {
-                        Outside::BeforeStart
-                    } else {
-                        Outside::AfterEnd
-                    }));
-                }
+                    (s.is_some_and(|s| m < s), e.is_some_and(|e| m > e))
+                });
                 if let Some(w) = why {
                     outside.push((m, w));
                 }
             }
         }
         None => {
-            let mut why = None;
-            for &r in records {
+            let why = outside_all(records, |r| {
                 let s = h.start.get(r).and_then(month_of);
-                let before = s.is_some_and(|s| line_month < s);
-                let after = h.end.get(r).is_some_and(|e| day > e + arrears_days);
-                if !before && !after {
-                    why = None;
-                    break;
-                }
-                why = why.or(Some(if before {
-                    Outside::BeforeStart
-                } else {
-                    Outside::AfterEnd
-                }));
-            }
+                (
+                    s.is_some_and(|s| line_month < s),
+                    h.end.get(r).is_some_and(|e| day > e + arrears_days),
+                )
+            });
             if let Some(w) = why {
                 outside.push((line_month, w));
             }
         }
     }
     outside
+}
+
+/// Outside every one of a person's hire records (`before_after` tells, per
+/// record, whether the month is before its start or after its end); the
+/// first record decides which side. `None` when any record covers it.
+fn outside_all(records: &[usize], before_after: impl Fn(usize) -> (bool, bool)) -> Option<Outside> {
+    let mut why = None;
+    for &r in records {
+        let (before, after) = before_after(r);
+        if !before && !after {
+            return None;
+        }
+        why = why.or(Some(if before {
+            Outside::BeforeStart
+        } else {
+            Outside::AfterEnd
+        }));
+    }
+    why
 }
 
 /// The finding of one person paid outside their hire periods.
