@@ -17,6 +17,32 @@ use crate::rules::common::stems::{project_stem, stem_similarity};
 use crate::matching::vendor::VendorGroup;
 use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 
+/// A rule's `Params` (yuan, days, as configured) as [`SplitParams`]: both
+/// rules name the shared parameters alike, and the units and bounds are
+/// applied here once. `legal_rep` is the weight of a legal-representative
+/// link (SPL002's payees have none).
+macro_rules! split_params {
+    ($p:expr, legal_rep: $legal_rep:expr) => {
+        $crate::rules::split::SplitParams {
+            tender: $crate::money::yuan_to_fen($p.tender_threshold),
+            decision: $crate::money::yuan_to_fen($p.decision_threshold),
+            window_days: $p.window_days.clamp(0, i32::MAX as i64) as i32,
+            min_pieces: $p.min_pieces.max(2),
+            near_line_share: $p.near_line_share,
+            name_similarity: $p.name_similarity,
+            close_days: $p.close_days.clamp(0, i32::MAX as i64) as i32,
+            score_base: $p.score_base,
+            score_near_line: $p.score_near_line,
+            score_similar_names: $p.score_similar_names,
+            score_close_dates: $p.score_close_dates,
+            score_legal_rep: $legal_rep,
+            strong_score: $p.strong_score,
+            min_score: $p.min_score,
+        }
+    };
+}
+use split_params;
+
 /// What SPL001 and SPL002 share: lines, window and score weights, in fen
 /// and days.
 #[derive(Debug, Clone)]

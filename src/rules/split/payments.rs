@@ -183,22 +183,7 @@ impl Default for Params {
 
 impl Params {
     fn split(&self) -> SplitParams {
-        SplitParams {
-            tender: crate::money::yuan_to_fen(self.tender_threshold),
-            decision: crate::money::yuan_to_fen(self.decision_threshold),
-            window_days: self.window_days.clamp(0, i32::MAX as i64) as i32,
-            min_pieces: self.min_pieces.max(2),
-            near_line_share: self.near_line_share,
-            name_similarity: self.name_similarity,
-            close_days: self.close_days.clamp(0, i32::MAX as i64) as i32,
-            score_base: self.score_base,
-            score_near_line: self.score_near_line,
-            score_similar_names: self.score_similar_names,
-            score_close_dates: self.score_close_dates,
-            score_legal_rep: 0.0,
-            strong_score: self.strong_score,
-            min_score: self.min_score,
-        }
+        super::split_params!(self, legal_rep: 0.0)
     }
 }
 
