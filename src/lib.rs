@@ -7,7 +7,6 @@
 //! [`rules::registry`], [`engine::run`], [`Finding`] and the writers.
 
 pub mod bench;
-pub mod catalog;
 pub mod config;
 pub mod coverage;
 pub mod dataset;
