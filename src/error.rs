@@ -124,19 +124,17 @@ impl Error {
         }
     }
 
-    /// The error as one of rule `code`'s: the engine calls this on whatever a
-    /// rule returns, so every rule error names its rule.
+    /// A rule's own error (`in_a_rule`) named as rule `code`'s: the engine
+    /// calls this on whatever a rule returns.
     pub fn in_rule(self, code: &str) -> Error {
         match self {
             Error::Rule { rule, message } if rule.is_empty() => Error::Rule {
                 rule: code.to_string(),
                 message,
             },
-            e @ Error::Rule { .. } => e,
-            e => Error::Rule {
-                rule: code.to_string(),
-                message: e.to_string(),
-            },
+            // Another kind of error (a file a rule read) keeps its kind and
+            // its exit code, as before the engine named rules.
+            e => e,
         }
     }
 
@@ -148,5 +146,22 @@ impl Error {
             Error::Rule { .. } | Error::Output { .. } => 4,
             _ => 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod rule_error_tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_names_a_rules_own_errors_and_keeps_other_kinds() {
+        let e = Error::in_a_rule("column gone").in_rule("CSH001");
+        assert_eq!(e.to_string(), "rule CSH001 failed: column gone");
+        assert_eq!(e.exit_code(), 4);
+        // Named once: a second name does not replace the first.
+        assert!(e.in_rule("DEC001").to_string().contains("CSH001"));
+        let io = Error::io(Path::new("x.csv"), "gone").in_rule("CSH001");
+        assert!(matches!(io, Error::Io { .. }));
+        assert_eq!(io.exit_code(), 1);
     }
 }
