@@ -1,6 +1,10 @@
 //! Citizen id numbers (GB 11643-1999) and unified social credit codes (GB 32100-2015).
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
+
+use super::IssueKind;
 
 use crate::text::half_width;
 pub use crate::text::looks_excel_mangled;
@@ -198,6 +202,244 @@ pub fn credit_code_valid(code: &str) -> bool {
         && credit_check_char(&code[..17]).is_some_and(|c| code.ends_with(c))
 }
 
+/// GB 11714 check character of a legacy 组织机构代码 (8 characters, digits
+/// or upper-case letters), `None` when they are not such characters.
+pub fn org_check_char(first8: &str) -> Option<char> {
+    const W: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+    let b = first8.as_bytes();
+    if b.len() != 8 {
+        return None;
+    }
+    let mut sum = 0u32;
+    for (&c, w) in b.iter().zip(W) {
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'Z' => c - b'A' + 10,
+            _ => return None,
+        };
+        sum += u32::from(v) * w;
+    }
+    Some(match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        v => char::from_digit(v, 10)?,
+    })
+}
+
+/// What a value in an id column is when it is no GB 11643 number but a
+/// document of another standard (data contract §2; docs/real-exports):
+/// kept out of every match (null in the column) and not an invalid id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherDocument {
+    /// Legacy 9-character 组织机构代码 (GB 11714) passing its check.
+    OrgCode,
+    /// A passport number (中国护照 E/G/P/S/D…, or a foreign one).
+    Passport,
+    /// 港澳居民来往内地通行证 (H/M and 8 or 10 digits).
+    HkMacauPermit,
+    /// 台湾居民来往大陆通行证 (8 digits; the old form: 10 and a letter).
+    TaiwanPermit,
+    /// 外国人永久居留证 of the 2004 form (3 letters, 12 digits).
+    ForeignResident,
+}
+
+impl OtherDocument {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            OtherDocument::OrgCode => "组织机构代码",
+            OtherDocument::Passport => "护照号码",
+            OtherDocument::HkMacauPermit => "港澳居民来往内地通行证",
+            OtherDocument::TaiwanPermit => "台湾居民来往大陆通行证",
+            OtherDocument::ForeignResident => "外国人永久居留证",
+        }
+    }
+}
+
+/// The cell cleaned as a document number: padding, full-width forms,
+/// hyphens and brackets dropped, upper case.
+fn document_chars(raw: &str) -> String {
+    raw.chars()
+        .map(half_width)
+        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\'' | '(' | ')' | '\u{3000}'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Which other document `raw` is, if its form is one (see [`OtherDocument`]).
+pub fn other_document(raw: &str) -> Option<OtherDocument> {
+    let s = document_chars(raw);
+    let b = s.as_bytes();
+    let digits = |r: &[u8]| !r.is_empty() && r.iter().all(u8::is_ascii_digit);
+    let upper = |c: u8| c.is_ascii_uppercase();
+    match b.len() {
+        9 if b.iter().all(|c| c.is_ascii_digit() || upper(*c))
+            && org_check_char(&s[..8]).is_some_and(|c| b[8] == c as u8) =>
+        {
+            Some(OtherDocument::OrgCode)
+        }
+        _ if matches!(b.first(), Some(b'H' | b'M')) && matches!(b.len(), 9 | 11) && digits(&b[1..]) => {
+            Some(OtherDocument::HkMacauPermit)
+        }
+        8 if digits(b) => Some(OtherDocument::TaiwanPermit),
+        11 if digits(&b[..10]) && upper(b[10]) => Some(OtherDocument::TaiwanPermit),
+        15 if b[..3].iter().all(|c| upper(*c)) && digits(&b[3..]) => {
+            Some(OtherDocument::ForeignResident)
+        }
+        7..=10 if upper(b[0])
+            && (digits(&b[1..]) || (upper(b[1]) && digits(&b[2..]))) =>
+        {
+            Some(OtherDocument::Passport)
+        }
+        _ => None,
+    }
+}
+
+/// What a party column (a counterparty, vendor, legal representative or
+/// lessee: a person **or** an organisation) holds, each form judged by its
+/// own standard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartyId {
+    /// A person's id number (18 characters, may still fail its check: see
+    /// [`id_problem`]).
+    Person(String),
+    /// An 18-character 统一社会信用代码 passing GB 32100: a vendor key.
+    CreditCode(String),
+    /// Shaped like a credit code (18 letters and digits, a letter before
+    /// the last place) and failing the GB 32100 check; `expected`: the
+    /// check character its first 17 call for (`None`: a character no code
+    /// holds, such as I, O, S, V or Z).
+    BadCreditCode {
+        code: String,
+        expected: Option<char>,
+    },
+    /// A document of another standard: no match key (see [`OtherDocument`]).
+    Other(OtherDocument),
+    ExcelMangled,
+    Malformed,
+}
+
+/// Read a party column's cell: a valid person id, else a valid credit
+/// code, else whichever form the characters have (an all-digit number
+/// that passes neither check is an id number that fails its own).
+pub fn parse_party(raw: &str) -> PartyId {
+    match parse_id(raw) {
+        IdParse::Id(id) => {
+            if id_problem(&id).is_none() {
+                PartyId::Person(id)
+            } else if credit_code_valid(&id) {
+                PartyId::CreditCode(id)
+            } else if credit_form_not_id(&id) {
+                let expected = credit_check_char(&id[..17]);
+                PartyId::BadCreditCode { code: id, expected }
+            } else {
+                PartyId::Person(id)
+            }
+        }
+        IdParse::ExcelMangled => PartyId::ExcelMangled,
+        IdParse::Malformed => {
+            let s = document_chars(raw);
+            let b = s.as_bytes();
+            let shaped = b.len() == 18
+                && b.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+                && (b[..17].iter().any(u8::is_ascii_uppercase) || b[17] != b'X');
+            if shaped {
+                match credit_check_char(&s[..17]) {
+                    Some(c) if s.ends_with(c) => PartyId::CreditCode(s),
+                    expected => PartyId::BadCreditCode { code: s, expected },
+                }
+            } else if let Some(d) = other_document(raw) {
+                PartyId::Other(d)
+            } else {
+                PartyId::Malformed
+            }
+        }
+    }
+}
+
+/// An all-digit 18-character value that reads as a credit code and cannot
+/// be an id number: a registration authority and type a credit code opens
+/// with (`91` company, `92` 个体工商户, `93` cooperative, `12` institution,
+/// `51`–`53` social organisation …) and digits 7–10 no birth year
+/// (1890–2100): in a credit code they are the end of the district code and
+/// the start of the organisation code.
+fn credit_form_not_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    let year = s.get(6..10).and_then(|y| y.parse::<u32>().ok());
+    b.len() == 18
+        && b"123456789".contains(&b[0])
+        && b"1239".contains(&b[1])
+        && !year.is_some_and(|y| (1890..=2100).contains(&y))
+}
+
+/// A party column's cell as the loader keeps it (`None`: null), telling
+/// `bad` of a problem: a person's id as an id column keeps it, a credit
+/// code as it is, another document as null with a notice that is no
+/// finding (see [`parse_party`]).
+pub(crate) fn party_cell<'a>(
+    s: &'a str,
+    bad: &mut dyn FnMut(&str, String, Option<IssueKind>),
+) -> Option<Cow<'a, str>> {
+    match parse_party(s) {
+        PartyId::Person(id) => {
+            match id_problem(&id) {
+                Some(IdProblem::BadCheck { expected }) => bad(
+                    s,
+                    format!("check character should be {expected} (GB 11643)"),
+                    Some(IssueKind::InvalidId),
+                ),
+                Some(IdProblem::ImpossibleBirthDate) => {
+                    bad(s, "impossible birth date".into(), Some(IssueKind::InvalidId))
+                }
+                None => {}
+            }
+            Some(if id == s { Cow::Borrowed(s) } else { Cow::Owned(id) })
+        }
+        PartyId::CreditCode(c) => Some(if c == s { Cow::Borrowed(s) } else { Cow::Owned(c) }),
+        PartyId::BadCreditCode { code, expected } => {
+            let reason = match expected {
+                Some(c) => format!("credit code check character should be {c} (GB 32100)"),
+                None => "credit code holds a character no code has (GB 32100)".into(),
+            };
+            bad(s, reason, Some(IssueKind::InvalidCreditCode));
+            Some(Cow::Owned(code))
+        }
+        PartyId::Other(d) => {
+            bad(s, other_document_reason(d), Some(IssueKind::OtherDocument));
+            None
+        }
+        PartyId::ExcelMangled => {
+            bad(
+                s,
+                "id number mangled by Excel (scientific notation); digits lost".into(),
+                Some(IssueKind::ExcelMangledId),
+            );
+            None
+        }
+        PartyId::Malformed => {
+            bad(
+                s,
+                "not an id number (18 or 15 characters) nor a credit code (18)".into(),
+                Some(IssueKind::InvalidId),
+            );
+            Some(Cow::Owned(crate::text::clean_code(s)))
+        }
+    }
+}
+
+/// The load notice for another document in an id column.
+pub(crate) fn other_document_reason(d: OtherDocument) -> String {
+    format!(
+        "{} ({}): not a GB 11643 id number, kept out of matching",
+        d.label_zh(),
+        match d {
+            OtherDocument::OrgCode => "legacy organisation code, GB 11714",
+            OtherDocument::Passport => "passport",
+            OtherDocument::HkMacauPermit | OtherDocument::TaiwanPermit => "travel permit",
+            OtherDocument::ForeignResident => "foreigner's residence permit",
+        }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +549,89 @@ mod tests {
         assert!(credit_code_valid(&code));
         let wrong = format!("{first}{}", if c == '0' { '1' } else { '0' });
         assert!(!credit_code_valid(&wrong));
+    }
+
+    /// Codes as the 国家企业信用信息公示系统 shows them (the standard's
+    /// example, a company of each form: all digits, a letter check
+    /// character, letters in the organisation code).
+    const REAL_CODES: [&str; 4] = [
+        "91350100M000100Y43",
+        "914403001922038216",
+        "91440300708461136T",
+        "91330100799655058B",
+    ];
+
+    #[test]
+    fn real_credit_codes_pass_and_embed_a_valid_organisation_code() {
+        for code in REAL_CODES {
+            assert!(credit_code_valid(code), "{code}");
+            // Places 9–17 are the GB 11714 organisation code, check included.
+            assert_eq!(org_check_char(&code[8..16]), code[16..17].chars().next(), "{code}");
+            // Every other last character fails.
+            for c in CREDIT_CHARS.chars().filter(|c| !code.ends_with(*c)) {
+                assert!(!credit_code_valid(&format!("{}{c}", &code[..17])), "{code} {c}");
+            }
+        }
+        assert_eq!(org_check_char("M000100Y"), Some('4'));
+        assert_eq!(org_check_char("m000100y"), None);
+    }
+
+    #[test]
+    fn a_party_column_reads_each_form_by_its_own_standard() {
+        let person = "11010519491231002X";
+        assert_eq!(parse_party(person), PartyId::Person(person.into()));
+        assert_eq!(parse_party(" 11010519491231002x"), PartyId::Person(person.into()));
+        // A person's id failing its check stays an id (an invalid one).
+        assert_eq!(parse_party("110105194912310021"), PartyId::Person("110105194912310021".into()));
+        for code in REAL_CODES {
+            assert_eq!(parse_party(code), PartyId::CreditCode(code.into()), "{code}");
+            assert_eq!(
+                parse_party(&code.to_lowercase()),
+                PartyId::CreditCode(code.into()),
+                "{code}"
+            );
+        }
+        // A wrong check character: letters inside, or all digits that hold no birth year.
+        assert_eq!(
+            parse_party("91440300708461136A"),
+            PartyId::BadCreditCode { code: "91440300708461136A".into(), expected: Some('T') }
+        );
+        assert_eq!(
+            parse_party("914403001922038217"),
+            PartyId::BadCreditCode { code: "914403001922038217".into(), expected: Some('6') }
+        );
+        // A character no code holds (O) is a bad code too, with no check to expect.
+        assert!(matches!(
+            parse_party("9144030070846113OT"),
+            PartyId::BadCreditCode { expected: None, .. }
+        ));
+        assert_eq!(parse_party("3.70102E+17"), PartyId::ExcelMangled);
+        assert_eq!(parse_party("12345"), PartyId::Malformed);
+        assert_eq!(parse_party("3701021990"), PartyId::Malformed);
+    }
+
+    #[test]
+    fn other_documents_are_recognised_not_flagged() {
+        use OtherDocument::*;
+        for (raw, kind) in [
+            ("19220382-1", OrgCode),
+            ("M000100Y-4", OrgCode),
+            ("708461136", OrgCode),
+            ("E12345678", Passport),
+            ("EA1234567", Passport),
+            ("G87654321", Passport),
+            ("H12345678", HkMacauPermit),
+            ("M1234567890", HkMacauPermit),
+            ("12345678", TaiwanPermit),
+            ("1234567890(B)", TaiwanPermit),
+            ("USA110012345678", ForeignResident),
+        ] {
+            assert_eq!(other_document(raw), Some(kind), "{raw}");
+            assert_eq!(parse_party(raw), PartyId::Other(kind), "{raw}");
+        }
+        // A failed organisation check, fragments and placeholders are none of them.
+        for raw in ["19220382-2", "12345", "无", "/", "370102199001011", "3701021990010112"] {
+            assert_eq!(other_document(raw), None, "{raw}");
+        }
     }
 }

@@ -76,6 +76,11 @@ pub enum IssueKind {
     InvalidId,
     /// An unreadable value kept as null under `--lenient`.
     BadValue,
+    /// A 统一社会信用代码 in a party column failing the GB 32100 check.
+    InvalidCreditCode,
+    /// A passport, 港澳台 permit or legacy 组织机构代码 in an id column:
+    /// null (no match key), counted in run.json, no finding.
+    OtherDocument,
 }
 
 impl Serialize for TableKind {

@@ -13,6 +13,11 @@ pub enum Kind {
     /// Citizen id number, 18 characters; 15-digit upgraded; Excel-mangled → null
     /// plus a load issue. String.
     IdNumber,
+    /// A party (counterparty, vendor, legal representative, lessee): a
+    /// person's id number as `IdNumber`, or an organisation's 统一社会信用代码
+    /// (GB 32100) kept as written; a passport, 港澳台 permit or legacy
+    /// 组织机构代码 → null plus a notice. String.
+    PartyId,
     /// Credit code, voucher/contract/batch/decision numbers. String.
     Code,
     /// Village code, always a string even when the export wrote a number.
@@ -110,7 +115,7 @@ const LEDGER: &[ColumnSpec] = &[
     req_blank("summary", Text),
     opt("category", Text),
     req_blank("counterparty", Name),
-    opt("counterparty_id", IdNumber),
+    opt("counterparty_id", PartyId),
     opt("counterparty_account", Digits),
     opt("payment_method", Name),
     opt("contract_no", Code),
@@ -123,9 +128,9 @@ const CONTRACTS: &[ColumnSpec] = &[
     req_blank("project_name", Text),
     req("vendor", Name),
     opt("vendor_credit_code", Code),
-    opt("vendor_id_number", IdNumber),
+    opt("vendor_id_number", PartyId),
     opt("vendor_legal_rep", Name),
-    opt("vendor_legal_rep_id", IdNumber),
+    opt("vendor_legal_rep_id", PartyId),
     req("amount", Money),
     req("signed_date", Date),
     req_blank("procurement", Name),

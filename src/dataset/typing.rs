@@ -279,6 +279,7 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             Float64Chunked::from_iter_options(name, v.into_iter()).into_column()
         }
         Kind::IdNumber
+        | Kind::PartyId
         | Kind::Direction
         | Kind::VillageCode
         | Kind::Digits
@@ -319,6 +320,11 @@ pub(super) fn text_value<'a>(
                         );
                         return None;
                     }
+                    IdParse::Malformed if let Some(d) = id_number::other_document(s) => {
+                        let reason = id_number::other_document_reason(d);
+                        bad(s, reason, Some(IssueKind::OtherDocument));
+                        return None;
+                    }
                     // Kept (cleaned) so that it still matches itself elsewhere.
                     IdParse::Malformed => {
                         bad(
@@ -345,6 +351,7 @@ pub(super) fn text_value<'a>(
             }
             Some(id)
         }
+        Kind::PartyId => id_number::party_cell(s, bad),
         Kind::Direction => match normalize::parse_direction(s) {
             // The cell itself when it is already the canonical word.
             Ok(d) if d == s => Some(Cow::Borrowed(s)),

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::labels::Case;
 use super::model::*;
-use crate::dataset::id_number::{IdParse, birth_date, id_problem, parse_id};
+use crate::dataset::id_number::{IdParse, PartyId, birth_date, id_problem, parse_id, parse_party};
 use crate::dataset::normalize::{clean_code, clean_name};
 use crate::finding::Category;
 
@@ -32,6 +32,17 @@ fn invalid(written: &str) -> bool {
     match parse_id(written) {
         IdParse::Id(s) => id_problem(&s).is_some(),
         IdParse::Malformed | IdParse::ExcelMangled => true,
+    }
+}
+
+/// The same for a party column (a person's id or an organisation's credit
+/// code, data contract §2): a valid credit code or another document is no
+/// invalid id; a credit code failing GB 32100 is one.
+fn invalid_party(written: &str) -> bool {
+    match parse_party(written) {
+        PartyId::Person(s) => id_problem(&s).is_some(),
+        PartyId::CreditCode(_) | PartyId::Other(_) => false,
+        PartyId::BadCreditCode { .. } | PartyId::Malformed | PartyId::ExcelMangled => true,
     }
 }
 
@@ -375,12 +386,13 @@ fn cash(v: &Village, out: &mut BTreeSet<Case>) {
 }
 
 fn invalid_ids(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
-    let mut check = |written: &str| {
+    let mut check_as = |written: &str, party: bool| {
         let t = written.trim();
-        if !t.is_empty() && invalid(t) {
+        if !t.is_empty() && if party { invalid_party(t) } else { invalid(t) } {
             case(out, Category::InvalidId, &v.code, t);
         }
     };
+    let mut check = |written: &str| check_as(written, false);
     for c in &v.cadres {
         check(&v.persons[c.person as usize].written_id());
     }
@@ -409,16 +421,16 @@ fn invalid_ids(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
         check(&h.id);
     }
     for l in &v.ledger {
-        check(&l.cp_id);
+        check_as(&l.cp_id, true);
     }
     for c in &v.contracts {
         if let Vendor::Person(p) = c.vendor
             && c.with_vendor_id
         {
-            check(&w.person(p).written_id());
+            check_as(&w.person(p).written_id(), true);
         }
         if let Vendor::Company(i) = c.vendor {
-            check(&v.companies[i as usize].rep_id);
+            check_as(&v.companies[i as usize].rep_id, true);
         }
     }
 }

@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 
 use polars::prelude::PlHashMap;
 
+use crate::dataset::id_number::{credit_code_valid, id_problem};
 use crate::text::{clean_name, half_width, is_clean_name};
 use regex::Regex;
 
@@ -114,7 +115,8 @@ pub fn vendor_key(
     fn nonblank(s: Option<&str>) -> Option<&str> {
         s.map(str::trim).filter(|s| !s.is_empty())
     }
-    if let Some(c) = nonblank(credit_code) {
+    let (credit_code, id_number) = party_ids(nonblank(credit_code), nonblank(id_number));
+    if let Some(c) = credit_code {
         return Some((KeyKind::CreditCode, c.to_string()));
     }
     if let Some(i) = nonblank(id_number) {
@@ -137,6 +139,21 @@ pub struct VendorRecord<'a> {
     pub name: Option<&'a str>,
     pub legal_rep: Option<&'a str>,
     pub legal_rep_id: Option<&'a str>,
+}
+
+/// A party column's value (`counterparty_id`, `vendor_id_number`) names
+/// a person or an organisation: a value passing GB 32100 and not GB 11643
+/// is the credit code (when no credit code column gave one), any other the
+/// id number. Returns (credit code, id number).
+pub fn party_ids<'a>(
+    credit_code: Option<&'a str>,
+    party_id: Option<&'a str>,
+) -> (Option<&'a str>, Option<&'a str>) {
+    let is_code = |s: &str| credit_code_valid(s) && (s.len() != 18 || id_problem(s).is_some());
+    match party_id {
+        Some(x) if is_code(x) => (credit_code.or(Some(x)), None),
+        other => (credit_code, other),
+    }
 }
 
 /// How far grouping may go beyond identical strong identities.

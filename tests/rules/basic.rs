@@ -62,15 +62,24 @@ fn eligibility_age_band_is_a_parameter() {
 fn invalid_id_fires() {
     let f = run_rule("ID001", &fixture("invalid_id/fire"), "");
     let subjects: Vec<&str> = f.iter().map(|f| f.subject_id.as_str()).collect();
-    assert_eq!(f.len(), 4, "{}", render(&f));
+    assert_eq!(f.len(), 6, "{}", render(&f));
     for s in [
         "370102199001010051",
         "3.70102E+17",
         "37010219900101001",
         "370102199002300010",
+        "91440300708461136A",
+        "914403001922038217",
     ] {
         assert!(subjects.contains(&s), "{s} missing:\n{}", render(&f));
     }
+    // A credit code failing GB 32100 is low, one finding for its three
+    // rows however its check letter was cased; every finding ranks below
+    // the case rules' floor (40).
+    let code = f.iter().find(|f| f.subject_id == "91440300708461136A").unwrap();
+    assert_eq!(code.severity, weiquan::finding::Severity::Low);
+    assert!(code.message.contains("共3处"), "{}", code.message);
+    assert!(f.iter().all(|f| f.score < 40), "{}", render(&f));
 }
 
 #[test]

@@ -59,7 +59,7 @@ fn old_normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<
             let v = typed!(normalize::parse_number, f64);
             Float64Chunked::from_iter_options(name, v.into_iter()).into_column()
         }
-        Kind::IdNumber => {
+        Kind::IdNumber | Kind::PartyId => {
             let mut out: Vec<Option<String>> = Vec::with_capacity(src.len());
             for (i, v) in src.iter().enumerate() {
                 match blank(v) {

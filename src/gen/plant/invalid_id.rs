@@ -8,7 +8,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 use super::{free, in_hires, label, pick, rows_of};
-use crate::dataset::id_number::id_check_char;
+use crate::dataset::id_number::{credit_check_char, id_check_char};
 use crate::finding::Category;
 use crate::r#gen::model::*;
 use crate::r#gen::truth::*;
@@ -105,6 +105,31 @@ pub(super) fn invalid_id(b: &mut Builder, variant: usize) -> bool {
                 Category::InvalidId,
                 Subject::Text(s),
                 "impossible birth date: 户籍人口".into(),
+            );
+        }
+        4 => {
+            // A company payee's credit code with a wrong check character
+            // (GB 32100) on one electricity bill.
+            let idx: Vec<usize> = (0..b.v.ledger.len())
+                .filter(|&i| b.v.ledger[i].cp_id == POWER_COMPANY_CREDIT)
+                .collect();
+            let Some(&i) = idx.choose(&mut b.rng) else {
+                return false;
+            };
+            let first17 = &POWER_COMPANY_CREDIT[..17];
+            let right = credit_check_char(first17).unwrap_or('0');
+            let wrong = ['3', '7', 'A', 'K']
+                .into_iter()
+                .filter(|c| *c != right)
+                .nth(b.rng.random_range(0..3))
+                .unwrap_or('3');
+            let written = format!("{first17}{wrong}");
+            b.v.ledger[i].cp_id = written.clone();
+            label(
+                b,
+                Category::InvalidId,
+                Subject::Text(written),
+                "credit code check character fails (GB 32100): 收支明细对方证件号码".into(),
             );
         }
         _ => {

@@ -105,7 +105,7 @@ pub fn plant_village(b: &mut Builder) {
         (6, split_contract::split, 0.6),
         (7, missing_decision::missing_decision, 0.6),
         (2, cash_payment::cash, 0.55),
-        (4, invalid_id::invalid_id, 0.55),
+        (5, invalid_id::invalid_id, 0.55),
         (7, duplicate_beneficiary::duplicate, 0.6),
         (2, deceased::deceased, 0.55),
         (4, ghost_worker::ghost, 0.55),

@@ -199,7 +199,7 @@ fn contract_payments(b: &mut Builder, ci: usize) {
                 let co = &b.v.companies[i as usize];
                 (
                     co.name.clone(),
-                    String::new(),
+                    co.credit.clone(),
                     co.account.clone(),
                     Payee::Company(i),
                 )

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
-use crate::dataset::id_number::{credit_check_char, make_id};
+use crate::dataset::id_number::{credit_check_char, make_id, org_check_char};
 use crate::r#gen::model::*;
 
 /// Id area codes of villagers (Jinan, 3701xx; then other Shandong cities for
@@ -140,24 +140,7 @@ pub fn credit_code(district6: &str, v: u32, k: u32) -> String {
     }
     body.push_str(std::str::from_utf8(&digits).unwrap_or("000000"));
     // GB 11714 check character of the 8-character organisation code.
-    let w = [3u32, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .chars()
-        .zip(w)
-        .map(|(c, w)| {
-            let v = if c.is_ascii_digit() {
-                c as u32 - '0' as u32
-            } else {
-                c as u32 - 'A' as u32 + 10
-            };
-            v * w
-        })
-        .sum();
-    let c9 = match 11 - sum % 11 {
-        10 => 'X',
-        11 => '0',
-        n => char::from_digit(n, 10).unwrap_or('0'),
-    };
+    let c9 = org_check_char(&body).unwrap_or('0');
     let first17 = format!("91{district6}{body}{c9}");
     let check = credit_check_char(&first17).unwrap_or('0');
     format!("{first17}{check}")

@@ -41,7 +41,11 @@ pub fn ledger_line(
                 },
             )
         }
-        Payee::Company(i) => (String::new(), b.v.companies[i as usize].account.clone()),
+        // 对方证件号码 of a company payee is its 统一社会信用代码 (contract §2).
+        Payee::Company(i) => {
+            let co = &b.v.companies[i as usize];
+            (co.credit.clone(), co.account.clone())
+        }
         Payee::Other => (String::new(), String::new()),
     };
     let uid = b.next_uid;
@@ -93,6 +97,10 @@ pub(super) fn other_ledger(b: &mut Builder) {
     interest(b);
 }
 
+/// The power company's 统一社会信用代码 (valid, GB 32100), in 对方证件号码
+/// of every electricity bill of the street.
+pub const POWER_COMPANY_CREDIT: &str = "91370100706084496U";
+
 /// Each month's operating grant from the street (收入) and electricity bill.
 fn monthly_lines(b: &mut Builder) {
     let street = "街道办事处财政所".to_string();
@@ -112,7 +120,7 @@ fn monthly_lines(b: &mut Builder) {
         );
         let d = ymd(YEAR, m, b.rng.random_range(10..20));
         let amt = b.rng.random_range(30_000..250_000);
-        ledger_line(
+        let i = ledger_line(
             b,
             d,
             false,
@@ -123,6 +131,7 @@ fn monthly_lines(b: &mut Builder) {
             Payee::Other,
             "转账",
         );
+        b.v.ledger[i].cp_id = POWER_COMPANY_CREDIT.to_string();
     }
 }
 
@@ -254,6 +263,7 @@ fn large_purchase(b: &mut Builder) {
         "转账",
     );
     b.v.ledger[i].decision_no = no;
+    b.v.ledger[i].cp_id = super::ids::credit_code(&b.v.code[..6], b.v.index, 62);
 }
 
 /// Interest, quarterly.

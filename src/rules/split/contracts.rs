@@ -14,7 +14,7 @@ use super::{
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
-use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors};
+use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors, party_ids};
 use crate::money::fen_to_yuan_string;
 use crate::rules::common::decisions::DecisionIndex;
 use crate::rules::common::util;
@@ -267,9 +267,10 @@ fn village_findings(
 ) -> Vec<Finding> {
     let records: Vec<VendorRecord> = rows
         .iter()
-        .map(|r| VendorRecord {
-            credit_code: opt(&r.credit_code),
-            id_number: opt(&r.vendor_id),
+        .map(|r| (r, party_ids(opt(&r.credit_code), opt(&r.vendor_id))))
+        .map(|(r, (credit_code, id_number))| VendorRecord {
+            credit_code,
+            id_number,
             account: None,
             name: opt(&r.vendor),
             legal_rep: opt(&r.legal_rep),

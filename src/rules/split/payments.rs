@@ -12,11 +12,10 @@ use super::{
     Episode, Line, Piece, Signals, SplitParams, find_episodes, signals, signals_json,
     split_message, vendor_json,
 };
-use crate::dataset::id_number::credit_code_valid;
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
-use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors};
+use crate::matching::vendor::{LinkOptions, VendorGroup, VendorRecord, Vendors, party_ids};
 use crate::money::fen_to_yuan_string;
 use crate::rules::common::decisions::DecisionIndex;
 use crate::rules::common::keywords::{KeywordMemo, Keywords};
@@ -410,10 +409,10 @@ fn village_findings<'a>(
             .or_insert_with(|| {
                 let o = |s: &'a str| (!s.is_empty()).then_some(s);
                 // 对方证件号码 holds a credit code for a company payee.
-                let is_code = credit_code_valid(pay.payee_id);
+                let (credit_code, id_number) = party_ids(None, o(pay.payee_id));
                 records.push(VendorRecord {
-                    credit_code: o(pay.payee_id).filter(|_| is_code),
-                    id_number: o(pay.payee_id).filter(|_| !is_code),
+                    credit_code,
+                    id_number,
                     account: o(pay.account),
                     name: o(pay.payee),
                     legal_rep: None,
