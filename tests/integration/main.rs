@@ -14,6 +14,7 @@ mod eval;
 mod r#gen;
 mod load;
 mod order;
+mod privacy;
 mod report_html;
 mod shard;
 mod triage;
