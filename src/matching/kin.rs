@@ -235,7 +235,8 @@ pub enum Channel {
     SameName,
     /// Same address and surname as the cadre with a fitting age gap.
     Address,
-    /// Same pinyin as a declared relative's name in the same village.
+    /// Same toneless pinyin and surname as a declared relative's name in
+    /// the same village.
     Homophone,
 }
 
@@ -713,7 +714,10 @@ impl KinGraph {
                 let key = pinyin_key(n);
                 for &p in vk.by_pinyin.get(key.as_str()).into_iter().flatten() {
                     let person = &self.persons[p];
-                    if person.name != n && self.name_link_possible(person, q) {
+                    // Same surname: a homophone is the same name misheard,
+                    // not 章 for 张.
+                    let same_surname = person.name.chars().next() == n.chars().next();
+                    if person.name != n && same_surname && self.name_link_possible(person, q) {
                         out.push(Link {
                             person: p,
                             channel: Channel::Homophone,

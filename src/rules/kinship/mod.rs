@@ -55,8 +55,12 @@ Evidence channels, each with its own weight (0–100):
   no evidence, and one of k households carries 2/k of the weight; a cadre
   who married into the household (配偶, 儿媳 in the register) has no blood
   kin by surname at that address and gets no such link;
-- same pinyin as a declared relative's name in the same village
-  (`weight-homophone`).
+- same toneless pinyin and the same surname as a declared relative's name
+  in the same village (`weight-homophone`): alone no case; it needs one
+  more fact: a household, address, account or phone channel of its own,
+  or, for a relative declared without id, a recipient whose birth year
+  fits the declared relation (then the link weighs
+  `weight-homophone-age`).
 
 Name channels are worth what the name is rare: the weight is divided by the
 number of persons in the village who carry the name (or its pinyin; for a
@@ -95,7 +99,8 @@ officer to check both.
 - `weight-phone` (70.0): same phone as the cadre or a declared relative.
 - `weight-same-name` (75.0): same normalised name, same village, ids cannot disagree.
 - `weight-address` (65.0): same address and surname, fitting birth-year gap, when only the cadre's household and the recipient's are registered there; an address of k households carries 2/k of it.
-- `weight-homophone` (45.0): same pinyin as a declared relative's name.
+- `weight-homophone` (45.0): same pinyin and surname as a declared relative's name.
+- `weight-homophone-age` (75.0): the same, for a relative declared without id, when the recipient's birth year fits the declared relation (not for a relation such as 侄 that says nothing of age).
 - `common-name-factor` (0.8): multiplies a name channel's weight for a common name.
 - `common-name-rate` (0.2): persons per other village from which a name counts as common in the export.
 - `other-village-factor` (0.85): multiplies a strong channel linking to a cadre of another village of the street.
@@ -149,6 +154,7 @@ pub struct Params {
     pub weight_same_name: f64,
     pub weight_address: f64,
     pub weight_homophone: f64,
+    pub weight_homophone_age: f64,
     pub common_name_factor: f64,
     pub common_name_rate: f64,
     pub other_village_factor: f64,
@@ -175,6 +181,7 @@ impl Default for Params {
             weight_same_name: 75.0,
             weight_address: 65.0,
             weight_homophone: 45.0,
+            weight_homophone_age: 75.0,
             common_name_factor: 0.8,
             common_name_rate: 0.2,
             other_village_factor: 0.85,

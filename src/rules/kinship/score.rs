@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::Params;
 use super::groups::Group;
-use crate::matching::kin::{AgeGaps, Channel, KinGraph, Link, birth_year};
+use super::scan::Key;
+use crate::matching::kin::{AgeGaps, Channel, KinGraph, Link, Rel, birth_year};
 use crate::matching::names::NameFrequency;
 
 /// The weight one link carries.
@@ -101,6 +102,15 @@ fn factors(
             let common = freq.is_common(&g.village, &person.name, p.common_name_rate, villages);
             let c = if common { p.common_name_factor } else { 1.0 };
             factors.push(("pinyin_rarity", (c / k).clamp(0.0, 1.0)));
+            // The one more fact a homophone needs: for a relative declared
+            // without id, the recipient's age fits the declared relation.
+            let age_fits = unknown
+                && !matches!(person.rel, Rel::Other | Rel::Itself)
+                && cadre_year.is_some()
+                && matches!(&g.key, Key::Id(id) if birth_year(id).is_some() && fits(id));
+            if age_fits && p.weight_homophone > 0.0 {
+                factors.push(("relation_age_fits", p.weight_homophone_age / p.weight_homophone));
+            }
         }
         _ => {}
     }
