@@ -237,7 +237,9 @@ pub enum OtherDocument {
     Passport,
     /// 港澳居民来往内地通行证 (H/M and 8 or 10 digits).
     HkMacauPermit,
-    /// 台湾居民来往大陆通行证 (8 digits; the old form: 10 and a letter).
+    /// 台湾居民来往大陆通行证 of the old form (10 digits and a letter); the
+    /// 8 digits of the new form look like any fragment and are not read
+    /// as one.
     TaiwanPermit,
     /// 外国人永久居留证 of the 2004 form (3 letters, 12 digits).
     ForeignResident,
@@ -260,7 +262,7 @@ impl OtherDocument {
 fn document_chars(raw: &str) -> String {
     raw.chars()
         .map(half_width)
-        .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '\'' | '(' | ')' | '\u{3000}'))
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\'' | '(' | ')' | '\u{3000}'))
         .map(|c| c.to_ascii_uppercase())
         .collect()
 }
@@ -271,23 +273,32 @@ pub fn other_document(raw: &str) -> Option<OtherDocument> {
     let b = s.as_bytes();
     let digits = |r: &[u8]| !r.is_empty() && r.iter().all(u8::is_ascii_digit);
     let upper = |c: u8| c.is_ascii_uppercase();
+    // 组织机构代码 as printed (`70846113-6`) or run together.
+    let org: String = match (b.len(), b.get(8)) {
+        (10, Some(b'-')) => format!("{}{}", &s[..8], &s[9..]),
+        _ => s.clone(),
+    };
+    let ob = org.as_bytes();
+    if ob.len() == 9
+        && ob.iter().all(|c| c.is_ascii_digit() || upper(*c))
+        && org_check_char(&org[..8]).is_some_and(|c| ob[8] == c as u8)
+    {
+        return Some(OtherDocument::OrgCode);
+    }
     match b.len() {
-        9 if b.iter().all(|c| c.is_ascii_digit() || upper(*c))
-            && org_check_char(&s[..8]).is_some_and(|c| b[8] == c as u8) =>
+        _ if matches!(b.first(), Some(b'H' | b'M'))
+            && matches!(b.len(), 9 | 11)
+            && digits(&b[1..]) =>
         {
-            Some(OtherDocument::OrgCode)
-        }
-        _ if matches!(b.first(), Some(b'H' | b'M')) && matches!(b.len(), 9 | 11) && digits(&b[1..]) => {
             Some(OtherDocument::HkMacauPermit)
         }
-        8 if digits(b) => Some(OtherDocument::TaiwanPermit),
+        // The old form with its issue letter; the 8 digits of the new form
+        // cannot be told from a fragment of a number and stay invalid.
         11 if digits(&b[..10]) && upper(b[10]) => Some(OtherDocument::TaiwanPermit),
         15 if b[..3].iter().all(|c| upper(*c)) && digits(&b[3..]) => {
             Some(OtherDocument::ForeignResident)
         }
-        7..=10 if upper(b[0])
-            && (digits(&b[1..]) || (upper(b[1]) && digits(&b[2..]))) =>
-        {
+        7..=10 if upper(b[0]) && (digits(&b[1..]) || (upper(b[1]) && digits(&b[2..]))) => {
             Some(OtherDocument::Passport)
         }
         _ => None,
@@ -340,7 +351,8 @@ pub fn parse_party(raw: &str) -> PartyId {
             let s = document_chars(raw);
             let b = s.as_bytes();
             let shaped = b.len() == 18
-                && b.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+                && b.iter()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
                 && (b[..17].iter().any(u8::is_ascii_uppercase) || b[17] != b'X');
             if shaped {
                 match credit_check_char(&s[..17]) {
@@ -387,14 +399,24 @@ pub(crate) fn party_cell<'a>(
                     format!("check character should be {expected} (GB 11643)"),
                     Some(IssueKind::InvalidId),
                 ),
-                Some(IdProblem::ImpossibleBirthDate) => {
-                    bad(s, "impossible birth date".into(), Some(IssueKind::InvalidId))
-                }
+                Some(IdProblem::ImpossibleBirthDate) => bad(
+                    s,
+                    "impossible birth date".into(),
+                    Some(IssueKind::InvalidId),
+                ),
                 None => {}
             }
-            Some(if id == s { Cow::Borrowed(s) } else { Cow::Owned(id) })
+            Some(if id == s {
+                Cow::Borrowed(s)
+            } else {
+                Cow::Owned(id)
+            })
         }
-        PartyId::CreditCode(c) => Some(if c == s { Cow::Borrowed(s) } else { Cow::Owned(c) }),
+        PartyId::CreditCode(c) => Some(if c == s {
+            Cow::Borrowed(s)
+        } else {
+            Cow::Owned(c)
+        }),
         PartyId::BadCreditCode { code, expected } => {
             let reason = match expected {
                 Some(c) => format!("credit code check character should be {c} (GB 32100)"),
@@ -566,10 +588,17 @@ mod tests {
         for code in REAL_CODES {
             assert!(credit_code_valid(code), "{code}");
             // Places 9–17 are the GB 11714 organisation code, check included.
-            assert_eq!(org_check_char(&code[8..16]), code[16..17].chars().next(), "{code}");
+            assert_eq!(
+                org_check_char(&code[8..16]),
+                code[16..17].chars().next(),
+                "{code}"
+            );
             // Every other last character fails.
             for c in CREDIT_CHARS.chars().filter(|c| !code.ends_with(*c)) {
-                assert!(!credit_code_valid(&format!("{}{c}", &code[..17])), "{code} {c}");
+                assert!(
+                    !credit_code_valid(&format!("{}{c}", &code[..17])),
+                    "{code} {c}"
+                );
             }
         }
         assert_eq!(org_check_char("M000100Y"), Some('4'));
@@ -580,11 +609,21 @@ mod tests {
     fn a_party_column_reads_each_form_by_its_own_standard() {
         let person = "11010519491231002X";
         assert_eq!(parse_party(person), PartyId::Person(person.into()));
-        assert_eq!(parse_party(" 11010519491231002x"), PartyId::Person(person.into()));
+        assert_eq!(
+            parse_party(" 11010519491231002x"),
+            PartyId::Person(person.into())
+        );
         // A person's id failing its check stays an id (an invalid one).
-        assert_eq!(parse_party("110105194912310021"), PartyId::Person("110105194912310021".into()));
+        assert_eq!(
+            parse_party("110105194912310021"),
+            PartyId::Person("110105194912310021".into())
+        );
         for code in REAL_CODES {
-            assert_eq!(parse_party(code), PartyId::CreditCode(code.into()), "{code}");
+            assert_eq!(
+                parse_party(code),
+                PartyId::CreditCode(code.into()),
+                "{code}"
+            );
             assert_eq!(
                 parse_party(&code.to_lowercase()),
                 PartyId::CreditCode(code.into()),
@@ -594,11 +633,17 @@ mod tests {
         // A wrong check character: letters inside, or all digits that hold no birth year.
         assert_eq!(
             parse_party("91440300708461136A"),
-            PartyId::BadCreditCode { code: "91440300708461136A".into(), expected: Some('T') }
+            PartyId::BadCreditCode {
+                code: "91440300708461136A".into(),
+                expected: Some('T')
+            }
         );
         assert_eq!(
             parse_party("914403001922038217"),
-            PartyId::BadCreditCode { code: "914403001922038217".into(), expected: Some('6') }
+            PartyId::BadCreditCode {
+                code: "914403001922038217".into(),
+                expected: Some('6')
+            }
         );
         // A character no code holds (O) is a bad code too, with no check to expect.
         assert!(matches!(
@@ -608,6 +653,7 @@ mod tests {
         assert_eq!(parse_party("3.70102E+17"), PartyId::ExcelMangled);
         assert_eq!(parse_party("12345"), PartyId::Malformed);
         assert_eq!(parse_party("3701021990"), PartyId::Malformed);
+        assert_eq!(parse_party("2025-03-01"), PartyId::Malformed);
     }
 
     #[test]
@@ -622,7 +668,6 @@ mod tests {
             ("G87654321", Passport),
             ("H12345678", HkMacauPermit),
             ("M1234567890", HkMacauPermit),
-            ("12345678", TaiwanPermit),
             ("1234567890(B)", TaiwanPermit),
             ("USA110012345678", ForeignResident),
         ] {
@@ -630,7 +675,14 @@ mod tests {
             assert_eq!(parse_party(raw), PartyId::Other(kind), "{raw}");
         }
         // A failed organisation check, fragments and placeholders are none of them.
-        for raw in ["19220382-2", "12345", "无", "/", "370102199001011", "3701021990010112"] {
+        for raw in [
+            "19220382-2",
+            "12345",
+            "无",
+            "/",
+            "370102199001011",
+            "3701021990010112",
+        ] {
             assert_eq!(other_document(raw), None, "{raw}");
         }
     }

@@ -34,8 +34,11 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 13] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 16] = [
     ("same_surname_non_relative", Category::Kinship),
+    ("clan_neighbour_next_door", Category::Kinship),
+    ("homophone_other_household", Category::Kinship),
+    ("credit_code_payee", Category::InvalidId),
     ("common_name_other_village", Category::Kinship),
     ("homophone_other_village", Category::Kinship),
     ("common_name_two_villages", Category::DuplicateBeneficiary),

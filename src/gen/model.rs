@@ -111,6 +111,9 @@ pub struct Declared {
     pub with_id: bool,
     pub with_phone: bool,
     pub with_account: bool,
+    /// The name as the 近亲属备案 writes it, when it is not the register's
+    /// (a homophone the cadre wrote: 张萍 for 张屏).
+    pub written_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]

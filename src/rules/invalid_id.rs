@@ -8,8 +8,8 @@ use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::id_number::{credit_check_char, credit_code_valid};
 use crate::dataset::{Dataset, IssueKind, TableKind};
 use crate::error::Result;
-use crate::text::clean_code;
 use crate::finding::{Category, Finding, Severity};
+use crate::text::clean_code;
 
 const DOC: &str = "\
 ## What it flags
@@ -197,9 +197,16 @@ fn one_number(p: &Params, village: String, number: String, occ: &[Occurrence]) -
             30.0,
         )
     };
-    let f = META.finding(&village, &written).score(score).related([number]);
+    let f = META
+        .finding(&village, &written)
+        .score(score)
+        .related([number]);
     let f = if credit { f.severity(Severity::Low) } else { f };
-    let key = if credit { "credit_code" } else { "id_as_written" };
+    let key = if credit {
+        "credit_code"
+    } else {
+        "id_as_written"
+    };
     f.message(message).evidence(json!({
         key: written, "problem": reason, "occurrences": n, "rows": rows
     }))
@@ -250,7 +257,9 @@ fn contract_credit_codes(
             continue;
         }
         let why = match c.get(..17).and_then(credit_check_char) {
-            Some(e) if c.len() == 18 => format!("credit code check character should be {e} (GB 32100)"),
+            Some(e) if c.len() == 18 => {
+                format!("credit code check character should be {e} (GB 32100)")
+            }
             _ => "not an 18-character credit code (GB 32100)".to_string(),
         };
         groups

@@ -55,7 +55,10 @@ fn secrets(data: &Path) -> BTreeSet<String> {
             let rec = rec.unwrap();
             for &i in &cols {
                 let v = rec[i].trim();
-                if v.is_empty() || v.contains("E+") || matches!(parse_party(v), PartyId::CreditCode(_)) {
+                if v.is_empty()
+                    || v.contains("E+")
+                    || matches!(parse_party(v), PartyId::CreditCode(_))
+                {
                     continue;
                 }
                 out.insert(v.to_string());
@@ -70,7 +73,10 @@ fn outputs(paths: &[&Path], extra: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u
     let mut all = extra;
     for p in paths {
         let files: Vec<_> = if p.is_dir() {
-            std::fs::read_dir(p).unwrap().map(|e| e.unwrap().path()).collect()
+            std::fs::read_dir(p)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect()
         } else {
             vec![p.to_path_buf()]
         };
@@ -101,10 +107,43 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 fn mask_pii_leaves_no_id_number_or_account_of_the_input_in_any_output() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    run(&["gen", "--villages", "3", "--seed", "22", "--style", "clean", "-q", "--out", "data"], dir);
-    run(&["scan", "data", "--out", "o", "--db", "w.db", "--mask-pii", "-q"], dir);
+    run(
+        &[
+            "gen",
+            "--villages",
+            "3",
+            "--seed",
+            "22",
+            "--style",
+            "clean",
+            "-q",
+            "--out",
+            "data",
+        ],
+        dir,
+    );
+    run(
+        &[
+            "scan",
+            "data",
+            "--out",
+            "o",
+            "--db",
+            "w.db",
+            "--mask-pii",
+            "-q",
+        ],
+        dir,
+    );
     let csv = std::fs::read_to_string(dir.join("o/findings.csv")).unwrap();
-    let first_id = csv.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    let first_id = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
     let cases = |args: &[&str]| -> (String, Vec<u8>) {
         let mut a = vec!["cases", "--db", "w.db"];
         a.extend_from_slice(args);
@@ -119,8 +158,17 @@ fn mask_pii_leaves_no_id_number_or_account_of_the_input_in_any_output() {
     ];
     let all = outputs(&[&dir.join("o"), &dir.join("cases.xlsx")], printed);
     let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
-    for want in ["findings.csv", "findings.jsonl", "report.html", "run.json", "sheet1.xml"] {
-        assert!(names.iter().any(|n| n.ends_with(want)), "{want} not looked at: {names:?}");
+    for want in [
+        "findings.csv",
+        "findings.jsonl",
+        "report.html",
+        "run.json",
+        "sheet1.xml",
+    ] {
+        assert!(
+            names.iter().any(|n| n.ends_with(want)),
+            "{want} not looked at: {names:?}"
+        );
     }
 
     let secrets = secrets(&dir.join("data"));
@@ -139,5 +187,10 @@ fn mask_pii_leaves_no_id_number_or_account_of_the_input_in_any_output() {
             }
         }
     }
-    assert!(leaks.is_empty(), "{} leaks, e.g. {:?}", leaks.len(), &leaks[..leaks.len().min(10)]);
+    assert!(
+        leaks.is_empty(),
+        "{} leaks, e.g. {:?}",
+        leaks.len(),
+        &leaks[..leaks.len().min(10)]
+    );
 }

@@ -76,7 +76,10 @@ fn invalid_id_fires() {
     // A credit code failing GB 32100 is low, one finding for its three
     // rows however its check letter was cased; every finding ranks below
     // the case rules' floor (40).
-    let code = f.iter().find(|f| f.subject_id == "91440300708461136A").unwrap();
+    let code = f
+        .iter()
+        .find(|f| f.subject_id == "91440300708461136A")
+        .unwrap();
     assert_eq!(code.severity, weiquan::finding::Severity::Low);
     assert!(code.message.contains("共3处"), "{}", code.message);
     assert!(f.iter().all(|f| f.score < 40), "{}", render(&f));

@@ -115,7 +115,10 @@ fn kinship_min_score() {
     let s = subjects(&f);
     assert_eq!(s.len(), 12, "{}", render(&f));
     assert!(!s.contains(ZHAO_DEFU) && !s.contains(ZHAO_HAIYANG));
-    assert!(s.contains(ZHANG_WEIPING), "a homophone with a fitting age weighs 75");
+    assert!(
+        s.contains(ZHANG_WEIPING),
+        "a homophone with a fitting age weighs 75"
+    );
     assert!(s.contains(LI_XIAOLONG) && s.contains(LI_ZHENHUA));
     // At 40 the near misses that carry one weak channel show (a homophone
     // of a relative declared as 姑奶奶 or 侄子, relations that say nothing
@@ -134,9 +137,7 @@ fn kinship_min_score() {
                 .to_string()
         })
         .collect();
-    let want: BTreeSet<String> = ["李凤英", "张卫国", "李德旺"]
-        .map(String::from)
-        .into();
+    let want: BTreeSet<String> = ["李凤英", "张卫国", "李德旺"].map(String::from).into();
     assert_eq!(names, want, "{}", render(&f));
 }
 

@@ -16,14 +16,19 @@ use crate::r#gen::model::*;
 use crate::r#gen::names;
 use crate::r#gen::truth::*;
 
-struct RowMods {
+pub(super) struct RowMods {
     name: Option<String>,
     account: Option<String>,
     phone: Option<String>,
 }
 
 /// Put a person on a roll or a payroll; returns what was given.
-fn pay_person(b: &mut Builder, p: u32, mods: RowMods, allow_hire: bool) -> Option<String> {
+pub(super) fn pay_person(
+    b: &mut Builder,
+    p: u32,
+    mods: RowMods,
+    allow_hire: bool,
+) -> Option<String> {
     let q = b.v.persons[p as usize].clone();
     let age = YEAR - q.birth.year();
     let progs = programs_of(b, p);
@@ -229,7 +234,7 @@ struct CadreKin {
     undeclared_rel: Vec<(u32, &'static str)>,
 }
 
-fn no_mods() -> RowMods {
+pub(super) fn no_mods() -> RowMods {
     RowMods {
         name: None,
         account: None,
@@ -323,11 +328,21 @@ fn declared_relative(b: &mut Builder, k: &CadreKin, variant: usize) -> bool {
         .map(|d| d.relation)
         .unwrap_or("");
     let pname = b.v.persons[p as usize].name.clone();
+    // A homophone either on the roll (the clerk misheard) or in the
+    // declaration (the cadre wrote it): the other carries the register's.
+    let in_declaration = variant == 7 && b.rng.random_bool(0.5);
+    if in_declaration && let Some(d) = b.v.declared.iter_mut().find(|d| d.person == p) {
+        d.written_name = names::homophone_of(&pname);
+    }
     let (mods, how) = match variant {
         1 => (no_mods(), "same id: 已备案亲属（有身份证号）"),
         5 => (
             no_mods(),
             "declared without id: 已备案亲属（无身份证号）同名",
+        ),
+        _ if in_declaration => (
+            no_mods(),
+            "homophone: 已备案亲属（无身份证号）备案姓名为同音字",
         ),
         _ => (
             RowMods {
@@ -338,7 +353,14 @@ fn declared_relative(b: &mut Builder, k: &CadreKin, variant: usize) -> bool {
             "homophone: 已备案亲属（无身份证号）同音字",
         ),
     };
-    let written = mods.name.clone().unwrap_or(pname.clone());
+    let written = match &mods.name {
+        Some(n) => n.clone(),
+        None if in_declaration => format!(
+            "{pname}，备案写作{}",
+            names::homophone_of(&pname).unwrap_or_default()
+        ),
+        None => pname.clone(),
+    };
     let Some(what) = pay_person(b, p, mods, true) else {
         return false;
     };
@@ -451,6 +473,15 @@ fn same_address(b: &mut Builder, k: &CadreKin) -> bool {
     let cadre = &k.cadre;
     let undeclared_rel = &k.undeclared_rel;
     let Some(h) = cq.household else { return false };
+    // A cadre who married into the household has no blood kin by surname
+    // at its address (the rule's reading, rules.md).
+    let married_in = b.v.households[h as usize]
+        .members
+        .iter()
+        .any(|(m, rel)| *m == c && matches!(*rel, "配偶" | "儿媳"));
+    if married_in {
+        return false;
+    }
     let addr = b.v.households[h as usize].address.clone();
     let cands: Vec<u32> = undeclared_rel
         .iter()

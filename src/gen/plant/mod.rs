@@ -16,6 +16,7 @@ mod duplicate_beneficiary;
 mod eligibility;
 mod ghost_worker;
 mod invalid_id;
+mod kin_negatives;
 mod kinship;
 mod missing_decision;
 mod negatives;

@@ -32,6 +32,27 @@ pub(super) fn negatives(b: &mut Builder) {
     }
     same_surname_non_relative(b);
     valid_15_digit_ids(b);
+    super::kin_negatives::clan_neighbour(b);
+    super::kin_negatives::homophone_stranger(b);
+    credit_code_payee(b);
+}
+
+/// A company paid through the ledger with its valid 统一社会信用代码 in
+/// 对方证件号码 (data contract §2): a vendor key, no invalid id.
+fn credit_code_payee(b: &mut Builder) {
+    let code =
+        b.v.ledger
+            .iter()
+            .find(|l| matches!(l.payee, Payee::Company(_)) && !l.cp_id.is_empty())
+            .map(|l| l.cp_id.clone());
+    if let Some(code) = code {
+        negative(
+            b,
+            "credit_code_payee",
+            Subject::Text(code),
+            "收支明细对方证件号码为公司统一社会信用代码（校验通过）".into(),
+        );
+    }
 }
 
 /// Publicity of exactly the required days, ending the day before the event.

@@ -111,6 +111,7 @@ pub(super) fn cadres(b: &mut Builder) {
                 with_id,
                 with_phone,
                 with_account,
+                written_name: None,
             });
         }
     }

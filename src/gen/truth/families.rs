@@ -1,7 +1,8 @@
 //! Families and households of the register: couples, their sons'
-//! households at separate addresses, old parents living with the eldest
-//! son or in their own household at his address (分户); then the deaths of
-//! the year and of the year before.
+//! households at separate addresses (in a clan village, two brothers often
+//! at one), old parents living with the eldest son or in their own
+//! household at his address (分户); then the deaths of the year and of the
+//! year before.
 
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
@@ -116,7 +117,7 @@ impl Builder {
             }
             // otherwise: a daughter who married out of the village.
         }
-        let (first_addr, eldest_h) = self.sons_households(&heads, &surname);
+        let (first_addr, eldest_h, shared) = self.sons_households(&heads, &surname);
         let alive: Vec<u32> = [(father, father_alive), (mother, mother_alive)]
             .into_iter()
             .filter(|x| x.1)
@@ -125,7 +126,13 @@ impl Builder {
         if alive.is_empty() && stay_home.is_empty() {
             return;
         }
-        self.parents_household(&alive, &stay_home, first_addr, eldest_h);
+        if shared && let Some(h) = eldest_h {
+            // Two households at the address already: the parents and the
+            // children at home live with the eldest son.
+            self.join_eldest(h, &alive, &stay_home);
+        } else {
+            self.parents_household(&alive, &stay_home, first_addr, eldest_h);
+        }
         // Parents who died before the register was exported are not listed.
         for (p, a) in [(father, father_alive), (mother, mother_alive)] {
             if !a {
@@ -134,15 +141,28 @@ impl Builder {
         }
     }
 
-    /// Each son heads a household at an address of his own, with his wife,
-    /// children and a married grandson's family; returns the eldest son's
-    /// address and household.
-    fn sons_households(&mut self, heads: &[u32], surname: &str) -> (Option<String>, Option<u32>) {
+    /// Each son heads a household with his wife, children and a married
+    /// grandson's family, at an address of his own; in a clan village the
+    /// second son often at his elder brother's (兄弟分户同址: one 宅基地,
+    /// two households). Returns the eldest son's address and household,
+    /// and whether a brother shares them.
+    fn sons_households(
+        &mut self,
+        heads: &[u32],
+        surname: &str,
+    ) -> (Option<String>, Option<u32>, bool) {
         let mut first_addr: Option<String> = None;
         let mut eldest_h: Option<u32> = None;
+        let mut shared = false;
         for (i, &s) in heads.iter().enumerate() {
             let n = self.v.households.len();
-            let addr = self.address(n);
+            let addr = match &first_addr {
+                Some(a) if i == 1 && self.v.clan.is_some() && self.rng.random_bool(0.35) => {
+                    shared = true;
+                    a.clone()
+                }
+                _ => self.address(n),
+            };
             let h = self.add_household(addr.clone());
             self.join(h, s, "户主");
             let sb = self.v.persons[s as usize].birth.year();
@@ -174,7 +194,22 @@ impl Builder {
                 eldest_h = Some(h);
             }
         }
-        (first_addr, eldest_h)
+        (first_addr, eldest_h, shared)
+    }
+
+    /// The parents alive and the children at home join the eldest son's
+    /// household.
+    fn join_eldest(&mut self, h: u32, alive: &[u32], stay_home: &[u32]) {
+        for &p in alive.iter().chain(stay_home) {
+            let male = self.v.persons[p as usize].male;
+            let rel = match (alive.contains(&p), male) {
+                (true, true) => "父亲",
+                (true, false) => "母亲",
+                (false, true) => "兄弟",
+                (false, false) => "姐妹",
+            };
+            self.join(h, p, rel);
+        }
     }
 
     /// The parents still alive, and the children still at home, either join

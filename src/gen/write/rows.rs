@@ -63,7 +63,7 @@ fn relatives(v: &Village) -> Vec<Vec<Cell>> {
         let p = v.person(d.person);
         out.push(vec![
             Cell::Id(c.written_id()),
-            Cell::Name(p.name.clone()),
+            Cell::Name(d.written_name.clone().unwrap_or_else(|| p.name.clone())),
             Cell::Id(if d.with_id {
                 p.written_id()
             } else {

@@ -14,8 +14,8 @@ use polars::prelude::*;
 
 use super::address::{AddressKey, PerCode, address_key};
 use super::{
-    Cadre, KinGraph, KinOptions, Person, Rel, Source, birth_year, compose, id_of, nonempty,
-    parse_relation, str_of, usable_id,
+    AgeGaps, Cadre, KinGraph, KinOptions, Person, Rel, Source, birth_year, compose, id_of,
+    nonempty, parse_relation, str_of, usable_id,
 };
 use crate::dataset::dictionary::Text;
 use crate::dataset::id_number::sex;
@@ -353,6 +353,7 @@ fn add_address_kin(
                 continue;
             }
             let sur = surname(&cadre.name).to_string();
+            let heads = heads_at(reg, &candidates);
             for &i in &candidates {
                 let Some(idn) = id_of(reg.id.get(i)) else {
                     continue;
@@ -368,7 +369,7 @@ fn add_address_kin(
                     continue;
                 }
                 let Some(y) = birth_year(&idn) else { continue };
-                let Some(rel) = opts.gaps.fitting(cy, y) else {
+                let Some(rel) = relation_at_address(reg, i, &heads, &sur, cy, y, &opts.gaps) else {
                     continue;
                 };
                 let male = sex(&idn).map(|s| s == 1);
@@ -379,6 +380,11 @@ fn add_address_kin(
                     (Rel::Parent, Some(true)) => "疑似父亲",
                     (Rel::Parent, Some(false)) => "疑似母亲",
                     (Rel::Parent, None) => "疑似父母",
+                    (Rel::ChildInLaw, Some(true)) => "疑似女婿",
+                    (Rel::ChildInLaw, _) => "疑似儿媳",
+                    (Rel::Grandchild, Some(true)) => "疑似孙子",
+                    (Rel::Grandchild, Some(false)) => "疑似孙女",
+                    (Rel::Grandchild, None) => "疑似孙子女",
                     (_, Some(true)) => "疑似儿子",
                     (_, Some(false)) => "疑似女儿",
                     (_, None) => "疑似子女",
@@ -406,4 +412,61 @@ fn add_address_kin(
             }
         }
     }
+}
+
+/// The birth year and surname of each household head among the rows at
+/// one address.
+fn heads_at<'r>(reg: &'r Register, rows: &[usize]) -> HashMap<&'r str, (Option<i32>, String)> {
+    let mut out = HashMap::new();
+    for &i in rows {
+        if parse_relation(reg.to_head.get(i).unwrap_or_default()) == Rel::Itself
+            && let Some(h) = reg.hh.get(i)
+        {
+            let year = id_of(reg.id.get(i)).as_deref().and_then(birth_year);
+            let name = normalize(reg.name.get(i).unwrap_or_default());
+            out.insert(h, (year, surname(&name).to_string()));
+        }
+    }
+    out
+}
+
+/// What a person at the cadre's address, in another household, can be to
+/// the cadre (`None`: no close relative). A head is judged by the
+/// birth-year gap alone (a brother, a parent, a son who split off); anyone
+/// else through the head: the head's spouse is the cadre's parent when
+/// the head fits as a parent, the child's spouse when the head fits as a
+/// child (a brother's wife of the same surname is an in-law, not a
+/// sister); a head's child is the
+/// cadre's sibling when the head fits as the cadre's parent, a grandchild
+/// when the head fits as the cadre's child, and a nephew or niece (no
+/// close relative, 《民法典》第1045条) when the head fits as a sibling; a
+/// head's parent is the cadre's parent, and a head's sibling the cadre's,
+/// when the head fits as a sibling. A relation the register does not
+/// state plainly is read by the gap, as a head's.
+fn relation_at_address(
+    reg: &Register,
+    i: usize,
+    heads: &HashMap<&str, (Option<i32>, String)>,
+    cadre_surname: &str,
+    cadre_year: i32,
+    year: i32,
+    gaps: &AgeGaps,
+) -> Option<Rel> {
+    let own = parse_relation(reg.to_head.get(i).unwrap_or_default());
+    if matches!(own, Rel::Itself | Rel::Other) {
+        return gaps.fitting(cadre_year, year);
+    }
+    let (head_year, head_surname) = heads.get(reg.hh.get(i)?)?;
+    if head_surname != cadre_surname {
+        return None;
+    }
+    let head_rel = gaps.fitting(cadre_year, (*head_year)?)?;
+    let rel = match (head_rel, own) {
+        (Rel::Parent, Rel::Child) | (Rel::Sibling, Rel::Sibling) => Rel::Sibling,
+        (Rel::Child, Rel::Child) => Rel::Grandchild,
+        (Rel::Sibling, Rel::Parent) | (Rel::Parent, Rel::Spouse) => Rel::Parent,
+        (Rel::Child, Rel::Spouse) => Rel::ChildInLaw,
+        _ => return None,
+    };
+    gaps.plausible(rel, cadre_year, year).then_some(rel)
 }

@@ -109,7 +109,10 @@ fn factors(
                 && cadre_year.is_some()
                 && matches!(&g.key, Key::Id(id) if birth_year(id).is_some() && fits(id));
             if age_fits && p.weight_homophone > 0.0 {
-                factors.push(("relation_age_fits", p.weight_homophone_age / p.weight_homophone));
+                factors.push((
+                    "relation_age_fits",
+                    p.weight_homophone_age / p.weight_homophone,
+                ));
             }
         }
         _ => {}
