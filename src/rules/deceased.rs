@@ -148,6 +148,12 @@ impl Rule for Deceased {
                 String::new()
             };
             let n = o.months.len();
+            // Evidence follows the files' row numbers, never the order the
+            // rows were read in (a shuffled export gives the same finding).
+            let mut rows = o.rows;
+            rows.sort_by_cached_key(|v| {
+                (v["table"].as_str().map(str::to_string), v["row"].as_u64())
+            });
             let message = format!(
                 "{on_roll}（身份证号{id}）已于{}死亡，死亡次月起仍发放{what}{n}个月（{}）共{}{check_name}，请核实并追缴",
                 util::day_string(d.day),
@@ -173,7 +179,7 @@ impl Rule for Deceased {
                         "months_after_death": o.months.iter().map(|&m| month_string(m)).collect::<Vec<_>>(),
                         "months": n,
                         "total_overpaid": fen_to_yuan_string(o.total),
-                        "payments": o.rows,
+                        "payments": rows,
                     })),
             );
         }

@@ -23,11 +23,12 @@ fn severity_zh(s: crate::finding::Severity) -> &'static str {
 /// One line per case, the queue order kept.
 pub fn render_list(cases: &[CaseRow]) -> String {
     let mut s = String::new();
-    s.push_str("线索编号          状态    本次  分值 严重 规则    村居代码      对象                 金额(元)      承办人  期限        问题描述\n");
+    s.push_str("线索编号          发现编号          状态    本次  分值 严重 规则    村居代码      对象                 金额(元)      承办人  期限        问题描述\n");
     for c in cases {
         s.push_str(&format!(
-            "{:<16}  {}  {}  {:>4} {}   {:<7} {:<13} {:<20} {:>12}  {:<6}  {:<10}  {}\n",
+            "{:<16}  {:<16}  {}  {}  {:>4} {}   {:<7} {:<13} {:<20} {:>12}  {:<6}  {:<10}  {}\n",
             c.case_id,
+            c.finding_id,
             c.status.label_zh(),
             c.last_mark.label_zh(),
             c.score,
@@ -73,6 +74,10 @@ fn field_zh(field: &str) -> &str {
 pub fn render_case(c: &CaseRow, findings: &[Finding], history: &[HistoryEntry]) -> String {
     let mut s = String::new();
     s.push_str(&format!("线索编号  {}\n", c.case_id));
+    s.push_str(&format!(
+        "发现编号  {}（findings.csv 的 finding_id）\n",
+        c.finding_id
+    ));
     s.push_str(&format!(
         "规则      {} {}（{}），严重程度{}，分值{}\n",
         c.rule,

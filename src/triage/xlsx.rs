@@ -34,9 +34,10 @@ const COL_ASSIGNEE: &str = "承办人";
 const COL_DEADLINE: &str = "期限";
 const COL_NOTE: &str = "备注";
 
-/// Columns of sheet `线索`: header and width. The last four are the
-/// officer's.
-const COLUMNS: [(&str, f64); 16] = [
+/// Columns of sheet `线索`: header and width. Four (处理状态 to 备注) are
+/// the officer's; the last, 发现编号, is the `finding_id` of the case's
+/// finding in findings.csv of the latest run (the same lead, docs/triage.md).
+const COLUMNS: [(&str, f64); 17] = [
     (COL_ID, 18.0),
     ("规则", 9.0),
     ("类别", 16.0),
@@ -53,8 +54,10 @@ const COLUMNS: [(&str, f64); 16] = [
     (COL_ASSIGNEE, 10.0),
     (COL_DEADLINE, 12.0),
     (COL_NOTE, 40.0),
+    ("发现编号", 18.0),
 ];
 const FIRST_EDITABLE: u16 = 12;
+const LAST_EDITABLE: u16 = 15;
 
 /// The four editable fields, in this order everywhere below.
 const FIELDS: [&str; 4] = ["status", "assignee", "deadline", "note"];
@@ -189,7 +192,7 @@ fn build_workbook(
     ws.set_name(SHEET)?;
     for (i, (name, width)) in COLUMNS.iter().enumerate() {
         let col = i as u16;
-        let h = if col >= FIRST_EDITABLE {
+        let h = if (FIRST_EDITABLE..=LAST_EDITABLE).contains(&col) {
             &fm.header_edit
         } else {
             &fm.header
@@ -241,6 +244,7 @@ fn build_workbook(
             }
         }
         write_text(ws, row, 15, &shown.note, &fm.edit, &fm.edit_quoted)?;
+        t(ws, 16, &shown.finding_id)?;
         meta_rows.push((shown, c, row));
     }
     let last = cases.len() as u32;

@@ -637,6 +637,17 @@ fn a_finding_id_from_findings_csv_names_its_case() {
         case_id, fid,
         "finding and case ids differ, yet the finding id works"
     );
+    // The case shows the id the officer holds: `cases show` and `list`.
+    assert_eq!(shown["case"]["finding_id"], fid.as_str());
+    let listed = cases(&db, &["list", "--json"]);
+    assert!(
+        listed.lines().any(|l| {
+            let c: Value = serde_json::from_str(l).unwrap();
+            c["case_id"] == case_id.as_str() && c["finding_id"] == fid.as_str()
+        }),
+        "{listed}"
+    );
+    assert!(cases(&db, &["show", &fid]).contains(&format!("发现编号  {fid}")));
     cases(&db, &["set", &fid, "--status", "open"]);
     let again: Value = serde_json::from_str(&cases(&db, &["show", "--json", &case_id])).unwrap();
     assert_eq!(again["case"]["status"], "open");
@@ -655,4 +666,8 @@ fn a_finding_id_from_findings_csv_names_its_case() {
     assert_ne!(masked, fid);
     let shown: Value = serde_json::from_str(&cases(&db, &["show", "--json", &masked])).unwrap();
     assert_eq!(shown["case"]["case_id"], case_id.as_str());
+    // Masked, the case shows the masked finding id of findings.csv.
+    let shown: Value =
+        serde_json::from_str(&cases(&db, &["show", "--json", "--mask-pii", &masked])).unwrap();
+    assert_eq!(shown["case"]["finding_id"], masked.as_str());
 }

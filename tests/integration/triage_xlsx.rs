@@ -122,6 +122,7 @@ fn excel_round_trip_applies_three_officer_edits_with_history() {
         "承办人",
         "期限",
         "备注",
+        "发现编号",
     ] {
         assert!(headers.iter().any(|x| x == h), "missing column {h}");
     }
@@ -134,7 +135,7 @@ fn excel_round_trip_applies_three_officer_edits_with_history() {
         "frozen header"
     );
     assert!(
-        sheet_xml.contains("<autoFilter ref=\"A1:P4\""),
+        sheet_xml.contains("<autoFilter ref=\"A1:Q4\""),
         "autofilter"
     );
     assert!(

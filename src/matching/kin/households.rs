@@ -457,15 +457,18 @@ fn relation_at_address(
         return gaps.fitting(cadre_year, year);
     }
     let (head_year, head_surname) = heads.get(reg.hh.get(i)?)?;
-    if head_surname != cadre_surname {
-        return None;
-    }
     let head_rel = gaps.fitting(cadre_year, (*head_year)?)?;
+    // A head of the parents' generation may be the mother, of another
+    // surname; a head of the cadre's or the children's generation must be
+    // of the cadre's blood (a sister-in-law's kin are not the cadre's).
+    let blood = head_surname == cadre_surname;
     let rel = match (head_rel, own) {
-        (Rel::Parent, Rel::Child) | (Rel::Sibling, Rel::Sibling) => Rel::Sibling,
-        (Rel::Child, Rel::Child) => Rel::Grandchild,
-        (Rel::Sibling, Rel::Parent) | (Rel::Parent, Rel::Spouse) => Rel::Parent,
-        (Rel::Child, Rel::Spouse) => Rel::ChildInLaw,
+        (Rel::Parent, Rel::Child) => Rel::Sibling,
+        (Rel::Parent, Rel::Spouse) => Rel::Parent,
+        (Rel::Sibling, Rel::Sibling) if blood => Rel::Sibling,
+        (Rel::Sibling, Rel::Parent) if blood => Rel::Parent,
+        (Rel::Child, Rel::Child) if blood => Rel::Grandchild,
+        (Rel::Child, Rel::Spouse) if blood => Rel::ChildInLaw,
         _ => return None,
     };
     gaps.plausible(rel, cadre_year, year).then_some(rel)

@@ -54,7 +54,14 @@ Evidence channels, each with its own weight (0–100):
   register; an address of more than `max-address-households` households is
   no evidence, and one of k households carries 2/k of the weight; a cadre
   who married into the household (配偶, 儿媳 in the register) has no blood
-  kin by surname at that address and gets no such link;
+  kin by surname at that address and gets no such link. What decides: the
+  same address string to the house number (`3组12号` is not `3组13号`: a
+  clan neighbour of the same surname next door is no link), the surname,
+  the gap, and the other household's structure: its head is judged by the
+  gap (a brother, a parent, a son who split off), its other members
+  through the head (a head's child is a sibling when the head fits as a
+  parent, a nephew or niece, no link, when the head fits as a brother; a
+  brother's wife of the same surname is an in-law);
 - same toneless pinyin and the same surname as a declared relative's name
   in the same village (`weight-homophone`): alone no case; it needs one
   more fact: a household, address, account or phone channel of its own,

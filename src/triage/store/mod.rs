@@ -52,6 +52,10 @@ pub struct CaseRow {
     /// The run that first missed the case, while it stays missing.
     pub gone_run: Option<i64>,
     pub updated_at: String,
+    /// The `finding_id` (findings.csv, findings.jsonl, report.html) of the
+    /// case's top finding in the latest run that saw it: the id an officer
+    /// holds, which every `cases` command also accepts.
+    pub finding_id: String,
 }
 
 impl CaseRow {
@@ -63,6 +67,7 @@ impl CaseRow {
         let mut c = self.clone();
         c.case_id = key.pseudonym(&c.case_id);
         c.fingerprint = key.pseudonym(&c.fingerprint);
+        c.finding_id = key.pseudonym(&c.finding_id);
         c.subject_id = mask_text(&c.subject_id);
         c.related_ids = c.related_ids.iter().map(|r| mask_text(r)).collect();
         c.message = mask_text(&c.message);
@@ -229,7 +234,9 @@ pub struct Store {
 
 pub(super) const CASE_COLS: &str = "case_id, rule, category, severity, score, village_code, subject_id, \
      related_ids, amount_fen, message, n_findings, fingerprint, status, assignee, deadline, note, \
-     first_run, last_seen_run, last_mark, gone_run, updated_at";
+     first_run, last_seen_run, last_mark, gone_run, updated_at, \
+     (SELECT rf.finding_id FROM run_findings rf WHERE rf.case_id = cases.case_id \
+      AND rf.run_id = cases.last_seen_run ORDER BY rf.rank LIMIT 1)";
 
 pub(super) fn case_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> {
     let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
@@ -267,6 +274,7 @@ pub(super) fn case_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRow> 
         last_mark: Mark::parse(&mark).ok_or_else(|| bad(18, "mark", &mark))?,
         gone_run: r.get(19)?,
         updated_at: text(20)?,
+        finding_id: r.get::<_, Option<String>>(21)?.unwrap_or_default(),
     })
 }
 
