@@ -127,7 +127,16 @@ pub(super) fn homophone_stranger(b: &mut Builder) {
             continue;
         };
         let cq = b.v.persons[b.v.cadres[d.cadre as usize].person as usize].clone();
-        let taken = b.v.persons.iter().any(|p| p.name == hname);
+        // Nobody else's name, declared or registered, may sound like it:
+        // the negative is this one homophone and nothing more.
+        let key = names::pinyin_key(&hname);
+        let sounds = |n: &str| names::pinyin_key(n) == key;
+        let taken = b.v.persons.iter().any(|p| p.name == hname)
+            || b.v.declared.iter().any(|o| {
+                (o.cadre, o.person) != (d.cadre, d.person)
+                    && (sounds(&b.v.persons[o.person as usize].name)
+                        || o.written_name.as_deref().is_some_and(sounds))
+            });
         if taken {
             continue;
         }

@@ -330,7 +330,14 @@ fn declared_relative(b: &mut Builder, k: &CadreKin, variant: usize) -> bool {
     let pname = b.v.persons[p as usize].name.clone();
     // A homophone either on the roll (the clerk misheard) or in the
     // declaration (the cadre wrote it): the other carries the register's.
-    let in_declaration = variant == 7 && b.rng.random_bool(0.5);
+    let in_declaration = variant == 7 && b.rng.random_bool(0.5) && {
+        // Only when no one else in the village sounds like the written name:
+        // a namesake would be another lead.
+        let key = names::homophone_of(&pname).map(|h| names::pinyin_key(&h));
+        !b.v.persons.iter().enumerate().any(|(i, q)| {
+            i as u32 != p && key.as_deref() == Some(names::pinyin_key(&q.name).as_str())
+        })
+    };
     if in_declaration && let Some(d) = b.v.declared.iter_mut().find(|d| d.person == p) {
         d.written_name = names::homophone_of(&pname);
     }
