@@ -72,6 +72,8 @@ value_enum!(
 pub enum StyleArg {
     Clean,
     Messy,
+    /// Clean values laid out as street offices print their forms.
+    Office,
 }
 
 impl StyleArg {
@@ -79,6 +81,7 @@ impl StyleArg {
         match self {
             StyleArg::Clean => weiquan::r#gen::Style::Clean,
             StyleArg::Messy => weiquan::r#gen::Style::Messy,
+            StyleArg::Office => weiquan::r#gen::Style::Office,
         }
     }
 }

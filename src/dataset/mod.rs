@@ -231,6 +231,16 @@ impl Dataset {
         })
     }
 
+    /// A `__row` value (or a load issue's row) as a person finds the row:
+    /// its sheet (a workbook's) and the row number Excel shows.
+    pub fn cite(&self, row: u32) -> (Option<&SheetRef>, u32) {
+        let code = office::RowCode(row);
+        match code.sheet() {
+            0 => (None, row),
+            k => (self.sheets.get(k as usize - 1), code.row()),
+        }
+    }
+
     /// Every `"row"` in `evidence` that is a row of a workbook sheet (see
     /// `office::RowCode`) as the row Excel shows, with its `"sheet"` and
     /// `"file"` beside it: evidence cites a row as a person finds it.
@@ -240,12 +250,8 @@ impl Dataset {
             Value::Object(map) => {
                 let code = map.get("row").and_then(Value::as_u64);
                 if let Some(code) = code.filter(|c| *c < 1 << 32) {
-                    let code = office::RowCode(code as u32);
-                    if let Some(s) = (code.sheet() > 0)
-                        .then(|| self.sheets.get(code.sheet() as usize - 1))
-                        .flatten()
-                    {
-                        map.insert("row".into(), Value::from(code.row()));
+                    if let (Some(s), row) = self.cite(code as u32) {
+                        map.insert("row".into(), Value::from(row));
                         map.insert("sheet".into(), Value::from(s.sheet.clone()));
                         let file = s.file.file_name().map(|f| f.to_string_lossy().to_string());
                         map.insert("file".into(), Value::from(file.unwrap_or_default()));

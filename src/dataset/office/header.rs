@@ -192,12 +192,12 @@ fn wan_columns(
         .collect()
 }
 
+/// A title row as one line: its cells joined, a merged cell (its value
+/// repeated over the cells it spans) once.
 fn line_of(row: &[String]) -> String {
-    row.iter()
-        .map(|c| c.trim())
-        .filter(|c| !c.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut cells: Vec<&str> = row.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+    cells.dedup();
+    cells.join(" ")
 }
 
 /// Find the header among the first [`SCAN_ROWS`] of `rows`.
