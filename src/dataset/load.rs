@@ -119,7 +119,11 @@ fn plain_form<'a>(
     };
     // The text before the body: the BOM and the first line.
     let start = body.as_ptr() as usize - data.as_ptr() as usize;
-    let bom = if data.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let bom = if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     // The first rows: the first line, and the body's first 64 KiB (whole lines).
     let mut cut = body.len().min(1 << 16);
     while !body.is_char_boundary(cut) {
@@ -133,16 +137,18 @@ fn plain_form<'a>(
     let Ok((found, end)) = office::locate_in_text(kind, aliases, &head) else {
         return Some((headers, body, line_one));
     };
-    if found.at == 0 && found.height == 1 {
-        return Some((headers, body, line_one));
-    }
     if found.wan.iter().any(|w| *w) {
         return None;
+    }
+    if found.at == 0 && found.height == 1 {
+        return Some((headers, body, line_one));
     }
     let skip = end - (start - bom);
     let layout = office::Layout {
         title_lines: found.title_lines.clone(),
-        header_rows: (0..found.height).map(|k| (found.at + k + 1) as u32).collect(),
+        header_rows: (0..found.height)
+            .map(|k| (found.at + k + 1) as u32)
+            .collect(),
         ..office::Layout::default()
     };
     let first_row = (found.body() + 1) as u32;
@@ -259,7 +265,11 @@ fn load_csv(
                 // small) and then cut to the shard.
                 let file = read::FileBytes::open_with(path, true)?;
                 let raw = read::read_csv_form(path, file.bytes(), kind, aliases)?;
-                (bytes, sha256, Loaded::Raw(read::filter_rows(path, raw, filter)?))
+                (
+                    bytes,
+                    sha256,
+                    Loaded::Raw(read::filter_rows(path, raw, filter)?),
+                )
             }
         }
     })

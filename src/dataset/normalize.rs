@@ -171,7 +171,10 @@ pub fn wan_to_yuan(s: &str) -> Option<String> {
         .map(half_width)
         .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '，' | '¥' | '￥'))
         .collect();
-    let t = t.strip_suffix("万元").or_else(|| t.strip_suffix('万')).unwrap_or(&t);
+    let t = t
+        .strip_suffix("万元")
+        .or_else(|| t.strip_suffix('万'))
+        .unwrap_or(&t);
     let (sign, body) = match t.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", t.strip_prefix('+').unwrap_or(t)),

@@ -259,7 +259,12 @@ pub(super) fn type_plain(
     // or i + the body's first row under a form's title lines.
     let shift = form.first_row - 2;
     let file_rows: Option<Vec<u32>> = match shard {
-        Some(_) => Some(file_rows(&selected, height).into_iter().map(|r| r + shift).collect()),
+        Some(_) => Some(
+            file_rows(&selected, height)
+                .into_iter()
+                .map(|r| r + shift)
+                .collect(),
+        ),
         None if shift > 0 => Some((0..height as u32).map(|i| i + form.first_row).collect()),
         None => None,
     };
@@ -327,10 +332,12 @@ pub(super) fn type_plain(
     };
     let mut layout = form.layout;
     Some(
-        assemble(kind, path, &found, results, height, rows, opts).map(|(frame, issues, cleanup)| {
-            cleanup.record(&mut layout);
-            (frame, issues, extra, layout)
-        }),
+        assemble(kind, path, &found, results, height, rows, opts).map(
+            |(frame, issues, cleanup)| {
+                cleanup.record(&mut layout);
+                (frame, issues, extra, layout)
+            },
+        ),
     )
 }
 

@@ -480,7 +480,7 @@ pub fn read_csv_form(
     check_not_empty(path, text)?;
     let (found, body_start) = match office::locate_in_text(kind, aliases, text) {
         Ok(x) => x,
-        Err(nh) if nh.closest.as_ref().is_none_or(|(row, _)| *row == 1) => {
+        Err(nh) if first_row_is_the_header(&nh) => {
             let end = header_end(text);
             let headers = header_cells(path, &text[..end])?;
             return read_body(path, headers, &text[end..], encoding, 2, None);
@@ -489,7 +489,9 @@ pub fn read_csv_form(
     };
     let layout = Layout {
         title_lines: found.title_lines.clone(),
-        header_rows: (0..found.height).map(|k| (found.at + k + 1) as u32).collect(),
+        header_rows: (0..found.height)
+            .map(|k| (found.at + k + 1) as u32)
+            .collect(),
         wan_yuan_columns: found
             .headers
             .iter()
@@ -528,6 +530,17 @@ pub fn read_csv_form(
             .map_err(|e| Error::format(path, e))?;
     }
     Ok(raw)
+}
+
+/// Whether, no header being found, row 1 is taken as the header (and the
+/// missing column is the error): the row closest to a header is row 1, or
+/// no row names any column and row 1 has several cells (a header in words
+/// of its own, as before forms were read).
+pub(super) fn first_row_is_the_header(nh: &office::NoHeader) -> bool {
+    match &nh.closest {
+        Some((row, _)) => *row == 1,
+        None => nh.first_row_cells >= 2,
+    }
 }
 
 /// The body of a CSV text (after its header) as text columns; its first

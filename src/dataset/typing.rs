@@ -77,7 +77,10 @@ pub(super) fn type_table(
             .collect()
     };
     let mut layout = raw.layout;
-    let sheets = layout.as_ref().map(|l| l.sheets.clone()).unwrap_or_default();
+    let sheets = layout
+        .as_ref()
+        .map(|l| l.sheets.clone())
+        .unwrap_or_default();
     let rows = Rows {
         codes: raw.rows,
         headers: &raw.headers,
@@ -208,7 +211,10 @@ pub(super) fn assemble(
             .get(spec.name)
             .map(|(_, h)| h.clone())
             .unwrap_or_default();
-        for p in problems.into_iter().filter(|p| !labels.contains_key(&p.index)) {
+        for p in problems
+            .into_iter()
+            .filter(|p| !labels.contains_key(&p.index))
+        {
             let (sheet, row) = cite(p.index);
             let e = ValueError {
                 row,
@@ -260,12 +266,16 @@ pub(super) fn assemble(
             .iter()
             .position(|s| s.name == "village_code")
             .and_then(|k| columns[k].str().ok());
-        let sheet = |ord: u32| (ord > 0).then(|| rows.sheets.get(ord as usize - 1).cloned()).flatten();
+        let sheet = |ord: u32| {
+            (ord > 0)
+                .then(|| rows.sheets.get(ord as usize - 1).cloned())
+                .flatten()
+        };
         (cleanup.totals_checked, cleanup.totals) =
             check_totals(&labels, &money, village_col, &codes, &sheet);
     }
-    let keep: Option<BooleanChunked> = (!labels.is_empty())
-        .then(|| (0..height).map(|i| !labels.contains_key(&i)).collect());
+    let keep: Option<BooleanChunked> =
+        (!labels.is_empty()).then(|| (0..height).map(|i| !labels.contains_key(&i)).collect());
     columns.push(Column::new(ROW.into(), codes));
     let mut frame = DataFrame::new(height, columns).map_err(|e| Error::format(path, e))?;
 

@@ -43,6 +43,8 @@ pub struct NoHeader {
     pub closest: Option<(usize, Vec<&'static str>)>,
     /// Cells of that row that name no column, with the nearest alias and its column.
     pub near: Vec<(String, String, &'static str)>,
+    /// Non-blank cells of the first row.
+    pub first_row_cells: usize,
 }
 
 impl NoHeader {
@@ -105,7 +107,11 @@ fn groups(top: &[String], sub: &[String]) -> Vec<String> {
         let t = top.get(j).map_or("", |s| s.trim());
         let has_sub = sub.get(j).is_some_and(|s| !s.trim().is_empty());
         if !t.is_empty() {
-            carried = if has_sub { t.to_string() } else { String::new() };
+            carried = if has_sub {
+                t.to_string()
+            } else {
+                String::new()
+            };
             out.push(t.to_string());
         } else if has_sub && !carried.is_empty() {
             out.push(carried.clone());
@@ -135,7 +141,11 @@ fn flatten(kind: TableKind, aliases: &Aliases, top: &[String], sub: &[String]) -
             _ => group[j].clone(),
         })
         .collect();
-    let col = |h: &str| aliases.column_for_header(h).filter(|c| kind.column(c).is_some());
+    let col = |h: &str| {
+        aliases
+            .column_for_header(h)
+            .filter(|c| kind.column(c).is_some())
+    };
     let mut count = std::collections::HashMap::new();
     for h in &names {
         if let Some(c) = col(h) {
@@ -195,7 +205,11 @@ fn wan_columns(
 /// A title row as one line: its cells joined, a merged cell (its value
 /// repeated over the cells it spans) once.
 fn line_of(row: &[String]) -> String {
-    let mut cells: Vec<&str> = row.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+    let mut cells: Vec<&str> = row
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
     cells.dedup();
     cells.join(" ")
 }
@@ -239,8 +253,11 @@ pub fn find_header(
                 wan,
             }
         };
+        // A two-row header's top row names columns itself (those merged
+        // down over both rows); a title line above a header names none.
         if let Some((flat, cols, true)) = &two
             && cols.len() > single.len()
+            && !single.is_empty()
         {
             return Ok(found(2, flat.clone()));
         }
@@ -292,6 +309,7 @@ pub fn find_header(
         looked,
         closest,
         near,
+        first_row_cells: rows.first().map_or(0, |r| non_blank(r)),
     })
 }
 
@@ -394,6 +412,22 @@ mod tests {
         assert_eq!(h.headers[6], "身份证号");
         assert!(h.wan[7], "{:?}", h.wan);
         assert!(!h.wan[5]);
+    }
+
+    #[test]
+    fn a_title_merged_over_the_header_is_not_a_group_row() {
+        let a = Aliases::builtin();
+        let title = "XX街道2025年度村干部名册";
+        let r = vec![
+            vec![title.to_string(); 5],
+            "序号,村代码,姓名,身份证号,职务"
+                .split(',')
+                .map(str::to_string)
+                .collect(),
+        ];
+        let h = find_header(TableKind::Cadres, &a, &r).unwrap();
+        assert_eq!((h.at, h.height), (1, 1));
+        assert_eq!(h.title_lines, [title]);
     }
 
     #[test]

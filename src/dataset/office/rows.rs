@@ -167,8 +167,17 @@ mod tests {
 
     #[test]
     fn names_and_summaries_that_mention_counting_are_data() {
-        for cell in ["计生办", "会计", "设计费", "合计支付工程款及材料费用共三笔款项"] {
-            assert_eq!(classify(&H, &["1", "370112001001", cell, "", "5"]), None, "{cell}");
+        for cell in [
+            "计生办",
+            "会计",
+            "设计费",
+            "合计支付工程款及材料费用共三笔款项",
+        ] {
+            assert_eq!(
+                classify(&H, &["1", "370112001001", cell, "", "5"]),
+                None,
+                "{cell}"
+            );
         }
     }
 
@@ -178,7 +187,10 @@ mod tests {
             classify(&H, &["制表人：张三", "", "审核人：李四", "", ""]),
             Some(NonData::Footer)
         );
-        assert_eq!(classify(&H, &["", " ", "\u{3000}", "", ""]), Some(NonData::Blank));
+        assert_eq!(
+            classify(&H, &["", " ", "\u{3000}", "", ""]),
+            Some(NonData::Blank)
+        );
         assert_eq!(
             classify(&H, &["序号", "村代码", "姓　名", "身份证号", "金额"]),
             Some(NonData::HeaderRepeat)
@@ -195,7 +207,10 @@ mod tests {
         let h: Vec<String> = H.iter().map(|s| s.to_string()).collect();
         let mut c = RowClassifier::new(&h);
         assert_eq!(c.classify(&["1. 本表金额以元为单位", "", "", "", ""]), None);
-        assert_eq!(c.classify(&["制表日期：2025年12月31日", "", "", "", ""]), Some(NonData::Footer));
+        assert_eq!(
+            c.classify(&["制表日期：2025年12月31日", "", "", "", ""]),
+            Some(NonData::Footer)
+        );
         assert_eq!(
             c.classify(&["1. 本表金额以元为单位", "", "", "", ""]),
             Some(NonData::Footer)

@@ -164,7 +164,15 @@ mod tests {
         // rows: 100, 200, 小计 300 (right), 50, 小计 60 (wrong), 合计 350 (right)
         let values = Int64Chunked::from_iter_options(
             "amount".into(),
-            [Some(100), Some(200), Some(300), Some(50), Some(60), Some(350)].into_iter(),
+            [
+                Some(100),
+                Some(200),
+                Some(300),
+                Some(50),
+                Some(60),
+                Some(350),
+            ]
+            .into_iter(),
         );
         let villages = StringChunked::from_iter_options(
             "v".into(),
@@ -187,7 +195,10 @@ mod tests {
         let (checked, bad) = check_totals(&labels, &money, Some(&villages), &codes, &|_| None);
         assert_eq!(checked, 3);
         assert_eq!(bad.len(), 1);
-        assert_eq!((bad[0].row, bad[0].stated_fen, bad[0].computed_fen), (7, 60, 50));
+        assert_eq!(
+            (bad[0].row, bad[0].stated_fen, bad[0].computed_fen),
+            (7, 60, 50)
+        );
         assert_eq!(bad[0].village_code, "370112001002");
     }
 

@@ -56,7 +56,10 @@ pub fn from_sheets(
     let mut codes: Vec<u32> = Vec::new();
     let mut first_failure: Option<(String, office::NoHeader)> = None;
     for (name, rows) in sheets {
-        if rows.iter().all(|(_, r)| r.iter().all(|c| c.trim().is_empty())) {
+        if rows
+            .iter()
+            .all(|(_, r)| r.iter().all(|c| c.trim().is_empty()))
+        {
             layout.skipped_sheets.push(SkippedSheet {
                 sheet: name,
                 reason: "empty".into(),
@@ -85,7 +88,10 @@ pub fn from_sheets(
                 }
                 layout.skipped_sheets.push(SkippedSheet {
                     sheet: name.clone(),
-                    reason: format!("no header of table {kind} in its first {} rows", office::SCAN_ROWS),
+                    reason: format!(
+                        "no header of table {kind} in its first {} rows",
+                        office::SCAN_ROWS
+                    ),
                 });
                 first_failure.get_or_insert((name, nh));
                 continue;
@@ -94,9 +100,7 @@ pub fn from_sheets(
         let ordinal = layout.sheets.len() as u32 + 1;
         if layout.sheets.is_empty() {
             layout.title_lines = found.title_lines.clone();
-            layout.header_rows = (0..found.height)
-                .map(|k| rows[found.at + k].0)
-                .collect();
+            layout.header_rows = (0..found.height).map(|k| rows[found.at + k].0).collect();
         }
         for (j, w) in found.wan.iter().enumerate() {
             if *w && !layout.wan_yuan_columns.contains(&found.headers[j]) {
@@ -153,7 +157,9 @@ pub fn from_sheets(
     }
     if layout.sheets.is_empty() {
         return Err(match first_failure {
-            Some((sheet, nh)) => Error::format(path, format!("sheet {sheet}: {}", nh.describe(kind))),
+            Some((sheet, nh)) => {
+                Error::format(path, format!("sheet {sheet}: {}", nh.describe(kind)))
+            }
             None => Error::Empty {
                 path: path.to_path_buf(),
             },

@@ -102,7 +102,10 @@ fn grid(range: &calamine::Range<Data>, merges: &[calamine::Dimensions]) -> Vec<(
         })
         .collect();
     for m in merges {
-        let (top, left) = (m.start.0.saturating_sub(r0) as usize, m.start.1.saturating_sub(c0) as usize);
+        let (top, left) = (
+            m.start.0.saturating_sub(r0) as usize,
+            m.start.1.saturating_sub(c0) as usize,
+        );
         if m.start.0 < r0 || m.start.1 < c0 {
             continue;
         }
@@ -124,16 +127,17 @@ fn grid(range: &calamine::Range<Data>, merges: &[calamine::Dimensions]) -> Vec<(
 fn read_workbook_inner(path: &Path, kind: TableKind, aliases: &Aliases) -> Result<RawTable> {
     let format = sniff(path)?;
     let file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
-    let not_readable = |e: &dyn std::fmt::Display| Error::format(path, format!("not a readable workbook: {e}"));
+    let not_readable =
+        |e: &dyn std::fmt::Display| Error::format(path, format!("not a readable workbook: {e}"));
     let mut wb: Sheets<_> = match format {
         "xlsx" => Sheets::Xlsx(calamine::Xlsx::new(file).map_err(|e| not_readable(&e))?),
         _ => Sheets::Xls(calamine::Xls::new(file).map_err(|e| not_readable(&e))?),
     };
     let mut sheets = Vec::new();
     for name in wb.sheet_names() {
-        let range = wb.worksheet_range(&name).map_err(|e| {
-            Error::format(path, format!("sheet {name} could not be read: {e}"))
-        })?;
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| Error::format(path, format!("sheet {name} could not be read: {e}")))?;
         let merges = match &mut wb {
             Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
@@ -141,7 +145,13 @@ fn read_workbook_inner(path: &Path, kind: TableKind, aliases: &Aliases) -> Resul
         };
         sheets.push((name, grid(&range, &merges)));
     }
-    super::form::from_sheets(path, kind, aliases, sheets, if format == "xlsx" { "xlsx" } else { "xls" })
+    super::form::from_sheets(
+        path,
+        kind,
+        aliases,
+        sheets,
+        if format == "xlsx" { "xlsx" } else { "xls" },
+    )
 }
 
 pub fn read_parquet(path: &Path) -> Result<RawTable> {

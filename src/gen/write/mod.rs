@@ -7,6 +7,9 @@
 //! Villages are rendered in parallel, a chunk at a time, and appended in
 //! village order: the bytes do not depend on the thread count.
 //!
+//! `office` lays a table out as a street office prints it: every table in
+//! the office style, the contracts in the messy one.
+//!
 //! `tables` names the tables and their headers, `rows` turns a village
 //! into typed cells, `render` turns a cell into text; this file writes the
 //! files.
@@ -56,8 +59,9 @@ fn village_rng(seed: u64, v: u32, table: usize) -> ChaCha8Rng {
 pub fn write_world(w: &World, dir: &Path, style: Style, seed: u64) -> Result<Written> {
     let mut written = Written::default();
     for (ti, table) in TABLES.iter().copied().enumerate() {
-        if style == Style::Office {
-            let (path, n, mut labels) = office::write_office(w, table, dir, seed, ti)?;
+        if style == Style::Office || (style == Style::Messy && table == Table::Contracts) {
+            let messy = style == Style::Messy;
+            let (path, n, mut labels) = office::write_office(w, table, dir, seed, ti, messy)?;
             written.tables.push((table.canonical().into(), path, n));
             written.labels.append(&mut labels);
             continue;

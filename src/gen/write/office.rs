@@ -8,6 +8,8 @@
 //! frames as its clean twin. Choices differ per table and are fixed by the
 //! seed.
 //!
+//! The messy style writes its contracts this way too, with messy values.
+//!
 //! One village's 小计 in some tables is planted wrong (by one yuan): a
 //! `weak_signal` label each, which the loader's total check must find.
 
@@ -16,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::render::render_clean;
+use super::render::{render_clean, render_messy};
 use super::tables::{Cell, Table};
 use super::{csv_field, rows};
 use crate::error::{Error, Result};
@@ -53,6 +55,8 @@ struct Sheet {
 
 /// How one table is laid out.
 struct Choices {
+    /// Values in every form real exports mix (messy style), else clean.
+    messy: bool,
     xlsx: bool,
     titles: usize,
     wan: bool,
@@ -67,22 +71,35 @@ struct Choices {
     wrong: Option<usize>,
 }
 
-fn choose(rng: &mut ChaCha8Rng, table: Table, villages: usize, has_money: bool) -> Choices {
+fn choose(
+    rng: &mut ChaCha8Rng,
+    table: Table,
+    villages: usize,
+    has_money: bool,
+    messy: bool,
+) -> Choices {
     let big = matches!(table, Table::Ledger | Table::Households);
-    let xlsx = !big && rng.random_bool(0.6);
+    let xlsx = messy || (!big && rng.random_bool(0.6));
     let subtotals = has_money && table != Table::Decisions && rng.random_bool(0.7);
     Choices {
+        messy,
         xlsx,
         titles: rng.random_range(1..=3),
-        wan: has_money && matches!(table, Table::Contracts | Table::Decisions) && rng.random_bool(0.7),
+        wan: has_money
+            && matches!(table, Table::Contracts | Table::Decisions)
+            && rng.random_bool(0.7),
         unit_line: rng.random_bool(0.5),
         two_row: rng.random_bool(0.5),
         padded: rng.random_bool(0.6),
         subtotals,
         blank_between: rng.random_bool(0.4),
         cover: xlsx && rng.random_bool(0.5),
-        per_village: xlsx && table != Table::Deaths && table != Table::Relatives && rng.random_bool(0.4),
-        wrong: (subtotals && villages > 1 && rng.random_bool(0.5)).then(|| rng.random_range(0..villages)),
+        per_village: xlsx
+            && table != Table::Deaths
+            && table != Table::Relatives
+            && rng.random_bool(0.4),
+        wrong: (subtotals && villages > 1 && rng.random_bool(0.5))
+            .then(|| rng.random_range(0..villages)),
     }
 }
 
@@ -198,6 +215,7 @@ fn village_block(
 ) -> Vec<Option<i64>> {
     let rs = rows(w, v, table);
     let width = table.columns().len();
+    let mut cells_rng = ChaCha8Rng::seed_from_u64(u64::from(v.index));
     let mut sums: Vec<Option<i64>> = vec![None; width];
     for r in &rs {
         *serial += 1;
@@ -208,7 +226,11 @@ fn village_block(
                     *sums[i].get_or_insert(0) += f;
                     money_out(*f, c)
                 }
-                other => match render_clean(other) {
+                other => match if c.messy {
+                    render_messy(other, &mut cells_rng, false)
+                } else {
+                    render_clean(other)
+                } {
                     s if s.is_empty() => Out::Empty,
                     s => Out::Text(s),
                 },
@@ -221,7 +243,9 @@ fn village_block(
         if wrong && let Some(s) = stated.iter_mut().flatten().next() {
             *s += 100;
         }
-        sheet.rows.push(sum_row(format!("{}小计", v.name), &stated, c));
+        sheet
+            .rows
+            .push(sum_row(format!("{}小计", v.name), &stated, c));
     }
     if c.blank_between {
         sheet.rows.push(vec![Out::Empty; width + 1]);
@@ -241,7 +265,11 @@ fn title_lines(table: Table, c: &Choices, sheet: &mut Sheet, width: u16) {
         sheet.rows.push(vec![Out::Text(l.clone())]);
     }
     if c.unit_line {
-        let unit = if c.wan { "单位：万元" } else { "单位：元" };
+        let unit = if c.wan {
+            "单位：万元"
+        } else {
+            "单位：元"
+        };
         sheet.rows.push(vec![Out::Text(unit.into())]);
     }
 }
@@ -273,7 +301,9 @@ fn layout(
             name: "封面".into(),
             rows: vec![
                 vec![Out::Text(format!("{}（{YEAR}年度）", table.chinese()))],
-                vec![Out::Text("填表说明：本表由各村（居）报账员填写，街道审核。".into())],
+                vec![Out::Text(
+                    "填表说明：本表由各村（居）报账员填写，街道审核。".into(),
+                )],
             ],
             merges: vec![],
         });
@@ -380,19 +410,22 @@ fn write_csv(path: &Path, sheets: &[Sheet], width: usize) -> Result<()> {
 }
 
 /// Write one table as an office form; its path, data rows and labels.
+/// `messy`: its values in every form real exports mix (the messy style
+/// writes one table this way).
 pub(super) fn write_office(
     w: &World,
     table: Table,
     dir: &Path,
     seed: u64,
     ti: usize,
+    messy: bool,
 ) -> Result<(PathBuf, usize, Vec<Label>)> {
     let mut rng = ChaCha8Rng::seed_from_u64(crate::r#gen::mix(seed, 0, 500 + ti as u64));
     let has_money = table
         .columns()
         .iter()
         .any(|(c, _)| matches!(*c, "amount" | "monthly_wage"));
-    let c = choose(&mut rng, table, w.villages.len(), has_money);
+    let c = choose(&mut rng, table, w.villages.len(), has_money, messy);
     let (sheets, labels, n) = layout(w, table, &c, &mut rng);
     let path = if c.xlsx {
         let p = dir.join(format!("{}.xlsx", table.chinese()));

@@ -1,11 +1,13 @@
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::Dataset;
+use crate::dataset::office::TotalCheck;
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
-use crate::dataset::office::TotalCheck;
 use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 
 const DOC: &str = "\
@@ -60,7 +62,9 @@ impl Rule for TableTotals {
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
         let p: Params = params_of(params)?;
         let tolerance = crate::money::yuan_to_fen(p.tolerance);
-        let mut out = Vec::new();
+        // One finding per village (its subject), every disagreeing total
+        // of every table in it, with the file it is in.
+        let mut by_village: BTreeMap<&str, Vec<(&str, String, &TotalCheck)>> = BTreeMap::new();
         for (kind, t) in &ds.tables {
             let Some(layout) = &t.source.layout else {
                 continue;
@@ -71,63 +75,69 @@ impl Rule for TableTotals {
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
-            // One finding per village and table, every disagreeing total in it.
-            let mut by_village: std::collections::BTreeMap<&str, Vec<&TotalCheck>> =
-                Default::default();
             for c in &layout.totals_disagreeing {
                 if (c.stated_fen - c.computed_fen).abs() > tolerance {
-                    by_village.entry(c.village_code.as_str()).or_default().push(c);
+                    by_village
+                        .entry(c.village_code.as_str())
+                        .or_default()
+                        .push((kind.canonical(), file.clone(), c));
                 }
             }
-            for (village, checks) in by_village {
-                let at = |c: &TotalCheck| match &c.sheet {
-                    Some(s) => format!("工作表“{s}”第{}行", c.row),
-                    None => format!("第{}行", c.row),
-                };
-                let diff: i64 = checks.iter().map(|c| (c.stated_fen - c.computed_fen).abs()).sum();
-                let first = checks[0];
-                let more = if checks.len() > 1 {
-                    format!("等{}处", checks.len())
-                } else {
-                    String::new()
-                };
-                let totals: Vec<_> = checks
-                    .iter()
-                    .map(|c| {
-                        json!({
-                            "sheet": c.sheet,
-                            "row": c.row,
-                            "label": c.label,
-                            "column": c.column,
-                            "header": c.header,
-                            "stated": c.stated,
-                            "computed": c.computed,
-                            "difference": fen_to_yuan_string(c.stated_fen - c.computed_fen),
-                            "rows_summed": c.rows,
-                        })
+        }
+        let mut out = Vec::new();
+        for (village, checks) in by_village {
+            let diff: i64 = checks
+                .iter()
+                .map(|(_, _, c)| (c.stated_fen - c.computed_fen).abs())
+                .sum();
+            let (_, file, first) = &checks[0];
+            let at = match &first.sheet {
+                Some(s) => format!("{file}工作表“{s}”第{}行", first.row),
+                None => format!("{file}第{}行", first.row),
+            };
+            let more = if checks.len() > 1 {
+                format!("（另有{}处）", checks.len() - 1)
+            } else {
+                String::new()
+            };
+            let totals: Vec<_> = checks
+                .iter()
+                .map(|(table, file, c)| {
+                    json!({
+                        "table": table,
+                        "file": file,
+                        "sheet": c.sheet,
+                        "row": c.row,
+                        "label": c.label,
+                        "column": c.column,
+                        "header": c.header,
+                        "stated": c.stated,
+                        "computed": c.computed,
+                        "difference": fen_to_yuan_string(c.stated_fen - c.computed_fen),
+                        "rows_summed": c.rows,
                     })
-                    .collect();
-                // A village-level signal: its subject is the village.
-                out.push(
-                    META.finding(village, village)
-                        .score(5.0)
-                        .amount(diff)
-                        .message(format!(
-                            "表内合计与明细不符：{file}{}“{}”{}为{}，其上{}行明细合计{}{more}，请核实表格是否在合计后被改动",
-                            at(first),
-                            first.label,
-                            first.header,
-                            fen_to_yuan_display(first.stated_fen),
-                            first.rows,
-                            fen_to_yuan_display(first.computed_fen),
-                        ))
-                        .evidence(json!({
-                            "table": kind.canonical(),
-                            "file": file,
-                            "totals": totals,
-                        })),
-                );
-            }
+                })
+                .collect();
+            // The header without its unit: the figures are in yuan.
+            let header = first
+                .header
+                .split(['(', '（'])
+                .next()
+                .unwrap_or(&first.header)
+                .trim();
+            out.push(
+                META.finding(village, village)
+                    .score(5.0)
+                    .amount(diff)
+                    .message(format!(
+                        "表内合计与明细不符：{at}“{}”{header}为{}，其上{}行明细合计{}{more}，请核实表格是否在合计后被改动",
+                        first.label,
+                        fen_to_yuan_display(first.stated_fen),
+                        first.rows,
+                        fen_to_yuan_display(first.computed_fen),
+                    ))
+                    .evidence(json!({ "totals": totals })),
+            );
         }
         Ok(out)
     }
