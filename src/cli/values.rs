@@ -74,6 +74,8 @@ pub enum StyleArg {
     Messy,
     /// Clean values laid out as street offices print their forms.
     Office,
+    /// The office style with every form saved as CSV.
+    OfficeCsv,
 }
 
 impl StyleArg {
@@ -82,6 +84,7 @@ impl StyleArg {
             StyleArg::Clean => weiquan::r#gen::Style::Clean,
             StyleArg::Messy => weiquan::r#gen::Style::Messy,
             StyleArg::Office => weiquan::r#gen::Style::Office,
+            StyleArg::OfficeCsv => weiquan::r#gen::Style::OfficeCsv,
         }
     }
 }

@@ -77,9 +77,10 @@ fn choose(
     villages: usize,
     has_money: bool,
     messy: bool,
+    csv_only: bool,
 ) -> Choices {
     let big = matches!(table, Table::Ledger | Table::Households);
-    let xlsx = messy || (!big && rng.random_bool(0.6));
+    let xlsx = messy || (!csv_only && !big && rng.random_bool(0.6));
     let subtotals = has_money && table != Table::Decisions && rng.random_bool(0.7);
     Choices {
         messy,
@@ -411,7 +412,7 @@ fn write_csv(path: &Path, sheets: &[Sheet], width: usize) -> Result<()> {
 
 /// Write one table as an office form; its path, data rows and labels.
 /// `messy`: its values in every form real exports mix (the messy style
-/// writes one table this way).
+/// writes one table this way); `csv_only`: every form saved as CSV.
 pub(super) fn write_office(
     w: &World,
     table: Table,
@@ -419,13 +420,21 @@ pub(super) fn write_office(
     seed: u64,
     ti: usize,
     messy: bool,
+    csv_only: bool,
 ) -> Result<(PathBuf, usize, Vec<Label>)> {
     let mut rng = ChaCha8Rng::seed_from_u64(crate::r#gen::mix(seed, 0, 500 + ti as u64));
     let has_money = table
         .columns()
         .iter()
         .any(|(c, _)| matches!(*c, "amount" | "monthly_wage"));
-    let c = choose(&mut rng, table, w.villages.len(), has_money, messy);
+    let c = choose(
+        &mut rng,
+        table,
+        w.villages.len(),
+        has_money,
+        messy,
+        csv_only,
+    );
     let (sheets, labels, n) = layout(w, table, &c, &mut rng);
     let path = if c.xlsx {
         let p = dir.join(format!("{}.xlsx", table.chinese()));
