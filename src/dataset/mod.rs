@@ -250,6 +250,7 @@ impl Dataset {
             Value::Object(map) => {
                 let code = map.get("row").and_then(Value::as_u64);
                 if let Some(code) = code.filter(|c| *c < 1 << 32) {
+                    // A CSV row (no sheet) is left as it is.
                     if let (Some(s), row) = self.cite(code as u32) {
                         map.insert("row".into(), Value::from(row));
                         map.insert("sheet".into(), Value::from(s.sheet.clone()));
@@ -283,25 +284,27 @@ fn number_sheets(
             continue;
         }
         let base = sheets.len() as u32;
-        if office::RowCode::new(base + names.len() as u32, 1).is_none() {
+        if base + names.len() as u32 > office::MAX_SHEETS {
             return Err(crate::error::Error::format(
                 &t.source.path,
-                "more workbook sheets in the dataset than rows can cite (4,095)",
+                format!(
+                    "more workbook sheets in the dataset than rows can cite ({})",
+                    office::MAX_SHEETS
+                ),
             ));
         }
         if base > 0 {
-            let shift = base << office::ROW_BITS;
             let rows = t
                 .frame
                 .column(ROW)
                 .and_then(|c| c.u32().cloned())
                 .map_err(|e| crate::error::Error::format(&t.source.path, e))?;
-            let moved: UInt32Chunked = rows.apply_values(|r| r + shift);
+            let moved: UInt32Chunked = rows.apply_values(|r| office::RowCode(r).shifted(base).0);
             t.frame
                 .replace(ROW, moved.with_name(ROW.into()).into_column())
                 .map_err(|e| crate::error::Error::format(&t.source.path, e))?;
             for i in issues.iter_mut().filter(|i| i.table == t.kind) {
-                i.row += shift as usize;
+                i.row = office::RowCode(i.row as u32).shifted(base).0 as usize;
             }
         }
         sheets.extend(names.into_iter().map(|sheet| SheetRef {

@@ -244,10 +244,12 @@ pub(super) fn assemble(
     }
     let codes: Vec<u32> = (0..height).map(|i| file_row(i) as u32).collect();
     let mut cleanup = Cleanup::default();
-    if !labels.is_empty() {
-        for (k, _) in labels.values() {
-            cleanup.dropped.add(*k);
-        }
+    for (k, _) in labels.values() {
+        cleanup.dropped.add(*k);
+    }
+    // A shard holds some villages' rows: a 合计 over the whole street
+    // cannot be checked against them.
+    if !labels.is_empty() && opts.villages.is_none() {
         let money: Vec<MoneyColumn> = kind
             .columns()
             .iter()

@@ -25,30 +25,68 @@ pub use totals::{MoneyColumn, TotalCheck, check_totals};
 /// How many rows from the top of a sheet or file the header is looked for in.
 pub const SCAN_ROWS: usize = 15;
 
-/// Bits of a `__row` value holding the row number in its sheet; the bits
-/// above hold the sheet (see [`RowCode`]).
+/// Bits of a workbook row's `__row` holding its row number in the sheet
+/// (Excel's limit is 1,048,576 rows); the bits above hold the sheet (see
+/// [`RowCode`]).
 pub const ROW_BITS: u32 = 20;
 
-/// The `__row` of a row read from a workbook: its sheet's ordinal (from 1)
-/// in the high bits and the row number Excel shows in the low
-/// [`ROW_BITS`]. A CSV row has sheet 0, so its `__row` is its row number.
-/// The dataset makes the ordinals unique across its tables, so that a
-/// `__row` cited in evidence names its sheet without naming its table.
+/// The top bit of a `__row` marks a row read from a workbook.
+const SHEET_FLAG: u32 = 1 << 31;
+
+/// Sheet ordinals a `__row` can hold (from 1).
+pub const MAX_SHEETS: u32 = (1 << (31 - ROW_BITS)) - 1;
+
+/// The `__row` of a row. A CSV row's is its row number (below 2^31). A
+/// workbook row's has the top bit set, its sheet's ordinal (from 1) in the
+/// next 11 bits and the row number Excel shows in the low [`ROW_BITS`]. The
+/// dataset makes the ordinals unique across its tables, so that a `__row`
+/// cited in evidence names its sheet without naming its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowCode(pub u32);
 
 impl RowCode {
     pub fn new(sheet: u32, row: u32) -> Option<RowCode> {
-        (row < 1 << ROW_BITS && sheet < 1 << (32 - ROW_BITS))
-            .then_some(RowCode(sheet << ROW_BITS | row))
+        ((1..=MAX_SHEETS).contains(&sheet) && row < 1 << ROW_BITS)
+            .then_some(RowCode(SHEET_FLAG | sheet << ROW_BITS | row))
     }
     /// Sheet ordinal (0: not from a workbook).
     pub fn sheet(self) -> u32 {
-        self.0 >> ROW_BITS
+        if self.0 & SHEET_FLAG == 0 {
+            0
+        } else {
+            (self.0 & !SHEET_FLAG) >> ROW_BITS
+        }
     }
     /// Row number in the file or sheet, as Excel or WPS shows it.
     pub fn row(self) -> u32 {
-        self.0 & ((1 << ROW_BITS) - 1)
+        if self.0 & SHEET_FLAG == 0 {
+            self.0
+        } else {
+            self.0 & ((1 << ROW_BITS) - 1)
+        }
+    }
+    /// The same row on the sheet `by` ordinals further.
+    pub fn shifted(self, by: u32) -> RowCode {
+        match self.sheet() {
+            0 => self,
+            k => RowCode::new(k + by, self.row()).unwrap_or(self),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_past_a_million_are_not_sheet_rows() {
+        let big = RowCode(2_000_000);
+        assert_eq!((big.sheet(), big.row()), (0, 2_000_000));
+        let c = RowCode::new(3, 1_048_575).unwrap();
+        assert_eq!((c.sheet(), c.row()), (3, 1_048_575));
+        assert_eq!(c.shifted(2).sheet(), 5);
+        assert!(RowCode::new(MAX_SHEETS + 1, 1).is_none());
+        assert!(RowCode::new(0, 1).is_none());
     }
 }
 
