@@ -135,6 +135,9 @@ pub fn run(ds: &Dataset, cfg: &RulesConfig, on_done: &(dyn Fn(&str) + Sync)) -> 
         rules.push(run);
     }
     for f in &mut findings {
+        if !ds.sheets.is_empty() {
+            ds.cite_rows(&mut f.evidence);
+        }
         f.seal();
     }
     sort_findings(&mut findings);

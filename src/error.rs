@@ -8,8 +8,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// One bad cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError {
-    /// Row in the file, header = row 1.
+    /// Row in the file (or its sheet) as Excel shows it, header = row 1.
     pub row: usize,
+    /// The sheet, for a workbook.
+    pub sheet: Option<String>,
     /// Canonical column name and the header as written.
     pub column: String,
     pub header: String,
@@ -22,6 +24,9 @@ impl std::fmt::Display for ValueError {
         let mut v: String = self.value.chars().take(60).collect();
         if self.value.chars().count() > 60 {
             v.push('…');
+        }
+        if let Some(sheet) = &self.sheet {
+            write!(f, "sheet {sheet}, ")?;
         }
         write!(f, "row {}, column {}", self.row, self.column)?;
         if self.header != self.column {

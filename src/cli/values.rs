@@ -72,6 +72,10 @@ value_enum!(
 pub enum StyleArg {
     Clean,
     Messy,
+    /// Clean values laid out as street offices print their forms.
+    Office,
+    /// The office style with every form saved as CSV.
+    OfficeCsv,
 }
 
 impl StyleArg {
@@ -79,6 +83,8 @@ impl StyleArg {
         match self {
             StyleArg::Clean => weiquan::r#gen::Style::Clean,
             StyleArg::Messy => weiquan::r#gen::Style::Messy,
+            StyleArg::Office => weiquan::r#gen::Style::Office,
+            StyleArg::OfficeCsv => weiquan::r#gen::Style::OfficeCsv,
         }
     }
 }

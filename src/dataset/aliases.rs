@@ -144,6 +144,22 @@ impl Aliases {
             .copied()
     }
 
+    /// The alias (as written) nearest to `header` among the columns of
+    /// `table`, and its column: a hint when a header names nothing.
+    pub fn nearest(&self, header: &str, table: TableKind) -> Option<(String, &'static str)> {
+        let key = header_key(header);
+        let mut best: Option<(f64, String, &'static str)> = None;
+        for spec in table.columns() {
+            for alias in self.accepted(spec.name) {
+                let d = strsim::normalized_levenshtein(&key, &header_key(&alias));
+                if d >= 0.5 && best.as_ref().is_none_or(|b| d > b.0) {
+                    best = Some((d, alias, spec.name));
+                }
+            }
+        }
+        best.map(|(_, a, c)| (a, c))
+    }
+
     /// Every header accepted for a canonical column, for error messages.
     pub fn accepted(&self, column: &'static str) -> Vec<String> {
         let mut v = vec![column.to_string()];

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::{Aliases, TableKind};
 use crate::error::{Error, Result};
 
-const FORMATS: [&str; 4] = ["csv", "xlsx", "xlsm", "parquet"];
+const FORMATS: [&str; 5] = ["csv", "xlsx", "xlsm", "xls", "parquet"];
 
 /// The file of each table, and the files that name no table.
 pub type TableFiles = (BTreeMap<TableKind, PathBuf>, Vec<PathBuf>);

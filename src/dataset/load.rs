@@ -4,15 +4,13 @@
 
 use std::path::Path;
 
-use polars::prelude::*;
-
 use super::hash::{sha256_file, sha256_hex_progress};
-use super::headers::village_column;
+use super::headers::{match_headers, village_column};
 use super::read::{self, RawTable};
 use super::typing::{blank, type_table};
 use super::{
     Aliases, LoadIssue, LoadOptions, SHARD_CHUNK_BYTES, SourceInfo, Table, TableKind, dictionary,
-    normalize, plain,
+    normalize, office, plain,
 };
 use crate::error::{Error, Result};
 
@@ -53,12 +51,12 @@ pub fn load_table(
         keep: &keep,
     };
     let (bytes, sha256, raw) = match ext.as_str() {
-        "xlsx" | "xlsm" | "parquet" => {
+        "xlsx" | "xlsm" | "xls" | "parquet" => {
             let (hash, raw) = rayon::join(
                 || sha256_file(path),
                 || match ext.as_str() {
                     "parquet" => read::read_parquet(path),
-                    _ => read::read_xlsx(path),
+                    _ => read::read_workbook(path, kind, aliases),
                 },
             );
             let (bytes, sha256) = hash?;
@@ -72,14 +70,15 @@ pub fn load_table(
         // parsed. A plain one is typed in the same pass (`plain`).
         _ => load_csv(kind, path, aliases, opts, shard, &filter)?,
     };
-    let format = match ext.as_str() {
-        "xlsx" | "xlsm" => "xlsx",
-        "parquet" => "parquet",
-        _ => "csv",
-    };
-    let (encoding, (mut frame, issues, extra_headers)) = match raw {
+    let (encoding, (mut frame, issues, extra_headers, layout)) = match raw {
         Loaded::Raw(raw) => (raw.encoding, type_table(kind, path, raw, aliases, opts)?),
         Loaded::Typed(typed, encoding) => (encoding, typed),
+    };
+    let format = match (ext.as_str(), encoding) {
+        ("parquet", _) => "parquet",
+        (_, "xls") => "xls",
+        ("xlsx" | "xlsm" | "xls", _) => "xlsx",
+        _ => "csv",
     };
     dictionary::encode(kind, &mut frame).map_err(|e| Error::format(path, e))?;
     let source = SourceInfo {
@@ -91,6 +90,7 @@ pub fn load_table(
         sha256,
         rows: frame.height(),
         extra_headers,
+        layout: layout.filter(|l| !l.is_plain()),
     };
     Ok((
         Table {
@@ -102,10 +102,70 @@ pub fn load_table(
     ))
 }
 
+/// A plain CSV's header, body and form: the header is looked for in its
+/// first rows (`office`); a body under title lines starts after them. A
+/// table in 万元 is not typed on the plain path (its money is scaled as
+/// text first): `None`, and the general path reads it.
+fn plain_form<'a>(
+    kind: TableKind,
+    aliases: &Aliases,
+    data: &'a [u8],
+    headers: Vec<String>,
+    body: &'a str,
+) -> Option<(Vec<String>, &'a str, plain::Form)> {
+    let line_one = plain::Form {
+        first_row: 2,
+        layout: None,
+    };
+    // The text before the body: the BOM and the first line.
+    let start = body.as_ptr() as usize - data.as_ptr() as usize;
+    let bom = if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    // The first rows: the first line, and the body's first 64 KiB (whole lines).
+    let mut cut = body.len().min(1 << 16);
+    while !body.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = format!(
+        "{}{}",
+        std::str::from_utf8(&data[bom..start]).ok()?,
+        &body[..cut]
+    );
+    let Ok((found, end)) = office::locate_in_text(kind, aliases, &head) else {
+        return Some((headers, body, line_one));
+    };
+    if found.wan.iter().any(|w| *w) {
+        return None;
+    }
+    if found.at == 0 && found.height == 1 {
+        return Some((headers, body, line_one));
+    }
+    let skip = end - (start - bom);
+    let layout = office::Layout {
+        title_lines: found.title_lines.clone(),
+        header_rows: (0..found.height)
+            .map(|k| (found.at + k + 1) as u32)
+            .collect(),
+        ..office::Layout::default()
+    };
+    let first_row = (found.body() + 1) as u32;
+    Some((
+        found.headers,
+        &body[skip..],
+        plain::Form {
+            first_row,
+            layout: Some(layout),
+        },
+    ))
+}
+
 /// A file as text columns, or (a plain CSV) already typed.
 enum Loaded {
     Raw(RawTable),
-    Typed((DataFrame, Vec<LoadIssue>, Vec<String>), &'static str),
+    Typed(super::typing::Typed, &'static str),
 }
 
 /// Read a CSV file, hashing its bytes as they are parsed; a plain file is
@@ -144,6 +204,7 @@ fn load_csv(
         || sha256_hex_progress(data, &hashed, &release_read, &abandoned),
         || -> Result<Option<Loaded>> {
             if let Some((headers, body, encoding)) = read::plain_csv_releasing(data, &release_read)
+                && let Some((headers, body, form)) = plain_form(kind, aliases, data, headers, body)
             {
                 // A shard's rows are picked by their village cell
                 // as the pass goes; a table without village codes
@@ -167,6 +228,7 @@ fn load_csv(
                     piece,
                     keep_rows.as_ref(),
                     &done,
+                    form,
                 ) {
                     return Ok(Some(Loaded::Typed(typed?, encoding)));
                 }
@@ -178,7 +240,9 @@ fn load_csv(
                     abandoned.store(true, std::sync::atomic::Ordering::Relaxed);
                     Ok(None)
                 }
-                None => read::read_csv(path, data).map(|raw| Some(Loaded::Raw(raw))),
+                None => {
+                    read::read_csv_form(path, data, kind, aliases).map(|raw| Some(Loaded::Raw(raw)))
+                }
             }
         },
     );
@@ -194,7 +258,19 @@ fn load_csv(
                 opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES),
                 filter,
             )?;
-            (bytes, sha256, Loaded::Raw(raw))
+            if match_headers(kind, path, &raw.headers, aliases).is_ok() {
+                (bytes, sha256, Loaded::Raw(raw))
+            } else {
+                // Not a header on row 1: a form, read whole (forms are
+                // small) and then cut to the shard.
+                let file = read::FileBytes::open_with(path, true)?;
+                let raw = read::read_csv_form(path, file.bytes(), kind, aliases)?;
+                (
+                    bytes,
+                    sha256,
+                    Loaded::Raw(read::filter_rows(path, raw, filter)?),
+                )
+            }
         }
     })
 }

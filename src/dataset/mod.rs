@@ -22,6 +22,7 @@ mod headers;
 pub mod id_number;
 mod load;
 pub mod normalize;
+pub mod office;
 mod plain;
 mod read;
 pub mod schema;
@@ -52,6 +53,10 @@ pub struct SourceInfo {
     pub rows: usize,
     /// Headers present in the file that no column of the contract claims.
     pub extra_headers: Vec<String>,
+    /// What was found around the table when its file is laid out as a
+    /// form (title lines, sheets, rows dropped, totals checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layout: Option<office::Layout>,
 }
 
 /// A problem in one cell that is a finding, not an error: id numbers
@@ -104,6 +109,17 @@ pub struct Dataset {
     pub ignored: Vec<PathBuf>,
     /// What several rules derive from the tables, computed once.
     pub derived: derived::Derived,
+    /// The workbook sheets rows were read from: a `__row` of sheet ordinal
+    /// k (`office::RowCode`) is on `sheets[k - 1]`.
+    pub sheets: Vec<SheetRef>,
+}
+
+/// A sheet of a workbook a table was read from.
+#[derive(Debug, Clone)]
+pub struct SheetRef {
+    pub table: TableKind,
+    pub file: PathBuf,
+    pub sheet: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -163,6 +179,7 @@ impl Dataset {
                     sha256: String::new(),
                     rows: frame.height(),
                     extra_headers: vec![],
+                    layout: None,
                 };
                 (
                     kind,
@@ -180,6 +197,7 @@ impl Dataset {
             issues: vec![],
             ignored: vec![],
             derived: Default::default(),
+            sheets: vec![],
         }
     }
 
@@ -207,14 +225,100 @@ impl Dataset {
             issues.append(&mut iss);
             tables.insert(t.kind, t);
         }
+        let sheets = number_sheets(&mut tables, &mut issues)?;
         Ok(Dataset {
             dir: dir.to_path_buf(),
             tables,
             issues,
             ignored,
             derived: Default::default(),
+            sheets,
         })
     }
+
+    /// A `__row` value (or a load issue's row) as a person finds the row:
+    /// its sheet (a workbook's) and the row number Excel shows.
+    pub fn cite(&self, row: u32) -> (Option<&SheetRef>, u32) {
+        let code = office::RowCode(row);
+        match code.sheet() {
+            0 => (None, row),
+            k => (self.sheets.get(k as usize - 1), code.row()),
+        }
+    }
+
+    /// Every `"row"` in `evidence` that is a row of a workbook sheet (see
+    /// `office::RowCode`) as the row Excel shows, with its `"sheet"` and
+    /// `"file"` beside it: evidence cites a row as a person finds it.
+    pub fn cite_rows(&self, evidence: &mut serde_json::Value) {
+        use serde_json::Value;
+        match evidence {
+            Value::Object(map) => {
+                let code = map.get("row").and_then(Value::as_u64);
+                if let Some(code) = code.filter(|c| *c < 1 << 32) {
+                    // A CSV row (no sheet) is left as it is.
+                    if let (Some(s), row) = self.cite(code as u32) {
+                        map.insert("row".into(), Value::from(row));
+                        map.insert("sheet".into(), Value::from(s.sheet.clone()));
+                        let file = s.file.file_name().map(|f| f.to_string_lossy().to_string());
+                        map.insert("file".into(), Value::from(file.unwrap_or_default()));
+                    }
+                }
+                for v in map.values_mut() {
+                    self.cite_rows(v);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| self.cite_rows(v)),
+            _ => {}
+        }
+    }
+}
+
+/// Give the sheets of every workbook table an ordinal unique in the
+/// dataset (tables in contract order), moving its rows' `__row` values and
+/// its load issues' rows to them.
+fn number_sheets(
+    tables: &mut BTreeMap<TableKind, Table>,
+    issues: &mut [LoadIssue],
+) -> Result<Vec<SheetRef>> {
+    let mut sheets: Vec<SheetRef> = Vec::new();
+    for t in tables.values_mut() {
+        let Some(names) = t.source.layout.as_ref().map(|l| l.sheets.clone()) else {
+            continue;
+        };
+        if names.is_empty() {
+            continue;
+        }
+        let base = sheets.len() as u32;
+        if base + names.len() as u32 > office::MAX_SHEETS {
+            return Err(crate::error::Error::format(
+                &t.source.path,
+                format!(
+                    "more workbook sheets in the dataset than rows can cite ({})",
+                    office::MAX_SHEETS
+                ),
+            ));
+        }
+        if base > 0 {
+            let rows = t
+                .frame
+                .column(ROW)
+                .and_then(|c| c.u32().cloned())
+                .map_err(|e| crate::error::Error::format(&t.source.path, e))?;
+            let moved: UInt32Chunked = rows.apply_values(|r| office::RowCode(r).shifted(base).0);
+            t.frame
+                .replace(ROW, moved.with_name(ROW.into()).into_column())
+                .map_err(|e| crate::error::Error::format(&t.source.path, e))?;
+            for i in issues.iter_mut().filter(|i| i.table == t.kind) {
+                i.row = office::RowCode(i.row as u32).shifted(base).0 as usize;
+            }
+        }
+        sheets.extend(names.into_iter().map(|sheet| SheetRef {
+            table: t.kind,
+            file: t.source.path.clone(),
+            sheet,
+        }));
+    }
+    Ok(sheets)
 }
 
 #[cfg(test)]

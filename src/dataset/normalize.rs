@@ -161,6 +161,48 @@ fn canonical_period(t: &str) -> Option<NaiveDate> {
     None
 }
 
+/// An amount written in 万元 as the same amount in yuan, exactly, as text
+/// (`1.2345` → `12345`, `-0.5` → `-5000`, `3` → `30000`): the decimal point
+/// moves four places, no float is involved. `None` when the text is not a
+/// plain decimal or has more than six decimals (not a whole fen).
+pub fn wan_to_yuan(s: &str) -> Option<String> {
+    let t: String = s
+        .chars()
+        .map(half_width)
+        .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '，' | '¥' | '￥'))
+        .collect();
+    let t = t
+        .strip_suffix("万元")
+        .or_else(|| t.strip_suffix('万'))
+        .unwrap_or(&t);
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > 6 {
+        return None;
+    }
+    let mut digits = format!("{int}{frac:0<4}");
+    if frac.len() > 4 {
+        digits.insert(digits.len() - (frac.len() - 4), '.');
+    }
+    let digits = digits.trim_start_matches('0');
+    let digits = if digits.is_empty() || digits.starts_with('.') {
+        format!("0{digits}")
+    } else {
+        digits.to_string()
+    };
+    Some(format!("{sign}{digits}"))
+}
+
 /// Largest amount accepted: one hundred billion yuan. Anything larger is a
 /// unit or parsing error in the export, not money.
 pub const MAX_ABS_FEN: i64 = 10_000_000_000_000;
@@ -279,6 +321,20 @@ pub fn parse_direction(s: &str) -> Result<&'static str, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wan_yuan_is_scaled_exactly() {
+        assert_eq!(wan_to_yuan("1.2345").as_deref(), Some("12345"));
+        assert_eq!(wan_to_yuan("12.345678").as_deref(), Some("123456.78"));
+        assert_eq!(wan_to_yuan("3").as_deref(), Some("30000"));
+        assert_eq!(wan_to_yuan("-0.5").as_deref(), Some("-5000"));
+        assert_eq!(wan_to_yuan("0.0001").as_deref(), Some("1"));
+        assert_eq!(wan_to_yuan("0.000001").as_deref(), Some("0.01"));
+        assert_eq!(wan_to_yuan("1,234.5万元").as_deref(), Some("12345000"));
+        assert_eq!(wan_to_yuan("1.23456789"), None);
+        assert_eq!(wan_to_yuan("abc"), None);
+        assert_eq!(parse_amount_fen(&wan_to_yuan("0.0012").unwrap()), Ok(1200));
+    }
 
     fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, dd).unwrap()

@@ -20,8 +20,9 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::headers::match_headers;
-use super::typing::{CellProblem, assemble, null_column};
-use super::{Aliases, ColumnSpec, LoadIssue, LoadOptions, TableKind, dictionary, read};
+use super::office::Layout;
+use super::typing::{CellProblem, Rows, assemble, null_column};
+use super::{Aliases, ColumnSpec, LoadOptions, TableKind, dictionary, read};
 use crate::error::Result;
 use column::{Out, Part, PieceOut, Slot, finish_column, global_codes};
 
@@ -199,7 +200,7 @@ fn pieces(body: &str, size: usize) -> Vec<&str> {
 
 /// A typed table: the frame, its load issues, the headers no contract
 /// column claims.
-pub(super) type TypedTable = (DataFrame, Vec<LoadIssue>, Vec<String>);
+pub(super) type TypedTable = super::typing::Typed;
 
 /// What the pieces left for one column, and its cell problems.
 type ColumnParts = (Vec<PieceOut>, Vec<CellProblem>);
@@ -230,6 +231,7 @@ pub(super) fn type_plain(
     piece_bytes: usize,
     shard: Option<&Shard>,
     done: &(dyn Fn(&str) + Sync),
+    form: Form,
 ) -> Option<Result<TypedTable>> {
     let (found, extra) = match_headers(kind, path, headers, aliases).ok()?;
     let n = headers.len();
@@ -253,8 +255,19 @@ pub(super) fn type_plain(
         .map(|(_, runs)| runs.iter().map(|r| r.records).sum())
         .collect();
     let height: usize = counts.iter().sum();
-    // The file row of each row kept (header = 1); a whole load's are i + 2.
-    let file_rows: Option<Vec<u32>> = shard.map(|_| file_rows(&selected, height));
+    // The file row of each row kept (header = 1); a whole load's are i + 2,
+    // or i + the body's first row under a form's title lines.
+    let shift = form.first_row - 2;
+    let file_rows: Option<Vec<u32>> = match shard {
+        Some(_) => Some(
+            file_rows(&selected, height)
+                .into_iter()
+                .map(|r| r + shift)
+                .collect(),
+        ),
+        None if shift > 0 => Some((0..height as u32).map(|i| i + form.first_row).collect()),
+        None => None,
+    };
     // Every column of the table's rows, then each cut into the pieces' rows.
     let mut outs = column::columns_of(kind, &specs, height);
     let piece_slots = column::slots_of(&mut outs, &specs, &counts, height);
@@ -301,10 +314,59 @@ pub(super) fn type_plain(
             },
         )
         .collect();
+    // Rows that failed to type are read again from the body, by file row,
+    // to tell a 合计 row or a footer from data.
+    let row_of = |i: usize| file_rows.as_ref().map_or(i as u32 + 2, |r| r[i]);
+    let cells = |idx: &[usize]| -> Vec<Vec<String>> {
+        let lines: Vec<usize> = idx
+            .iter()
+            .map(|&i| (row_of(i) - form.first_row) as usize)
+            .collect();
+        lines_at(body, &lines)
+    };
+    let rows = Rows {
+        codes: file_rows.clone(),
+        headers,
+        cells: &cells,
+        sheets: &[],
+    };
+    let mut layout = form.layout;
     Some(
-        assemble(kind, path, &found, results, height, file_rows, opts)
-            .map(|(frame, issues)| (frame, issues, extra)),
+        assemble(kind, path, &found, results, height, rows, opts).map(
+            |(frame, issues, cleanup)| {
+                cleanup.record(&mut layout);
+                (frame, issues, extra, layout)
+            },
+        ),
     )
+}
+
+/// Where a plain body sits in its file: the file row of its first record,
+/// and the layout found above it (title lines).
+pub(super) struct Form {
+    pub first_row: u32,
+    pub layout: Option<Layout>,
+}
+
+/// The fields of some records of a plain body (record indices from 0,
+/// sorted), split at commas.
+fn lines_at(body: &str, wanted: &[usize]) -> Vec<Vec<String>> {
+    let mut out = Vec::with_capacity(wanted.len());
+    let mut w = wanted.iter().peekable();
+    for (k, line) in body.split('\n').enumerate() {
+        while w.peek() == Some(&&k) {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            out.push(line.split(',').map(str::to_string).collect());
+            w.next();
+        }
+        if w.peek().is_none() {
+            break;
+        }
+    }
+    while out.len() < wanted.len() {
+        out.push(vec![]);
+    }
+    out
 }
 
 /// Each piece's records, and the runs of them that become rows: all of

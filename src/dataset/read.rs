@@ -6,6 +6,7 @@
 //! `shard` reads a CSV that is not plain for one shard, piece by piece;
 //! `sheet` reads xlsx and parquet.
 
+mod form;
 mod shard;
 mod sheet;
 
@@ -17,10 +18,12 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use crate::dataset::office::{self, Layout};
+use crate::dataset::{Aliases, TableKind};
 use crate::error::{Error, Result};
 
 pub use shard::read_csv_filtered;
-pub use sheet::{read_parquet, read_xlsx};
+pub use sheet::{read_parquet, read_workbook};
 
 /// A file's cells as text, before any column is recognised.
 pub struct RawTable {
@@ -33,6 +36,8 @@ pub struct RawTable {
     pub rows: Option<Vec<u32>>,
     /// The encoding detected, for the run manifest.
     pub encoding: &'static str,
+    /// What was found around the table when its file is laid out as a form.
+    pub layout: Option<Layout>,
 }
 
 pub fn raw_col(i: usize) -> PlSmallStr {
@@ -425,10 +430,18 @@ pub(super) fn line_blocks(b: &[u8], size: usize) -> impl Iterator<Item = Range<u
 }
 
 /// Read a CSV file's bytes (already in memory: the loader hashes the same
-/// bytes) as text columns. The body is parsed in place, not copied.
+/// bytes) as text columns, the header on row 1. The body is parsed in
+/// place, not copied.
 pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
     let (text, encoding) = decode(path, bytes)?;
     let text: &str = &text;
+    check_not_empty(path, text)?;
+    let end = header_end(text);
+    let headers = header_cells(path, &text[..end])?;
+    read_body(path, headers, &text[end..], encoding, 2, None)
+}
+
+fn check_not_empty(path: &Path, text: &str) -> Result<()> {
     if text
         .trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
         .is_empty()
@@ -437,16 +450,109 @@ pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
             path: path.to_path_buf(),
         });
     }
-    let end = header_end(text);
-    let header_line = text[..end].trim_end_matches(['\n', '\r']);
+    Ok(())
+}
+
+fn header_cells(path: &Path, line: &str) -> Result<Vec<String>> {
+    let header_line = line.trim_end_matches(['\n', '\r']);
     if header_line.contains('\0') {
         return Err(Error::format(
             path,
             "NUL bytes in the header row (UTF-16 without a BOM?); save it as UTF-8 CSV",
         ));
     }
-    let headers = split_header(header_line);
-    let body = &text[end..];
+    Ok(split_header(header_line))
+}
+
+/// Read a CSV file laid out as a form (data contract §1a): the header is
+/// looked for in the first rows (`office`), the lines above it are kept as
+/// the table's title lines, and money in 万元 is scaled to yuan. When no row
+/// names the table's required columns and the closest is row 1, row 1 is
+/// the header (and the missing column is the error, as ever).
+pub fn read_csv_form(
+    path: &Path,
+    bytes: &[u8],
+    kind: TableKind,
+    aliases: &Aliases,
+) -> Result<RawTable> {
+    let (text, encoding) = decode(path, bytes)?;
+    let text: &str = &text;
+    check_not_empty(path, text)?;
+    let (found, body_start) = match office::locate_in_text(kind, aliases, text) {
+        Ok(x) => x,
+        Err(nh) if first_row_is_the_header(&nh) => {
+            let end = header_end(text);
+            let headers = header_cells(path, &text[..end])?;
+            return read_body(path, headers, &text[end..], encoding, 2, None);
+        }
+        Err(nh) => return Err(Error::format(path, nh.describe(kind))),
+    };
+    let layout = Layout {
+        title_lines: found.title_lines.clone(),
+        header_rows: (0..found.height)
+            .map(|k| (found.at + k + 1) as u32)
+            .collect(),
+        wan_yuan_columns: found
+            .headers
+            .iter()
+            .zip(&found.wan)
+            .filter(|(_, w)| **w)
+            .map(|(h, _)| h.clone())
+            .collect(),
+        ..Layout::default()
+    };
+    let first_row = (found.body() + 1) as u32;
+    let mut raw = read_body(
+        path,
+        found.headers.clone(),
+        &text[body_start..],
+        encoding,
+        first_row,
+        Some(layout),
+    )?;
+    for (j, _) in found.wan.iter().enumerate().filter(|(_, w)| **w) {
+        let name = raw_col(j);
+        let Ok(col) = raw.frame.column(&name).and_then(|c| c.str().cloned()) else {
+            continue;
+        };
+        let scaled: StringChunked = col
+            .iter()
+            .map(|v| {
+                v.map(|s| {
+                    let mut c = [s.to_string()];
+                    form::scale_wan(&mut c, &[true]);
+                    std::mem::take(&mut c[0])
+                })
+            })
+            .collect();
+        raw.frame
+            .replace(&name, scaled.with_name(name.clone()).into_column())
+            .map_err(|e| Error::format(path, e))?;
+    }
+    Ok(raw)
+}
+
+/// Whether, no header being found, row 1 is taken as the header (and the
+/// missing column is the error): the row closest to a header is row 1, or
+/// no row names any column and row 1 has several cells (a header in words
+/// of its own, as before forms were read).
+pub(super) fn first_row_is_the_header(nh: &office::NoHeader) -> bool {
+    match &nh.closest {
+        Some((row, _)) => *row == 1,
+        None => nh.first_row_cells >= 2,
+    }
+}
+
+/// The body of a CSV text (after its header) as text columns; its first
+/// record is file row `first_row`.
+fn read_body(
+    path: &Path,
+    headers: Vec<String>,
+    body: &str,
+    encoding: &'static str,
+    first_row: u32,
+    layout: Option<Layout>,
+) -> Result<RawTable> {
     let schema: Schema = (0..headers.len())
         .map(|i| Field::new(raw_col(i), DataType::String))
         .collect();
@@ -455,7 +561,8 @@ pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
         return Err(Error::format(
             path,
             format!(
-                "row {row}, column {header} (column {}): a quote opened here is never closed (file cut short?)",
+                "row {}, column {header} (column {}): a quote opened here is never closed (file cut short?)",
+                row + first_row as usize - 2,
                 field + 1
             ),
         ));
@@ -476,11 +583,14 @@ pub fn read_csv(path: &Path, bytes: &[u8]) -> Result<RawTable> {
                 Error::format(path, format!("CSV could not be read: {first}"))
             })?
     };
+    let rows =
+        (first_row != 2).then(|| (0..frame.height() as u32).map(|i| i + first_row).collect());
     Ok(RawTable {
         headers,
         frame,
-        rows: None,
+        rows,
         encoding,
+        layout,
     })
 }
 
@@ -522,6 +632,7 @@ pub fn filter_rows(path: &Path, raw: RawTable, filter: &RowFilter) -> Result<Raw
         frame,
         rows: Some(rows),
         encoding: raw.encoding,
+        layout: raw.layout,
     })
 }
 

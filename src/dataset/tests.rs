@@ -40,6 +40,13 @@ fn messy_csv(kind: TableKind, rows: usize, skip: Option<&str>) -> String {
 
 type Typed = Result<(DataFrame, Vec<LoadIssue>, Vec<String>)>;
 
+fn line_one() -> plain::Form {
+    plain::Form {
+        first_row: 2,
+        layout: None,
+    }
+}
+
 fn both_paths(kind: TableKind, text: &str, opts: &LoadOptions, piece: usize) -> (Typed, Typed) {
     let path = Path::new("t.csv");
     let aliases = Aliases::builtin();
@@ -47,7 +54,7 @@ fn both_paths(kind: TableKind, text: &str, opts: &LoadOptions, piece: usize) -> 
     // dictionary codes, the plain path's coded as it types.
     let general = read::read_csv(path, text.as_bytes())
         .and_then(|raw| type_table(kind, path, raw, &aliases, opts))
-        .and_then(|(mut frame, issues, extra)| {
+        .and_then(|(mut frame, issues, extra, _)| {
             dictionary::encode(kind, &mut frame).map_err(|e| Error::format(path, e))?;
             Ok((frame, issues, extra))
         });
@@ -62,6 +69,7 @@ fn both_paths(kind: TableKind, text: &str, opts: &LoadOptions, piece: usize) -> 
         piece,
         None,
         &|_| {},
+        line_one(),
     )
     .unwrap_or_else(|| {
         panic!(
@@ -73,7 +81,7 @@ fn both_paths(kind: TableKind, text: &str, opts: &LoadOptions, piece: usize) -> 
     // The plain path codes the dictionary columns the file has as it
     // types them; a column the file lacks is cast afterwards, as
     // `load_table` casts whatever is still text.
-    let fast = fast.and_then(|(mut frame, issues, extra)| {
+    let fast = fast.and_then(|(mut frame, issues, extra, _)| {
         let (found, _) = match_headers(kind, path, &headers, &aliases)?;
         for c in frame.columns() {
             let coded = matches!(c.dtype(), DataType::Categorical(..));
@@ -194,6 +202,7 @@ fn only_plain_files_take_the_plain_path() {
             8,
             None,
             &|_| {},
+            line_one(),
         )
     };
     let ok = "id_number,name,death_date\n11010519491231002X,张伟,2025-01-10\n";
@@ -308,7 +317,7 @@ fn old_shard_load(
     let chunk = opts.chunk_bytes.unwrap_or(SHARD_CHUNK_BYTES);
     let (raw, bytes, sha256) = read::read_csv_filtered(path, chunk, &filter)?;
     let encoding = raw.encoding;
-    let (mut frame, issues, extra_headers) = type_table(kind, path, raw, &aliases, opts)?;
+    let (mut frame, issues, extra_headers, layout) = type_table(kind, path, raw, &aliases, opts)?;
     dictionary::encode(kind, &mut frame).map_err(|e| Error::format(path, e))?;
     let table = Table {
         kind,
@@ -321,6 +330,7 @@ fn old_shard_load(
             sha256,
             rows: frame.height(),
             extra_headers,
+            layout,
         },
         frame,
     };
@@ -397,6 +407,7 @@ fn a_plain_shard_loads_as_the_old_shard_path() {
                                 chunk.unwrap_or(1 << 20),
                                 Some(&shard),
                                 &|_| {},
+                                line_one(),
                             );
                             assert!(typed.is_some());
                             checked += 1;

@@ -12,6 +12,9 @@ use rayon::prelude::*;
 
 use super::headers::match_headers;
 use super::id_number::{self, IdParse};
+use super::office::{
+    Dropped, Layout, MoneyColumn, NonData, RowClassifier, RowCode, TotalCheck, check_totals,
+};
 use super::read::RawTable;
 use super::{
     Aliases, ColumnSpec, IssueKind, Kind, LoadIssue, LoadOptions, ROW, TableKind, normalize,
@@ -26,13 +29,14 @@ pub(super) fn type_table(
     raw: RawTable,
     aliases: &Aliases,
     opts: &LoadOptions,
-) -> Result<(DataFrame, Vec<LoadIssue>, Vec<String>)> {
+) -> Result<Typed> {
     let (found, extra) = match_headers(kind, path, &raw.headers, aliases)?;
     let height = raw.frame.height();
-    // Each raw column goes to the one contract column it feeds and is
-    // dropped as soon as that column is typed (columns no contract column
-    // claims are dropped now), so that the raw and the typed copy of a whole
-    // table are never held at once.
+    // The raw columns stay readable (shared, not copied) until the rows
+    // that failed to type have been told apart from data (a 合计 row).
+    let all_raw: Vec<Column> = raw.frame.columns().to_vec();
+    // Each raw column goes to the one contract column it feeds (columns
+    // no contract column claims are dropped now).
     let mut raw_columns: Vec<Option<Column>> =
         raw.frame.into_columns().into_iter().map(Some).collect();
     let work: Vec<(&ColumnSpec, Option<Column>)> = kind
@@ -56,27 +60,148 @@ pub(super) fn type_table(
             None => (null_column(spec, height), vec![]),
         })
         .collect();
-    let (frame, issues) = assemble(kind, path, &found, results, height, raw.rows, opts)?;
-    Ok((frame, issues, extra))
+    let cells = |idx: &[usize]| -> Vec<Vec<String>> {
+        idx.iter()
+            .map(|&i| {
+                all_raw
+                    .iter()
+                    .map(|c| {
+                        c.str()
+                            .ok()
+                            .and_then(|s| s.get(i))
+                            .unwrap_or("")
+                            .to_string()
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let mut layout = raw.layout;
+    let sheets = layout
+        .as_ref()
+        .map(|l| l.sheets.clone())
+        .unwrap_or_default();
+    let rows = Rows {
+        codes: raw.rows,
+        headers: &raw.headers,
+        cells: &cells,
+        sheets: &sheets,
+    };
+    let (frame, issues, cleanup) = assemble(kind, path, &found, results, height, rows, opts)?;
+    drop(all_raw);
+    cleanup.record(&mut layout);
+    Ok((frame, issues, extra, layout))
+}
+
+/// A typed table: frame, load issues, headers no column claims, and the
+/// layout found around it.
+pub(super) type Typed = (DataFrame, Vec<LoadIssue>, Vec<String>, Option<Layout>);
+
+/// The rows of a table being assembled, as the file has them.
+pub(super) struct Rows<'a> {
+    /// `__row` of each row (see `office::RowCode`); `None`: row i is file row i + 2.
+    pub codes: Option<Vec<u32>>,
+    /// The headers as read, in the file's column order.
+    pub headers: &'a [String],
+    /// The cells of some rows (sorted indices), in the file's column order.
+    pub cells: &'a (dyn Fn(&[usize]) -> Vec<Vec<String>> + Sync),
+    /// Sheet names, by ordinal − 1.
+    pub sheets: &'a [String],
+}
+
+/// Rows dropped as not data, and the totals checked.
+#[derive(Default)]
+pub(super) struct Cleanup {
+    dropped: Dropped,
+    totals_checked: usize,
+    totals: Vec<TotalCheck>,
+}
+
+impl Cleanup {
+    /// Into the table's layout (made when there is something to say).
+    pub(super) fn record(self, layout: &mut Option<Layout>) {
+        if self.dropped.total_rows() == 0 && self.totals_checked == 0 && layout.is_none() {
+            return;
+        }
+        let l = layout.get_or_insert_with(|| Layout {
+            header_rows: vec![1],
+            ..Layout::default()
+        });
+        let blank = l.dropped.blank;
+        l.dropped = self.dropped;
+        l.dropped.blank += blank;
+        l.totals_checked = self.totals_checked;
+        l.totals_disagreeing = self.totals;
+    }
+}
+
+/// The label a non-data row is known by: the cell that says 合计, or its
+/// first non-blank cell.
+fn label_of(cells: &[String]) -> String {
+    cells
+        .iter()
+        .map(|c| c.trim())
+        .find(|c| c.contains('计'))
+        .or_else(|| cells.iter().map(|c| c.trim()).find(|c| !c.is_empty()))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Which rows that failed to type are not data (blank, a repeated header,
+/// a 合计 row, a footer), with their kind and label.
+fn not_data(
+    results: &[(Column, Vec<CellProblem>)],
+    rows: &Rows,
+) -> BTreeMap<usize, (NonData, String)> {
+    let mut failed: Vec<usize> = results
+        .iter()
+        .flat_map(|(_, ps)| ps.iter().map(|p| p.index))
+        .collect();
+    if failed.is_empty() {
+        return BTreeMap::new();
+    }
+    failed.sort_unstable();
+    failed.dedup();
+    let cells = (rows.cells)(&failed);
+    let mut classifier = RowClassifier::new(rows.headers);
+    failed
+        .iter()
+        .zip(cells)
+        .filter_map(|(&i, c)| {
+            let refs: Vec<&str> = c.iter().map(String::as_str).collect();
+            classifier.classify(&refs).map(|k| (i, (k, label_of(&c))))
+        })
+        .collect()
 }
 
 /// The typed columns (in the contract's order) and their cell problems
-/// into the table: bad values are an error (the first five, by row) or,
-/// with `lenient`, load issues; `__row` is added.
+/// into the table: rows that failed to type and are not data (a 合计 row)
+/// are dropped and counted, and their totals checked; bad values are an
+/// error (the first five, by row) or, with `lenient`, load issues; `__row`
+/// is added.
 pub(super) fn assemble(
     kind: TableKind,
     path: &Path,
     found: &BTreeMap<&'static str, (usize, String)>,
     results: Vec<(Column, Vec<CellProblem>)>,
     height: usize,
-    raw_rows: Option<Vec<u32>>,
+    rows: Rows,
     opts: &LoadOptions,
-) -> Result<(DataFrame, Vec<LoadIssue>)> {
+) -> Result<(DataFrame, Vec<LoadIssue>, Cleanup)> {
+    let labels = not_data(&results, &rows);
+    let raw_rows = &rows.codes;
     let file_row = |i: usize| -> usize {
-        match &raw_rows {
+        match raw_rows {
             Some(r) => r[i] as usize,
             None => i + 2,
         }
+    };
+    let cite = |i: usize| -> (Option<String>, usize) {
+        let code = RowCode(file_row(i) as u32);
+        let sheet = (code.sheet() > 0)
+            .then(|| rows.sheets.get(code.sheet() as usize - 1).cloned())
+            .flatten();
+        (sheet, code.row() as usize)
     };
     let mut columns = Vec::with_capacity(results.len() + 1);
     let mut errors = Vec::new();
@@ -86,9 +211,14 @@ pub(super) fn assemble(
             .get(spec.name)
             .map(|(_, h)| h.clone())
             .unwrap_or_default();
-        for p in problems {
+        for p in problems
+            .into_iter()
+            .filter(|p| !labels.contains_key(&p.index))
+        {
+            let (sheet, row) = cite(p.index);
             let e = ValueError {
-                row: file_row(p.index),
+                row,
+                sheet,
                 column: spec.name.to_string(),
                 header: header.clone(),
                 value: p.value,
@@ -103,7 +233,7 @@ pub(super) fn assemble(
         columns.push(col);
     }
     if !errors.is_empty() {
-        errors.sort_by_key(|e| e.row);
+        errors.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
         let total = errors.len();
         errors.truncate(5);
         return Err(Error::BadValues {
@@ -112,9 +242,44 @@ pub(super) fn assemble(
             first: errors,
         });
     }
-    let rows: Vec<u32> = (0..height).map(|i| file_row(i) as u32).collect();
-    columns.push(Column::new(ROW.into(), rows));
-    let frame = DataFrame::new(height, columns).map_err(|e| Error::format(path, e))?;
+    let codes: Vec<u32> = (0..height).map(|i| file_row(i) as u32).collect();
+    let mut cleanup = Cleanup::default();
+    for (k, _) in labels.values() {
+        cleanup.dropped.add(*k);
+    }
+    // A shard holds some villages' rows: a 合计 over the whole street
+    // cannot be checked against them.
+    if !labels.is_empty() && opts.villages.is_none() {
+        let money: Vec<MoneyColumn> = kind
+            .columns()
+            .iter()
+            .zip(&columns)
+            .filter(|(s, _)| s.kind == Kind::Money && found.contains_key(s.name))
+            .filter_map(|(s, c)| {
+                Some(MoneyColumn {
+                    name: s.name,
+                    header: found.get(s.name).map_or(s.name, |(_, h)| h.as_str()),
+                    values: c.i64().ok()?,
+                })
+            })
+            .collect();
+        let village_col = kind
+            .columns()
+            .iter()
+            .position(|s| s.name == "village_code")
+            .and_then(|k| columns[k].str().ok());
+        let sheet = |ord: u32| {
+            (ord > 0)
+                .then(|| rows.sheets.get(ord as usize - 1).cloned())
+                .flatten()
+        };
+        (cleanup.totals_checked, cleanup.totals) =
+            check_totals(&labels, &money, village_col, &codes, &sheet);
+    }
+    let keep: Option<BooleanChunked> =
+        (!labels.is_empty()).then(|| (0..height).map(|i| !labels.contains_key(&i)).collect());
+    columns.push(Column::new(ROW.into(), codes));
+    let mut frame = DataFrame::new(height, columns).map_err(|e| Error::format(path, e))?;
 
     let villages = frame
         .column("village_code")
@@ -125,7 +290,7 @@ pub(super) fn assemble(
         .map(|(idx, e, kind_)| LoadIssue {
             table: kind,
             path: path.to_path_buf(),
-            row: e.row,
+            row: file_row(idx),
             column: e.column,
             value: e.value,
             reason: e.reason,
@@ -135,7 +300,10 @@ pub(super) fn assemble(
                 .and_then(|v| v.get(idx).map(str::to_string)),
         })
         .collect();
-    Ok((frame, issues))
+    if let Some(keep) = keep {
+        frame = frame.filter(&keep).map_err(|e| Error::format(path, e))?;
+    }
+    Ok((frame, issues, cleanup))
 }
 
 /// A cell's text, or `None` when it is blank (spaces, U+3000 and BOMs only).

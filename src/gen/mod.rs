@@ -284,6 +284,9 @@ pub fn generate(opts: &GenOptions) -> Result<GenReport> {
     let negatives = labels::collect_negatives(&world, &cases);
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
     let written = write::write_world(&world, &opts.out, opts.style, opts.seed)?;
+    let mut labels = labels;
+    labels.extend(written.labels.iter().cloned());
+    labels.sort();
     labels::write_labels(&opts.out.join("labels.csv"), &labels)?;
     labels::write_negatives(&opts.out.join("negatives.csv"), &negatives)?;
     let t3 = t0.elapsed().as_secs_f64();

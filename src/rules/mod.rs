@@ -22,6 +22,7 @@ mod kinship;
 mod missing_decision;
 mod publicity_window;
 mod split;
+mod weak_signal;
 
 /// What a rule declares once: the registry, `weiquan rules`/`explain`/
 /// `coverage`, docs/rules.md and the engine read it from here, and the
@@ -143,6 +144,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &publicity_window::PublicityWindow,
         &split::SplitContracts,
         &split::SplitPayments,
+        &weak_signal::TableTotals,
     ]
 }
 

@@ -235,6 +235,7 @@ mod tests {
                 sha256: String::new(),
                 rows: codes.len(),
                 extra_headers: Vec::new(),
+                layout: None,
             },
             frame: df!("village_code" => codes).unwrap(),
         }
@@ -263,6 +264,7 @@ mod tests {
             issues: Vec::new(),
             ignored: Vec::new(),
             derived: Default::default(),
+            sheets: Vec::new(),
         };
         let got: Vec<String> = dataset_villages(&ds).into_iter().collect();
         assert_eq!(got, ["V1", "V2", "V3", "V4"]);

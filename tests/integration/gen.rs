@@ -144,10 +144,19 @@ fn messy_style_loads_to_the_same_data_as_the_clean_one() {
     let messy = tempfile::tempdir().unwrap();
     let rc = gen_into(clean.path(), 2, 3, Style::Clean);
     let rm = gen_into(messy.path(), 2, 3, Style::Messy);
-    assert_eq!(rc.labels, rm.labels, "labels do not depend on the style");
+    // Labels do not depend on the style, but for a wrong 小计 the messy
+    // style's office-laid-out contracts may carry.
+    let cases = |r: &r#gen::GenReport| -> Vec<_> {
+        r.labels
+            .iter()
+            .filter(|l| l.case.category != Category::WeakSignal)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(cases(&rc), cases(&rm), "labels do not depend on the style");
     let fm = files(messy.path());
     assert!(
-        fm.contains_key("补贴救助发放花名册.xlsx"),
+        fm.contains_key("补贴救助发放花名册.xlsx") && fm.contains_key("工程项目合同.xlsx"),
         "{:?}",
         fm.keys()
     );

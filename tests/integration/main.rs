@@ -13,6 +13,7 @@ mod cli;
 mod eval;
 mod r#gen;
 mod load;
+mod office;
 mod order;
 mod privacy;
 mod report_html;

@@ -89,6 +89,26 @@ fn a_village_of_the_demo_loads_as_its_rows_of_the_whole() {
 }
 
 #[test]
+fn a_village_of_an_office_export_loads_as_its_rows_of_the_whole() {
+    // Forms: title lines, two-row headers, 小计 rows, sheets per village,
+    // 万元 tables (read whole, then cut to the shard).
+    let dir = tempfile::tempdir().unwrap();
+    weiquan::r#gen::generate(&weiquan::r#gen::GenOptions {
+        villages: 4,
+        seed: 31,
+        style: weiquan::r#gen::Style::Office,
+        out: dir.path().to_path_buf(),
+    })
+    .unwrap();
+    let full = Dataset::load(dir.path(), &LoadOptions::default()).unwrap();
+    for (prefix, chunk) in [("370112001002", 4096), ("370112001003", 1 << 30)] {
+        let shard = Dataset::load(dir.path(), &shard_opts(prefix, chunk)).unwrap();
+        assert_shard_of(&full, &shard, prefix);
+        assert!(shard.total_rows() < full.total_rows());
+    }
+}
+
+#[test]
 fn pieces_end_at_records_not_inside_quotes_and_gbk_may_start_late() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from(

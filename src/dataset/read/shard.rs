@@ -125,6 +125,7 @@ pub fn read_csv_filtered(
             frame,
             rows: Some(rows),
             encoding,
+            layout: None,
         },
         file.total,
         file.sha256(),

@@ -1,13 +1,15 @@
-//! Spreadsheets and parquet files to raw text columns: an xlsx workbook's
-//! first sheet (number cells written so that a mangled id number still
-//! shows as mangled) and a parquet file's columns cast to text.
+//! Spreadsheets and parquet files to raw text columns: a workbook's sheets
+//! (xlsx or xls; number cells written so that a mangled id number still
+//! shows as mangled), laid out as a form (`form`), and a parquet file's
+//! columns cast to text.
 
 use std::path::Path;
 
-use calamine::{Data, Reader};
+use calamine::{Data, Reader, Sheets};
 use polars::prelude::*;
 
 use super::{RawTable, raw_col};
+use crate::dataset::{Aliases, TableKind};
 use crate::error::{Error, Result};
 
 /// Text of one spreadsheet cell. Numbers of 15 or more digits are written in
@@ -33,74 +35,123 @@ fn cell_text(c: &Data) -> Option<String> {
     }
 }
 
-/// A workbook's first sheet. calamine is given bytes from anywhere; a
-/// panic inside it (the fuzzer found an overflow on absurd cell
-/// references) is a bad file, not a crash.
-pub fn read_xlsx(path: &Path) -> Result<RawTable> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_xlsx_inner(path))).unwrap_or_else(
-        |_| {
-            Err(Error::format(
-                path,
-                "not a readable workbook: the xlsx reader failed on its contents",
-            ))
-        },
-    )
+/// A workbook (xlsx or legacy xls, told apart by their bytes, not their
+/// name) as one table: every sheet whose header names the table's columns
+/// is part of it (one per month or village), in order; other sheets (a
+/// cover, notes, an empty `Sheet3`) are skipped and listed. calamine is
+/// given bytes from anywhere; a panic inside it (the fuzzer found an
+/// overflow on absurd cell references) is a bad file, not a crash.
+pub fn read_workbook(path: &Path, kind: TableKind, aliases: &Aliases) -> Result<RawTable> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook_inner(path, kind, aliases)
+    }))
+    .unwrap_or_else(|_| {
+        Err(Error::format(
+            path,
+            "not a readable workbook: the spreadsheet reader failed on its contents",
+        ))
+    })
 }
 
-fn read_xlsx_inner(path: &Path) -> Result<RawTable> {
-    let mut wb = calamine::open_workbook_auto(path)
-        .map_err(|e| Error::format(path, format!("not a readable workbook: {e}")))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| Error::Empty {
-            path: path.to_path_buf(),
-        })?
-        .map_err(|e| Error::format(path, format!("first sheet could not be read: {e}")))?;
-    let (start_row, start_col) = range.start().unwrap_or((0, 0));
-    let mut rows_iter = range.rows();
-    let headers: Vec<String> = match rows_iter.next() {
-        Some(r) => r.iter().map(|c| cell_text(c).unwrap_or_default()).collect(),
-        None => {
-            return Err(Error::Empty {
-                path: path.to_path_buf(),
-            });
-        }
-    };
-    if headers.iter().all(|h| h.trim().is_empty()) {
+/// What a file's first bytes say it is.
+fn sniff(path: &Path) -> Result<&'static str> {
+    use std::io::Read;
+    let mut head = [0u8; 512];
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
+    let head = &head[..n];
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok("xlsx");
+    }
+    if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Ok("xls");
+    }
+    if n == 0 {
         return Err(Error::Empty {
             path: path.to_path_buf(),
         });
     }
-    let _ = start_col;
-    let n = headers.len();
-    let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); n];
-    let mut rows = Vec::new();
-    for (i, r) in rows_iter.enumerate() {
-        let cells: Vec<Option<String>> = (0..n).map(|j| r.get(j).and_then(cell_text)).collect();
-        if cells
-            .iter()
-            .all(|c| c.as_deref().is_none_or(|s| s.trim().is_empty()))
-        {
-            continue; // blank rows at the end of a sheet
-        }
-        for (j, c) in cells.into_iter().enumerate() {
-            cols[j].push(c);
-        }
-        rows.push((start_row as usize + i + 2) as u32);
+    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let text = text.trim_start_matches(['\u{feff}', ' ', '\r', '\n', '\t']);
+    if text.starts_with('<') {
+        return Err(Error::format(
+            path,
+            "is a web page (HTML) saved under a spreadsheet name, not an Excel workbook; open it in Excel or WPS and save it as .xlsx (或另存为 CSV)",
+        ));
     }
-    let height = rows.len();
-    let columns: Vec<Column> = cols
-        .into_iter()
+    Err(Error::format(
+        path,
+        "is text (tab- or comma-separated?) saved under a spreadsheet name, not an Excel workbook; rename it to .csv if it is comma-separated, or save it as .xlsx",
+    ))
+}
+
+/// One sheet's cells as text, merged regions filled with their value, and
+/// the row number Excel shows for each row.
+fn grid(range: &calamine::Range<Data>, merges: &[calamine::Dimensions]) -> Vec<(u32, Vec<String>)> {
+    let Some((r0, c0)) = range.start() else {
+        return vec![];
+    };
+    let mut rows: Vec<(u32, Vec<String>)> = range
+        .rows()
         .enumerate()
-        .map(|(i, v)| Column::new(raw_col(i), v))
+        .map(|(i, r)| {
+            (
+                r0 + i as u32 + 1,
+                r.iter().map(|c| cell_text(c).unwrap_or_default()).collect(),
+            )
+        })
         .collect();
-    let frame = DataFrame::new(height, columns).map_err(|e| Error::format(path, e))?;
-    Ok(RawTable {
-        headers,
-        frame,
-        rows: Some(rows),
-        encoding: "xlsx",
-    })
+    for m in merges {
+        let (top, left) = (
+            m.start.0.saturating_sub(r0) as usize,
+            m.start.1.saturating_sub(c0) as usize,
+        );
+        if m.start.0 < r0 || m.start.1 < c0 {
+            continue;
+        }
+        let Some(v) = rows.get(top).and_then(|(_, r)| r.get(left)).cloned() else {
+            continue;
+        };
+        let (bottom, right) = ((m.end.0 - r0) as usize, (m.end.1 - c0) as usize);
+        for (_, row) in rows.iter_mut().take(bottom + 1).skip(top) {
+            for cell in row.iter_mut().take(right + 1).skip(left) {
+                if cell.is_empty() {
+                    cell.clone_from(&v);
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn read_workbook_inner(path: &Path, kind: TableKind, aliases: &Aliases) -> Result<RawTable> {
+    let format = sniff(path)?;
+    let file = std::io::BufReader::new(std::fs::File::open(path).map_err(|e| Error::io(path, e))?);
+    let not_readable =
+        |e: &dyn std::fmt::Display| Error::format(path, format!("not a readable workbook: {e}"));
+    let mut wb: Sheets<_> = match format {
+        "xlsx" => Sheets::Xlsx(calamine::Xlsx::new(file).map_err(|e| not_readable(&e))?),
+        _ => Sheets::Xls(calamine::Xls::new(file).map_err(|e| not_readable(&e))?),
+    };
+    let mut sheets = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| Error::format(path, format!("sheet {name} could not be read: {e}")))?;
+        let merges = match &mut wb {
+            Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            _ => vec![],
+        };
+        sheets.push((name, grid(&range, &merges)));
+    }
+    super::form::from_sheets(
+        path,
+        kind,
+        aliases,
+        sheets,
+        if format == "xlsx" { "xlsx" } else { "xls" },
+    )
 }
 
 pub fn read_parquet(path: &Path) -> Result<RawTable> {
@@ -129,5 +180,6 @@ pub fn read_parquet(path: &Path) -> Result<RawTable> {
         frame,
         rows: None,
         encoding: "parquet",
+        layout: None,
     })
 }
