@@ -291,3 +291,40 @@ fn alias_file_is_extensible() {
     .unwrap();
     assert_eq!(ds.frame(TableKind::Deaths).unwrap().height(), 1);
 }
+
+/// A party column holds a person's id or an organisation's credit code;
+/// another document there is null (no match key) and a notice, no invalid
+/// id; a credit code failing GB 32100 is an issue of its own kind.
+#[test]
+fn party_columns_read_ids_credit_codes_and_other_documents() {
+    let ds = load(&crate::common::fixture("invalid_id/near_miss")).unwrap();
+    let kinds: Vec<IssueKind> = ds.issues.iter().map(|i| i.kind).collect();
+    assert_eq!(kinds, [IssueKind::OtherDocument; 4], "{:?}", ds.issues);
+    let ledger = ds.frame(TableKind::Ledger).unwrap();
+    let ids: Vec<Option<&str>> = ledger
+        .column("counterparty_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            Some("91440300708461136T"),
+            Some("91440300708461136T"),
+            Some("914403001922038216"),
+            None,
+            None,
+            None,
+            None
+        ]
+    );
+    let ds = load(&crate::common::fixture("invalid_id/fire")).unwrap();
+    let bad_codes = ds
+        .issues
+        .iter()
+        .filter(|i| i.kind == IssueKind::InvalidCreditCode)
+        .count();
+    assert_eq!(bad_codes, 4, "{:?}", ds.issues);
+}
