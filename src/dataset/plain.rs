@@ -21,7 +21,8 @@ use rayon::prelude::*;
 
 use super::headers::match_headers;
 use super::office::Layout;
-use super::typing::{CellProblem, Rows, assemble, null_column};
+use super::office::{MoneyColumn, check_totals};
+use super::typing::{CellProblem, Cleanup, Rows, assemble, not_data, null_column};
 use super::{Aliases, ColumnSpec, LoadOptions, TableKind, dictionary, read};
 use crate::error::Result;
 use column::{Out, Part, PieceOut, Slot, finish_column, global_codes};
@@ -254,11 +255,11 @@ pub(super) fn type_plain(
         .iter()
         .map(|(_, runs)| runs.iter().map(|r| r.records).sum())
         .collect();
-    let height: usize = counts.iter().sum();
+    let mut height: usize = counts.iter().sum();
     // The file row of each row kept (header = 1); a whole load's are i + 2,
     // or i + the body's first row under a form's title lines.
     let shift = form.first_row - 2;
-    let file_rows: Option<Vec<u32>> = match shard {
+    let mut file_rows: Option<Vec<u32>> = match shard {
         Some(_) => Some(
             file_rows(&selected, height)
                 .into_iter()
@@ -292,18 +293,119 @@ pub(super) fn type_plain(
             return Some(Err(crate::error::Error::format(path, e)));
         }
     }
+    // SAFETY: see above: all `height` views are written.
+    for (out, _) in outs.iter_mut() {
+        if let Out::Text(views) = out {
+            unsafe { views.set_len(height) };
+        }
+    }
+    let mut by_column = by_column;
+    // Rows that failed to type are read again from the body, by file row,
+    // to tell a 合计 row or a footer from data.
+    let old_rows = file_rows.clone();
+    let row_of = |i: usize| old_rows.as_ref().map_or(i as u32 + 2, |r| r[i]);
+    let cells = |idx: &[usize]| -> Vec<Vec<String>> {
+        let lines: Vec<usize> = idx
+            .iter()
+            .map(|&i| (row_of(i) - form.first_row) as usize)
+            .collect();
+        lines_at(body, &lines)
+    };
+    let labels = not_data(by_column.iter().map(|(_, p)| p.as_slice()), headers, &cells);
+    // They are cut out of the typed vectors before polars columns are
+    // built, so that the table is never copied to drop them.
+    let mut cleanup = Cleanup::default();
+    let mut before = None;
+    if !labels.is_empty() {
+        let money: Vec<(usize, Vec<Option<i64>>)> = outs
+            .iter()
+            .enumerate()
+            .filter_map(|(k, (out, valid))| match out {
+                Out::Money(v) => Some((
+                    k,
+                    v.iter()
+                        .zip(valid)
+                        .map(|(x, ok)| ok.then_some(*x))
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let codes: Vec<u32> = (0..height).map(row_of).collect();
+        let drop: Vec<usize> = labels.keys().copied().collect();
+        let mut less_bytes = vec![0usize; outs.len()];
+        for ((out, valid), less) in outs.iter_mut().zip(less_bytes.iter_mut()) {
+            *less = column::compact(out, valid, &drop);
+        }
+        for (_, problems) in by_column.iter_mut() {
+            problems.retain(|p| !labels.contains_key(&p.index));
+            for p in problems.iter_mut() {
+                p.index -= drop.partition_point(|&d| d < p.index);
+            }
+        }
+        let kept: Vec<u32> = codes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !labels.contains_key(i))
+            .map(|(_, c)| *c)
+            .collect();
+        file_rows = Some(kept);
+        height -= drop.len();
+        before = Some((money, codes, drop, less_bytes));
+    }
+    let less_bytes = before.as_ref().map(|b| b.3.clone());
     let mut joined: Vec<Option<(Column, Vec<CellProblem>)>> = outs
         .into_par_iter()
         .zip(by_column)
         .zip(specs.par_iter())
-        .map(|(((mut out, valid), (buffers, problems)), spec)| {
-            if let Out::Text(views) = &mut out {
-                // SAFETY: see above: all `height` views are written.
-                unsafe { views.set_len(height) };
-            }
-            Some((finish_column(spec, out, valid, buffers, &coded), problems))
+        .enumerate()
+        .map(|(k, (((out, valid), (buffers, problems)), spec))| {
+            let less = less_bytes.as_ref().map_or(0, |l| l[k]);
+            Some((
+                finish_column(spec, out, valid, buffers, &coded, less),
+                problems,
+            ))
         })
         .collect();
+    if let Some((money, codes, drop, _)) = &before {
+        for (k, _) in labels.values() {
+            cleanup.dropped.add(*k);
+        }
+        // A shard holds some villages' rows: a street's 合计 is not checked.
+        if opts.villages.is_none() {
+            let village = specs
+                .iter()
+                .position(|s| s.name == "village_code")
+                .and_then(|k| joined[k].as_ref())
+                .map(|(c, _)| c.clone());
+            let village_of = |i: usize| -> Option<String> {
+                let c = village.as_ref()?;
+                let new = i - drop.partition_point(|&d| d < i);
+                c.get(new)
+                    .ok()
+                    .and_then(|v| v.get_str().map(str::to_string))
+            };
+            let values: Vec<Box<dyn Fn(usize) -> Option<i64> + Sync + '_>> = money
+                .iter()
+                .map(|(_, v)| {
+                    Box::new(move |i: usize| v[i]) as Box<dyn Fn(usize) -> Option<i64> + Sync>
+                })
+                .collect();
+            let columns: Vec<MoneyColumn> = money
+                .iter()
+                .zip(&values)
+                .map(|((k, _), f)| MoneyColumn {
+                    name: specs[*k].name,
+                    header: found
+                        .get(specs[*k].name)
+                        .map_or(specs[*k].name, |(_, h)| h.as_str()),
+                    values: f.as_ref(),
+                })
+                .collect();
+            (cleanup.totals_checked, cleanup.totals) =
+                check_totals(&labels, &columns, &village_of, codes, &|_| None);
+        }
+    }
     let results: Vec<(Column, Vec<CellProblem>)> = kind
         .columns()
         .iter()
@@ -314,30 +416,19 @@ pub(super) fn type_plain(
             },
         )
         .collect();
-    // Rows that failed to type are read again from the body, by file row,
-    // to tell a 合计 row or a footer from data.
-    let row_of = |i: usize| file_rows.as_ref().map_or(i as u32 + 2, |r| r[i]);
-    let cells = |idx: &[usize]| -> Vec<Vec<String>> {
-        let lines: Vec<usize> = idx
-            .iter()
-            .map(|&i| (row_of(i) - form.first_row) as usize)
-            .collect();
-        lines_at(body, &lines)
-    };
     let rows = Rows {
         codes: file_rows.clone(),
         headers,
         cells: &cells,
         sheets: &[],
+        classified: true,
     };
     let mut layout = form.layout;
     Some(
-        assemble(kind, path, &found, results, height, rows, opts).map(
-            |(frame, issues, cleanup)| {
-                cleanup.record(&mut layout);
-                (frame, issues, extra, layout)
-            },
-        ),
+        assemble(kind, path, &found, results, height, rows, opts).map(|(frame, issues, _)| {
+            cleanup.record(&mut layout);
+            (frame, issues, extra, layout)
+        }),
     )
 }
 
@@ -351,20 +442,23 @@ pub(super) struct Form {
 /// The fields of some records of a plain body (record indices from 0,
 /// sorted), split at commas.
 fn lines_at(body: &str, wanted: &[usize]) -> Vec<Vec<String>> {
+    let b = body.as_bytes();
     let mut out = Vec::with_capacity(wanted.len());
-    let mut w = wanted.iter().peekable();
-    for (k, line) in body.split('\n').enumerate() {
-        while w.peek() == Some(&&k) {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            out.push(line.split(',').map(str::to_string).collect());
-            w.next();
+    let mut ends = memchr::memchr_iter(b'\n', b);
+    let (mut record, mut start) = (0usize, 0usize);
+    for &w in wanted {
+        // Skip to record `w`: its start is just past the newline ending `w - 1`.
+        while record < w {
+            match ends.next() {
+                Some(e) => start = e + 1,
+                None => start = b.len(),
+            }
+            record += 1;
         }
-        if w.peek().is_none() {
-            break;
-        }
-    }
-    while out.len() < wanted.len() {
-        out.push(vec![]);
+        let end = memchr(b'\n', &b[start.min(b.len())..]).map_or(b.len(), |k| start + k);
+        let line = body.get(start.min(end)..end).unwrap_or("");
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        out.push(line.split(',').map(str::to_string).collect());
     }
     out
 }

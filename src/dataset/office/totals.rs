@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::*;
 use serde::Serialize;
 
 use super::{NonData, RowCode};
@@ -38,11 +37,12 @@ pub struct TotalCheck {
     pub village_code: String,
 }
 
-/// A money column of the table: contract name, header as written, values.
+/// A money column of the table: contract name, header as written, and
+/// the value (fen) of row i.
 pub struct MoneyColumn<'a> {
     pub name: &'a str,
     pub header: &'a str,
-    pub values: &'a Int64Chunked,
+    pub values: &'a (dyn Fn(usize) -> Option<i64> + Sync),
 }
 
 #[derive(Default, Clone)]
@@ -85,7 +85,7 @@ fn common_prefix<'a>(codes: impl Iterator<Item = &'a str>) -> String {
 pub fn check_totals(
     labels: &BTreeMap<usize, (NonData, String)>,
     money: &[MoneyColumn],
-    villages: Option<&StringChunked>,
+    villages: &dyn Fn(usize) -> Option<String>,
     codes: &[u32],
     sheet: &dyn Fn(u32) -> Option<String>,
 ) -> (usize, Vec<TotalCheck>) {
@@ -98,11 +98,8 @@ pub fn check_totals(
     let mut checked = 0;
     let mut out = Vec::new();
     let village = |rows: &[usize]| {
-        common_prefix(
-            rows.iter()
-                .filter_map(|&i| villages.and_then(|v| v.get(i)))
-                .filter(|s| !s.is_empty()),
-        )
+        let codes: Vec<String> = rows.iter().filter_map(|&i| villages(i)).collect();
+        common_prefix(codes.iter().map(String::as_str).filter(|s| !s.is_empty()))
     };
     for m in money {
         let (mut sub, mut total) = (Scope::default(), Scope::default());
@@ -114,7 +111,7 @@ pub fn check_totals(
                 (sub, total) = (Scope::default(), Scope::default());
             }
             let Some((kind, label)) = labels.get(&i) else {
-                let v = m.values.get(i);
+                let v = (m.values)(i);
                 sub.add(v, i);
                 total.add(v, i);
                 continue;
@@ -127,7 +124,7 @@ pub fn check_totals(
                 }
                 _ => continue,
             };
-            let Some(stated) = m.values.get(i) else {
+            let Some(stated) = (m.values)(i) else {
                 continue;
             };
             if scope.unknown || scope.rows == 0 {
@@ -158,6 +155,7 @@ pub fn check_totals(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polars::prelude::*;
 
     #[test]
     fn subtotals_and_totals_are_checked_against_their_rows() {
@@ -186,13 +184,15 @@ mod tests {
             (5, (NonData::Total, "合计".to_string())),
         ]
         .into();
+        let get = |i: usize| values.get(i);
         let money = [MoneyColumn {
             name: "amount",
             header: "金额",
-            values: &values,
+            values: &get,
         }];
         let codes: Vec<u32> = (3..9).collect();
-        let (checked, bad) = check_totals(&labels, &money, Some(&villages), &codes, &|_| None);
+        let village = |i: usize| villages.get(i).map(str::to_string);
+        let (checked, bad) = check_totals(&labels, &money, &village, &codes, &|_| None);
         assert_eq!(checked, 3);
         assert_eq!(bad.len(), 1);
         assert_eq!(
@@ -208,12 +208,13 @@ mod tests {
             Int64Chunked::from_iter_options("amount".into(), [Some(1), None, Some(9)].into_iter());
         let labels: BTreeMap<usize, (NonData, String)> =
             [(2, (NonData::Total, "合计".to_string()))].into();
+        let get = |i: usize| values.get(i);
         let money = [MoneyColumn {
             name: "amount",
             header: "金额",
-            values: &values,
+            values: &get,
         }];
-        let (checked, bad) = check_totals(&labels, &money, None, &[2, 3, 4], &|_| None);
+        let (checked, bad) = check_totals(&labels, &money, &|_| None, &[2, 3, 4], &|_| None);
         assert_eq!((checked, bad.len()), (0, 0));
     }
 }

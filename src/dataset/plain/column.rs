@@ -212,14 +212,52 @@ impl Slot<'_> {
     }
 }
 
+/// Cut rows `drop` (sorted) out of a column's values and validity, in
+/// place; returns the bytes of the text values cut (a view's strings stay
+/// in its buffer, unreferenced). Text views must all be written.
+pub(super) fn compact(out: &mut Out, valid: &mut Vec<bool>, drop: &[usize]) -> usize {
+    fn cut<T: Copy>(v: &mut Vec<T>, drop: &[usize]) {
+        let mut d = drop.iter().peekable();
+        let mut w = 0;
+        for r in 0..v.len() {
+            if d.peek() == Some(&&r) {
+                d.next();
+                continue;
+            }
+            v[w] = v[r];
+            w += 1;
+        }
+        v.truncate(w);
+    }
+    let mut bytes = 0;
+    match out {
+        Out::Date(v) => cut(v, drop),
+        Out::Money(v) => cut(v, drop),
+        Out::Number(v) => cut(v, drop),
+        Out::Coded(v) => cut(v, drop),
+        Out::Text(v) => {
+            bytes = drop
+                .iter()
+                .filter(|&&r| valid[r])
+                .map(|&r| v[r].length as usize)
+                .sum();
+            cut(v, drop);
+        }
+    }
+    cut(valid, drop);
+    bytes
+}
+
 /// A typed column of the whole table from what the pieces wrote. A coded
 /// column's codes are global already (`global_codes`).
+/// `less_bytes`: the bytes of text rows cut out since (`compact`).
 pub(super) fn finish_column(
     spec: &ColumnSpec,
     out: Out,
     valid: Vec<bool>,
     parts: Vec<PieceOut>,
     coded: &DataType,
+    less_bytes: usize,
 ) -> Column {
     let name: PlSmallStr = spec.name.into();
     let validity = valid
@@ -247,7 +285,7 @@ pub(super) fn finish_column(
                 })
                 .collect();
             let total_buffer_len = buffers.iter().map(|(b, _)| b.len()).sum();
-            let total_bytes_len = buffers.iter().map(|(_, n)| n).sum();
+            let total_bytes_len = buffers.iter().map(|(_, n)| n).sum::<usize>() - less_bytes;
             let buffers: Vec<Buffer<u8>> = buffers.into_iter().map(|(b, _)| b.into()).collect();
             // SAFETY: every view is the empty view (a null), an inline
             // string, or a string that piece `k` appended to buffer `k`
