@@ -159,6 +159,8 @@ fn case_filter(a: &CaseFilterArgs) -> CaseFilter {
         severity: a.severity.map(|s| s.0),
         category: a.category.map(|c| c.0),
         mark: a.mark.map(|m| m.0),
+        assignee: None,
+        text: None,
     }
 }
 

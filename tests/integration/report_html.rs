@@ -13,7 +13,7 @@ use weiquan::report::html::{self, GoneCase, ReportInput, RowTriage};
 
 const XSS: &str = "<script>alert(1)</script><img src=x onerror=\"window.__xss=1\">";
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     let candidates = std::env::var_os("WEIQUAN_CHROMIUM")
         .map(PathBuf::from)
         .into_iter()
