@@ -393,10 +393,14 @@ impl Store {
         })
     }
 
-    /// How long a write waits for another's transaction (a scan's run)
-    /// before giving up.
-    pub fn set_busy_timeout(&self, wait: Duration) -> Result<()> {
-        self.conn.busy_timeout(wait).map_err(|e| self.read_err(e))
+    /// Settings for a connection among several of one server: how long a
+    /// write waits for another's transaction (a scan's run) before giving
+    /// up, and a smaller page cache than a scan's.
+    pub fn share(&self, busy: Duration, cache_kib: i64) -> Result<()> {
+        self.conn.busy_timeout(busy).map_err(|e| self.read_err(e))?;
+        self.conn
+            .pragma_update(None, "cache_size", -cache_kib)
+            .map_err(|e| self.read_err(e))
     }
 
     pub fn path(&self) -> &Path {
