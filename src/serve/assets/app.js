@@ -271,6 +271,14 @@ function conflictCard(current, mine, main) {
       el('button', { type: 'button', className: 'plain', id: 'conflict-discard', text: '放弃我的修改', on: { click: () => route() } })));
 }
 
+// Chinese headers for the evidence keys most rules use; others show as they are.
+const KEY = { amount: '金额', name: '姓名', id_number: '身份证号', bank_account: '银行账号', date: '日期',
+  paid_date: '发放日期', period: '所属期', program: '项目', village_code: '村居代码', summary: '摘要',
+  payee: '收款人', vendor: '承包方', contract_no: '合同编号', decision_no: '决策编号', voucher_no: '凭证号',
+  signed_date: '签订日期', project_name: '项目名称', relation: '关系', role: '职务', post: '岗位',
+  batch_no: '批次号', payment_method: '支付方式', problem: '问题', column: '列', start_date: '开始日期',
+  end_date: '结束日期', monthly_wage: '月工资', counterparty: '对方', source: '来源' };
+
 /// The evidence as tables of the rows it cites: every object with a row
 /// number, grouped by where it sits in the evidence, with its file.
 function evidenceTables(ev, files, ruleTables) {
@@ -306,7 +314,7 @@ function evidenceTables(ev, files, ruleTables) {
     for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
     const order = ['row', '__row', 'rows'].filter((k) => cols.includes(k)).concat(cols.filter((k) => !['row', '__row', 'rows', 'table'].includes(k)));
     out.push(el('h3', { text: path }), el('div', { className: 'scroll' }, el('table', { className: 'evidence' },
-      el('tr', {}, el('th', { text: '文件' }), order.map((k) => el('th', { text: k === 'row' || k === '__row' || k === 'rows' ? '行号' : k }))),
+      el('tr', {}, el('th', { text: '文件' }), order.map((k) => el('th', { text: k === 'row' || k === '__row' || k === 'rows' ? '行号' : (KEY[k] || k) }))),
       rows.map((r) => el('tr', {}, el('td', { text: fileOf(r.table) }), order.map((k) => el('td', { text: r[k] === undefined || r[k] === null ? '' : String(r[k]) })))))));
   }
   return out;
