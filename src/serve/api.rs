@@ -16,7 +16,9 @@ use super::http::{ApiError, Authed};
 use super::pool::Pool;
 use super::{RuleInfo, ServeConfig};
 use crate::finding::{Category, Severity};
-use crate::triage::{CaseFilter, CaseRow, CaseUpdate, Mark, QueueSort, Role, Saved, Status, Store};
+use crate::triage::{
+    CaseFilter, CaseRecord, CaseRow, CaseUpdate, Mark, QueueSort, Role, Saved, Status, Store,
+};
 
 pub(super) struct State {
     pub pool: Arc<Pool>,
@@ -236,21 +238,13 @@ async fn resolve(st: &Arc<State>, id: &str) -> Result<String, ApiError> {
 
 /// One case with its evidence, history and runs, as `role` may see it.
 fn detail(st: &State, s: &Store, case_id: &str, role: Role) -> crate::error::Result<Value> {
-    let case = s.case(case_id)?;
-    let mut findings = s.case_findings(case_id)?;
-    let mut history = s.history(case_id)?;
+    let CaseRecord {
+        case,
+        findings,
+        history,
+    } = s.case_record(case_id, !role.can_edit())?;
     let runs = s.case_runs(case_id)?;
     let files = s.run_inputs(case.last_seen_run)?;
-    let mut case = case;
-    if !role.can_edit() {
-        let key = s.pii_key()?;
-        case = case.masked(&key);
-        findings = findings
-            .iter()
-            .map(|f| crate::report::mask_finding(f, &key))
-            .collect();
-        history = history.iter().map(|h| h.masked(&key)).collect();
-    }
     let mut v = item(&case);
     let rule = st.rule(&case.rule);
     let extra = json!({

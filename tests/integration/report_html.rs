@@ -55,19 +55,8 @@ fn load(browser: &Path, page: &Path) -> Loaded {
     let profile = tempfile::tempdir().unwrap();
     let url = format!("file://{}#selftest", page.canonicalize().unwrap().display());
     let o = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--dump-dom",
-        ])
+        .args(crate::cdp::HEADLESS)
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(&url)
         .output()

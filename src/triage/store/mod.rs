@@ -23,7 +23,7 @@ use super::{Mark, Status, schema};
 use crate::error::{Error, Result};
 use crate::finding::{Category, Finding, Severity};
 
-pub use queue::{QueuePage, QueueSort};
+pub use queue::{CaseRecord, QueuePage, QueueSort};
 pub use run::PendingRun;
 pub use users::{Role, User};
 

@@ -1,5 +1,5 @@
-//! The queue: which cases a filter selects, in which order, a page at a
-//! time. `cases list` and `cases export` read it whole; `serve` reads a
+//! What officers read: the queue (which cases a filter selects, in which
+//! order, a page at a time) and one case with its findings and history. `cases list` and `cases export` read it whole; `serve` reads a
 //! page with its total, from the indexes of schema version 5 (the default
 //! order is an index walk that stops at the page; docs/performance.md has
 //! the figures at 100,000 cases).
@@ -203,5 +203,40 @@ impl Store {
             .map_err(|e| self.read_err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.read_err(e))
+    }
+}
+
+/// One case as an officer opens it: the case, the findings of the latest
+/// run that saw it, and its history; masked as `--mask-pii` masks them
+/// (and as `serve` shows them to viewers) when asked.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub case: CaseRow,
+    pub findings: Vec<crate::finding::Finding>,
+    pub history: Vec<super::HistoryEntry>,
+}
+
+impl Store {
+    /// The case behind any id an officer has ([`Store::resolve_id`]).
+    pub fn case_record(&self, id: &str, mask: bool) -> Result<CaseRecord> {
+        let case = self.case(id)?;
+        let findings = self.case_findings(&case.case_id)?;
+        let history = self.history(&case.case_id)?;
+        if !mask {
+            return Ok(CaseRecord {
+                case,
+                findings,
+                history,
+            });
+        }
+        let key = self.pii_key()?;
+        Ok(CaseRecord {
+            case: case.masked(&key),
+            findings: findings
+                .iter()
+                .map(|f| crate::report::mask_finding(f, &key))
+                .collect(),
+            history: history.iter().map(|h| h.masked(&key)).collect(),
+        })
     }
 }
