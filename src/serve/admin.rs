@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::api::{State, json_object, parse_query};
 use super::auth::{decoy_hash, hash_password, verify_password};
-use super::http::{ApiError, Authed, COOKIE};
+use super::http::{ApiError, Authed, COOKIE, same_origin};
 use crate::finding::{Category, Severity};
 use crate::triage::{Mark, Role, Status};
 
@@ -33,8 +33,13 @@ fn text_field(body: &serde_json::Map<String, Value>, k: &str) -> Result<String, 
 pub(super) async fn login(
     st: Shared,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    // A page of another site must not sign a browser in (login CSRF).
+    if !same_origin(&headers) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "请求来自其他网站"));
+    }
     let body = json_object(&body)?;
     let user = text_field(&body, "user")?;
     let password = text_field(&body, "password")?;

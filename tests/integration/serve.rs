@@ -247,6 +247,13 @@ fn login_gives_a_strict_httponly_cookie_and_a_csrf_token() {
             .status,
         400
     );
+    let login = format!(
+        r#"{{"user": "{}", "password": "{}"}}"#,
+        OFFICER.0, OFFICER.1
+    );
+    let foreign = [("Origin", "http://evil.example")];
+    let r = c.send("POST", "/api/login", &foreign, Some(login.as_bytes()));
+    assert_eq!(r.status, 403, "no login from another site's page");
     let ok = c.login(OFFICER.0, OFFICER.1);
     assert_eq!(ok.status, 200);
     let cookie = ok.header("set-cookie").unwrap();
