@@ -215,10 +215,14 @@ async fn resolve(st: &Arc<State>, id: &str) -> Result<String, ApiError> {
     let wanted = id.clone();
     st.pool
         .run(move |s| {
-            if let Ok(real) = s.resolve_id(&wanted) {
-                return Ok(Some(real));
+            match s.resolve_plain(&wanted) {
+                Ok(Some(real)) => return Ok(Some(real)),
+                Ok(None) => {}
+                // An ambiguous prefix: no one case.
+                Err(_) => return Ok(None),
             }
-            // A pseudonym of a case made since the map was built.
+            // A pseudonym (what viewers see): the map of every case's,
+            // made again when one is not in it (a case a later run added).
             let key = s.pii_key()?;
             let all = s.list(&CaseFilter {
                 all: true,
@@ -230,10 +234,19 @@ async fn resolve(st: &Arc<State>, id: &str) -> Result<String, ApiError> {
                 .collect();
             let real = map.get(&wanted).cloned();
             *state.pseudonyms.lock().unwrap_or_else(|e| e.into_inner()) = map;
-            Ok(real)
+            match real {
+                Some(r) => Ok(Some(r)),
+                // A masked finding id: the store hashes every fact.
+                None => Ok(s.resolve_id(&wanted).ok()),
+            }
         })
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("没有线索 `{id}`")))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("没有线索 `{id}`（或编号前缀不唯一）"),
+            )
+        })
 }
 
 /// One case with its evidence, history and runs, as `role` may see it.

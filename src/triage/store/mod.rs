@@ -534,6 +534,24 @@ impl Store {
 
     pub fn resolve_id(&self, id: &str) -> Result<String> {
         let id = id.trim().to_ascii_lowercase();
+        if let Some(found) = self.resolve_plain(&id)? {
+            return Ok(found);
+        }
+        // Pseudonyms last: each try hashes every case (and every fact).
+        match self.unmask_case_id(&id)? {
+            Some(real) => Ok(real),
+            None => match self.case_of_finding(&id)? {
+                Some(case) => Ok(case),
+                None => Err(self.read_err(format!("no case `{id}`"))),
+            },
+        }
+    }
+
+    /// A case by its id, a unique prefix of it, or the exact `finding_id`
+    /// of one of its findings: the look-ups an index answers. `None` when
+    /// none matches (the id may still be a pseudonym).
+    pub fn resolve_plain(&self, id: &str) -> Result<Option<String>> {
+        let id = id.trim().to_ascii_lowercase();
         if id.len() < 4 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(self.read_err(format!(
                 "`{id}` is not a case id (线索编号: 16 hex digits, or a unique prefix of at least 4)"
@@ -541,7 +559,7 @@ impl Store {
         }
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT case_id FROM cases WHERE case_id >= ?1 AND case_id < ?1 || 'g' LIMIT 2",
             )
             .map_err(|e| self.read_err(e))?;
@@ -551,14 +569,13 @@ impl Store {
             .collect::<rusqlite::Result<_>>()
             .map_err(|e| self.read_err(e))?;
         match found.as_slice() {
-            [one] => Ok(one.clone()),
-            [] => match self.unmask_case_id(&id)? {
-                Some(real) => Ok(real),
-                None => match self.case_of_finding(&id)? {
-                    Some(case) => Ok(case),
-                    None => Err(self.read_err(format!("no case `{id}`"))),
-                },
-            },
+            [one] => Ok(Some(one.clone())),
+            [] if id.len() == 16 => self
+                .conn
+                .prepare_cached("SELECT case_id FROM facts WHERE finding_id = ?1")
+                .and_then(|mut st| st.query_row([&id], |r| r.get(0)).optional())
+                .map_err(|e| self.read_err(e)),
+            [] => Ok(None),
             _ => Err(self.read_err(format!(
                 "case id prefix `{id}` is ambiguous; give more digits"
             ))),
