@@ -9,6 +9,8 @@
 //! WQ_LOAD_SECS=10 WQ_LOAD_CASES=20000 cargo bench --bench serve_load   # a quick look
 //! ```
 //!
+//! `WQ_LOAD_KEEP=1` keeps the store for a look afterwards.
+//!
 //! Also times single requests on the idle server first (the queue's
 //! filters and paging at that size). Bounded in time and count; talks
 //! only to 127.0.0.1.
@@ -343,6 +345,10 @@ fn main() {
         acked.lock().unwrap().len()
     );
     drop(server);
+    if std::env::var_os("WQ_LOAD_KEEP").is_some() {
+        eprintln!("store kept: {}", db.display());
+        std::mem::forget(dir);
+    }
     assert_eq!(lost, 0, "acknowledged edits missing from the store");
 }
 

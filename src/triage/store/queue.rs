@@ -61,8 +61,25 @@ pub struct QueuePage {
     pub cases: Vec<CaseRow>,
 }
 
+/// How the latest run's marks join the filter: `In` reads the run's
+/// cases with that mark first (best when few match), `Exists` looks each
+/// case up while walking the queue's order (best when many match: a page
+/// stops after its rows).
+#[derive(Clone, Copy, PartialEq)]
+enum MarkJoin {
+    In,
+    Exists,
+}
+
+/// Above this many matches a page walks the order instead of sorting them.
+const WALK_ABOVE: i64 = 2_000;
+
 /// `WHERE …` for a filter, with its arguments in order.
 fn where_clause(f: &CaseFilter) -> (String, Vec<String>) {
+    where_with(f, MarkJoin::In)
+}
+
+fn where_with(f: &CaseFilter, join: MarkJoin) -> (String, Vec<String>) {
     let mut sql = String::from(" WHERE 1=1");
     let mut args: Vec<String> = Vec::new();
     if !f.statuses.is_empty() {
@@ -89,10 +106,17 @@ fn where_clause(f: &CaseFilter) -> (String, Vec<String>) {
         args.push(c.as_str().to_string());
     }
     if let Some(m) = f.mark {
-        sql.push_str(
-            " AND case_id IN (SELECT case_id FROM run_cases
-                WHERE run_id = (SELECT max(run_id) FROM runs) AND mark = ? AND hidden = 0)",
-        );
+        sql.push_str(match join {
+            MarkJoin::In => {
+                " AND case_id IN (SELECT case_id FROM run_cases
+                    WHERE run_id = (SELECT max(run_id) FROM runs) AND mark = ? AND hidden = 0)"
+            }
+            MarkJoin::Exists => {
+                " AND EXISTS (SELECT 1 FROM run_cases rc
+                    WHERE rc.run_id = (SELECT max(run_id) FROM runs) AND rc.case_id = cases.case_id
+                      AND rc.mark = ? AND rc.hidden = 0)"
+            }
+        });
         args.push(m.as_str().to_string());
     }
     if let Some(a) = &f.assignee {
@@ -145,25 +169,62 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<QueuePage> {
+        let order = sort.order_by();
+        if f.text.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+            // Text is searched by reading every case: one pass gives the
+            // page and, alongside, the total.
+            let (cond, args) = where_clause(f);
+            let sql = format!(
+                "SELECT {CASE_COLS}, count(*) OVER () FROM cases{cond}
+                  ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+            );
+            let mut total = None;
+            let cases = self.rows_with(&sql, &args, |r| {
+                total = Some(r.get::<_, i64>(22)?);
+                Ok(())
+            })?;
+            if let Some(total) = total {
+                return Ok(QueuePage { total, cases });
+            }
+            // A page past the end: count apart.
+        }
         let (cond, args) = where_clause(f);
         let total: i64 = self
             .conn
             .prepare_cached(&format!("SELECT count(*) FROM cases{cond}"))
             .and_then(|mut st| st.query_row(params_from_iter(args.iter()), |r| r.get(0)))
             .map_err(|e| self.read_err(e))?;
+        let join = if total > WALK_ABOVE {
+            MarkJoin::Exists
+        } else {
+            MarkJoin::In
+        };
+        let (cond, args) = where_with(f, join);
         let sql = format!(
-            "SELECT {CASE_COLS} FROM cases{cond} ORDER BY {} LIMIT {limit} OFFSET {offset}",
-            sort.order_by()
+            "SELECT {CASE_COLS} FROM cases{cond} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
         );
         let cases = self.rows(&sql, &args)?;
         Ok(QueuePage { total, cases })
     }
 
     fn rows(&self, sql: &str, args: &[String]) -> Result<Vec<CaseRow>> {
+        self.rows_with(sql, args, |_| Ok(()))
+    }
+
+    /// The cases a query selects, `also` seeing each row (extra columns).
+    fn rows_with(
+        &self,
+        sql: &str,
+        args: &[String],
+        mut also: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>,
+    ) -> Result<Vec<CaseRow>> {
         // Not cached: LIMIT and OFFSET are in the text.
         let mut st = self.conn.prepare(sql).map_err(|e| self.read_err(e))?;
         let rows = st
-            .query_map(params_from_iter(args.iter()), case_from_row)
+            .query_map(params_from_iter(args.iter()), |r| {
+                also(r)?;
+                case_from_row(r)
+            })
             .map_err(|e| self.read_err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.read_err(e))
