@@ -188,12 +188,7 @@ impl Store {
             }
             // A page past the end: count apart.
         }
-        let (cond, args) = where_clause(f);
-        let total: i64 = self
-            .conn
-            .prepare_cached(&format!("SELECT count(*) FROM cases{cond}"))
-            .and_then(|mut st| st.query_row(params_from_iter(args.iter()), |r| r.get(0)))
-            .map_err(|e| self.read_err(e))?;
+        let total = self.count(f)?;
         let join = if total > WALK_ABOVE {
             MarkJoin::Exists
         } else {
@@ -205,6 +200,40 @@ impl Store {
         );
         let cases = self.rows(&sql, &args)?;
         Ok(QueuePage { total, cases })
+    }
+
+    /// How many cases the filter selects. The queue as it opens (every
+    /// status but the closed two, nothing else) is every case less the
+    /// closed ones: SQLite counts a whole table from its page headers, and
+    /// the closed from the status index, instead of reading 100,000 index
+    /// entries on every page.
+    fn count(&self, f: &CaseFilter) -> Result<i64> {
+        let count = |sql: &str, args: &[String]| -> Result<i64> {
+            self.conn
+                .prepare_cached(sql)
+                .and_then(|mut st| st.query_row(params_from_iter(args.iter()), |r| r.get(0)))
+                .map_err(|e| self.read_err(e))
+        };
+        let only_status = f.village.is_none()
+            && f.rule.is_none()
+            && f.severity.is_none()
+            && f.category.is_none()
+            && f.mark.is_none()
+            && f.assignee.is_none()
+            && f.text.as_deref().is_none_or(|t| t.trim().is_empty());
+        if only_status && f.statuses.is_empty() {
+            let all = count("SELECT count(*) FROM cases", &[])?;
+            if f.all {
+                return Ok(all);
+            }
+            let closed = count(
+                "SELECT count(*) FROM cases WHERE status IN ('dismissed', 'rectified')",
+                &[],
+            )?;
+            return Ok(all - closed);
+        }
+        let (cond, args) = where_clause(f);
+        count(&format!("SELECT count(*) FROM cases{cond}"), &args)
     }
 
     fn rows(&self, sql: &str, args: &[String]) -> Result<Vec<CaseRow>> {

@@ -98,7 +98,21 @@ fn a_page_is_the_same_slice_of_the_queue_whichever_way_it_is_read() {
         text: Some("S01".into()),
         ..CaseFilter::default()
     };
-    for f in [new, text] {
+    let all = CaseFilter {
+        all: true,
+        ..CaseFilter::default()
+    };
+    // Some closed, so that the queue as it opens is not every case.
+    let closing: Vec<CaseUpdate> = store.list(&all).unwrap()[..30]
+        .iter()
+        .map(|c| CaseUpdate {
+            case_id: c.case_id.clone(),
+            status: Some(Status::Dismissed),
+            ..CaseUpdate::default()
+        })
+        .collect();
+    store.apply_updates(&closing, "t", "cli").unwrap();
+    for f in [new, text, all, CaseFilter::default()] {
         let all = store.list(&f).unwrap();
         for offset in [0u64, 1_000, 2_080, 5_000] {
             let p = store.page(&f, QueueSort::Score, offset, 50).unwrap();
