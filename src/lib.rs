@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 pub mod text;
 pub mod triage;
 pub mod tune;

@@ -47,6 +47,10 @@ struct Cli {
 enum Cmd {
     /// Scan a dataset folder and write findings.csv, findings.jsonl and run.json.
     Scan(cli::scan::ScanArgs),
+    /// Work the case store in a browser, several officers at once (http://127.0.0.1:8765).
+    Serve(cli::serve::ServeArgs),
+    /// Who may sign in to `serve`: add, list, remove users and their roles.
+    Users(cli::users::UsersArgs),
     /// Work the case store: list, show and update cases, Excel round trip.
     Cases(cli::cases::CasesArgs),
     /// List the rules: code, category, severity, name.
@@ -84,6 +88,8 @@ fn main() -> ExitCode {
 fn run(cmd: Cmd) -> Result<ExitCode, Error> {
     match cmd {
         Cmd::Scan(a) => cli::scan::run(a),
+        Cmd::Serve(a) => cli::serve::run(a),
+        Cmd::Users(a) => cli::users::run(a),
         Cmd::Cases(a) => cli::cases::run(a),
         Cmd::Rules => cli::rules::list(),
         Cmd::Explain { code } => cli::rules::explain(&code),

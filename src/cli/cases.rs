@@ -159,6 +159,8 @@ fn case_filter(a: &CaseFilterArgs) -> CaseFilter {
         severity: a.severity.map(|s| s.0),
         category: a.category.map(|c| c.0),
         mark: a.mark.map(|m| m.0),
+        assignee: None,
+        text: None,
     }
 }
 
@@ -193,18 +195,11 @@ fn list(db: &Path, filter: &CaseFilterArgs, json: bool, mask_pii: bool) -> Resul
 
 fn show(db: &Path, id: &str, json: bool, mask_pii: bool) -> Result<(), Error> {
     let store = Store::open_existing(db)?;
-    let mut case = store.case(id)?;
-    let mut findings = store.case_findings(&case.case_id)?;
-    let mut history = store.history(&case.case_id)?;
-    if mask_pii {
-        let key = store.pii_key()?;
-        case = case.masked(&key);
-        findings = findings
-            .iter()
-            .map(|f| weiquan::report::mask_finding(f, &key))
-            .collect();
-        history = history.iter().map(|h| h.masked(&key)).collect();
-    }
+    let triage::CaseRecord {
+        case,
+        findings,
+        history,
+    } = store.case_record(id, mask_pii)?;
     if json {
         let v = serde_json::json!({
             "case": case,

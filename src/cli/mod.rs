@@ -43,7 +43,9 @@ pub mod eval;
 pub mod r#gen;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 pub mod tune;
+pub mod users;
 mod values;
 
 /// `--mask-pii` also masks the values quoted in an error line.

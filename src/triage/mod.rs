@@ -32,8 +32,9 @@ use serde::Serialize;
 pub use render::{render_case, render_list};
 pub use schema::SCHEMA_VERSION;
 pub use store::{
-    CaseFilter, CaseRow, CaseUpdate, Change, FindingTriage, HistoryEntry, MarkCounts, PendingRun,
-    RunInput, RunRow, RunTriage, Store,
+    CaseFilter, CaseRecord, CaseRow, CaseRun, CaseUpdate, Change, FindingTriage, HistoryEntry,
+    MarkCounts, PendingRun, QueuePage, QueueSort, Role, RunInput, RunRow, RunTriage, Saved, Store,
+    User,
 };
 pub use xlsx::{ImportReport, export_xlsx, import_xlsx};
 

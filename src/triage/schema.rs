@@ -134,6 +134,43 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE facts;
     ALTER TABLE facts_v4 RENAME TO facts;
     "#,
+    // 5: `weiquan serve`. A version per case, so that an officer's save made
+    // on a stale page is refused (409) rather than silently overwriting
+    // another's; the users who may sign in; history rows from the web
+    // (`source` is CHECKed, so the table is rebuilt); indexes for the
+    // queue's filters and its default order, so a page of 100,000 cases is
+    // read from an index, not sorted.
+    r#"
+    ALTER TABLE cases ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    CREATE TABLE users (
+        name          TEXT PRIMARY KEY,
+        role          TEXT NOT NULL CHECK (role IN ('viewer', 'officer', 'admin')),
+        password_hash TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE history_v5 (
+        id      INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(case_id),
+        at      TEXT NOT NULL,
+        by      TEXT NOT NULL,
+        source  TEXT NOT NULL CHECK (source IN ('scan', 'cli', 'xlsx', 'web')),
+        run_id  INTEGER REFERENCES runs(run_id),
+        field   TEXT NOT NULL,
+        old     TEXT,
+        new     TEXT,
+        reason  TEXT NOT NULL DEFAULT ''
+    );
+    INSERT INTO history_v5 SELECT id, case_id, at, by, source, run_id, field, old, new, reason
+      FROM history ORDER BY id;
+    DROP TABLE history;
+    ALTER TABLE history_v5 RENAME TO history;
+    CREATE INDEX history_case ON history(case_id, id);
+    CREATE INDEX cases_rank ON cases(score DESC,
+        (CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END),
+        rule, village_code, subject_id, case_id);
+    CREATE INDEX cases_village ON cases(village_code);
+    CREATE INDEX cases_assignee ON cases(assignee);
+    "#,
 ];
 
 /// The version a store has after all migrations.

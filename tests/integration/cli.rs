@@ -1,6 +1,12 @@
-//! The binary end to end: outputs, determinism, exit codes, atomic folders.
+//! The binary end to end: outputs, determinism, exit codes, atomic folders,
+//! `users` and `serve`.
 
 use std::process::Command;
+
+use weiquan::triage::Store;
+
+use crate::serve::http::Client;
+use crate::serve::{findings, run_input};
 
 fn weiquan() -> Command {
     Command::new(env!("CARGO_BIN_EXE_weiquan"))
@@ -164,4 +170,84 @@ fn the_allocator_returns_freed_pages_after_half_a_second() {
     };
     assert!(opt("stats_print:true").starts_with("opt.dirty_decay_ms: 500 "));
     assert!(opt("stats_print:true,dirty_decay_ms:10000").starts_with("opt.dirty_decay_ms: 10000 "));
+}
+
+#[test]
+fn users_and_serve_on_the_command_line() {
+    use std::io::{BufRead, Write};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("weiquan.db");
+    Store::open(&db)
+        .unwrap()
+        .record_run(&run_input(), &findings(1))
+        .unwrap();
+    let wq = weiquan;
+    // No user yet: serve refuses, saying how to add one.
+    let o = wq().args(["serve", "--db"]).arg(&db).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("users"));
+    let mut add = wq()
+        .args(["users", "--db"])
+        .arg(&db)
+        .args(["add", "赵六", "--role", "officer"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long password\n")
+        .unwrap();
+    let o = add.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = wq()
+        .args(["users", "--db"])
+        .arg(&db)
+        .arg("list")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("赵六"));
+    let o = wq()
+        .args(["users", "--db"])
+        .arg(&db)
+        .args(["add", "x", "--role", "boss"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+
+    let mut child = wq()
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|x| x.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let mut c = Client::new(addr.parse().unwrap());
+    assert_eq!(c.get("/api/cases").status, 401);
+    assert_eq!(c.login("赵六", "a long password").status, 200);
+    assert_eq!(c.get("/api/cases").json()["total"], 33);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let remove = || {
+        wq().args(["users", "--db"])
+            .arg(&db)
+            .args(["remove", "赵六"])
+            .output()
+            .unwrap()
+    };
+    assert!(remove().status.success());
+    assert_eq!(remove().status.code(), Some(2), "no such user any more");
 }

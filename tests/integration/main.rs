@@ -2,13 +2,15 @@
 //! one link of polars instead of one per file. Each module is what a file of
 //! its own was: the command line, bad input, loading, row order, the
 //! generator, evaluation, the case store, the tuner, trust and privacy,
-//! shards, `bench`, and report.html in a browser.
+//! shards, `bench`, report.html in a browser, and `serve` (its API, and
+//! its pages in a browser driven over the DevTools protocol: `cdp`).
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod bad_input;
 mod bench;
+mod cdp;
 mod cli;
 mod eval;
 mod r#gen;
@@ -17,6 +19,8 @@ mod office;
 mod order;
 mod privacy;
 mod report_html;
+mod serve;
+mod serve_browser;
 mod shard;
 mod triage;
 mod triage_durability;

@@ -13,7 +13,7 @@ use weiquan::report::html::{self, GoneCase, ReportInput, RowTriage};
 
 const XSS: &str = "<script>alert(1)</script><img src=x onerror=\"window.__xss=1\">";
 
-fn chromium() -> Option<PathBuf> {
+pub(crate) fn chromium() -> Option<PathBuf> {
     let candidates = std::env::var_os("WEIQUAN_CHROMIUM")
         .map(PathBuf::from)
         .into_iter()
@@ -55,19 +55,8 @@ fn load(browser: &Path, page: &Path) -> Loaded {
     let profile = tempfile::tempdir().unwrap();
     let url = format!("file://{}#selftest", page.canonicalize().unwrap().display());
     let o = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--dump-dom",
-        ])
+        .args(crate::cdp::HEADLESS)
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(&url)
         .output()

@@ -404,6 +404,7 @@ fn mask_pii_ids_are_keyed_pseudonyms() {
 #[test]
 fn no_network_code_in_the_sources() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src_root = src.clone();
     let banned = [
         "std::net",
         "TcpStream",
@@ -430,7 +431,13 @@ fn no_network_code_in_the_sources() {
             } else if p.extension().is_some_and(|x| x == "rs") {
                 files += 1;
                 let text = std::fs::read_to_string(&p).unwrap();
+                // `weiquan serve` listens (on loopback unless told
+                // otherwise); like everything else it connects nowhere.
+                let server = p.starts_with(src_root.join("serve")) || p.ends_with("cli/serve.rs");
                 for b in banned {
+                    if server && ["std::net", "TcpListener"].contains(&b) {
+                        continue;
+                    }
                     assert!(!text.contains(b), "{} uses {b}", p.display());
                 }
             }
@@ -440,11 +447,11 @@ fn no_network_code_in_the_sources() {
     let manifest =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
     let deps = between(&manifest, "[dependencies]", "[dev-dependencies]");
+    // tokio is asked for as `serve`'s runtime (a listener, no client).
     for b in [
         "reqwest",
         "hyper",
         "ureq",
-        "tokio",
         "object_store",
         "\"cloud\"",
         "\"http\"",

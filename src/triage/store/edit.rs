@@ -83,6 +83,12 @@ pub(super) fn apply(
                 fields.push(("note", some_text(&note), some_text(n)));
             }
         }
+        if !fields.is_empty() {
+            // Any change makes the case a new version: a save prepared on
+            // the old one (another officer's open page) is refused.
+            tx.prepare_cached("UPDATE cases SET version = version + 1 WHERE case_id = ?1")?
+                .execute([&u.case_id])?;
+        }
         for (field, old, new) in fields {
             let value = new.clone();
             match field {

@@ -582,7 +582,8 @@ impl<'tx> RunWrites<'tx> {
             message = ?10, n_findings = ?11, fingerprint = ?12, status = ?13,
             closed_fingerprint = CASE WHEN ?14 THEN NULL ELSE closed_fingerprint END,
             last_seen_run = ?15, last_mark = ?16, gone_run = NULL,
-            updated_at = CASE WHEN ?17 THEN ?18 ELSE updated_at END
+            updated_at = CASE WHEN ?17 THEN ?18 ELSE updated_at END,
+            version = version + (?14 OR ?17)
           WHERE case_id = ?1",
             )?,
             insert_history: tx.prepare(
@@ -622,7 +623,8 @@ fn write_plan(tx: &Transaction<'_>, plan: &Plan, findings: &Outbound<'_>) -> rus
     }
 
     let mut mark_gone = tx.prepare(
-        "UPDATE cases SET gone_run = ?2, last_mark = 'gone', updated_at = ?3
+        "UPDATE cases SET gone_run = ?2, last_mark = 'gone', updated_at = ?3,
+                version = version + 1
           WHERE case_id = ?1",
     )?;
     for g in &plan.gone {
