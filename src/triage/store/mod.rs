@@ -263,6 +263,9 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// How many columns [`CASE_COLS`] selects: a query's own columns follow.
+pub(super) const CASE_COL_COUNT: usize = 23;
+
 pub(super) const CASE_COLS: &str = "case_id, rule, category, severity, score, village_code, subject_id, \
      related_ids, amount_fen, message, n_findings, fingerprint, status, assignee, deadline, note, \
      first_run, last_seen_run, last_mark, gone_run, updated_at, version, \

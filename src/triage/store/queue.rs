@@ -7,7 +7,7 @@
 use rusqlite::params_from_iter;
 use serde::Serialize;
 
-use super::{CASE_COLS, CaseFilter, CaseRow, Store, case_from_row};
+use super::{CASE_COL_COUNT, CASE_COLS, CaseFilter, CaseRow, Store, case_from_row};
 use crate::error::Result;
 
 /// The orders the queue offers. Every one ends on the case id, so a page
@@ -180,7 +180,7 @@ impl Store {
             );
             let mut total = None;
             let cases = self.rows_with(&sql, &args, |r| {
-                total = Some(r.get::<_, i64>(22)?);
+                total = Some(r.get::<_, i64>(CASE_COL_COUNT)?);
                 Ok(())
             })?;
             if let Some(total) = total {

@@ -122,3 +122,16 @@ fn a_page_is_the_same_slice_of_the_queue_whichever_way_it_is_read() {
         }
     }
 }
+
+#[test]
+fn case_col_count_counts_the_columns_case_cols_selects() {
+    let depth = super::CASE_COLS
+        .chars()
+        .fold((0i32, 1usize), |(d, n), c| match c {
+            '(' => (d + 1, n),
+            ')' => (d - 1, n),
+            ',' if d == 0 => (d, n + 1),
+            _ => (d, n),
+        });
+    assert_eq!(depth.1, super::CASE_COL_COUNT);
+}
