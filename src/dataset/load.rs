@@ -102,48 +102,36 @@ pub fn load_table(
     ))
 }
 
-/// A plain CSV's header, body and form: the header is looked for in its
-/// first rows (`office`); a body under title lines starts after them. A
-/// table in 万元 is not typed on the plain path (its money is scaled as
-/// text first): `None`, and the general path reads it.
-fn plain_form<'a>(
+/// Where a plain CSV's header is (its first lines `head`, after a BOM):
+/// looked for in its first rows (`office`), the body starting after it,
+/// with the title lines above it as the form's layout. No header found
+/// where row 1 is the one to blame (`read::first_row_is_the_header`):
+/// row 1, and the missing column is the error as ever. A table in 万元 is
+/// not typed on the plain path (its money is scaled as text first): `None`,
+/// and the general path reads it.
+fn plain_form(
     kind: TableKind,
     aliases: &Aliases,
-    data: &'a [u8],
-    headers: Vec<String>,
-    body: &'a str,
-) -> Option<(Vec<String>, &'a str, plain::Form)> {
+    head: &str,
+) -> Option<(Vec<String>, usize, plain::Form)> {
     let line_one = plain::Form {
         first_row: 2,
         layout: None,
     };
-    // The text before the body: the BOM and the first line.
-    let start = body.as_ptr() as usize - data.as_ptr() as usize;
-    let bom = if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        3
-    } else {
-        0
-    };
-    // The first rows: the first line, and the body's first 64 KiB (whole lines).
-    let mut cut = body.len().min(1 << 16);
-    while !body.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let head = format!(
-        "{}{}",
-        std::str::from_utf8(&data[bom..start]).ok()?,
-        &body[..cut]
-    );
-    let Ok((found, end)) = office::locate_in_text(kind, aliases, &head) else {
-        return Some((headers, body, line_one));
+    let (found, end) = match office::locate_in_text(kind, aliases, head) {
+        Ok(x) => x,
+        Err(nh) if read::first_row_is_the_header(&nh) => {
+            let (headers, end, ()) = read::line_one(head)?;
+            return Some((headers, end, line_one));
+        }
+        Err(_) => return None,
     };
     if found.wan.iter().any(|w| *w) {
         return None;
     }
     if found.at == 0 && found.height == 1 {
-        return Some((headers, body, line_one));
+        return Some((found.headers, end, line_one));
     }
-    let skip = end - (start - bom);
     let layout = office::Layout {
         title_lines: found.title_lines.clone(),
         header_rows: (0..found.height)
@@ -154,7 +142,7 @@ fn plain_form<'a>(
     let first_row = (found.body() + 1) as u32;
     Some((
         found.headers,
-        &body[skip..],
+        end,
         plain::Form {
             first_row,
             layout: Some(layout),
@@ -203,8 +191,9 @@ fn load_csv(
     let (sha256, loaded) = rayon::join(
         || sha256_hex_progress(data, &hashed, &release_read, &abandoned),
         || -> Result<Option<Loaded>> {
-            if let Some((headers, body, encoding)) = read::plain_csv_releasing(data, &release_read)
-                && let Some((headers, body, form)) = plain_form(kind, aliases, data, headers, body)
+            let locate = |head: &str| plain_form(kind, aliases, head);
+            if let Some((headers, body, encoding, form)) =
+                read::plain_csv_releasing(data, &release_read, &locate)
             {
                 // A shard's rows are picked by their village cell
                 // as the pass goes; a table without village codes

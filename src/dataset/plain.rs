@@ -303,13 +303,22 @@ pub(super) fn type_plain(
     // Rows that failed to type are read again from the body, by file row,
     // to tell a 合计 row or a footer from data.
     let old_rows = file_rows.clone();
+    // The record each piece starts with, to find a record's piece.
+    let piece_lines: Vec<usize> = selected
+        .iter()
+        .scan(0usize, |at, (records, _)| {
+            let first = *at;
+            *at += records;
+            Some(first)
+        })
+        .collect();
     let row_of = |i: usize| old_rows.as_ref().map_or(i as u32 + 2, |r| r[i]);
     let cells = |idx: &[usize]| -> Vec<Vec<String>> {
         let lines: Vec<usize> = idx
             .iter()
             .map(|&i| (row_of(i) - form.first_row) as usize)
             .collect();
-        lines_at(body, &lines)
+        lines_at(&pieces, &piece_lines, &lines)
     };
     let labels = not_data(by_column.iter().map(|(_, p)| p.as_slice()), headers, &cells);
     // They are cut out of the typed vectors before polars columns are
@@ -333,10 +342,10 @@ pub(super) fn type_plain(
             .collect();
         let codes: Vec<u32> = (0..height).map(row_of).collect();
         let drop: Vec<usize> = labels.keys().copied().collect();
-        let mut less_bytes = vec![0usize; outs.len()];
-        for ((out, valid), less) in outs.iter_mut().zip(less_bytes.iter_mut()) {
-            *less = column::compact(out, valid, &drop);
-        }
+        let less_bytes: Vec<usize> = outs
+            .par_iter_mut()
+            .map(|(out, valid)| column::compact(out, valid, &drop))
+            .collect();
         for (_, problems) in by_column.iter_mut() {
             problems.retain(|p| !labels.contains_key(&p.index));
             for p in problems.iter_mut() {
@@ -440,23 +449,36 @@ pub(super) struct Form {
 }
 
 /// The fields of some records of a plain body (record indices from 0,
-/// sorted), split at commas.
-fn lines_at(body: &str, wanted: &[usize]) -> Vec<Vec<String>> {
-    let b = body.as_bytes();
+/// sorted), split at commas: each piece (`first[k]` its first record)
+/// looks for its own records, in parallel.
+fn lines_at(pieces: &[&str], first: &[usize], wanted: &[usize]) -> Vec<Vec<String>> {
+    let mut by_piece: Vec<Vec<usize>> = vec![Vec::new(); pieces.len()];
+    for &w in wanted {
+        let k = first.partition_point(|&f| f <= w).saturating_sub(1);
+        by_piece[k].push(w - first[k]);
+    }
+    let found: Vec<Vec<Vec<String>>> = pieces
+        .par_iter()
+        .zip(by_piece)
+        .map(|(piece, wanted)| records_in(piece, &wanted))
+        .collect();
+    found.into_iter().flatten().collect()
+}
+
+/// The fields of records `wanted` (sorted, from 0) of one piece.
+fn records_in(piece: &str, wanted: &[usize]) -> Vec<Vec<String>> {
+    let b = piece.as_bytes();
     let mut out = Vec::with_capacity(wanted.len());
     let mut ends = memchr::memchr_iter(b'\n', b);
     let (mut record, mut start) = (0usize, 0usize);
     for &w in wanted {
         // Skip to record `w`: its start is just past the newline ending `w - 1`.
         while record < w {
-            match ends.next() {
-                Some(e) => start = e + 1,
-                None => start = b.len(),
-            }
+            start = ends.next().map_or(b.len(), |e| e + 1);
             record += 1;
         }
         let end = memchr(b'\n', &b[start.min(b.len())..]).map_or(b.len(), |k| start + k);
-        let line = body.get(start.min(end)..end).unwrap_or("");
+        let line = piece.get(start.min(end)..end).unwrap_or("");
         let line = line.strip_suffix('\r').unwrap_or(line);
         out.push(line.split(',').map(str::to_string).collect());
     }

@@ -344,26 +344,42 @@ fn unclosed_quote(body: &str) -> Option<(usize, usize)> {
 /// same errors as ever).
 #[cfg(test)]
 pub fn plain_csv(bytes: &[u8]) -> Option<(Vec<String>, &str, &'static str)> {
-    plain_csv_releasing(bytes, &|_| {})
+    plain_csv_releasing(bytes, &|_| {}, &line_one).map(|(h, b, e, ())| (h, b, e))
 }
 
 /// Size of the blocks [`plain_csv_releasing`] checks a body in.
 const CHECK_BLOCK: usize = 4 << 20;
 
-/// [`plain_csv`], giving `release` each block of the body (whole lines)
-/// once it is checked: a shard load lets its pages go behind it.
-pub fn plain_csv_releasing<'a>(
-    bytes: &'a [u8],
-    release: &dyn Fn(&[u8]),
-) -> Option<(Vec<String>, &'a str, &'static str)> {
-    plain_csv_blocks(bytes, CHECK_BLOCK, release)
+/// Where a CSV text's header is: its cells, the byte offset where the body
+/// starts, and what else the finder tells (`T`). Given the text's first
+/// lines (up to 64 KiB, whole lines), after a BOM.
+pub type Locate<'l, T> = &'l dyn Fn(&str) -> Option<(Vec<String>, usize, T)>;
+
+/// The header on line 1 ([`plain_csv`]'s finder).
+pub fn line_one(text: &str) -> Option<(Vec<String>, usize, ())> {
+    let end = header_end(text);
+    let line = text[..end].trim_end_matches(['\n', '\r']);
+    Some((split_header(line), end, ()))
 }
 
-fn plain_csv_blocks<'a>(
+/// [`plain_csv`], its header found by `locate` (the body is what follows
+/// it: title lines and a quoted header cell above it do not make a file
+/// less plain), giving `release` each block of the body (whole lines) once
+/// it is checked: a shard load lets its pages go behind it.
+pub fn plain_csv_releasing<'a, T>(
+    bytes: &'a [u8],
+    release: &dyn Fn(&[u8]),
+    locate: Locate<T>,
+) -> Option<(Vec<String>, &'a str, &'static str, T)> {
+    plain_csv_blocks(bytes, CHECK_BLOCK, release, locate)
+}
+
+fn plain_csv_blocks<'a, T>(
     bytes: &'a [u8],
     block_bytes: usize,
     release: &dyn Fn(&[u8]),
-) -> Option<(Vec<String>, &'a str, &'static str)> {
+    locate: Locate<T>,
+) -> Option<(Vec<String>, &'a str, &'static str, T)> {
     let (bytes, encoding) = match bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         Some(rest) => (rest, "UTF-8 (BOM)"),
         None => (bytes, "UTF-8"),
@@ -374,13 +390,19 @@ fn plain_csv_blocks<'a>(
     {
         return None;
     }
-    let end = header_end_bytes(bytes);
-    let header = simdutf8::basic::from_utf8(&bytes[..end]).ok()?;
-    let header_line = header.trim_end_matches(['\n', '\r']);
-    if header_line.contains('\0')
-        || header_line
-            .trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
-            .is_empty()
+    // The first lines, whole: the header is among them.
+    let mut head_len = bytes.len().min(1 << 16);
+    if head_len < bytes.len() {
+        head_len = memchr::memrchr(b'\n', &bytes[..head_len]).map_or(head_len, |i| i + 1);
+    }
+    let head = simdutf8::basic::from_utf8(&bytes[..head_len]).ok()?;
+    let (headers, end, found) = locate(head)?;
+    let header_text = &head[..end];
+    if header_text.contains('\0')
+        || headers.iter().all(|h| {
+            h.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
+                .is_empty()
+        })
     {
         return None;
     }
@@ -407,7 +429,7 @@ fn plain_csv_blocks<'a>(
     // blocks end just after a newline (or at the end), which is never
     // inside a character: so the whole body is UTF-8.
     let body = unsafe { std::str::from_utf8_unchecked(body) };
-    Some((split_header(header_line), body, encoding))
+    Some((headers, body, encoding, found))
 }
 
 /// `b` in blocks of about `size` bytes (at least one), each ending just
@@ -536,7 +558,7 @@ pub fn read_csv_form(
 /// missing column is the error): the row closest to a header is row 1, or
 /// no row names any column and row 1 has several cells (a header in words
 /// of its own, as before forms were read).
-pub(super) fn first_row_is_the_header(nh: &office::NoHeader) -> bool {
+pub fn first_row_is_the_header(nh: &office::NoHeader) -> bool {
     match &nh.closest {
         Some((row, _)) => *row == 1,
         None => nh.first_row_cells >= 2,

@@ -156,12 +156,19 @@ fn plain_files_are_told_in_blocks_as_whole() {
     .chain([bad_utf8])
     .collect();
     for text in &texts {
-        let whole = plain_csv_blocks(text, usize::MAX / 2, &|_| {});
+        let whole = plain_csv_blocks(text, usize::MAX / 2, &|_| {}, &line_one)
+            .map(|(h, b, e, ())| (h, b, e));
         for block in 1..=text.len() + 1 {
             let released = std::cell::Cell::new(0);
-            let blocks = plain_csv_blocks(text, block, &|b| {
-                released.set(released.get() + b.len());
-            });
+            let blocks = plain_csv_blocks(
+                text,
+                block,
+                &|b| {
+                    released.set(released.get() + b.len());
+                },
+                &line_one,
+            )
+            .map(|(h, b, e, ())| (h, b, e));
             assert_eq!(blocks, whole, "{text:?} in blocks of {block}");
             if let Some((_, body, _)) = blocks {
                 // Every byte of the body was checked and let go.
