@@ -302,25 +302,30 @@ pub(super) fn type_plain(
     let mut by_column = by_column;
     // Rows that failed to type are read again from the body, by file row,
     // to tell a 合计 row or a footer from data.
-    let old_rows = file_rows.clone();
-    // The record each piece starts with, to find a record's piece.
-    let piece_lines: Vec<usize> = selected
-        .iter()
-        .scan(0usize, |at, (records, _)| {
-            let first = *at;
-            *at += records;
-            Some(first)
-        })
-        .collect();
-    let row_of = |i: usize| old_rows.as_ref().map_or(i as u32 + 2, |r| r[i]);
+    // Rows that failed to type are read again, to tell a 合计 row or a
+    // footer from data: each from where one of its cells is in the body,
+    // back to the newline before it (no other row is read again).
+    let mut at_of: PlHashMap<usize, usize> = PlHashMap::new();
+    for p in by_column.iter().flat_map(|(_, ps)| ps) {
+        if p.issue.is_none() && p.at != 0 {
+            at_of.entry(p.index).or_insert(p.at);
+        }
+    }
     let cells = |idx: &[usize]| -> Vec<Vec<String>> {
-        let lines: Vec<usize> = idx
-            .iter()
-            .map(|&i| (row_of(i) - form.first_row) as usize)
-            .collect();
-        lines_at(&pieces, &piece_lines, &lines)
+        idx.iter()
+            .map(|i| {
+                at_of
+                    .get(i)
+                    .map_or_else(Vec::new, |&at| record_at(body, at))
+            })
+            .collect()
     };
     let labels = not_data(by_column.iter().map(|(_, p)| p.as_slice()), headers, &cells);
+    // Pieces typed before the hash reached them were kept (`done` lets a
+    // piece go once it is hashed); the hash is further on by now.
+    for piece in &pieces {
+        done(piece);
+    }
     // They are cut out of the typed vectors before polars columns are
     // built, so that the table is never copied to drop them.
     let mut cleanup = Cleanup::default();
@@ -340,7 +345,10 @@ pub(super) fn type_plain(
                 _ => None,
             })
             .collect();
-        let codes: Vec<u32> = (0..height).map(row_of).collect();
+        let codes: Vec<u32> = match &file_rows {
+            Some(r) => r.clone(),
+            None => (0..height as u32).map(|i| i + 2).collect(),
+        };
         let drop: Vec<usize> = labels.keys().copied().collect();
         let less_bytes: Vec<usize> = outs
             .par_iter_mut()
@@ -448,41 +456,16 @@ pub(super) struct Form {
     pub layout: Option<Layout>,
 }
 
-/// The fields of some records of a plain body (record indices from 0,
-/// sorted), split at commas: each piece (`first[k]` its first record)
-/// looks for its own records, in parallel.
-fn lines_at(pieces: &[&str], first: &[usize], wanted: &[usize]) -> Vec<Vec<String>> {
-    let mut by_piece: Vec<Vec<usize>> = vec![Vec::new(); pieces.len()];
-    for &w in wanted {
-        let k = first.partition_point(|&f| f <= w).saturating_sub(1);
-        by_piece[k].push(w - first[k]);
-    }
-    let found: Vec<Vec<Vec<String>>> = pieces
-        .par_iter()
-        .zip(by_piece)
-        .map(|(piece, wanted)| records_in(piece, &wanted))
-        .collect();
-    found.into_iter().flatten().collect()
-}
-
-/// The fields of records `wanted` (sorted, from 0) of one piece.
-fn records_in(piece: &str, wanted: &[usize]) -> Vec<Vec<String>> {
-    let b = piece.as_bytes();
-    let mut out = Vec::with_capacity(wanted.len());
-    let mut ends = memchr::memchr_iter(b'\n', b);
-    let (mut record, mut start) = (0usize, 0usize);
-    for &w in wanted {
-        // Skip to record `w`: its start is just past the newline ending `w - 1`.
-        while record < w {
-            start = ends.next().map_or(b.len(), |e| e + 1);
-            record += 1;
-        }
-        let end = memchr(b'\n', &b[start.min(b.len())..]).map_or(b.len(), |k| start + k);
-        let line = piece.get(start.min(end)..end).unwrap_or("");
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        out.push(line.split(',').map(str::to_string).collect());
-    }
-    out
+/// The fields of the record of `body` holding the byte at address `at`,
+/// split at commas.
+fn record_at(body: &str, at: usize) -> Vec<String> {
+    let b = body.as_bytes();
+    let off = at.wrapping_sub(b.as_ptr() as usize).min(b.len());
+    let start = memchr::memrchr(b'\n', &b[..off]).map_or(0, |i| i + 1);
+    let end = memchr(b'\n', &b[off..]).map_or(b.len(), |k| off + k);
+    let line = body.get(start..end).unwrap_or("");
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    line.split(',').map(str::to_string).collect()
 }
 
 /// Each piece's records, and the runs of them that become rows: all of

@@ -374,6 +374,10 @@ pub(super) struct CellProblem {
     pub(super) reason: String,
     /// A data-quality finding, not an error.
     pub(super) issue: Option<IssueKind>,
+    /// Where the cell's text is in memory (the plain path: in the file's
+    /// mapped bytes), so that its row can be read again without reading
+    /// the rows before it; 0 when unknown.
+    pub(super) at: usize,
 }
 
 fn dtype(kind: Kind) -> DataType {
@@ -399,6 +403,7 @@ fn normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<Cell
             value: value.to_string(),
             reason,
             issue,
+            at: 0,
         });
     };
     // A NUL byte in a cell is damage (a binary or cut file), not text: the

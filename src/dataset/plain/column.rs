@@ -128,6 +128,7 @@ impl Slot<'_> {
                 value: value.to_string(),
                 reason,
                 issue,
+                at: cell.as_ptr() as usize,
             })
         };
         let Some(s) = blank(Some(cell).filter(|c| !c.is_empty())) else {

@@ -14,6 +14,7 @@ fn old_normalise_column(spec: &ColumnSpec, src: &StringChunked) -> (Column, Vec<
             value: value.to_string(),
             reason,
             issue,
+            at: 0,
         });
     };
     macro_rules! typed {
