@@ -301,21 +301,23 @@ function evidenceTables(ev, files, ruleTables) {
     }
   };
   walk(ev, '');
-  const fileOf = (table) => {
-    const t = table || (ruleTables.length === 1 ? ruleTables[0] : null);
+  // A workbook row names its file and sheet itself; a CSV row its table.
+  const fileOf = (r) => {
+    if (r.file) return r.file + (r.sheet ? '（工作表“' + r.sheet + '”）' : '');
+    const t = r.table || (ruleTables.length === 1 ? ruleTables[0] : null);
     const f = t && files[t];
     if (!f) return t ? t : '';
-    return f.file + (f.format === 'xlsx' ? '（第1个工作表）' : '');
+    return f.file;
   };
   const out = [];
   if (top.length) out.push(facts(top));
   for (const [path, rows] of groups) {
     const cols = [];
     for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
-    const order = ['row', '__row', 'rows'].filter((k) => cols.includes(k)).concat(cols.filter((k) => !['row', '__row', 'rows', 'table'].includes(k)));
+    const order = ['row', '__row', 'rows'].filter((k) => cols.includes(k)).concat(cols.filter((k) => !['row', '__row', 'rows', 'table', 'file', 'sheet'].includes(k)));
     out.push(el('h3', { text: path }), el('div', { className: 'scroll' }, el('table', { className: 'evidence' },
       el('tr', {}, el('th', { text: '文件' }), order.map((k) => el('th', { text: k === 'row' || k === '__row' || k === 'rows' ? '行号' : (KEY[k] || k) }))),
-      rows.map((r) => el('tr', {}, el('td', { text: fileOf(r.table) }), order.map((k) => el('td', { text: r[k] === undefined || r[k] === null ? '' : String(r[k]) })))))));
+      rows.map((r) => el('tr', {}, el('td', { text: fileOf(r) }), order.map((k) => el('td', { text: r[k] === undefined || r[k] === null ? '' : String(r[k]) })))))));
   }
   return out;
 }
