@@ -116,6 +116,14 @@ fn office_style_loads_and_scans_as_its_clean_twin() {
     );
     assert!(d_o.tables.values().any(|t| t.source.format == "xlsx"));
     assert!(d_o.tables.values().any(|t| t.source.format == "csv"));
+    // The ledger is printed on pages: a 本页小计 and the header again every 40 rows.
+    let ledger = d_o
+        .source(TableKind::Ledger)
+        .unwrap()
+        .layout
+        .clone()
+        .unwrap();
+    assert!(ledger.dropped.header_repeated > 10, "{:?}", ledger.dropped);
     // The same frames: columns, dtypes, values.
     let (tc, to) = (frames_as_text(&dc), frames_as_text(&d_o));
     assert_eq!(tc.keys().collect::<Vec<_>>(), to.keys().collect::<Vec<_>>());

@@ -139,7 +139,7 @@ impl Dropped {
             NonData::Blank => self.blank += 1,
             NonData::HeaderRepeat => self.header_repeated += 1,
             NonData::ColumnNumbers => self.column_numbers += 1,
-            NonData::Subtotal | NonData::Running => self.subtotal += 1,
+            NonData::Subtotal | NonData::Running | NonData::Page => self.subtotal += 1,
             NonData::Total => self.total += 1,
             NonData::Footer => self.footer += 1,
         }

@@ -22,6 +22,9 @@ pub enum NonData {
     Total,
     /// `累计`, `本年累计`: a running figure, not checked.
     Running,
+    /// `本页小计`, `本页合计`: sums the rows of its printed page (since the
+    /// last page total or repeated header), apart from the village 小计.
+    Page,
     Footer,
 }
 
@@ -101,8 +104,9 @@ fn total_label(cell: &str) -> Option<NonData> {
     }
     let c = TOTAL.captures(cell)?;
     Some(match &c[1] {
-        "小计" => NonData::Subtotal,
         "累计" => NonData::Running,
+        _ if cell.starts_with("本页") => NonData::Page,
+        "小计" => NonData::Subtotal,
         _ => NonData::Total,
     })
 }
@@ -155,13 +159,17 @@ mod tests {
         ] {
             let k = classify(&H, &["", label, "", "", "1200.00"]);
             assert!(
-                matches!(k, Some(NonData::Total | NonData::Subtotal)),
+                matches!(k, Some(NonData::Total | NonData::Subtotal | NonData::Page)),
                 "{label}: {k:?}"
             );
         }
         assert_eq!(
             classify(&H, &["", "", "本年累计", "", "9"]),
             Some(NonData::Running)
+        );
+        assert_eq!(
+            classify(&H, &["本页小计", "", "", "", "9"]),
+            Some(NonData::Page)
         );
     }
 

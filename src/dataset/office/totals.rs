@@ -91,7 +91,7 @@ pub fn check_totals(
 ) -> (usize, Vec<TotalCheck>) {
     if !labels
         .values()
-        .any(|(k, _)| matches!(k, NonData::Subtotal | NonData::Total))
+        .any(|(k, _)| matches!(k, NonData::Subtotal | NonData::Total | NonData::Page))
     {
         return (0, vec![]);
     }
@@ -102,25 +102,33 @@ pub fn check_totals(
         common_prefix(codes.iter().map(String::as_str).filter(|s| !s.is_empty()))
     };
     for m in money {
-        let (mut sub, mut total) = (Scope::default(), Scope::default());
+        let (mut sub, mut total, mut page) = (Scope::default(), Scope::default(), Scope::default());
         let mut current_sheet = None;
         for (i, code) in codes.iter().enumerate() {
             let code = RowCode(*code);
             if current_sheet != Some(code.sheet()) {
                 current_sheet = Some(code.sheet());
-                (sub, total) = (Scope::default(), Scope::default());
+                (sub, total, page) = (Scope::default(), Scope::default(), Scope::default());
             }
             let Some((kind, label)) = labels.get(&i) else {
                 let v = (m.values)(i);
                 sub.add(v, i);
                 total.add(v, i);
+                page.add(v, i);
                 continue;
             };
             let scope = match kind {
                 NonData::Subtotal => std::mem::take(&mut sub),
                 NonData::Total => {
                     sub = Scope::default();
+                    page = Scope::default();
                     std::mem::take(&mut total)
+                }
+                NonData::Page => std::mem::take(&mut page),
+                // The header printed again: a new page.
+                NonData::HeaderRepeat => {
+                    page = Scope::default();
+                    continue;
                 }
                 _ => continue,
             };
@@ -200,6 +208,38 @@ mod tests {
             (7, 60, 50)
         );
         assert_eq!(bad[0].village_code, "370112001002");
+    }
+
+    #[test]
+    fn page_totals_have_their_own_scope_beside_village_subtotals() {
+        // rows 10, 20 | 本页小计 30 | header again | 5 | 村小计 35 | 本页小计 5
+        let v = [
+            Some(10),
+            Some(20),
+            Some(30),
+            None,
+            Some(5),
+            Some(35),
+            Some(5),
+        ];
+        let get = |i: usize| v[i];
+        let labels: BTreeMap<usize, (NonData, String)> = [
+            (2, (NonData::Page, "本页小计".to_string())),
+            (3, (NonData::HeaderRepeat, "序号".to_string())),
+            (5, (NonData::Subtotal, "一村小计".to_string())),
+            (6, (NonData::Page, "本页小计".to_string())),
+        ]
+        .into();
+        let money = [MoneyColumn {
+            name: "amount",
+            header: "金额",
+            values: &get,
+        }];
+        let (checked, bad) =
+            check_totals(&labels, &money, &|_| None, &[2, 3, 4, 5, 6, 7, 8], &|_| {
+                None
+            });
+        assert_eq!((checked, bad.len()), (3, 0), "{bad:?}");
     }
 
     #[test]

@@ -194,6 +194,37 @@ fn header_rows(table: Table, c: &Choices, rng: &mut ChaCha8Rng, sheet: &mut Shee
     }
 }
 
+/// A printed page of a CSV form: every `every` data rows, the page's own
+/// 本页小计 and the header printed again.
+struct Page {
+    every: usize,
+    rows: usize,
+    sums: Vec<Option<i64>>,
+    /// The header row(s), printed again on each page.
+    header: Vec<Vec<Out>>,
+}
+
+impl Page {
+    /// After a data row: the page's sums, and its end when full.
+    fn after(&mut self, row: &[Option<i64>], c: &Choices, sheet: &mut Sheet) {
+        if self.every == 0 {
+            return;
+        }
+        for (s, v) in self.sums.iter_mut().zip(row) {
+            if let Some(v) = v {
+                *s.get_or_insert(0) += v;
+            }
+        }
+        self.rows += 1;
+        if self.rows == self.every {
+            sheet.rows.push(sum_row("本页小计".into(), &self.sums, c));
+            sheet.rows.extend(self.header.iter().cloned());
+            self.rows = 0;
+            self.sums.iter_mut().for_each(|s| *s = None);
+        }
+    }
+}
+
 /// A row of sums under the money columns, labelled in the first column.
 fn sum_row(label: String, sums: &[Option<i64>], c: &Choices) -> Vec<Out> {
     let mut r = vec![Out::Text(label)];
@@ -213,6 +244,7 @@ fn village_block(
     serial: &mut usize,
     sheet: &mut Sheet,
     wrong: bool,
+    page: &mut Page,
 ) -> Vec<Option<i64>> {
     let rs = rows(w, v, table);
     let width = table.columns().len();
@@ -221,10 +253,12 @@ fn village_block(
     for r in &rs {
         *serial += 1;
         let mut out = vec![Out::Num(*serial as f64)];
+        let mut money = vec![None; width];
         for (i, cell) in r.iter().enumerate() {
             out.push(match cell {
                 Cell::Amount(f) => {
                     *sums[i].get_or_insert(0) += f;
+                    money[i] = Some(*f);
                     money_out(*f, c)
                 }
                 other => match if c.messy {
@@ -238,6 +272,7 @@ fn village_block(
             });
         }
         sheet.rows.push(out);
+        page.after(&money, c, sheet);
     }
     if c.subtotals && !rs.is_empty() {
         let mut stated = sums.clone();
@@ -326,10 +361,23 @@ fn layout(
         };
         title_lines(table, c, &mut sheet, width);
         header_rows(table, c, rng, &mut sheet);
+        // The ledger (a CSV), printed on pages of 40 rows.
+        let paged = table == Table::Ledger && !c.xlsx;
+        let header_height = if sheet.merges.iter().any(|m| m.0 != m.2) {
+            2
+        } else {
+            1
+        };
+        let mut page = Page {
+            every: if paged { 40 } else { 0 },
+            rows: 0,
+            sums: vec![None; width as usize],
+            header: sheet.rows[sheet.rows.len() - header_height..].to_vec(),
+        };
         let mut total: Vec<Option<i64>> = vec![None; width as usize];
         for v in group {
             let wrong = c.wrong == Some(v.index as usize) && per_village;
-            let sums = village_block(w, v, table, c, &mut serial, &mut sheet, wrong);
+            let sums = village_block(w, v, table, c, &mut serial, &mut sheet, wrong, &mut page);
             if wrong && sums.iter().any(Option::is_some) {
                 labels.push(Label {
                     case: Case {
