@@ -104,13 +104,19 @@ pub fn check_totals(
     for m in money {
         let (mut sub, mut total, mut page) = (Scope::default(), Scope::default(), Scope::default());
         let mut current_sheet = None;
+        // The labelled rows in order, walked beside the rows.
+        let mut next_label = labels.iter().peekable();
         for (i, code) in codes.iter().enumerate() {
             let code = RowCode(*code);
             if current_sheet != Some(code.sheet()) {
                 current_sheet = Some(code.sheet());
                 (sub, total, page) = (Scope::default(), Scope::default(), Scope::default());
             }
-            let Some((kind, label)) = labels.get(&i) else {
+            let here = match next_label.peek() {
+                Some((at, _)) if **at == i => next_label.next().map(|(_, l)| l),
+                _ => None,
+            };
+            let Some((kind, label)) = here else {
                 let v = (m.values)(i);
                 sub.add(v, i);
                 total.add(v, i);
