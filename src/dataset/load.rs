@@ -132,13 +132,7 @@ fn plain_form(
     if found.at == 0 && found.height == 1 {
         return Some((found.headers, end, line_one));
     }
-    let layout = office::Layout {
-        title_lines: found.title_lines.clone(),
-        header_rows: (0..found.height)
-            .map(|k| (found.at + k + 1) as u32)
-            .collect(),
-        ..office::Layout::default()
-    };
+    let layout = found.layout();
     let first_row = (found.body() + 1) as u32;
     Some((
         found.headers,

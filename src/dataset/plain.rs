@@ -13,6 +13,7 @@
 
 mod column;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use memchr::{memchr, memchr2_iter};
@@ -20,8 +21,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::headers::match_headers;
-use super::office::Layout;
-use super::office::{MoneyColumn, check_totals};
+use super::office::{Layout, MoneyColumn, NonData, TotalCheck, check_totals};
 use super::typing::{CellProblem, Cleanup, Rows, assemble, not_data, null_column};
 use super::{Aliases, ColumnSpec, LoadOptions, TableKind, dictionary, read};
 use crate::error::Result;
@@ -300,127 +300,43 @@ pub(super) fn type_plain(
         }
     }
     let mut by_column = by_column;
-    // Rows that failed to type are read again from the body, by file row,
-    // to tell a 合计 row or a footer from data.
-    // Rows that failed to type are read again, to tell a 合计 row or a
-    // footer from data: each from where one of its cells is in the body,
-    // back to the newline before it (no other row is read again).
-    let mut at_of: PlHashMap<usize, usize> = PlHashMap::new();
-    for p in by_column.iter().flat_map(|(_, ps)| ps) {
-        if p.issue.is_none() && p.at != 0 {
-            at_of.entry(p.index).or_insert(p.at);
-        }
-    }
-    let cells = |idx: &[usize]| -> Vec<Vec<String>> {
-        idx.iter()
-            .map(|i| {
-                at_of
-                    .get(i)
-                    .map_or_else(Vec::new, |&at| record_at(body, at))
-            })
-            .collect()
-    };
-    let labels = not_data(by_column.iter().map(|(_, p)| p.as_slice()), headers, &cells);
+    let labels = rows_not_data(&by_column, body, headers);
     // Pieces typed before the hash reached them were kept (`done` lets a
     // piece go once it is hashed); the hash is further on by now.
     for piece in &pieces {
         done(piece);
     }
-    // They are cut out of the typed vectors before polars columns are
-    // built, so that the table is never copied to drop them.
-    let mut cleanup = Cleanup::default();
-    let mut before = None;
-    if !labels.is_empty() {
-        let money: Vec<(usize, Vec<Option<i64>>)> = outs
-            .iter()
-            .enumerate()
-            .filter_map(|(k, (out, valid))| match out {
-                Out::Money(v) => Some((
-                    k,
-                    v.iter()
-                        .zip(valid)
-                        .map(|(x, ok)| ok.then_some(*x))
-                        .collect(),
-                )),
-                _ => None,
-            })
-            .collect();
-        let codes: Vec<u32> = match &file_rows {
-            Some(r) => r.clone(),
-            None => (0..height as u32).map(|i| i + 2).collect(),
-        };
-        let drop: Vec<usize> = labels.keys().copied().collect();
-        let less_bytes: Vec<usize> = outs
-            .par_iter_mut()
-            .map(|(out, valid)| column::compact(out, valid, &drop))
-            .collect();
-        for (_, problems) in by_column.iter_mut() {
-            problems.retain(|p| !labels.contains_key(&p.index));
-            for p in problems.iter_mut() {
-                p.index -= drop.partition_point(|&d| d < p.index);
-            }
-        }
-        let kept: Vec<u32> = codes
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !labels.contains_key(i))
-            .map(|(_, c)| *c)
-            .collect();
-        file_rows = Some(kept);
-        height -= drop.len();
-        before = Some((money, codes, drop, less_bytes));
-    }
-    let less_bytes = before.as_ref().map(|b| b.3.clone());
+    let cut = (!labels.is_empty()).then(|| {
+        cut_rows(
+            &labels,
+            &mut outs,
+            &mut by_column,
+            &mut file_rows,
+            &mut height,
+        )
+    });
     let mut joined: Vec<Option<(Column, Vec<CellProblem>)>> = outs
         .into_par_iter()
         .zip(by_column)
         .zip(specs.par_iter())
         .enumerate()
         .map(|(k, (((out, valid), (buffers, problems)), spec))| {
-            let less = less_bytes.as_ref().map_or(0, |l| l[k]);
+            let less = cut.as_ref().map_or(0, |c| c.less_bytes[k]);
             Some((
                 finish_column(spec, out, valid, buffers, &coded, less),
                 problems,
             ))
         })
         .collect();
-    if let Some((money, codes, drop, _)) = &before {
+    let mut cleanup = Cleanup::default();
+    if let Some(cut) = &cut {
         for (k, _) in labels.values() {
             cleanup.dropped.add(*k);
         }
         // A shard holds some villages' rows: a street's 合计 is not checked.
         if opts.villages.is_none() {
-            let village = specs
-                .iter()
-                .position(|s| s.name == "village_code")
-                .and_then(|k| joined[k].as_ref())
-                .map(|(c, _)| c.clone());
-            let village_of = |i: usize| -> Option<String> {
-                let c = village.as_ref()?;
-                let new = i - drop.partition_point(|&d| d < i);
-                c.get(new)
-                    .ok()
-                    .and_then(|v| v.get_str().map(str::to_string))
-            };
-            let values: Vec<Box<dyn Fn(usize) -> Option<i64> + Sync + '_>> = money
-                .iter()
-                .map(|(_, v)| {
-                    Box::new(move |i: usize| v[i]) as Box<dyn Fn(usize) -> Option<i64> + Sync>
-                })
-                .collect();
-            let columns: Vec<MoneyColumn> = money
-                .iter()
-                .zip(&values)
-                .map(|((k, _), f)| MoneyColumn {
-                    name: specs[*k].name,
-                    header: found
-                        .get(specs[*k].name)
-                        .map_or(specs[*k].name, |(_, h)| h.as_str()),
-                    values: f.as_ref(),
-                })
-                .collect();
             (cleanup.totals_checked, cleanup.totals) =
-                check_totals(&labels, &columns, &village_of, codes, &|_| None);
+                cut_totals(cut, &labels, &joined, &specs, &found);
         }
     }
     let results: Vec<(Column, Vec<CellProblem>)> = kind
@@ -436,9 +352,11 @@ pub(super) fn type_plain(
     let rows = Rows {
         codes: file_rows.clone(),
         headers,
-        cells: &cells,
+        cells: &|_| vec![],
         sheets: &[],
         classified: true,
+        // A table in 万元 is not typed on the plain path.
+        wan_columns: &[],
     };
     let mut layout = form.layout;
     Some(
@@ -447,6 +365,138 @@ pub(super) fn type_plain(
             (frame, issues, extra, layout)
         }),
     )
+}
+
+/// The rows that failed to type and are not data (a 合计 row, a footer):
+/// each is read again from where one of its cells is in the body, back to
+/// the newline before it (no other row is read again).
+fn rows_not_data(
+    by_column: &[ColumnParts],
+    body: &str,
+    headers: &[String],
+) -> BTreeMap<usize, (NonData, String)> {
+    let mut at_of: PlHashMap<usize, usize> = PlHashMap::new();
+    for p in by_column.iter().flat_map(|(_, ps)| ps) {
+        if p.issue.is_none() && p.at != 0 {
+            at_of.entry(p.index).or_insert(p.at);
+        }
+    }
+    let cells = |idx: &[usize]| -> Vec<Vec<String>> {
+        idx.iter()
+            .map(|i| {
+                at_of
+                    .get(i)
+                    .map_or_else(Vec::new, |&at| record_at(body, at))
+            })
+            .collect()
+    };
+    not_data(by_column.iter().map(|(_, p)| p.as_slice()), headers, &cells)
+}
+
+/// The totals of the rows cut, checked against the data rows (by their
+/// index before the cut): how many figures were checked, and those that
+/// disagree.
+fn cut_totals(
+    cut: &Cut,
+    labels: &BTreeMap<usize, (NonData, String)>,
+    joined: &[Option<(Column, Vec<CellProblem>)>],
+    specs: &[&'static ColumnSpec],
+    found: &BTreeMap<&'static str, (usize, String)>,
+) -> (usize, Vec<TotalCheck>) {
+    let village = specs
+        .iter()
+        .position(|s| s.name == "village_code")
+        .and_then(|k| joined[k].as_ref())
+        .map(|(c, _)| c);
+    let village_of = |i: usize| -> Option<String> {
+        let kept = i - cut.drop.partition_point(|&d| d < i);
+        village?
+            .get(kept)
+            .ok()
+            .and_then(|v| v.get_str().map(str::to_string))
+    };
+    let columns: Vec<MoneyColumn> = cut
+        .money
+        .iter()
+        .map(|(k, values)| MoneyColumn {
+            name: specs[*k].name,
+            header: found
+                .get(specs[*k].name)
+                .map_or(specs[*k].name, |(_, h)| h.as_str()),
+            values,
+            wan: false,
+        })
+        .collect();
+    check_totals(labels, &columns, &village_of, &cut.codes, &|_| None)
+}
+
+/// What cutting the rows that are not data out of the typed vectors leaves
+/// for the total check (indices before the cut) and for the columns.
+struct Cut {
+    /// The rows cut, sorted.
+    drop: Vec<usize>,
+    /// Every row's file row, before the cut.
+    codes: Vec<u32>,
+    /// Each money column (by slot) before the cut: the totals' figures.
+    money: Vec<(usize, Vec<Option<i64>>)>,
+    /// Per slot, the bytes of the text values cut.
+    less_bytes: Vec<usize>,
+}
+
+/// Cut the rows `labels` names out of the typed vectors, their problems
+/// (the others renumbered) and the file rows, before polars columns are
+/// built, so that the table is never copied to drop them.
+fn cut_rows(
+    labels: &BTreeMap<usize, (NonData, String)>,
+    outs: &mut [(Out, Vec<bool>)],
+    by_column: &mut [ColumnParts],
+    file_rows: &mut Option<Vec<u32>>,
+    height: &mut usize,
+) -> Cut {
+    let money = outs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (out, valid))| match out {
+            Out::Money(v) => Some((
+                k,
+                v.iter()
+                    .zip(valid)
+                    .map(|(x, ok)| ok.then_some(*x))
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let codes: Vec<u32> = match file_rows {
+        Some(r) => r.clone(),
+        None => (0..*height as u32).map(|i| i + 2).collect(),
+    };
+    let drop: Vec<usize> = labels.keys().copied().collect();
+    let less_bytes = outs
+        .par_iter_mut()
+        .map(|(out, valid)| column::compact(out, valid, &drop))
+        .collect();
+    for (_, problems) in by_column.iter_mut() {
+        problems.retain(|p| !labels.contains_key(&p.index));
+        for p in problems.iter_mut() {
+            p.index -= drop.partition_point(|&d| d < p.index);
+        }
+    }
+    *file_rows = Some(
+        codes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !labels.contains_key(i))
+            .map(|(_, c)| *c)
+            .collect(),
+    );
+    *height -= drop.len();
+    Cut {
+        drop,
+        codes,
+        money,
+        less_bytes,
+    }
 }
 
 /// Where a plain body sits in its file: the file row of its first record,

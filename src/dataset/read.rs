@@ -509,20 +509,7 @@ pub fn read_csv_form(
         }
         Err(nh) => return Err(Error::format(path, nh.describe(kind))),
     };
-    let layout = Layout {
-        title_lines: found.title_lines.clone(),
-        header_rows: (0..found.height)
-            .map(|k| (found.at + k + 1) as u32)
-            .collect(),
-        wan_yuan_columns: found
-            .headers
-            .iter()
-            .zip(&found.wan)
-            .filter(|(_, w)| **w)
-            .map(|(h, _)| h.clone())
-            .collect(),
-        ..Layout::default()
-    };
+    let layout = found.layout();
     let first_row = (found.body() + 1) as u32;
     let mut raw = read_body(
         path,

@@ -32,6 +32,23 @@ impl HeaderFound {
     pub fn body(&self) -> usize {
         self.at + self.height
     }
+
+    /// The layout of a text file whose rows were given from its first:
+    /// its title lines, header rows and 万元 columns.
+    pub fn layout(&self) -> super::Layout {
+        super::Layout {
+            title_lines: self.title_lines.clone(),
+            header_rows: (0..self.height).map(|k| (self.at + k + 1) as u32).collect(),
+            wan_yuan_columns: self
+                .headers
+                .iter()
+                .zip(&self.wan)
+                .filter(|(_, w)| **w)
+                .map(|(h, _)| h.clone())
+                .collect(),
+            ..super::Layout::default()
+        }
+    }
 }
 
 /// No header in the rows looked at: what the error shows.
