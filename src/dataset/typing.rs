@@ -81,12 +81,17 @@ pub(super) fn type_table(
         .as_ref()
         .map(|l| l.sheets.clone())
         .unwrap_or_default();
+    let wan_columns = layout
+        .as_ref()
+        .map(|l| l.wan_yuan_columns.clone())
+        .unwrap_or_default();
     let rows = Rows {
         codes: raw.rows,
         headers: &raw.headers,
         cells: &cells,
         sheets: &sheets,
         classified: false,
+        wan_columns: &wan_columns,
     };
     let (frame, issues, cleanup) = assemble(kind, path, &found, results, height, rows, opts)?;
     drop(all_raw);
@@ -110,6 +115,8 @@ pub(super) struct Rows<'a> {
     pub sheets: &'a [String],
     /// The rows that are not data were cut out already (the plain path).
     pub classified: bool,
+    /// Headers of the money columns written in 万元.
+    pub wan_columns: &'a [String],
 }
 
 /// Rows dropped as not data, and the totals checked.
@@ -265,25 +272,23 @@ pub(super) fn assemble(
     // A shard holds some villages' rows: a 合计 over the whole street
     // cannot be checked against them.
     if !labels.is_empty() && opts.villages.is_none() {
-        let money: Vec<(&ColumnSpec, &Int64Chunked)> = kind
+        let money: Vec<(&ColumnSpec, Vec<Option<i64>>)> = kind
             .columns()
             .iter()
             .zip(&columns)
             .filter(|(s, _)| s.kind == Kind::Money && found.contains_key(s.name))
-            .filter_map(|(s, c)| Some((s, c.i64().ok()?)))
-            .collect();
-        type Value<'v> = Box<dyn Fn(usize) -> Option<i64> + Sync + 'v>;
-        let values: Vec<Value> = money
-            .iter()
-            .map(|(_, c)| Box::new(move |i: usize| c.get(i)) as Value)
+            .filter_map(|(s, c)| Some((s, c.i64().ok()?.iter().collect())))
             .collect();
         let money: Vec<MoneyColumn> = money
             .iter()
-            .zip(&values)
-            .map(|((s, _), f)| MoneyColumn {
-                name: s.name,
-                header: found.get(s.name).map_or(s.name, |(_, h)| h.as_str()),
-                values: f.as_ref(),
+            .map(|(s, values)| {
+                let header = found.get(s.name).map_or(s.name, |(_, h)| h.as_str());
+                MoneyColumn {
+                    name: s.name,
+                    header,
+                    values,
+                    wan: rows.wan_columns.iter().any(|w| w == header),
+                }
             })
             .collect();
         let village_col = kind

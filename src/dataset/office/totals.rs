@@ -38,11 +38,30 @@ pub struct TotalCheck {
 }
 
 /// A money column of the table: contract name, header as written, and
-/// the value (fen) of row i.
+/// each row's value (fen).
 pub struct MoneyColumn<'a> {
     pub name: &'a str,
     pub header: &'a str,
-    pub values: &'a (dyn Fn(usize) -> Option<i64> + Sync),
+    pub values: &'a [Option<i64>],
+    /// Written in 万元: a total may be rounded to fewer decimals than its rows.
+    pub wan: bool,
+}
+
+/// Whether a stated total agrees with its rows' sum. In 万元, a total is
+/// compared at the precision it is written to (its trailing zeros, at most
+/// 0.01 万元 = 100 yuan): `3.58` for rows summing to 3.5801 万元 agrees.
+fn agrees(stated: i64, sum: i64, wan: bool) -> bool {
+    if stated == sum {
+        return true;
+    }
+    if !wan {
+        return false;
+    }
+    let mut precision = 1i64;
+    while precision < 10_000 && stated % (precision * 10) == 0 {
+        precision *= 10;
+    }
+    (sum + precision / 2).div_euclid(precision) * precision == stated
 }
 
 #[derive(Default, Clone)]
@@ -117,7 +136,7 @@ pub fn check_totals(
                 _ => None,
             };
             let Some((kind, label)) = here else {
-                let v = (m.values)(i);
+                let v = m.values[i];
                 sub.add(v, i);
                 total.add(v, i);
                 page.add(v, i);
@@ -138,14 +157,14 @@ pub fn check_totals(
                 }
                 _ => continue,
             };
-            let Some(stated) = (m.values)(i) else {
+            let Some(stated) = m.values[i] else {
                 continue;
             };
             if scope.unknown || scope.rows == 0 {
                 continue;
             }
             checked += 1;
-            if stated != scope.sum {
+            if !agrees(stated, scope.sum, m.wan) {
                 out.push(TotalCheck {
                     sheet: sheet(code.sheet()),
                     row: code.row(),
@@ -198,11 +217,12 @@ mod tests {
             (5, (NonData::Total, "合计".to_string())),
         ]
         .into();
-        let get = |i: usize| values.get(i);
+        let values: Vec<Option<i64>> = values.iter().collect();
         let money = [MoneyColumn {
             name: "amount",
             header: "金额",
-            values: &get,
+            values: &values,
+            wan: false,
         }];
         let codes: Vec<u32> = (3..9).collect();
         let village = |i: usize| villages.get(i).map(str::to_string);
@@ -228,7 +248,6 @@ mod tests {
             Some(35),
             Some(5),
         ];
-        let get = |i: usize| v[i];
         let labels: BTreeMap<usize, (NonData, String)> = [
             (2, (NonData::Page, "本页小计".to_string())),
             (3, (NonData::HeaderRepeat, "序号".to_string())),
@@ -239,7 +258,8 @@ mod tests {
         let money = [MoneyColumn {
             name: "amount",
             header: "金额",
-            values: &get,
+            values: &v,
+            wan: false,
         }];
         let (checked, bad) =
             check_totals(&labels, &money, &|_| None, &[2, 3, 4, 5, 6, 7, 8], &|_| {
@@ -249,16 +269,31 @@ mod tests {
     }
 
     #[test]
+    fn a_total_in_wan_is_compared_at_the_precision_it_is_written_to() {
+        // rows 1.2345 + 2.3456 万元 = 3.5801 万元 (fen)
+        assert!(agrees(3_580_000, 3_580_100, true), "3.58 for 3.5801");
+        assert!(!agrees(3_590_000, 3_580_100, true), "3.59 for 3.5801");
+        assert!(agrees(3_580_100, 3_580_100, true));
+        assert!(
+            !agrees(3_580_000, 3_580_100, false),
+            "in yuan every fen counts"
+        );
+        // Rounded to whole 万元, a total is still compared at 0.01 万元.
+        assert!(!agrees(4_000_000, 3_580_100, true));
+    }
+
+    #[test]
     fn a_scope_with_an_unreadable_figure_is_not_checked() {
         let values =
             Int64Chunked::from_iter_options("amount".into(), [Some(1), None, Some(9)].into_iter());
         let labels: BTreeMap<usize, (NonData, String)> =
             [(2, (NonData::Total, "合计".to_string()))].into();
-        let get = |i: usize| values.get(i);
+        let values: Vec<Option<i64>> = values.iter().collect();
         let money = [MoneyColumn {
             name: "amount",
             header: "金额",
-            values: &get,
+            values: &values,
+            wan: false,
         }];
         let (checked, bad) = check_totals(&labels, &money, &|_| None, &[2, 3, 4], &|_| None);
         assert_eq!((checked, bad.len()), (0, 0));

@@ -226,9 +226,17 @@ impl Page {
 }
 
 /// A row of sums under the money columns, labelled in the first column.
+/// A total in 万元 is printed as offices print it: to 0.01 万元 (100 yuan),
+/// while its rows keep every decimal.
+const WAN_TOTAL_FEN: i64 = 10_000;
+
 fn sum_row(label: String, sums: &[Option<i64>], c: &Choices) -> Vec<Out> {
     let mut r = vec![Out::Text(label)];
     r.extend(sums.iter().map(|s| match s {
+        Some(f) if c.wan => {
+            let rounded = (f + WAN_TOTAL_FEN / 2).div_euclid(WAN_TOTAL_FEN) * WAN_TOTAL_FEN;
+            money_out(rounded, c)
+        }
         Some(f) => money_out(*f, c),
         None => Out::Empty,
     }));
@@ -277,7 +285,8 @@ fn village_block(
     if c.subtotals && !rs.is_empty() {
         let mut stated = sums.clone();
         if wrong && let Some(s) = stated.iter_mut().flatten().next() {
-            *s += 100;
+            // One yuan off; in 万元, one 万元 (a rounded total hides less).
+            *s += if c.wan { 1_000_000 } else { 100 };
         }
         sheet
             .rows
@@ -385,7 +394,7 @@ fn layout(
                         village: v.code.clone(),
                         subject: v.code.clone(),
                     },
-                    note: format!("{}小计与明细不符（多1元）", table.chinese()),
+                    note: format!("{}小计与明细不符", table.chinese()),
                 });
             }
             for (t, s) in total.iter_mut().zip(sums) {
