@@ -19,10 +19,14 @@ pub enum Category {
     WeakSignal,
     Eligibility,
     GhostWorker,
+    AssetLease,
+    LandCompensation,
+    PartyAffairs,
+    SealUse,
 }
 
 impl Category {
-    pub const ALL: [Category; 11] = [
+    pub const ALL: [Category; 15] = [
         Category::Kinship,
         Category::SplitContract,
         Category::DuplicateBeneficiary,
@@ -34,6 +38,10 @@ impl Category {
         Category::WeakSignal,
         Category::Eligibility,
         Category::GhostWorker,
+        Category::AssetLease,
+        Category::LandCompensation,
+        Category::PartyAffairs,
+        Category::SealUse,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +57,10 @@ impl Category {
             Category::WeakSignal => "weak_signal",
             Category::Eligibility => "eligibility",
             Category::GhostWorker => "ghost_worker",
+            Category::AssetLease => "asset_lease",
+            Category::LandCompensation => "land_compensation",
+            Category::PartyAffairs => "party_affairs",
+            Category::SealUse => "seal_use",
         }
     }
 
@@ -70,6 +82,10 @@ impl Category {
             Category::WeakSignal => "弱信号",
             Category::Eligibility => "不符合条件",
             Category::GhostWorker => "虚报冒领工资",
+            Category::AssetLease => "三资租赁异常",
+            Category::LandCompensation => "征地补偿异常",
+            Category::PartyAffairs => "党务管理异常",
+            Category::SealUse => "印章使用不规范",
         }
     }
 }

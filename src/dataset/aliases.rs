@@ -26,7 +26,9 @@ struct AliasFile {
 #[derive(Debug, Clone)]
 pub struct Aliases {
     tables: HashMap<String, TableKind>,
-    columns: HashMap<String, &'static str>,
+    /// A header may name different columns in different tables (`承包方`:
+    /// a contract's vendor, a lease's lessee); never two of one table.
+    columns: HashMap<String, Vec<&'static str>>,
     /// canonical column → aliases as written in the file, for error messages.
     listed: HashMap<&'static str, Vec<String>>,
 }
@@ -49,6 +51,13 @@ fn strip_unit(key: &str) -> Option<&str> {
     }
     let cut = k.rfind(['(', '（'])?;
     Some(&key[..cut])
+}
+
+/// Two columns that one table holds cannot share an alias.
+fn one_table_has_both(a: &str, b: &str) -> bool {
+    TableKind::ALL
+        .iter()
+        .any(|t| t.column(a).is_some() && t.column(b).is_some())
 }
 
 impl Aliases {
@@ -99,7 +108,7 @@ impl Aliases {
         let mut columns = HashMap::new();
         let mut listed: HashMap<&'static str, Vec<String>> = HashMap::new();
         for c in &all_columns {
-            columns.insert(header_key(c), *c);
+            columns.insert(header_key(c), vec![*c]);
         }
         for (canon, names) in &file.columns {
             let c = *all_columns
@@ -112,14 +121,17 @@ impl Aliases {
                     )
                 })?;
             for n in names {
-                if let Some(prev) = columns.insert(header_key(n), c)
-                    && prev != c
-                {
+                let named = columns.entry(header_key(n)).or_default();
+                if named.contains(&c) {
+                    continue;
+                }
+                if let Some(prev) = named.iter().find(|p| one_table_has_both(p, c)) {
                     return Err(Error::config(
                         path,
                         format!("header alias `{n}` given for both {prev} and {c}"),
                     ));
                 }
+                named.push(c);
             }
             listed.entry(c).or_default().extend(names.iter().cloned());
         }
@@ -135,13 +147,26 @@ impl Aliases {
         self.tables.get(&header_key(stem)).copied()
     }
 
-    /// The canonical column a header names, if any.
+    /// The canonical column a header names in some table, if any (the first
+    /// listed when it names columns of several tables).
     pub fn column_for_header(&self, header: &str) -> Option<&'static str> {
+        self.candidates(header).first().copied()
+    }
+
+    /// The column of `table` a header names, if any.
+    pub fn column_in(&self, table: TableKind, header: &str) -> Option<&'static str> {
+        self.candidates(header)
+            .iter()
+            .copied()
+            .find(|c| table.column(c).is_some())
+    }
+
+    fn candidates(&self, header: &str) -> &[&'static str] {
         let key = header_key(header);
         self.columns
             .get(&key)
             .or_else(|| strip_unit(&key).and_then(|k| self.columns.get(k)))
-            .copied()
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The alias (as written) nearest to `header` among the columns of
@@ -180,6 +205,12 @@ mod tests {
         assert_eq!(a.column_for_header("金额（元）"), Some("amount"));
         assert_eq!(a.column_for_header("*姓　名"), Some("name"));
         assert_eq!(a.column_for_header("备注"), None);
+        assert_eq!(a.column_in(TableKind::Contracts, "承包方"), Some("vendor"));
+        assert_eq!(a.column_in(TableKind::Leases, "承包方"), Some("lessee"));
+        assert_eq!(
+            a.column_in(TableKind::PartyTransfers, "有效期（天）"),
+            Some("valid_days")
+        );
         assert_eq!(
             a.table_for_stem("集体资金收支明细"),
             Some(TableKind::Ledger)

@@ -17,7 +17,7 @@ pub(super) fn village_column(
     kind.column("village_code")?;
     headers
         .iter()
-        .position(|h| aliases.column_for_header(h) == Some("village_code"))
+        .position(|h| aliases.column_in(kind, h) == Some("village_code"))
 }
 
 /// Which raw column holds each contract column (index and header as
@@ -35,10 +35,7 @@ pub(super) fn match_headers(
     let mut found: BTreeMap<&'static str, (usize, String)> = BTreeMap::new();
     let mut extra = Vec::new();
     for (i, h) in headers.iter().enumerate() {
-        match aliases
-            .column_for_header(h)
-            .filter(|c| kind.column(c).is_some())
-        {
+        match aliases.column_in(kind, h) {
             Some(c) => {
                 if let Some((j, first)) = found.get(c) {
                     return Err(Error::DuplicateColumn {

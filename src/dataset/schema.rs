@@ -104,6 +104,7 @@ const HOUSEHOLDS: &[ColumnSpec] = &[
     req_blank("id_number", IdNumber),
     req("relation_to_head", Name),
     opt("address", Name),
+    opt("moved_in_date", Date),
 ];
 
 const LEDGER: &[ColumnSpec] = &[
@@ -152,6 +153,8 @@ const SUBSIDIES: &[ColumnSpec] = &[
     opt("unit", Name),
     opt("approved_date", Date),
     req("paid_date", Date),
+    opt("payee", Name),
+    opt("item_id", Code),
 ];
 
 const HIRES: &[ColumnSpec] = &[
@@ -196,6 +199,107 @@ const DEATHS: &[ColumnSpec] = &[
     req("death_date", Date),
 ];
 
+// §2a: the tables of the other processes of the annex.
+
+const LEASES: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("contract_no", Code),
+    opt("asset_id", Code),
+    opt("asset_name", Text),
+    req_blank("asset_type", Name),
+    opt("area", Number),
+    opt("unit", Name),
+    req("lessee", Name),
+    opt("lessee_id", PartyId),
+    req("start_date", Date),
+    req_blank("end_date", Date),
+    req("annual_rent", Money),
+    opt("payment_cycle", Name),
+    opt("prepaid_years", Number),
+    req_blank("procurement", Name),
+    opt("decision_no", Code),
+    opt("appraised_rent", Money),
+    opt("signed_date", Date),
+];
+
+const LAND_COMPENSATION: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("batch_no", Code),
+    opt("plan_published_date", Date),
+    opt("plan_objection_end", Date),
+    opt("household_id", Code),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    req("area", Number),
+    req("rate", Money),
+    opt("attachments", Money),
+    req("amount", Money),
+    req("paid_date", Date),
+    opt("bank_account", Digits),
+    opt("decision_no", Code),
+];
+
+const CLAIMS: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("policy_no", Code),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    opt("crop", Name),
+    req("insured_area", Number),
+    req("loss_area", Number),
+    req("amount", Money),
+    req("paid_date", Date),
+    opt("bank_account", Digits),
+];
+
+const PARTY_MEMBERS: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    opt("branch", Name),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    req_blank("applied_date", Date),
+    opt("activist_date", Date),
+    opt("candidate_date", Date),
+    opt("vetted_date", Date),
+    opt("admitted_date", Date),
+    opt("approved_date", Date),
+    opt("full_date", Date),
+    opt("sponsor_ids", Text),
+];
+
+const PARTY_TRANSFERS: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    req("direction", Name),
+    req("letter_date", Date),
+    opt("valid_days", Number),
+    opt("received_date", Date),
+];
+
+const PARTY_DUES: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("name", Name),
+    req_blank("id_number", IdNumber),
+    req("period", Period),
+    opt("member_type", Name),
+    opt("base_income", Money),
+    req("amount", Money),
+    opt("paid_date", Date),
+];
+
+const SEAL_LOG: &[ColumnSpec] = &[
+    req("village_code", VillageCode),
+    req("entry_no", Code),
+    req("date", Date),
+    req_blank("seal", Name),
+    req_blank("purpose", Text),
+    opt("ref_no", Code),
+    req_blank("applicant", Name),
+    opt("approver", Name),
+    opt("copies", Number),
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TableKind {
     Cadres,
@@ -208,10 +312,17 @@ pub enum TableKind {
     Publicity,
     Decisions,
     Deaths,
+    Leases,
+    LandCompensation,
+    Claims,
+    PartyMembers,
+    PartyTransfers,
+    PartyDues,
+    SealLog,
 }
 
 impl TableKind {
-    pub const ALL: [TableKind; 10] = [
+    pub const ALL: [TableKind; 17] = [
         TableKind::Cadres,
         TableKind::Relatives,
         TableKind::Households,
@@ -222,6 +333,13 @@ impl TableKind {
         TableKind::Publicity,
         TableKind::Decisions,
         TableKind::Deaths,
+        TableKind::Leases,
+        TableKind::LandCompensation,
+        TableKind::Claims,
+        TableKind::PartyMembers,
+        TableKind::PartyTransfers,
+        TableKind::PartyDues,
+        TableKind::SealLog,
     ];
 
     pub fn canonical(self) -> &'static str {
@@ -236,6 +354,13 @@ impl TableKind {
             TableKind::Publicity => "publicity",
             TableKind::Decisions => "decisions",
             TableKind::Deaths => "deaths",
+            TableKind::Leases => "leases",
+            TableKind::LandCompensation => "land_compensation",
+            TableKind::Claims => "claims",
+            TableKind::PartyMembers => "party_members",
+            TableKind::PartyTransfers => "party_transfers",
+            TableKind::PartyDues => "party_dues",
+            TableKind::SealLog => "seal_log",
         }
     }
 
@@ -252,6 +377,13 @@ impl TableKind {
             TableKind::Publicity => "公示记录",
             TableKind::Decisions => "四议两公开决策记录",
             TableKind::Deaths => "死亡人员信息",
+            TableKind::Leases => "集体资产资源承包租赁合同",
+            TableKind::LandCompensation => "征地补偿款发放",
+            TableKind::Claims => "农业保险理赔清单",
+            TableKind::PartyMembers => "党员发展纪实",
+            TableKind::PartyTransfers => "党组织关系转接",
+            TableKind::PartyDues => "党费收缴",
+            TableKind::SealLog => "印章使用登记",
         }
     }
 
@@ -271,6 +403,13 @@ impl TableKind {
             TableKind::Publicity => PUBLICITY,
             TableKind::Decisions => DECISIONS,
             TableKind::Deaths => DEATHS,
+            TableKind::Leases => LEASES,
+            TableKind::LandCompensation => LAND_COMPENSATION,
+            TableKind::Claims => CLAIMS,
+            TableKind::PartyMembers => PARTY_MEMBERS,
+            TableKind::PartyTransfers => PARTY_TRANSFERS,
+            TableKind::PartyDues => PARTY_DUES,
+            TableKind::SealLog => SEAL_LOG,
         }
     }
 

@@ -100,8 +100,7 @@ impl NoHeader {
 fn named(kind: TableKind, aliases: &Aliases, headers: &[String]) -> (BTreeSet<&'static str>, bool) {
     let cols: BTreeSet<&'static str> = headers
         .iter()
-        .filter_map(|h| aliases.column_for_header(h))
-        .filter(|c| kind.column(c).is_some())
+        .filter_map(|h| aliases.column_in(kind, h))
         .collect();
     let complete = kind
         .columns()
@@ -159,9 +158,7 @@ fn flatten(kind: TableKind, aliases: &Aliases, top: &[String], sub: &[String]) -
         })
         .collect();
     let col = |h: &str| {
-        aliases
-            .column_for_header(h)
-            .filter(|c| kind.column(c).is_some())
+        aliases.column_in(kind, h)
     };
     let mut count = std::collections::HashMap::new();
     for h in &names {
@@ -207,7 +204,7 @@ fn wan_columns(
         .enumerate()
         .map(|(j, h)| {
             let money = aliases
-                .column_for_header(h)
+                .column_in(kind, h)
                 .and_then(|c| kind.column(c))
                 .is_some_and(|c| c.kind == Kind::Money);
             let group = groups_above.get(j).map_or("", |s| s.as_str());

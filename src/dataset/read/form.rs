@@ -113,8 +113,7 @@ pub fn from_sheets(
             .iter()
             .map(|h| {
                 let key = aliases
-                    .column_for_header(h)
-                    .filter(|c| kind.column(c).is_some())
+                    .column_in(kind, h)
                     .map_or_else(|| office::fold(h), str::to_string);
                 if key.is_empty() {
                     // A blank header cell: a column of its own, never joined.
