@@ -127,7 +127,8 @@ fn forty_villages_hold_eight_cases_of_every_category_and_negative_kind() {
 fn frames_as_text(ds: &Dataset) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for t in TableKind::ALL {
-        let df = ds.frame(t).expect("table present");
+        // A table the generator does not write is absent from both twins.
+        let Some(df) = ds.frame(t) else { continue };
         for c in df.columns() {
             if c.name().as_str() == ROW {
                 continue;
