@@ -157,9 +157,7 @@ fn flatten(kind: TableKind, aliases: &Aliases, top: &[String], sub: &[String]) -
             _ => group[j].clone(),
         })
         .collect();
-    let col = |h: &str| {
-        aliases.column_in(kind, h)
-    };
+    let col = |h: &str| aliases.column_in(kind, h);
     let mut count = std::collections::HashMap::new();
     for h in &names {
         if let Some(c) = col(h) {

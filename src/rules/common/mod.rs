@@ -1,4 +1,5 @@
-//! Code the rules share, apart from the rules: typed table views (`views`),
+//! Code the rules share, apart from the rules: working days and holidays
+//! (`calendar`), typed table views (`views`),
 //! units and row helpers (`util`), what the people rules derive from the
 //! roll, ledger and hires (`people`), wages paid to hires (`wages`), ledger
 //! payments (`ledger`), grouping by key (`keyed`), the decision index
@@ -6,6 +7,7 @@
 //! and values made once per dataset (`shared`). Nothing here imports a rule;
 //! a rule imports from here, never from another rule.
 
+pub mod calendar;
 pub mod decisions;
 pub mod keyed;
 pub mod keywords;
