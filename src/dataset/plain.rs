@@ -256,19 +256,7 @@ pub(super) fn type_plain(
         .map(|(_, runs)| runs.iter().map(|r| r.records).sum())
         .collect();
     let mut height: usize = counts.iter().sum();
-    // The file row of each row kept (header = 1); a whole load's are i + 2,
-    // or i + the body's first row under a form's title lines.
-    let shift = form.first_row - 2;
-    let mut file_rows: Option<Vec<u32>> = match shard {
-        Some(_) => Some(
-            file_rows(&selected, height)
-                .into_iter()
-                .map(|r| r + shift)
-                .collect(),
-        ),
-        None if shift > 0 => Some((0..height as u32).map(|i| i + form.first_row).collect()),
-        None => None,
-    };
+    let mut file_rows = kept_file_rows(shard, &selected, height, form.first_row);
     // Every column of the table's rows, then each cut into the pieces' rows.
     let mut outs = column::columns_of(kind, &specs, height);
     let piece_slots = column::slots_of(&mut outs, &specs, &counts, height);
@@ -276,22 +264,9 @@ pub(super) fn type_plain(
     // Each piece wrote every view of its rows (it read as many records
     // as were counted, or gave `None` above).
     let by_column = by_column(typed, &counts, specs.len());
-    // Into the global dictionary one column after the other, in the
-    // order `dictionary::encode` casts them, so that it holds the same
-    // codes whichever path loaded the table. (polars holds the global
-    // mapping only while a column or dtype refers to it: `coded` keeps
-    // it from one step to the next.)
     let coded = DataType::from_categories(Categories::global());
-    let DataType::Categorical(_, mapping) = &coded else {
-        unreachable!("from_categories gives a categorical dtype")
-    };
-    for (_, name) in dictionary::ENCODED.iter().filter(|(t, _)| *t == kind) {
-        if let Some(k) = specs.iter().position(|s| s.name == *name)
-            && let (Out::Coded(codes), _) = &mut outs[k]
-            && let Err(e) = global_codes(codes, &by_column[k].0, &counts, mapping)
-        {
-            return Some(Err(crate::error::Error::format(path, e)));
-        }
+    if let Err(e) = into_global_dictionary(kind, &specs, &mut outs, &by_column, &counts, &coded) {
+        return Some(Err(crate::error::Error::format(path, e)));
     }
     // SAFETY: see above: all `height` views are written.
     for (out, _) in outs.iter_mut() {
@@ -557,6 +532,54 @@ fn select_runs(
             }
         })
         .collect()
+}
+
+/// The file row of each row kept (header = 1): a whole load's are i + 2, or
+/// i + the body's first row under a form's title lines; a shard's are the
+/// rows its runs came from. `None`: i + 2.
+fn kept_file_rows(
+    shard: Option<&Shard>,
+    selected: &[(usize, Vec<Run>)],
+    height: usize,
+    first_row: u32,
+) -> Option<Vec<u32>> {
+    let shift = first_row - 2;
+    match shard {
+        Some(_) => Some(
+            file_rows(selected, height)
+                .into_iter()
+                .map(|r| r + shift)
+                .collect(),
+        ),
+        None if shift > 0 => Some((0..height as u32).map(|i| i + first_row).collect()),
+        None => None,
+    }
+}
+
+/// Into the global dictionary one column after the other, in the order
+/// `dictionary::encode` casts them, so that it holds the same codes
+/// whichever path loaded the table. (polars holds the global mapping only
+/// while a column or dtype refers to it: `coded` keeps it from one step to
+/// the next.)
+fn into_global_dictionary(
+    kind: TableKind,
+    specs: &[&'static ColumnSpec],
+    outs: &mut [(Out, Vec<bool>)],
+    by_column: &[ColumnParts],
+    counts: &[usize],
+    coded: &DataType,
+) -> PolarsResult<()> {
+    let DataType::Categorical(_, mapping) = coded else {
+        unreachable!("from_categories gives a categorical dtype")
+    };
+    for (_, name) in dictionary::ENCODED.iter().filter(|(t, _)| *t == kind) {
+        if let Some(k) = specs.iter().position(|s| s.name == *name)
+            && let (Out::Coded(codes), _) = &mut outs[k]
+        {
+            global_codes(codes, &by_column[k].0, counts, mapping)?;
+        }
+    }
+    Ok(())
 }
 
 /// The file row of each row kept (header = 1) by the runs of the pieces.

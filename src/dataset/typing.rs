@@ -272,38 +272,8 @@ pub(super) fn assemble(
     // A shard holds some villages' rows: a 合计 over the whole street
     // cannot be checked against them.
     if !labels.is_empty() && opts.villages.is_none() {
-        let money: Vec<(&ColumnSpec, Vec<Option<i64>>)> = kind
-            .columns()
-            .iter()
-            .zip(&columns)
-            .filter(|(s, _)| s.kind == Kind::Money && found.contains_key(s.name))
-            .filter_map(|(s, c)| Some((s, c.i64().ok()?.iter().collect())))
-            .collect();
-        let money: Vec<MoneyColumn> = money
-            .iter()
-            .map(|(s, values)| {
-                let header = found.get(s.name).map_or(s.name, |(_, h)| h.as_str());
-                MoneyColumn {
-                    name: s.name,
-                    header,
-                    values,
-                    wan: rows.wan_columns.iter().any(|w| w == header),
-                }
-            })
-            .collect();
-        let village_col = kind
-            .columns()
-            .iter()
-            .position(|s| s.name == "village_code")
-            .and_then(|k| columns[k].str().ok());
-        let village_of = |i: usize| village_col.and_then(|v| v.get(i)).map(str::to_string);
-        let sheet = |ord: u32| {
-            (ord > 0)
-                .then(|| rows.sheets.get(ord as usize - 1).cloned())
-                .flatten()
-        };
         (cleanup.totals_checked, cleanup.totals) =
-            check_totals(&labels, &money, &village_of, &codes, &sheet);
+            table_totals(kind, found, &columns, &rows, &labels, &codes);
     }
     let keep: Option<BooleanChunked> =
         (!labels.is_empty()).then(|| (0..height).map(|i| !labels.contains_key(&i)).collect());
@@ -335,6 +305,49 @@ pub(super) fn assemble(
         frame = frame.filter(&keep).map_err(|e| Error::format(path, e))?;
     }
     Ok((frame, issues, cleanup))
+}
+
+/// The form's 小计/合计 rows checked against the rows they total, on the
+/// table's money columns (in 万元 where the form wrote them so).
+fn table_totals(
+    kind: TableKind,
+    found: &BTreeMap<&'static str, (usize, String)>,
+    columns: &[Column],
+    rows: &Rows,
+    labels: &BTreeMap<usize, (NonData, String)>,
+    codes: &[u32],
+) -> (usize, Vec<TotalCheck>) {
+    let money: Vec<(&ColumnSpec, Vec<Option<i64>>)> = kind
+        .columns()
+        .iter()
+        .zip(columns)
+        .filter(|(s, _)| s.kind == Kind::Money && found.contains_key(s.name))
+        .filter_map(|(s, c)| Some((s, c.i64().ok()?.iter().collect())))
+        .collect();
+    let money: Vec<MoneyColumn> = money
+        .iter()
+        .map(|(s, values)| {
+            let header = found.get(s.name).map_or(s.name, |(_, h)| h.as_str());
+            MoneyColumn {
+                name: s.name,
+                header,
+                values,
+                wan: rows.wan_columns.iter().any(|w| w == header),
+            }
+        })
+        .collect();
+    let village_col = kind
+        .columns()
+        .iter()
+        .position(|s| s.name == "village_code")
+        .and_then(|k| columns[k].str().ok());
+    let village_of = |i: usize| village_col.and_then(|v| v.get(i)).map(str::to_string);
+    let sheet = |ord: u32| {
+        (ord > 0)
+            .then(|| rows.sheets.get(ord as usize - 1).cloned())
+            .flatten()
+    };
+    check_totals(labels, &money, &village_of, codes, &sheet)
 }
 
 /// A cell's text, or `None` when it is blank (spaces, U+3000 and BOMs only).

@@ -48,12 +48,7 @@ pub fn from_sheets(
     encoding: &'static str,
 ) -> Result<RawTable> {
     let mut layout = Layout::default();
-    // Columns of the joined table: keyed by contract column (or the folded
-    // header of an extra column), in order of first appearance.
-    let mut headers: Vec<String> = Vec::new();
-    let mut key_index: HashMap<String, usize> = HashMap::new();
-    let mut cols: Vec<Vec<Option<String>>> = Vec::new();
-    let mut codes: Vec<u32> = Vec::new();
+    let mut joined = Joined::default();
     let mut first_failure: Option<(String, office::NoHeader)> = None;
     for (name, rows) in sheets {
         if rows
@@ -74,18 +69,7 @@ pub fn from_sheets(
         let found: HeaderFound = match office::find_header(kind, aliases, &top) {
             Ok(h) => h,
             Err(nh) => {
-                if let Some((row, missing)) = &nh.closest
-                    && looks_like_the_table(kind, missing.len())
-                {
-                    return Err(Error::format(
-                        path,
-                        format!(
-                            "sheet {name}: row {} looks like the header of table {kind} but lacks required column(s) {}; every sheet holding the table needs them (or remove the sheet)",
-                            rows[row - 1].0,
-                            missing.join(", ")
-                        ),
-                    ));
-                }
+                refuse_half_header(path, kind, &name, &rows, &nh)?;
                 layout.skipped_sheets.push(SkippedSheet {
                     sheet: name.clone(),
                     reason: format!(
@@ -107,27 +91,7 @@ pub fn from_sheets(
                 layout.wan_yuan_columns.push(found.headers[j].clone());
             }
         }
-        // This sheet's columns in the joined table.
-        let place: Vec<usize> = found
-            .headers
-            .iter()
-            .map(|h| {
-                let key = aliases
-                    .column_in(kind, h)
-                    .map_or_else(|| office::fold(h), str::to_string);
-                if key.is_empty() {
-                    // A blank header cell: a column of its own, never joined.
-                    headers.push(String::new());
-                    cols.push(vec![None; codes.len()]);
-                    return headers.len() - 1;
-                }
-                *key_index.entry(key).or_insert_with(|| {
-                    headers.push(h.clone());
-                    cols.push(vec![None; codes.len()]);
-                    headers.len() - 1
-                })
-            })
-            .collect();
+        let place = joined.place(kind, aliases, &found.headers);
         for (row, mut cells) in rows.into_iter().skip(found.body()) {
             if cells.iter().all(|c| c.trim().is_empty()) {
                 layout.dropped.blank += 1;
@@ -140,17 +104,7 @@ pub fn from_sheets(
                     format!("sheet {name}, row {row}: more rows or sheets than a table can cite"),
                 )
             })?;
-            codes.push(code.0);
-            for c in cols.iter_mut() {
-                c.push(None);
-            }
-            for (j, cell) in cells.into_iter().enumerate() {
-                if let Some(&k) = place.get(j)
-                    && !cell.is_empty()
-                {
-                    *cols[k].last_mut().expect("pushed above") = Some(cell);
-                }
-            }
+            joined.push_row(code, cells, &place);
         }
         layout.sheets.push(name);
     }
@@ -164,18 +118,97 @@ pub fn from_sheets(
             },
         });
     }
-    let height = codes.len();
-    let columns: Vec<Column> = cols
+    let height = joined.codes.len();
+    let columns: Vec<Column> = joined
+        .cols
         .into_iter()
         .enumerate()
         .map(|(i, v)| Column::new(raw_col(i), v))
         .collect();
     let frame = DataFrame::new(height, columns).map_err(|e| Error::format(path, e))?;
     Ok(RawTable {
-        headers,
+        headers: joined.headers,
         frame,
-        rows: Some(codes),
+        rows: Some(joined.codes),
         encoding,
         layout: Some(layout),
     })
+}
+
+/// A sheet whose closest row names most required columns but not all is the
+/// table with a column missing: an error, not a sheet to skip.
+fn refuse_half_header(
+    path: &Path,
+    kind: TableKind,
+    name: &str,
+    rows: &[(u32, Vec<String>)],
+    nh: &office::NoHeader,
+) -> Result<()> {
+    match &nh.closest {
+        Some((row, missing)) if looks_like_the_table(kind, missing.len()) => Err(Error::format(
+            path,
+            format!(
+                "sheet {name}: row {} looks like the header of table {kind} but lacks required column(s) {}; every sheet holding the table needs them (or remove the sheet)",
+                rows[row - 1].0,
+                missing.join(", ")
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The table the sheets make together: columns keyed by contract column (or
+/// the folded header of an extra column), in order of first appearance.
+#[derive(Default)]
+struct Joined {
+    headers: Vec<String>,
+    key_index: HashMap<String, usize>,
+    cols: Vec<Vec<Option<String>>>,
+    codes: Vec<u32>,
+}
+
+impl Joined {
+    /// Where each of a sheet's columns goes in the joined table.
+    fn place(&mut self, kind: TableKind, aliases: &Aliases, headers: &[String]) -> Vec<usize> {
+        headers
+            .iter()
+            .map(|h| {
+                let key = aliases
+                    .column_in(kind, h)
+                    .map_or_else(|| office::fold(h), str::to_string);
+                if key.is_empty() {
+                    // A blank header cell: a column of its own, never joined.
+                    return self.new_column(String::new());
+                }
+                match self.key_index.get(&key) {
+                    Some(&k) => k,
+                    None => {
+                        let k = self.new_column(h.clone());
+                        self.key_index.insert(key, k);
+                        k
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn new_column(&mut self, header: String) -> usize {
+        self.headers.push(header);
+        self.cols.push(vec![None; self.codes.len()]);
+        self.headers.len() - 1
+    }
+
+    fn push_row(&mut self, code: RowCode, cells: Vec<String>, place: &[usize]) {
+        self.codes.push(code.0);
+        for c in self.cols.iter_mut() {
+            c.push(None);
+        }
+        for (j, cell) in cells.into_iter().enumerate() {
+            if let Some(&k) = place.get(j)
+                && !cell.is_empty()
+            {
+                *self.cols[k].last_mut().expect("pushed above") = Some(cell);
+            }
+        }
+    }
 }
