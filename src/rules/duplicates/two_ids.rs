@@ -44,6 +44,10 @@ made-up number usually shows.
 - `max-id-distance` (1): characters among the first 17 in which the two numbers may differ (0: only the check character).
 - `same-period-only` (true): require both numbers to be paid in one program and period.
 
+Two valid numbers linked by the birth date alone must have been paid in one
+village: across villages they are as a rule two people of a common name born
+on one day in one county (2,000 generated villages held three such pairs).
+
 ## Known false positives
 Twins with the same name are rare but exist (same birth date, numbers one
 apart): the account usually differs. A roll that corrected a typed number
@@ -237,6 +241,14 @@ struct IdRows<'a> {
     contacts: BTreeSet<Contact<'a>>,
 }
 
+/// Whether two numbers were paid in one village.
+fn share_a_village(r: &SubsidiesView, a: &IdRows, b: &IdRows) -> bool {
+    let villages: BTreeSet<&str> = a.rows.iter().map(|&i| r.str(r.village, i)).collect();
+    b.rows
+        .iter()
+        .any(|&i| villages.contains(r.str(r.village, i)))
+}
+
 const META: RuleMeta = RuleMeta {
     code: "DUP004",
     name: "two_ids",
@@ -389,8 +401,18 @@ impl Rule for TwoIds {
                     // One character typed wrong anywhere (birth date digits
                     // included): two valid numbers always differ in two.
                     let typo = p.max_id_distance >= 1 && distance18(ida, idb) == 1;
+                    // Two valid numbers with the same birth date, one
+                    // sequence digit apart, paid in different villages are
+                    // as a rule two people (a common name born on one day
+                    // in one county): a typo fails the check character 10
+                    // times in 11, and a number made up to pass it is made
+                    // up where the roll is kept.
+                    let plausible = id_problem(ida).is_some()
+                        || id_problem(idb).is_some()
+                        || share_a_village(&r, a, b);
                     let by_birth =
-                        (same_birth && distance17(ida, idb) <= p.max_id_distance) || typo;
+                        (same_birth && distance17(ida, idb) <= p.max_id_distance && plausible)
+                            || typo;
                     let shared: Vec<&Contact> = a.contacts.intersection(&b.contacts).collect();
                     if !by_birth && shared.is_empty() {
                         continue;
