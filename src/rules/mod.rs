@@ -146,7 +146,13 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &periodic_publicity::PeriodicPublicity,
         &split::SplitContracts,
         &split::SplitPayments,
+        &weak_signal::NearThreshold,
+        &weak_signal::RoundAmounts,
+        &weak_signal::Benford,
+        &weak_signal::VoucherSequence,
         &weak_signal::TableTotals,
+        &weak_signal::RestDays,
+        &weak_signal::SharedContact,
     ]
 }
 
