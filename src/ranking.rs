@@ -8,7 +8,9 @@
 //!   queue, report.html) puts every weak signal below every case.
 //! - A weak signal bears on a case of its village when its subject is the
 //!   case's subject or one of its related ids (a voucher, a contract), or
-//!   when it is about the whole village (its subject is the village code).
+//!   one of its own related ids is the case's subject (the recipients of a
+//!   shared phone, the vouchers just under a line), or when it is about
+//!   the whole village (its subject is the village code).
 //!   Each one adds [`RAISE_SUBJECT`] or [`RAISE_VILLAGE`] points to the
 //!   case, at most [`RAISE_MAX`] in all; the case's evidence lists them
 //!   (`weak_signals`), so the officer sees why it ranks higher.
@@ -34,8 +36,9 @@ pub fn is_weak(f: &Finding) -> bool {
 
 /// Clamp weak signals below cases and raise the cases they bear on.
 pub fn apply(findings: &mut [Finding]) {
-    // village → its weak signals (subject, rule, finding id).
-    let mut weak: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    // village → its weak signals (subject, rule, finding id, related ids).
+    type Signal = (String, String, String, Vec<String>);
+    let mut weak: BTreeMap<String, Vec<Signal>> = BTreeMap::new();
     for f in findings.iter_mut() {
         if is_weak(f) {
             f.score = f.score.min(WEAK_MAX);
@@ -43,6 +46,7 @@ pub fn apply(findings: &mut [Finding]) {
                 f.subject_id.clone(),
                 f.rule.clone(),
                 f.finding_id.clone(),
+                f.related_ids.clone(),
             ));
         } else {
             f.score = f.score.max(WEAK_MAX + 1);
@@ -54,8 +58,10 @@ pub fn apply(findings: &mut [Finding]) {
         };
         let mut raise = 0u8;
         let mut cited = Vec::new();
-        for (subject, rule, id) in signals {
-            let on_subject = *subject == f.subject_id || f.related_ids.contains(subject);
+        for (subject, rule, id, related) in signals {
+            let on_subject = *subject == f.subject_id
+                || f.related_ids.contains(subject)
+                || related.contains(&f.subject_id);
             let on_village = *subject == f.village_code;
             if !(on_subject || on_village) {
                 continue;

@@ -19,6 +19,7 @@ pub mod periodic;
 pub mod plant;
 pub mod selfcheck;
 pub mod truth;
+pub mod workdays;
 pub mod write;
 
 use std::collections::BTreeMap;

@@ -118,8 +118,8 @@ pub fn publish_all(vs: &mut [Village], seed: u64) {
 /// (村务 and 财务 published for the quarter) or exactly 30 (monthly).
 fn edge_month(v: &mut Village, rng: &mut ChaCha8Rng) {
     let n = match rng.random_range(0..100) {
-        0..12 => 29,
-        12..24 => 30,
+        0..20 => 29,
+        20..40 => 30,
         _ => return,
     };
     let y = YEAR - 1;
