@@ -353,6 +353,9 @@ pub struct Village {
     pub negatives: Vec<PlantedNegative>,
     /// The periodic 公开 (also in `publicity`), with the period each answers.
     pub periodic: Vec<PeriodicRecord>,
+    /// Weak signals planted (rule, note) and hard negatives for them.
+    pub weak: Vec<(&'static str, String)>,
+    pub weak_negatives: Vec<(&'static str, String)>,
 }
 
 impl Village {
