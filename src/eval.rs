@@ -171,7 +171,14 @@ pub fn evaluate(
         // name only the forms' wrong totals, every other weak signal is
         // not a case. Only those the labels name are counted.
         let (fs, fp) = if cat == Category::WeakSignal.as_str() {
-            (fs.into_iter().zip(&used).filter(|(_, u)| **u).map(|(f, _)| f).collect(), 0)
+            (
+                fs.into_iter()
+                    .zip(&used)
+                    .filter(|(_, u)| **u)
+                    .map(|(f, _)| f)
+                    .collect(),
+                0,
+            )
         } else {
             (fs, fp)
         };

@@ -66,7 +66,11 @@ pub fn apply(findings: &mut [Finding]) {
             if !(on_subject || on_village) {
                 continue;
             }
-            raise = raise.saturating_add(if on_subject { RAISE_SUBJECT } else { RAISE_VILLAGE });
+            raise = raise.saturating_add(if on_subject {
+                RAISE_SUBJECT
+            } else {
+                RAISE_VILLAGE
+            });
             cited.push(json!({"rule": rule, "subject_id": subject, "finding_id": id}));
         }
         if cited.is_empty() {
@@ -108,7 +112,10 @@ mod tests {
         assert!(v.iter().filter(|f| is_weak(f)).all(|f| f.score <= WEAK_MAX));
         // The V1 voucher case: 40 + 5 (its voucher) + 2 (its village).
         assert_eq!((v[0].village_code.as_str(), v[0].score), ("V1", 47));
-        assert_eq!(v[0].evidence["weak_signals"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            v[0].evidence["weak_signals"].as_array().map(Vec::len),
+            Some(2)
+        );
         // The V2 case has no signal; the invalid id is lifted above signals.
         assert_eq!(v[1].score, 40);
         assert_eq!(v[2].score, WEAK_MAX + 1);

@@ -131,7 +131,11 @@ fn edge_month(v: &mut Village, rng: &mut ChaCha8Rng) {
         .map(|_| *workdays.choose(rng).unwrap_or(&workdays[0]))
         .collect();
     dates.sort();
-    let shop = format!("{}{}", v.name.trim_end_matches('村'), super::names::SHOPS[0]);
+    let shop = format!(
+        "{}{}",
+        v.name.trim_end_matches('村'),
+        super::names::SHOPS[0]
+    );
     let mut uid = v.ledger.iter().map(|l| l.uid).max().unwrap_or(0);
     let lines: Vec<LedgerLine> = dates
         .into_iter()
@@ -207,23 +211,40 @@ fn publish(v: &mut Village, rng: &mut ChaCha8Rng, as_of: NaiveDate) {
     for (per, kinds) in by_period {
         let mut groups: Vec<Vec<&'static str>> = Vec::new();
         for k in kinds {
-            match groups.iter_mut().find(|g| combined && k != PARTY && g[0] != PARTY) {
+            match groups
+                .iter_mut()
+                .find(|g| combined && k != PARTY && g[0] != PARTY)
+            {
                 Some(g) => g.push(k),
                 None => groups.push(vec![k]),
             }
         }
         for kinds in groups {
             let start = add_days(per.last_day(), rng.random_range(0..GRACE));
-            recs.push(Rec { kinds, per, start, named_only: false });
+            recs.push(Rec {
+                kinds,
+                per,
+                start,
+                named_only: false,
+            });
         }
     }
     plant(v, rng, &mut recs, as_of);
     for r in recs {
         let ref_no = spelling(r.per, rng, r.named_only);
         if parse_free(&ref_no) && r.start <= r.per.deadline() && r.per.deadline() <= as_of {
-            negative(v, &r, "periodic_unnamed_ref", "公开记录编号未写期间，按开始日期归入刚结束的一期，按期公开");
+            negative(
+                v,
+                &r,
+                "periodic_unnamed_ref",
+                "公开记录编号未写期间，按开始日期归入刚结束的一期，按期公开",
+            );
         }
-        let kind = if r.kinds.len() > 1 { "村务、财务公开".to_string() } else { r.kinds[0].to_string() };
+        let kind = if r.kinds.len() > 1 {
+            "村务、财务公开".to_string()
+        } else {
+            r.kinds[0].to_string()
+        };
         v.publicity.push(Publicity {
             ref_no,
             kind,
@@ -273,17 +294,35 @@ fn negative(v: &mut Village, r: &Rec, kind: &'static str, note: &str) {
 fn plant(v: &mut Village, rng: &mut ChaCha8Rng, recs: &mut Vec<Rec>, as_of: NaiveDate) {
     let judged = |r: &Rec| r.per.deadline() <= as_of;
     let dec = Per::Month(YEAR - 1, 12);
-    if let Some(i) = recs.iter().position(|r| r.per == dec && r.kinds.contains(&FINANCE)) {
+    if let Some(i) = recs
+        .iter()
+        .position(|r| r.per == dec && r.kinds.contains(&FINANCE))
+    {
         let mut r = recs.remove(i);
         label_all(v, &r, "当月恰有30笔记账，应按月公开，只有季度公开");
         r.per = Per::Quarter(YEAR - 1, 4);
         r.named_only = true;
         recs.push(r);
-    } else if recs.iter().any(|r| r.per == Per::Quarter(YEAR - 1, 4) && r.kinds.contains(&FINANCE)) {
-        let q = Rec { kinds: vec![FINANCE, VILLAGE], per: dec, start: as_of, named_only: true };
-        negative(v, &q, "periodic_29_lines", "当月恰有29笔记账，按季公开即可，不要求按月公开");
+    } else if recs
+        .iter()
+        .any(|r| r.per == Per::Quarter(YEAR - 1, 4) && r.kinds.contains(&FINANCE))
+    {
+        let q = Rec {
+            kinds: vec![FINANCE, VILLAGE],
+            per: dec,
+            start: as_of,
+            named_only: true,
+        };
+        negative(
+            v,
+            &q,
+            "periodic_29_lines",
+            "当月恰有29笔记账，按季公开即可，不要求按月公开",
+        );
     }
-    let cands: Vec<usize> = (0..recs.len()).filter(|&i| judged(&recs[i]) && recs[i].per.last_day().year() == YEAR).collect();
+    let cands: Vec<usize> = (0..recs.len())
+        .filter(|&i| judged(&recs[i]) && recs[i].per.last_day().year() == YEAR)
+        .collect();
     let mut picks: Vec<usize> = cands.choose_multiple(rng, 3).copied().collect();
     if rng.random_bool(0.45)
         && let Some(i) = picks.pop()
@@ -291,18 +330,36 @@ fn plant(v: &mut Village, rng: &mut ChaCha8Rng, recs: &mut Vec<Rec>, as_of: Naiv
         let r = &mut recs[i];
         r.start = add_days(r.per.deadline(), 0);
         let note = format!("第{GRACE}天开始公开，按期");
-        let r = Rec { kinds: r.kinds.clone(), per: r.per, start: r.start, named_only: false };
+        let r = Rec {
+            kinds: r.kinds.clone(),
+            per: r.per,
+            start: r.start,
+            named_only: false,
+        };
         negative(v, &r, "periodic_day_15", &note);
     }
     if rng.random_bool(0.4)
         && let Some(i) = picks.pop()
     {
-        let days = if rng.random_bool(0.3) { 1 } else { rng.random_range(2..40) };
+        let days = if rng.random_bool(0.3) {
+            1
+        } else {
+            rng.random_range(2..40)
+        };
         let r = &mut recs[i];
         r.start = add_days(r.per.deadline(), days);
         r.named_only = true;
-        let r = Rec { kinds: r.kinds.clone(), per: r.per, start: r.start, named_only: true };
-        label_all(v, &r, &format!("期满后第{}天才公开，逾期{days}天", GRACE + days));
+        let r = Rec {
+            kinds: r.kinds.clone(),
+            per: r.per,
+            start: r.start,
+            named_only: true,
+        };
+        label_all(
+            v,
+            &r,
+            &format!("期满后第{}天才公开，逾期{days}天", GRACE + days),
+        );
     }
     if rng.random_bool(0.5)
         && let Some(i) = picks.pop()
@@ -322,9 +379,10 @@ pub fn check(w: &World, out: &mut std::collections::BTreeSet<Case>) {
                 continue;
             }
             let key = per.key();
-            let ok = v.periodic.iter().any(|r| {
-                r.period == key && r.kinds.contains(&kind) && r.start <= per.deadline()
-            });
+            let ok = v
+                .periodic
+                .iter()
+                .any(|r| r.period == key && r.kinds.contains(&kind) && r.start <= per.deadline());
             if !ok {
                 out.insert(Case {
                     category: Category::PublicityWindow,

@@ -29,7 +29,13 @@ use super::model::*;
 use super::workdays;
 use crate::error::{Error, Result};
 
-const ODD_JOBS: [&str; 5] = ["村务误工补贴", "防汛值班劳务费", "植树劳务费", "环境整治劳务费", "秸秆禁烧值守补贴"];
+const ODD_JOBS: [&str; 5] = [
+    "村务误工补贴",
+    "防汛值班劳务费",
+    "植树劳务费",
+    "环境整治劳务费",
+    "秸秆禁烧值守补贴",
+];
 const SHOP_BUYS: [&str; 5] = ["购办公用品", "购清洁用品", "维修费", "印刷费", "会议用餐"];
 
 /// Uids of ledger lines a label or a negative names.
@@ -55,7 +61,9 @@ fn baseline_lines(v: &Village, words: &[&str], payee_person: bool) -> Vec<usize>
                 && l.contract_no.is_empty()
                 && l.decision_no.is_empty()
                 && matches!(l.payee, Payee::Person(_)) == payee_person
-                && words.iter().any(|w| l.summary.ends_with(w) || l.summary == *w)
+                && words
+                    .iter()
+                    .any(|w| l.summary.ends_with(w) || l.summary == *w)
         })
         .collect()
 }
@@ -82,7 +90,10 @@ pub fn plant_lines(vs: &mut [Village], seed: u64) {
             .filter(|l| !l.income && workdays::is_make_up(l.date))
             .count();
         if make_up > 0 && !v.weak.iter().any(|(r, _)| *r == "WEAK006") {
-            v.weak_negatives.push(("WEAK006", format!("{make_up}笔支出记在调休上班的周末，为工作日")));
+            v.weak_negatives.push((
+                "WEAK006",
+                format!("{make_up}笔支出记在调休上班的周末，为工作日"),
+            ));
         }
     });
 }
@@ -96,11 +107,19 @@ fn rest_days(v: &mut Village, rng: &mut ChaCha8Rng) {
         let d = v.ledger[i].date;
         // The Sunday of its week, or 国庆 if that is a working day.
         let sunday = add_days(d, 6 - i64::from(d.weekday().num_days_from_monday()));
-        let rest = if workdays::is_rest(sunday) && sunday.year() == YEAR { sunday } else { ymd(YEAR, 10, 3) };
+        let rest = if workdays::is_rest(sunday) && sunday.year() == YEAR {
+            sunday
+        } else {
+            ymd(YEAR, 10, 3)
+        };
         v.ledger[i].date = rest;
         moved.push(rest.to_string());
     }
-    mark(v, "WEAK006", format!("{}笔商店采购记在休息日：{}", moved.len(), moved.join("、")));
+    mark(
+        v,
+        "WEAK006",
+        format!("{}笔商店采购记在休息日：{}", moved.len(), moved.join("、")),
+    );
 }
 
 /// Odd-job amounts made up: 500–999 yuan, whatever the job.
@@ -109,7 +128,11 @@ fn made_up(v: &mut Village, rng: &mut ChaCha8Rng) {
     for &i in &lines {
         v.ledger[i].amount = rng.random_range(500..800) * 100;
     }
-    mark(v, "WEAK003", format!("{}笔误工、劳务费金额为编造的500–799元", lines.len()));
+    mark(
+        v,
+        "WEAK003",
+        format!("{}笔误工、劳务费金额为编造的500–799元", lines.len()),
+    );
 }
 
 /// Three in five bank-paid shop purchases in whole thousands.
@@ -188,9 +211,15 @@ pub fn plant_vouchers(vs: &mut [Village], seed: u64) {
             return;
         }
         let cands = baseline_lines(v, &SHOP_BUYS, false);
-        let Some(&i) = cands.choose(&mut rng) else { return };
+        let Some(&i) = cands.choose(&mut rng) else {
+            return;
+        };
         let gone = v.ledger.remove(i);
-        mark(v, "WEAK004", format!("凭证{}被抽出（{}）", gone.voucher, gone.date));
+        mark(
+            v,
+            "WEAK004",
+            format!("凭证{}被抽出（{}）", gone.voucher, gone.date),
+        );
     });
 }
 

@@ -19,11 +19,22 @@ fn days() -> &'static Days {
     D.get_or_init(|| {
         let text = include_str!("../../rules/holidays.toml");
         let v: toml::Table = toml::from_str(text).expect("holidays.toml is valid");
-        let date = |s: &toml::Value| NaiveDate::parse_from_str(s.as_str().unwrap_or(""), "%Y-%m-%d").ok();
+        let date =
+            |s: &toml::Value| NaiveDate::parse_from_str(s.as_str().unwrap_or(""), "%Y-%m-%d").ok();
         let mut off = BTreeSet::new();
         let mut work = BTreeSet::new();
-        for h in v.get("holiday").and_then(|h| h.as_array()).into_iter().flatten() {
-            for pair in h.get("off").and_then(|o| o.as_array()).into_iter().flatten() {
+        for h in v
+            .get("holiday")
+            .and_then(|h| h.as_array())
+            .into_iter()
+            .flatten()
+        {
+            for pair in h
+                .get("off")
+                .and_then(|o| o.as_array())
+                .into_iter()
+                .flatten()
+            {
                 let p = pair.as_array().map(|p| p.as_slice()).unwrap_or(&[]);
                 if let [a, b] = p
                     && let (Some(a), Some(b)) = (date(a), date(b))
@@ -31,7 +42,12 @@ fn days() -> &'static Days {
                     off.extend(a.iter_days().take_while(|d| *d <= b));
                 }
             }
-            for w in h.get("work").and_then(|o| o.as_array()).into_iter().flatten() {
+            for w in h
+                .get("work")
+                .and_then(|o| o.as_array())
+                .into_iter()
+                .flatten()
+            {
                 work.extend(date(w));
             }
         }
@@ -42,7 +58,8 @@ fn days() -> &'static Days {
 /// A weekend not made a working day by 调休, or a public holiday.
 pub fn is_rest(d: NaiveDate) -> bool {
     let t = days();
-    t.off.contains(&d) || (matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !t.work.contains(&d))
+    t.off.contains(&d)
+        || (matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !t.work.contains(&d))
 }
 
 /// A weekend day that 调休 makes a working day.

@@ -118,12 +118,16 @@ impl Record<'_> {
     fn answers(&self, p: Period) -> bool {
         match self.named {
             Some(n) if n == p => true,
-            Some(n @ Period { span: Span::Month(_), .. }) => {
-                matches!(p.span, Span::Quarter(_)) && n.within(p)
-            }
-            Some(Period { year, span: Span::Year }) => {
-                p.year == year && matches!(p.span, Span::Quarter(4) | Span::Month(12))
-            }
+            Some(
+                n @ Period {
+                    span: Span::Month(_),
+                    ..
+                },
+            ) => matches!(p.span, Span::Quarter(_)) && n.within(p),
+            Some(Period {
+                year,
+                span: Span::Year,
+            }) => p.year == year && matches!(p.span, Span::Quarter(4) | Span::Month(12)),
             Some(_) => false,
             None => Period::ended_by(self.start).contains(&p),
         }
@@ -159,17 +163,38 @@ fn dues(a: &Activity, monthly: usize) -> Vec<Due> {
         let busy: Vec<&(Period, usize)> = months.iter().filter(|(_, n)| *n >= monthly).collect();
         for kind in [PeriodicKind::Village, PeriodicKind::Finance] {
             if busy.is_empty() {
-                out.push(Due { kind, period: *q, basis: "quarterly", lines: total });
+                out.push(Due {
+                    kind,
+                    period: *q,
+                    basis: "quarterly",
+                    lines: total,
+                });
             }
             for (m, n) in &busy {
-                out.push(Due { kind, period: *m, basis: "monthly", lines: *n });
+                out.push(Due {
+                    kind,
+                    period: *m,
+                    basis: "monthly",
+                    lines: *n,
+                });
             }
         }
     }
-    let party: BTreeSet<Period> = quarters.keys().copied().chain(a.party.iter().copied()).collect();
+    let party: BTreeSet<Period> = quarters
+        .keys()
+        .copied()
+        .chain(a.party.iter().copied())
+        .collect();
     for q in party {
-        let lines = quarters.get(&q).map_or(0, |m| m.iter().map(|(_, n)| n).sum());
-        out.push(Due { kind: PeriodicKind::Party, period: q, basis: "quarterly", lines });
+        let lines = quarters
+            .get(&q)
+            .map_or(0, |m| m.iter().map(|(_, n)| n).sum());
+        out.push(Due {
+            kind: PeriodicKind::Party,
+            period: q,
+            basis: "quarterly",
+            lines,
+        });
     }
     out
 }
@@ -181,7 +206,10 @@ fn date(d: i32) -> Option<NaiveDate> {
 /// Party-table rows as activity, by village and quarter.
 fn party_activity(ds: &Dataset, acts: &mut BTreeMap<String, Activity>) -> Result<()> {
     let tables: [(TableKind, &[&str]); 3] = [
-        (TableKind::PartyMembers, &["applied_date", "admitted_date", "full_date"]),
+        (
+            TableKind::PartyMembers,
+            &["applied_date", "admitted_date", "full_date"],
+        ),
         (TableKind::PartyTransfers, &["letter_date", "received_date"]),
         (TableKind::PartyDues, &["paid_date"]),
     ];
@@ -234,10 +262,20 @@ impl Rule for PeriodicPublicity {
         let mut records: BTreeMap<&str, Vec<(PeriodicKind, Record)>> = BTreeMap::new();
         let mut kinds_seen: BTreeSet<PeriodicKind> = BTreeSet::new();
         let mut last_start: Option<i32> = None;
-        let PublicityView { village, ref_no, kind, start, end, row, .. } = publicity;
+        let PublicityView {
+            village,
+            ref_no,
+            kind,
+            start,
+            end,
+            row,
+            ..
+        } = publicity;
         for i in 0..publicity.height() {
             let k = kind.get(i).unwrap_or_default();
-            let (Some(v), Some(st)) = (village.get(i), start.get(i)) else { continue };
+            let (Some(v), Some(st)) = (village.get(i), start.get(i)) else {
+                continue;
+            };
             last_start = Some(last_start.map_or(st, |l| l.max(st)));
             for pk in PeriodicKind::of(k) {
                 kinds_seen.insert(pk);
@@ -265,7 +303,9 @@ impl Rule for PeriodicPublicity {
                 })?,
             )
         };
-        let Some(as_of) = as_of else { return Ok(vec![]) };
+        let Some(as_of) = as_of else {
+            return Ok(vec![]);
+        };
         let grace = chrono::Days::new(p.grace_days.max(0) as u64);
         // Every due period of every village, then the kinds the export carries.
         let mut due: Vec<(&str, Due)> = Vec::new();
@@ -281,7 +321,10 @@ impl Rule for PeriodicPublicity {
                 || p.coverage_min_periods == 0
                 || due.iter().filter(|(_, d)| d.kind == k).count() < p.coverage_min_periods
         };
-        let carried: BTreeSet<PeriodicKind> = PeriodicKind::ALL.into_iter().filter(|k| carried(*k)).collect();
+        let carried: BTreeSet<PeriodicKind> = PeriodicKind::ALL
+            .into_iter()
+            .filter(|k| carried(*k))
+            .collect();
         let none = Vec::new();
         let mut out = Vec::new();
         for (v, d) in &due {
@@ -306,7 +349,13 @@ impl Rule for PeriodicPublicity {
     }
 }
 
-fn finding(v: &str, d: &Due, best: Option<&Record>, deadline: NaiveDate, recs: &[(PeriodicKind, Record)]) -> Finding {
+fn finding(
+    v: &str,
+    d: &Due,
+    best: Option<&Record>,
+    deadline: NaiveDate,
+    recs: &[(PeriodicKind, Record)],
+) -> Finding {
     let kind = d.kind.label();
     let subject = format!("{kind}:{}", d.period.key());
     let span = format!(

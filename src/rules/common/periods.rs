@@ -127,7 +127,11 @@ impl Period {
     pub fn label_zh(self) -> String {
         match self.span {
             Span::Month(m) => format!("{}年{m}月", self.year),
-            Span::Quarter(q) => format!("{}年第{}季度", self.year, ["一", "二", "三", "四"][q as usize - 1]),
+            Span::Quarter(q) => format!(
+                "{}年第{}季度",
+                self.year,
+                ["一", "二", "三", "四"][q as usize - 1]
+            ),
             Span::Year => format!("{}年度", self.year),
         }
     }
@@ -208,7 +212,10 @@ pub fn parse_period(ref_no: &str) -> Option<Period> {
     let p = patterns();
     let year = |m: &regex::Captures| m[1].parse::<i32>().ok();
     if let Some(c) = p.quarter.captures(&s) {
-        let q = c.get(2).or(c.get(3)).and_then(|q| chinese_number(q.as_str()))?;
+        let q = c
+            .get(2)
+            .or(c.get(3))
+            .and_then(|q| chinese_number(q.as_str()))?;
         return Some(Period::quarter(year(&c)?, q));
     }
     if let Some(c) = p.range.captures(&s) {
@@ -217,12 +224,19 @@ pub fn parse_period(ref_no: &str) -> Option<Period> {
         return match (a, b) {
             (a, b) if a == b && (1..=12).contains(&a) => Some(Period::month(y, a)),
             (a, b) if b == a + 2 && a % 3 == 1 => Some(Period::quarter(y, a / 3 + 1)),
-            (1, 12) => Some(Period { year: y, span: Span::Year }),
+            (1, 12) => Some(Period {
+                year: y,
+                span: Span::Year,
+            }),
             _ => None,
         };
     }
     if let Some(c) = p.month.captures(&s) {
-        let m = c.get(2).or(c.get(3)).or(c.get(4)).and_then(|m| chinese_number(m.as_str()))?;
+        let m = c
+            .get(2)
+            .or(c.get(3))
+            .or(c.get(4))
+            .and_then(|m| chinese_number(m.as_str()))?;
         if (1..=12).contains(&m) {
             return Some(Period::month(year(&c)?, m));
         }
@@ -243,17 +257,51 @@ mod tests {
     fn every_spelling_of_a_period() {
         let q1 = Some(Period::quarter(2025, 1));
         let m3 = Some(Period::month(2025, 3));
-        for s in ["2025Q1", "2025-Q1", "2025 q1", "2025年第一季度", "2025年1季度", "2025年一季度", "财务公开2025年第1季度", "2025年1-3月", "２０２５Ｑ１"] {
+        for s in [
+            "2025Q1",
+            "2025-Q1",
+            "2025 q1",
+            "2025年第一季度",
+            "2025年1季度",
+            "2025年一季度",
+            "财务公开2025年第1季度",
+            "2025年1-3月",
+            "２０２５Ｑ１",
+        ] {
             assert_eq!(parse_period(s), q1, "{s}");
         }
-        for s in ["2025-03", "2025年3月", "2025年03月", "2025.3", "202503", "2025年三月", "村务公开（2025年3月）", "2025/03"] {
+        for s in [
+            "2025-03",
+            "2025年3月",
+            "2025年03月",
+            "2025.3",
+            "202503",
+            "2025年三月",
+            "村务公开（2025年3月）",
+            "2025/03",
+        ] {
             assert_eq!(parse_period(s), m3, "{s}");
         }
         assert_eq!(parse_period("2025年12月"), Some(Period::month(2025, 12)));
         assert_eq!(parse_period("2025年十二月"), Some(Period::month(2025, 12)));
-        assert_eq!(parse_period("2024年第四季度"), Some(Period::quarter(2024, 4)));
-        assert_eq!(parse_period("2025"), Some(Period { year: 2025, span: Span::Year }));
-        assert_eq!(parse_period("2025年度财务公开"), Some(Period { year: 2025, span: Span::Year }));
+        assert_eq!(
+            parse_period("2024年第四季度"),
+            Some(Period::quarter(2024, 4))
+        );
+        assert_eq!(
+            parse_period("2025"),
+            Some(Period {
+                year: 2025,
+                span: Span::Year
+            })
+        );
+        assert_eq!(
+            parse_period("2025年度财务公开"),
+            Some(Period {
+                year: 2025,
+                span: Span::Year
+            })
+        );
         assert_eq!(parse_period("第3期"), None);
         assert_eq!(parse_period(""), None);
         assert_eq!(parse_period("2025-13"), None);
@@ -266,12 +314,24 @@ mod tests {
         assert_eq!(Period::month(2025, 2).last_day(), d(2, 28));
         assert_eq!(Period::quarter(2025, 4).key(), "2025Q4");
         assert_eq!(Period::month(2025, 3).key(), "2025-03");
-        assert_eq!(Period::ended_by(d(4, 5)), [Period::month(2025, 3), Period::quarter(2025, 1)]);
-        assert_eq!(Period::ended_by(d(3, 31)), [Period::month(2025, 3), Period::quarter(2025, 1)]);
-        assert_eq!(Period::ended_by(d(3, 30)), [Period::month(2025, 2), Period::quarter(2024, 4)]);
+        assert_eq!(
+            Period::ended_by(d(4, 5)),
+            [Period::month(2025, 3), Period::quarter(2025, 1)]
+        );
+        assert_eq!(
+            Period::ended_by(d(3, 31)),
+            [Period::month(2025, 3), Period::quarter(2025, 1)]
+        );
+        assert_eq!(
+            Period::ended_by(d(3, 30)),
+            [Period::month(2025, 2), Period::quarter(2024, 4)]
+        );
         assert!(Period::month(2025, 3).within(Period::quarter(2025, 1)));
         assert!(!Period::month(2025, 4).within(Period::quarter(2025, 1)));
-        assert_eq!(PeriodicKind::of("村务、财务公开"), vec![PeriodicKind::Village, PeriodicKind::Finance]);
+        assert_eq!(
+            PeriodicKind::of("村务、财务公开"),
+            vec![PeriodicKind::Village, PeriodicKind::Finance]
+        );
         assert!(!is_periodic("城乡低保") && !is_periodic("决议公开"));
     }
 }

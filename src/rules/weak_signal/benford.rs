@@ -45,6 +45,9 @@ parts, rents of one rate), and villages whose payments are mostly round
 allowances set by policy.
 ";
 
+/// A year's counts of first-two digits, and the (payee, amount) pairs seen.
+type YearDigits = ([usize; 100], std::collections::BTreeSet<(String, i64)>);
+
 /// 本福特定律首两位数字偏离.
 pub struct Benford;
 
@@ -58,7 +61,11 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { min_lines: 300, nonconformity: 0.0022, min_amount: 10.0 }
+        Params {
+            min_lines: 300,
+            nonconformity: 0.0022,
+            min_amount: 10.0,
+        }
     }
 }
 
@@ -118,15 +125,21 @@ impl Rule for Benford {
         let mut out = Vec::new();
         for (v, idx) in expenses(&l) {
             // year → counts of the pairs, amounts repeated to a payee once.
-            let mut years: BTreeMap<i32, ([usize; 100], std::collections::BTreeSet<(String, i64)>)> = BTreeMap::new();
+            let mut years: BTreeMap<i32, YearDigits> = BTreeMap::new();
             for i in idx {
-                let (Some(a), Some(d)) = (l.amount.get(i), l.date.get(i)) else { continue };
-                let Some(year) = from_epoch_days(d).map(|d| chrono::Datelike::year(&d)) else { continue };
+                let (Some(a), Some(d)) = (l.amount.get(i), l.date.get(i)) else {
+                    continue;
+                };
+                let Some(year) = from_epoch_days(d).map(|d| chrono::Datelike::year(&d)) else {
+                    continue;
+                };
                 if a < min_fen {
                     continue;
                 }
                 let Some(k) = first_two(a) else { continue };
-                let e = years.entry(year).or_insert_with(|| ([0; 100], Default::default()));
+                let e = years
+                    .entry(year)
+                    .or_insert_with(|| ([0; 100], Default::default()));
                 let payee = l.payee.get(i).unwrap_or_default().to_string();
                 if !payee.is_empty() && !e.1.insert((payee, a)) {
                     continue;
@@ -147,11 +160,18 @@ impl Rule for Benford {
                     continue;
                 }
                 let mut worst = rows.clone();
-                worst.sort_by(|a, b| (b.2 - b.3).abs().total_cmp(&(a.2 - a.3).abs()).then(a.0.cmp(&b.0)));
+                worst.sort_by(|a, b| {
+                    (b.2 - b.3)
+                        .abs()
+                        .total_cmp(&(a.2 - a.3).abs())
+                        .then(a.0.cmp(&b.0))
+                });
                 let top: Vec<String> = worst
                     .iter()
                     .take(3)
-                    .map(|(d, c, o, e)| format!("{d}开头{c}笔（{:.1}%，应为{:.1}%）", o * 100.0, e * 100.0))
+                    .map(|(d, c, o, e)| {
+                        format!("{d}开头{c}笔（{:.1}%，应为{:.1}%）", o * 100.0, e * 100.0)
+                    })
                     .collect();
                 let table: Vec<_> = rows
                     .iter()

@@ -107,7 +107,11 @@ impl Rule for NearThreshold {
             let per: Vec<(&str, usize, Vec<usize>)> = villages
                 .iter()
                 .map(|(v, idx)| {
-                    let scope: Vec<usize> = idx.iter().copied().filter(|&i| !cash_only || cash(i)).collect();
+                    let scope: Vec<usize> = idx
+                        .iter()
+                        .copied()
+                        .filter(|&i| !cash_only || cash(i))
+                        .collect();
                     let near = scope
                         .iter()
                         .copied()
@@ -116,7 +120,9 @@ impl Rule for NearThreshold {
                     (*v, scope.len(), near)
                 })
                 .collect();
-            let (all, all_near) = per.iter().fold((0, 0), |(a, b), (_, n, near)| (a + n, b + near.len()));
+            let (all, all_near) = per
+                .iter()
+                .fold((0, 0), |(a, b), (_, n, near)| (a + n, b + near.len()));
             for (v, n, near) in &per {
                 if near.len() < p.min_lines || *n == 0 {
                     continue;

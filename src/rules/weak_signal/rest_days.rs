@@ -38,6 +38,9 @@ calendar does not know (a locality's own arrangement), and relief paid out
 during a holiday by design (春节 慰问).
 ";
 
+/// A village, its 支出 lines, and those on rest days with the day's name.
+type VillageRest<'a> = (&'a str, usize, Vec<(usize, String)>);
+
 /// 节假日记账.
 pub struct RestDays;
 
@@ -50,7 +53,10 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { min_lines: 3, ratio: 3.0 }
+        Params {
+            min_lines: 3,
+            ratio: 3.0,
+        }
     }
 }
 
@@ -77,7 +83,7 @@ impl Rule for RestDays {
             return Ok(vec![]);
         };
         let cal = Calendar::builtin();
-        let by_village: Vec<(&str, usize, Vec<(usize, String)>)> = expenses(&l)
+        let by_village: Vec<VillageRest> = expenses(&l)
             .into_iter()
             .map(|(v, idx)| {
                 let rest: Vec<(usize, String)> = idx
@@ -105,7 +111,15 @@ impl Rule for RestDays {
             let dates: Vec<String> = rest
                 .iter()
                 .take(5)
-                .map(|(i, day)| format!("{}（{day}）", l.date.get(*i).map(super::super::common::util::day_string).unwrap_or_default()))
+                .map(|(i, day)| {
+                    format!(
+                        "{}（{day}）",
+                        l.date
+                            .get(*i)
+                            .map(super::super::common::util::day_string)
+                            .unwrap_or_default()
+                    )
+                })
                 .collect();
             let lines: Vec<_> = rest
                 .iter()

@@ -55,7 +55,13 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { unit: 1000.0, mads: 3.0, min_excess: 0.05, min_lines: 50, min_villages: 5 }
+        Params {
+            unit: 1000.0,
+            mads: 3.0,
+            min_excess: 0.05,
+            min_lines: 50,
+            min_villages: 5,
+        }
     }
 }
 
@@ -97,7 +103,10 @@ impl Rule for RoundAmounts {
         if villages.len() < p.min_villages.max(1) {
             return Ok(vec![]);
         }
-        let shares: Vec<f64> = villages.iter().map(|(_, n, r)| r.len() as f64 / *n as f64).collect();
+        let shares: Vec<f64> = villages
+            .iter()
+            .map(|(_, n, r)| r.len() as f64 / *n as f64)
+            .collect();
         let m = median(&shares);
         let d = mad(&shares, m);
         let bar = (m + p.mads * d).max(m + p.min_excess);

@@ -51,7 +51,10 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { min_households: 3, ignore_phones: vec![] }
+        Params {
+            min_households: 3,
+            ignore_phones: vec![],
+        }
     }
 }
 
@@ -104,28 +107,64 @@ impl Rule for SharedContact {
         }
         // (village, "phone"/"address", value) → recipients.
         let mut shared: BTreeMap<(String, &'static str, String), BTreeSet<Who>> = BTreeMap::new();
-        let mut add = |table: &'static str, village: Option<&str>, id: Option<&str>, name: Option<&str>, hh: Option<&str>, phone: Option<&str>, row: u32| {
-            let (Some(village), Some(id)) = (village, id) else { return };
+        let mut add = |table: &'static str,
+                       village: Option<&str>,
+                       id: Option<&str>,
+                       name: Option<&str>,
+                       hh: Option<&str>,
+                       phone: Option<&str>,
+                       row: u32| {
+            let (Some(village), Some(id)) = (village, id) else {
+                return;
+            };
             let reg = register.get(id);
             let household = hh
                 .filter(|h| !h.is_empty())
                 .or(reg.map(|r| r.0))
                 .unwrap_or(id)
                 .to_string();
-            let who = Who { id: id.to_string(), name: name.unwrap_or_default().to_string(), household, table, row };
+            let who = Who {
+                id: id.to_string(),
+                name: name.unwrap_or_default().to_string(),
+                household,
+                table,
+                row,
+            };
             if let Some(ph) = phone.filter(|x| x.len() >= 7) {
-                shared.entry((village.to_string(), "phone", ph.to_string())).or_default().insert(who.clone());
+                shared
+                    .entry((village.to_string(), "phone", ph.to_string()))
+                    .or_default()
+                    .insert(who.clone());
             }
             if let Some(addr) = reg.and_then(|r| r.1) {
-                shared.entry((village.to_string(), "address", addr.to_string())).or_default().insert(who);
+                shared
+                    .entry((village.to_string(), "address", addr.to_string()))
+                    .or_default()
+                    .insert(who);
             }
         };
         for i in 0..s.height() {
-            add("subsidies", s.village.get(i), s.id.get(i), s.name.get(i), s.household.get(i), s.phone.get(i), s.row.get(i).unwrap_or_default());
+            add(
+                "subsidies",
+                s.village.get(i),
+                s.id.get(i),
+                s.name.get(i),
+                s.household.get(i),
+                s.phone.get(i),
+                s.row.get(i).unwrap_or_default(),
+            );
         }
         if let Some(h) = HiresView::load(ds)? {
             for i in 0..h.height() {
-                add("hires", h.village.get(i), h.id.get(i), h.name.get(i), None, h.phone.get(i), h.row.get(i).unwrap_or_default());
+                add(
+                    "hires",
+                    h.village.get(i),
+                    h.id.get(i),
+                    h.name.get(i),
+                    None,
+                    h.phone.get(i),
+                    h.row.get(i).unwrap_or_default(),
+                );
             }
         }
         let mut by_village: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
@@ -133,20 +172,36 @@ impl Rule for SharedContact {
         let mut first: BTreeMap<&str, String> = BTreeMap::new();
         for ((v, what, value), whos) in &shared {
             let v = v.as_str();
-            if *what == "phone" && (p.ignore_phones.iter().any(|x| x == value) || cadre_phones.contains(value.as_str())) {
+            if *what == "phone"
+                && (p.ignore_phones.iter().any(|x| x == value)
+                    || cadre_phones.contains(value.as_str()))
+            {
                 continue;
             }
             let households: BTreeSet<&str> = whos.iter().map(|w| w.household.as_str()).collect();
-            if households.len() < p.min_households || whos.iter().any(|w| cadre_ids.contains(w.id.as_str())) {
+            if households.len() < p.min_households
+                || whos.iter().any(|w| cadre_ids.contains(w.id.as_str()))
+            {
                 continue;
             }
-            let people: BTreeSet<(&str, &str)> = whos.iter().map(|w| (w.id.as_str(), w.name.as_str())).collect();
+            let people: BTreeSet<(&str, &str)> = whos
+                .iter()
+                .map(|w| (w.id.as_str(), w.name.as_str()))
+                .collect();
             first.entry(v).or_insert_with(|| {
                 let label = if *what == "phone" { "电话" } else { "住址" };
                 let names: Vec<&str> = people.iter().map(|(_, n)| *n).take(4).collect();
-                format!("{label}“{value}”为{}户{}人共用（{}）", households.len(), people.len(), names.join("、"))
+                format!(
+                    "{label}“{value}”为{}户{}人共用（{}）",
+                    households.len(),
+                    people.len(),
+                    names.join("、")
+                )
             });
-            related.entry(v).or_default().extend(people.iter().map(|(id, _)| id.to_string()));
+            related
+                .entry(v)
+                .or_default()
+                .extend(people.iter().map(|(id, _)| id.to_string()));
             by_village.entry(v).or_default().push(json!({
                 "kind": what,
                 "value": value,
@@ -156,7 +211,11 @@ impl Rule for SharedContact {
         }
         let mut out = Vec::new();
         for (v, shares) in by_village {
-            let more = if shares.len() > 1 { format!("等{}处", shares.len()) } else { String::new() };
+            let more = if shares.len() > 1 {
+                format!("等{}处", shares.len())
+            } else {
+                String::new()
+            };
             out.push(
                 META.finding(v, v)
                     .score(WEAK_SCORE)

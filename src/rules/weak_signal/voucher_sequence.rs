@@ -59,7 +59,10 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { min_vouchers: 10, min_problems: 1 }
+        Params {
+            min_vouchers: 10,
+            min_problems: 1,
+        }
     }
 }
 
@@ -76,7 +79,11 @@ const META: RuleMeta = RuleMeta {
 
 /// A voucher number as (series, number): `PZ-2025-03-007` → (`PZ-2025-03-`, 7).
 pub fn split_voucher(v: &str) -> Option<(String, u64)> {
-    let v: String = v.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let v: String = v
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     let digits = v.len() - v.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     if digits == 0 || digits > 9 {
         return None;
@@ -101,8 +108,12 @@ impl Rule for VoucherSequence {
             // series → number → the dates its lines carry (with a row).
             let mut series: BTreeMap<String, BTreeMap<u64, BTreeMap<i32, u32>>> = BTreeMap::new();
             for i in idx {
-                let (Some(vo), Some(d)) = (l.voucher.get(i), l.date.get(i)) else { continue };
-                let Some((s, n)) = split_voucher(vo) else { continue };
+                let (Some(vo), Some(d)) = (l.voucher.get(i), l.date.get(i)) else {
+                    continue;
+                };
+                let Some((s, n)) = split_voucher(vo) else {
+                    continue;
+                };
                 let row = l.row.get(i).unwrap_or_default();
                 let rows = series.entry(s).or_default().entry(n).or_default();
                 let r = rows.entry(d).or_insert(row);
@@ -115,7 +126,10 @@ impl Rule for VoucherSequence {
                 if nums.len() < p.min_vouchers {
                     continue;
                 }
-                let (lo, hi) = (*nums.keys().next().unwrap_or(&0), *nums.keys().last().unwrap_or(&0));
+                let (lo, hi) = (
+                    *nums.keys().next().unwrap_or(&0),
+                    *nums.keys().last().unwrap_or(&0),
+                );
                 let missing: Vec<u64> = (lo..=hi).filter(|n| !nums.contains_key(n)).collect();
                 let repeated: Vec<_> = nums
                     .iter()
@@ -125,7 +139,10 @@ impl Rule for VoucherSequence {
                 let mut inversions = Vec::new();
                 let mut prev: Option<(u64, i32)> = None;
                 for (n, ds) in nums {
-                    let (first_day, last_day) = (*ds.keys().next().unwrap_or(&0), *ds.keys().last().unwrap_or(&0));
+                    let (first_day, last_day) = (
+                        *ds.keys().next().unwrap_or(&0),
+                        *ds.keys().last().unwrap_or(&0),
+                    );
                     if let Some((pn, pd)) = prev
                         && pd > first_day
                     {
