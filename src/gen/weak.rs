@@ -210,7 +210,12 @@ pub fn plant_vouchers(vs: &mut [Village], seed: u64) {
         if !rng.random_bool(0.08) || !v.weak.is_empty() {
             return;
         }
-        let cands = baseline_lines(v, &SHOP_BUYS, false);
+        // Inside its month's series (the first or last number leaves no gap).
+        let month = |i: usize| v.ledger.get(i).map(|l| (l.date.year(), l.date.month()));
+        let cands: Vec<usize> = baseline_lines(v, &SHOP_BUYS, false)
+            .into_iter()
+            .filter(|&i| i > 0 && month(i - 1) == month(i) && month(i + 1) == month(i))
+            .collect();
         let Some(&i) = cands.choose(&mut rng) else {
             return;
         };

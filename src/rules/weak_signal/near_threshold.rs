@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::super::common::views::LedgerView;
 use super::super::{Rule, RuleMeta, params_of, rule_params};
-use super::{WEAK_SCORE, expenses, line_json, pct};
+use super::{WEAK_SCORE, expenses, line_json, median, pct};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -14,7 +14,8 @@ const DOC: &str = "\
 A village whose 支出 amounts fall just under a threshold (from
 `near-share` of it up to the threshold itself) more often than its
 street's: at least `min-lines` such lines and a share of the village's
-lines at least `ratio` times the share in the other villages. Thresholds:
+lines at least `ratio` times the street's (the median of the villages'
+shares, so that a few villages doing the same do not raise the bar). Thresholds:
 `cash-limit` (1,000 yuan, cash lines only: 结算方式 containing 现金),
 `decision-threshold` (50,000, 四议两公开) and `tender-threshold` (100,000,
 招标). One finding per village and threshold; subject: the village code
@@ -34,7 +35,7 @@ It is not a case alone; it raises the rank of the village's cases.
 - `near-share` (0.8): the share of a threshold from which an amount is
   \"just under\" it.
 - `min-lines` (5): lines just under one threshold a village needs.
-- `ratio` (3.0): how many times the other villages' share the village's
+- `ratio` (3.0): how many times the street's median share the village's
   must be.
 
 ## Known false positives
@@ -120,15 +121,20 @@ impl Rule for NearThreshold {
                     (*v, scope.len(), near)
                 })
                 .collect();
-            let (all, all_near) = per
+            // The street's share: the median village's, so that a few
+            // villages steering their amounts do not raise the bar.
+            let shares: Vec<f64> = per
                 .iter()
-                .fold((0, 0), |(a, b), (_, n, near)| (a + n, b + near.len()));
+                .filter(|(_, n, _)| *n > 0)
+                .map(|(_, n, near)| near.len() as f64 / *n as f64)
+                .collect();
+            let street = median(&shares);
             for (v, n, near) in &per {
                 if near.len() < p.min_lines || *n == 0 {
                     continue;
                 }
                 let share = near.len() as f64 / *n as f64;
-                let others = (all_near - near.len()) as f64 / (all - n).max(1) as f64;
+                let others = street;
                 if share < p.ratio * others {
                     continue;
                 }
@@ -138,7 +144,7 @@ impl Rule for NearThreshold {
                         .score(WEAK_SCORE)
                         .related(vouchers.iter().map(|s| s.to_string()))
                         .message(format!(
-                            "{}笔支出金额在{}{}的{:.0}%至100%之间，占本村{}，街道其他村为{}，请核实是否有意压在限额之下",
+                            "{}笔支出金额在{}{}的{:.0}%至100%之间，占本村{}，街道各村中位数为{}，请核实是否有意压在限额之下",
                             near.len(),
                             name,
                             fen_to_yuan_display(t),
@@ -154,7 +160,7 @@ impl Rule for NearThreshold {
                             "near_lines": near.len(),
                             "lines_in_scope": n,
                             "share": share,
-                            "others_share": others,
+                            "street_median_share": others,
                             "lines": near.iter().map(|&i| line_json(&l, i)).collect::<Vec<_>>(),
                         })),
                 );

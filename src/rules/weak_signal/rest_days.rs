@@ -4,7 +4,7 @@ use serde_json::json;
 use super::super::common::calendar::Calendar;
 use super::super::common::views::LedgerView;
 use super::super::{Rule, RuleMeta, params_of, rule_params};
-use super::{WEAK_SCORE, expenses, line_json, pct};
+use super::{WEAK_SCORE, expenses, line_json, median, pct};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -15,7 +15,7 @@ A village whose ledger books `min-lines` or more 支出 lines on rest days
 (weekends and public holidays, by the holiday calendar
 `rules/holidays.toml`; a weekend made a working day by 调休 is a working
 day), when its share of rest-day 支出 is at least `ratio` times the
-street's. One finding per village (subject: the village code); the
+street's (the median of the villages' shares). One finding per village (subject: the village code); the
 evidence lists every such line with its date and what day it was
 (`周六`, `春节假期`). Years the calendar does not list are judged by
 weekends alone.
@@ -99,12 +99,19 @@ impl Rule for RestDays {
         let total: usize = by_village.iter().map(|(_, n, _)| n).sum();
         let rest_total: usize = by_village.iter().map(|(_, _, r)| r.len()).sum();
         let street = rest_total as f64 / total.max(1) as f64;
+        // The bar: the median village's share (a few villages booking on
+        // weekends do not raise it).
+        let shares: Vec<f64> = by_village
+            .iter()
+            .map(|(_, n, r)| r.len() as f64 / (*n).max(1) as f64)
+            .collect();
+        let street_median = median(&shares);
         let mut out = Vec::new();
         for (v, n, rest) in by_village {
             let share = rest.len() as f64 / n.max(1) as f64;
             // The street's share without this village: one village cannot
             // raise the bar it is measured against.
-            let others = (rest_total - rest.len()) as f64 / (total - n).max(1) as f64;
+            let others = street_median;
             if rest.len() < p.min_lines || share < p.ratio * others {
                 continue;
             }
@@ -133,7 +140,7 @@ impl Rule for RestDays {
                 META.finding(v, v)
                     .score(WEAK_SCORE)
                     .message(format!(
-                        "{}笔支出记账日期为休息日或法定节假日（如{}），占本村支出{}，街道其他村为{}，请核实是否在非工作时间付款或事后补记",
+                        "{}笔支出记账日期为休息日或法定节假日（如{}），占本村支出{}，街道各村中位数为{}，请核实是否在非工作时间付款或事后补记",
                         rest.len(),
                         dates.join("、"),
                         pct(share),
@@ -144,7 +151,7 @@ impl Rule for RestDays {
                         "expense_lines": n,
                         "share": share,
                         "street_share": street,
-                        "others_share": others,
+                        "street_median_share": others,
                         "lines": lines,
                     })),
             );
