@@ -294,6 +294,10 @@ impl Rule for PeriodicPublicity {
                 ));
             }
         }
+        // Evidence lists follow the files' row numbers.
+        for recs in records.values_mut() {
+            recs.sort_by_key(|(k, r)| (r.row, *k));
+        }
         let as_of = if p.as_of.trim().is_empty() {
             last_booked.or(last_start).and_then(date)
         } else {

@@ -28,11 +28,17 @@ use crate::money::fen_to_yuan_string;
 /// The score of a weak signal (the ranking keeps it below every case).
 pub(super) const WEAK_SCORE: f64 = 5.0;
 
-/// Each village's 支出 lines with an amount above zero, in row order.
+/// Each village's 支出 lines with an amount above zero, in the order of
+/// their row numbers in the file (evidence lists follow the files, never
+/// the order rows were read in).
 pub(super) fn expenses<'a>(l: &LedgerView<'a>) -> Vec<(&'a str, Vec<usize>)> {
-    rows_by_village(l.village, |i| {
+    let mut out = rows_by_village(l.village, |i| {
         l.direction.get(i) == Some("支出") && l.amount.get(i).is_some_and(|a| a > 0)
-    })
+    });
+    for (_, idx) in &mut out {
+        idx.sort_by_key(|&i| l.row.get(i));
+    }
+    out
 }
 
 /// A ledger line as evidence: row, voucher, date, amount, payee, summary.
