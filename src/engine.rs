@@ -144,5 +144,8 @@ pub fn run(ds: &Dataset, cfg: &RulesConfig, on_done: &(dyn Fn(&str) + Sync)) -> 
     // The same facts reported twice by one rule are one finding.
     let mut seen = std::collections::HashSet::new();
     findings.retain(|f| seen.insert(f.finding_id.clone()));
+    // Weak signals below every case, raising the cases they bear on.
+    crate::ranking::apply(&mut findings);
+    sort_findings(&mut findings);
     Ok(RunOutput { findings, rules })
 }

@@ -250,12 +250,15 @@ impl Finding {
     }
 }
 
-/// The queue order: highest score first, then severity, then a total order
-/// on the facts so that output is deterministic.
+/// The queue order: cases before weak signals, highest score first, then
+/// severity, then a total order on the facts so that output is
+/// deterministic.
 pub fn sort_findings(f: &mut [Finding]) {
+    let weak = |x: &Finding| x.category == Category::WeakSignal;
     f.sort_by(|a, b| {
-        b.score
-            .cmp(&a.score)
+        weak(a)
+            .cmp(&weak(b))
+            .then(b.score.cmp(&a.score))
             .then(a.severity.cmp(&b.severity))
             .then(a.rule.cmp(&b.rule))
             .then(a.village_code.cmp(&b.village_code))

@@ -18,6 +18,7 @@ pub mod r#gen;
 pub mod matching;
 pub mod money;
 pub mod privacy;
+pub mod ranking;
 pub mod report;
 pub mod rules;
 pub mod scan;

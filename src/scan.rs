@@ -317,6 +317,11 @@ fn manifest(
         .filter(|t| !ds.has(**t))
         .map(|t| t.canonical())
         .collect();
+    // Weak signals rank cases and are no cases: counted apart, by rule.
+    let mut weak_by_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in findings.iter().filter(|f| crate::ranking::is_weak(f)) {
+        *weak_by_rule.entry(f.rule.as_str()).or_default() += 1;
+    }
     let mut issue_counts: BTreeMap<String, usize> = BTreeMap::new();
     for i in &ds.issues {
         *issue_counts.entry(format!("{:?}", i.kind)).or_default() += 1;
@@ -333,7 +338,9 @@ fn manifest(
         "rules": rules,
         "params_differing_from_default": cfg.differences_from_default().iter()
             .map(|(c, k, v)| json!({"rule": c, "param": k, "value": v})).collect::<Vec<_>>(),
-        "counts": {"total": findings.len(), "by_category": by_category, "by_severity": by_severity},
+        "counts": {"total": findings.len(), "by_category": by_category, "by_severity": by_severity,
+            "cases": findings.iter().filter(|f| !crate::ranking::is_weak(f)).count(),
+            "weak_signals": weak_by_rule},
         "timings_ms": {"load": load_ms, "rules": rules_ms},
         "rows": ds.total_rows(),
         "bytes": ds.total_bytes(),
@@ -355,7 +362,13 @@ pub fn summary(res: &ScanResult) -> String {
     ));
     let mut cat: BTreeMap<(&str, &str), [usize; 3]> = BTreeMap::new();
     let mut village: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut weak: BTreeMap<&str, usize> = BTreeMap::new();
     for x in f {
+        // Weak signals rank the cases; they are listed apart, not as cases.
+        if crate::ranking::is_weak(x) {
+            *weak.entry(x.rule.as_str()).or_default() += 1;
+            continue;
+        }
         let e = cat
             .entry((x.category.as_str(), x.category.label_zh()))
             .or_default();
@@ -381,6 +394,14 @@ pub fn summary(res: &ScanResult) -> String {
             .map(|(v, n)| format!("{v} ({n})"))
             .collect();
         s.push_str(&format!("  top villages: {}\n", top.join(", ")));
+    }
+    if !weak.is_empty() {
+        let by: Vec<String> = weak.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        s.push_str(&format!(
+            "  weak signals (raise the cases they bear on; not cases): {} ({})\n",
+            weak.values().sum::<usize>(),
+            by.join(", ")
+        ));
     }
     for r in &res.rules {
         if let RuleStatus::Skipped { reason } = &r.status {

@@ -34,7 +34,7 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 16] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 19] = [
     ("same_surname_non_relative", Category::Kinship),
     ("clan_neighbour_next_door", Category::Kinship),
     ("homophone_other_household", Category::Kinship),
@@ -51,6 +51,9 @@ pub const NEGATIVE_KINDS: [(&str, Category); 16] = [
     ("valid_15_digit_id", Category::InvalidId),
     ("same_day_decision_steps", Category::MissingDecision),
     ("cash_exactly_1000", Category::CashPayment),
+    ("periodic_day_15", Category::PublicityWindow),
+    ("periodic_29_lines", Category::PublicityWindow),
+    ("periodic_unnamed_ref", Category::PublicityWindow),
 ];
 
 /// The category that must not flag a hard negative of this kind.

@@ -15,9 +15,12 @@
 pub mod labels;
 pub mod model;
 pub mod names;
+pub mod periodic;
 pub mod plant;
 pub mod selfcheck;
 pub mod truth;
+pub mod weak;
+pub mod workdays;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -122,7 +125,10 @@ pub fn build_world(villages: usize, seed: u64) -> Result<model::World> {
     let mut rng = ChaCha8Rng::seed_from_u64(mix(seed, u64::MAX, 1));
     plant::plant_cross(&mut builders, &mut rng);
     let mut vs: Vec<model::Village> = builders.into_iter().map(|b| b.v).collect();
+    weak::plant_lines(&mut vs, seed);
     vs.par_iter_mut().for_each(truth::finalize_ledger);
+    weak::plant_vouchers(&mut vs, seed);
+    periodic::publish_all(&mut vs, seed);
     Ok(model::World { villages: vs })
 }
 
@@ -261,6 +267,7 @@ pub fn prepare_out(out: &Path, force: bool) -> Result<()> {
         let ext = p.extension().and_then(|n| n.to_str()).unwrap_or("");
         name == "labels.csv"
             || name == "negatives.csv"
+            || name == "weak_signals.csv"
             || (matches!(ext, "csv" | "xlsx")
                 && write::TABLES
                     .iter()
@@ -289,6 +296,7 @@ pub fn generate(opts: &GenOptions) -> Result<GenReport> {
     labels.sort();
     labels::write_labels(&opts.out.join("labels.csv"), &labels)?;
     labels::write_negatives(&opts.out.join("negatives.csv"), &negatives)?;
+    weak::write(&opts.out.join("weak_signals.csv"), &world)?;
     let t3 = t0.elapsed().as_secs_f64();
     Ok(GenReport {
         tables: written.tables,

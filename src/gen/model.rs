@@ -293,6 +293,16 @@ pub struct Publicity {
     pub channel: &'static str,
 }
 
+/// A periodic 党务/村务/财务公开 as the truth knows it: the kinds and the
+/// period it answers (its `ref_no` may not say), and when it starts.
+#[derive(Debug, Clone)]
+pub struct PeriodicRecord {
+    pub kinds: Vec<&'static str>,
+    /// `2025-03`, `2025Q1`.
+    pub period: String,
+    pub start: NaiveDate,
+}
+
 /// A label as planted: the subject may be a ledger line whose voucher
 /// number is only given when the ledger is finalised.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -341,6 +351,11 @@ pub struct Village {
     pub household_id_override: Vec<(u32, String)>,
     pub labels: Vec<PlantedLabel>,
     pub negatives: Vec<PlantedNegative>,
+    /// The periodic 公开 (also in `publicity`), with the period each answers.
+    pub periodic: Vec<PeriodicRecord>,
+    /// Weak signals planted (rule, note) and hard negatives for them.
+    pub weak: Vec<(&'static str, String)>,
+    pub weak_negatives: Vec<(&'static str, String)>,
 }
 
 impl Village {

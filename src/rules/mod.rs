@@ -20,6 +20,7 @@ mod ghost_worker;
 mod invalid_id;
 mod kinship;
 mod missing_decision;
+mod periodic_publicity;
 mod publicity_window;
 mod split;
 mod weak_signal;
@@ -142,9 +143,16 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &invalid_id::InvalidId,
         &kinship::Kinship,
         &publicity_window::PublicityWindow,
+        &periodic_publicity::PeriodicPublicity,
         &split::SplitContracts,
         &split::SplitPayments,
+        &weak_signal::NearThreshold,
+        &weak_signal::RoundAmounts,
+        &weak_signal::Benford,
+        &weak_signal::VoucherSequence,
         &weak_signal::TableTotals,
+        &weak_signal::RestDays,
+        &weak_signal::SharedContact,
     ]
 }
 

@@ -20,11 +20,22 @@ fn severity_zh(s: crate::finding::Severity) -> &'static str {
     }
 }
 
-/// One line per case, the queue order kept.
+/// One line per case, the queue order kept; weak signals (no cases of
+/// their own: they raise the cases they bear on) after every case, under
+/// a heading of their own, whatever the sort.
 pub fn render_list(cases: &[CaseRow]) -> String {
     let mut s = String::new();
     s.push_str("线索编号          发现编号          状态    本次  分值 严重 规则    村居代码      对象                 金额(元)      承办人  期限        问题描述\n");
-    for c in cases {
+    let weak = |c: &&CaseRow| c.category == crate::finding::Category::WeakSignal;
+    let leads = cases.iter().filter(|c| !weak(c));
+    let signals: Vec<&CaseRow> = cases.iter().filter(weak).collect();
+    for (i, c) in leads.chain(signals.iter().copied()).enumerate() {
+        if !signals.is_empty() && i == cases.len() - signals.len() {
+            s.push_str(&format!(
+                "—— 弱信号 {} 条：单独不构成线索，已提高同村、同对象线索的分值 ——\n",
+                signals.len()
+            ));
+        }
         s.push_str(&format!(
             "{:<16}  {:<16}  {}  {}  {:>4} {}   {:<7} {:<13} {:<20} {:>12}  {:<6}  {:<10}  {}\n",
             c.case_id,

@@ -27,3 +27,4 @@ mod triage_durability;
 mod triage_xlsx;
 mod trust;
 mod tune;
+mod weak_rank;

@@ -11,7 +11,11 @@ use crate::r#gen::names;
 use crate::r#gen::truth::*;
 
 pub(super) fn cash(b: &mut Builder, variant: usize) -> bool {
-    let d = rand_date(&mut b.rng, ymd(YEAR, 1, 10), ymd(YEAR, 12, 20));
+    let d = crate::r#gen::workdays::in_month(rand_date(
+        &mut b.rng,
+        ymd(YEAR, 1, 10),
+        ymd(YEAR, 12, 20),
+    ));
     let (amt, uid, what) = if variant == 0 {
         let amt = b.rng.random_range(12..49) * 10_000;
         let shop = format!(

@@ -661,7 +661,11 @@ fn ledger_payee(b: &mut Builder, k: &CadreKin) -> bool {
     let pr = b.v.pref(p);
     let n = b.rng.random_range(1..4);
     for _ in 0..n {
-        let d = rand_date(&mut b.rng, ymd(YEAR, 2, 1), ymd(YEAR, 12, 20));
+        let d = crate::r#gen::workdays::in_month(rand_date(
+            &mut b.rng,
+            ymd(YEAR, 2, 1),
+            ymd(YEAR, 12, 20),
+        ));
         let amt = b.rng.random_range(20..90) * 1_000;
         let i = ledger_line(
             b,

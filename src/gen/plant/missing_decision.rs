@@ -71,7 +71,8 @@ fn contract_without_decision(b: &mut Builder, variant: usize) -> bool {
 
 /// A large purchase paid from the ledger with no contract and no decision.
 fn ledger_without_decision(b: &mut Builder) -> bool {
-    let d = rand_date(&mut b.rng, ymd(YEAR, 3, 1), ymd(YEAR, 11, 30));
+    let d =
+        crate::r#gen::workdays::in_month(rand_date(&mut b.rng, ymd(YEAR, 3, 1), ymd(YEAR, 11, 30)));
     let amt = b.rng.random_range(520..950) * 10_000;
     let payee = format!(
         "济南{}{}农业机械有限公司",

@@ -112,7 +112,11 @@ fn same_day_decision_steps(b: &mut Builder) {
 
 /// Cash of exactly 1,000: at the limit, not over it.
 fn cash_exactly_1000(b: &mut Builder) {
-    let d = rand_date(&mut b.rng, ymd(YEAR, 1, 10), ymd(YEAR, 12, 20));
+    let d = crate::r#gen::workdays::in_month(rand_date(
+        &mut b.rng,
+        ymd(YEAR, 1, 10),
+        ymd(YEAR, 12, 20),
+    ));
     let shop = format!("{}{}", b.v.name.trim_end_matches('村'), names::SHOPS[0]);
     let i = ledger_line(
         b,

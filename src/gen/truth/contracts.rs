@@ -223,7 +223,7 @@ fn contract_payments(b: &mut Builder, ci: usize) {
         b.v.ledger.push(LedgerLine {
             uid,
             voucher: String::new(),
-            date: date.min(last_day),
+            date: crate::r#gen::workdays::next(date.min(last_day)),
             income: false,
             amount: part,
             summary: format!("支付{}款（第{}期）", c.project, k + 1),

@@ -72,7 +72,12 @@ pub fn add_hire(
 /// The wage line of one month, paid on the 25th (within the month it is for).
 pub fn wage_line(b: &mut Builder, hire: usize, month: u32) {
     let h = b.v.hires[hire].clone();
-    let date = ymd(YEAR, month, b.rng.random_range(24..29));
+    // Paid on a working day of the 24th–28th (the pay days of `paid_months`).
+    let date = crate::r#gen::workdays::within(
+        ymd(YEAR, month, b.rng.random_range(24..29)),
+        ymd(YEAR, month, 24),
+        ymd(YEAR, month, 28),
+    );
     let with_id = b.rng.random_bool(0.85);
     let uid = b.next_uid;
     b.next_uid += 1;

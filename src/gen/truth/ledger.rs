@@ -13,6 +13,17 @@ use super::decisions::valid_decision;
 use super::rolls::eligible;
 use crate::r#gen::model::*;
 use crate::r#gen::names;
+use crate::r#gen::workdays;
+
+/// An amount in fen of `[base, 10 × base)` yuan, whole yuan, log-uniform
+/// (its first digits follow Benford's law, as genuine payments do), drawn
+/// from a hash of the draw it replaces and the line's uid: the village's
+/// random stream is drawn as before.
+fn benford_amount(b: &Builder, drawn: i64, base: f64) -> i64 {
+    let h = crate::r#gen::mix(u64::from(b.v.index), u64::from(b.next_uid), drawn as u64);
+    let u = (h >> 11) as f64 / (1u64 << 53) as f64;
+    ((base * 10f64.powf(u)).floor() as i64).min((base * 10.0) as i64 - 1) * 100
+}
 
 pub fn ledger_line(
     b: &mut Builder,
@@ -119,6 +130,7 @@ fn monthly_lines(b: &mut Builder) {
             "转账",
         );
         let d = ymd(YEAR, m, b.rng.random_range(10..20));
+        let d = workdays::within(d, ymd(YEAR, m, 10), ymd(YEAR, m, 19));
         let amt = b.rng.random_range(30_000..250_000);
         let i = ledger_line(
             b,
@@ -169,13 +181,14 @@ fn odd_jobs(b: &mut Builder) {
         let Some(&p) = pool.choose(&mut b.rng) else {
             break;
         };
-        let d = rand_date(&mut b.rng, ymd(YEAR, 1, 3), ymd(YEAR, 12, 28));
+        let d = workdays::in_month(rand_date(&mut b.rng, ymd(YEAR, 1, 3), ymd(YEAR, 12, 28)));
         let cash = b.rng.random_bool(0.3);
         let amt = if cash {
             b.rng.random_range(10..99) * 1_000
         } else {
             b.rng.random_range(10..160) * 1_000
         };
+        let amt = benford_amount(b, amt, 100.0);
         let what = [
             "村务误工补贴",
             "防汛值班劳务费",
@@ -217,12 +230,15 @@ fn shop_purchases(b: &mut Builder) {
         } else {
             b.rng.random_range(50..600) * 1_000
         };
+        // The cap is judged on the draw, so the stream draws as it did.
         let t = totals.entry(shop.clone()).or_default();
         if *t + amt > 4_000_000 {
             continue;
         }
+        let amt = benford_amount(b, amt, if cash { 100.0 } else { 400.0 });
+        let t = totals.entry(shop.clone()).or_default();
         *t += amt;
-        let d = rand_date(&mut b.rng, ymd(YEAR, 1, 3), ymd(YEAR, 12, 28));
+        let d = workdays::in_month(rand_date(&mut b.rng, ymd(YEAR, 1, 3), ymd(YEAR, 12, 28)));
         let what = ["购办公用品", "购清洁用品", "维修费", "印刷费", "会议用餐"]
             .choose(&mut b.rng)
             .copied()
@@ -243,7 +259,7 @@ fn shop_purchases(b: &mut Builder) {
 
 /// A large purchase without a contract, with its decision (event: payment).
 fn large_purchase(b: &mut Builder) {
-    let d = rand_date(&mut b.rng, ymd(YEAR, 4, 1), ymd(YEAR, 11, 30));
+    let d = workdays::in_month(rand_date(&mut b.rng, ymd(YEAR, 4, 1), ymd(YEAR, 11, 30)));
     let amt = b.rng.random_range(52..90) * 100_000;
     let what = ["购置垃圾清运车", "购置办公设备", "购置应急物资"]
         .choose(&mut b.rng)

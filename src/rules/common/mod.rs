@@ -13,6 +13,7 @@ pub mod keyed;
 pub mod keywords;
 pub mod ledger;
 pub mod people;
+pub mod periods;
 pub mod stems;
 pub mod util;
 pub mod views;

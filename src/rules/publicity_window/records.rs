@@ -3,9 +3,10 @@
 
 use std::borrow::Cow;
 
-use polars::prelude::{ChunkAgg, PlHashMap, PlHashSet};
+use polars::prelude::{PlHashMap, PlHashSet};
 
 use super::refs::Ref;
+use crate::rules::common::periods::is_periodic;
 use crate::rules::common::views::PublicityView;
 
 #[derive(Debug, Clone)]
@@ -127,6 +128,14 @@ impl<'d> Index<'d> {
         let mut exact: PlHashMap<&str, PlHashMap<&str, Vec<Record>>> = PlHashMap::default();
         let mut loose: PlHashMap<&str, PlHashMap<Cow<str>, Few>> = PlHashMap::default();
         let mut villages_of: PlHashMap<Cow<str>, Few> = PlHashMap::default();
+        // Periodic 党务/村务/财务公开 (PUB002's) do not date the export's
+        // item publicity: the earliest start is of the others.
+        let first_start = start
+            .iter()
+            .zip(kind.iter())
+            .filter(|(_, k)| !is_periodic(k.unwrap_or_default()))
+            .filter_map(|(s, _)| s)
+            .min();
         let cells = village.iter().zip(ref_no.iter()).zip(kind.iter());
         let cells = cells
             .zip(channel.iter())
@@ -180,7 +189,7 @@ impl<'d> Index<'d> {
             exact,
             loose,
             villages_of,
-            first_start: start.min(),
+            first_start,
         }
     }
 
