@@ -34,7 +34,7 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 16] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 24] = [
     ("same_surname_non_relative", Category::Kinship),
     ("clan_neighbour_next_door", Category::Kinship),
     ("homophone_other_household", Category::Kinship),
@@ -51,6 +51,14 @@ pub const NEGATIVE_KINDS: [(&str, Category); 16] = [
     ("valid_15_digit_id", Category::InvalidId),
     ("same_day_decision_steps", Category::MissingDecision),
     ("cash_exactly_1000", Category::CashPayment),
+    ("lease_exactly_20_years", Category::AssetLease),
+    ("lease_rent_25pct_under_median", Category::AssetLease),
+    ("lease_rent_59_days_late", Category::AssetLease),
+    ("lessee_cadre_namesake", Category::Kinship),
+    ("compensation_within_1pct", Category::LandCompensation),
+    ("compensation_moved_in_long_before", Category::LandCompensation),
+    ("compensation_paid_day_after_objection", Category::LandCompensation),
+    ("claim_area_at_the_limit", Category::Eligibility),
 ];
 
 /// The category that must not flag a hard negative of this kind.

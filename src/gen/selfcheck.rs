@@ -68,6 +68,7 @@ pub fn cases(w: &World) -> BTreeSet<Case> {
         .collect();
     let mut out: BTreeSet<Case> = per_village.into_iter().flatten().collect();
     duplicates(w, &mut out);
+    super::selfcheck_assets::cases(w, &mut out);
     out
 }
 

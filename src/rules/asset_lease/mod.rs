@@ -194,20 +194,34 @@ pub(crate) fn receipts(ds: &Dataset, leases: &[Lease]) -> Result<Vec<Vec<Receipt
     for i in unmatched {
         let v = l.village.get(i).unwrap_or_default();
         let date = l.date.get(i).unwrap_or_default();
-        let mut cands: Vec<usize> = Vec::new();
-        for key in [l.payee_id.get(i), l.payee.get(i)].into_iter().flatten() {
-            if let Some(ks) = by_party.get(&(v, key)) {
-                cands.extend(ks);
-            }
-        }
+        // An id that names a lessee decides; an id that names none is
+        // another person, who shares the name only of a lessee without id.
+        let id = usable_id(l.payee_id.get(i));
+        let by_id = id.and_then(|id| by_party.get(&(v, id)));
+        let by_name = l.payee.get(i).and_then(|n| by_party.get(&(v, n)));
+        let mut cands: Vec<usize> = match (by_id, by_name) {
+            (Some(ks), _) => ks.clone(),
+            (None, Some(ks)) if id.is_some() => ks
+                .iter()
+                .copied()
+                .filter(|&k| usable_id(Some(leases[k].lessee_id.as_str())).is_none())
+                .collect(),
+            (None, Some(ks)) => ks.clone(),
+            (None, None) => Vec::new(),
+        };
         if let Some(a) = l.payee_account.get(i).filter(|a| !a.is_empty())
             && let Some(ks) = accounts.get(&(v.to_string(), a.to_string()))
         {
             cands.extend(ks);
         }
+        // Without the contract number, only rent-like amounts: whole
+        // instalments or years of the lease's rent (a namesake's other
+        // dues are not this lease's rent).
+        let amount = l.amount.get(i).unwrap_or_default();
+        cands.retain(|&k| rent_like(&leases[k], amount));
         cands.sort_unstable();
         cands.dedup();
-        let Some(k) = lease_on(leases, &cands, date) else {
+        let Some(k) = lease_on(leases, &cands, date, amount) else {
             continue;
         };
         out[k].push(Receipt {
@@ -225,15 +239,20 @@ pub(crate) fn receipts(ds: &Dataset, leases: &[Lease]) -> Result<Vec<Vec<Receipt
     Ok(out)
 }
 
-/// Of a lessee's leases, the one running on `date`, else the one that
-/// ended last before it (a receipt after every end: 超期占用), else the
-/// first to start after it.
-fn lease_on(leases: &[Lease], cands: &[usize], date: i32) -> Option<usize> {
+/// Of a lessee's leases, the one running on `date` (one whose instalment
+/// is the amount first), else the one that ended last before it (a receipt
+/// after every end: 超期占用), else the first to start after it.
+fn lease_on(leases: &[Lease], cands: &[usize], date: i32, amount: i64) -> Option<usize> {
+    let fits = |k: usize| {
+        let l = &leases[k];
+        let per = cycle_months(&l.cycle).map(|m| l.rent * i64::from(m) / 12);
+        per != Some(amount) && l.rent != amount
+    };
     let running = cands
         .iter()
         .copied()
         .filter(|&k| leases[k].start <= date && leases[k].end.is_none_or(|e| date <= e))
-        .min_by_key(|&k| (leases[k].start, k));
+        .min_by_key(|&k| (fits(k), leases[k].start, k));
     running
         .or_else(|| {
             cands
@@ -243,6 +262,14 @@ fn lease_on(leases: &[Lease], cands: &[usize], date: i32) -> Option<usize> {
                 .max_by_key(|&k| (leases[k].end, k))
         })
         .or_else(|| cands.iter().copied().min_by_key(|&k| (leases[k].start, k)))
+}
+
+/// A whole number of the lease's instalments or years of rent.
+fn rent_like(l: &Lease, amount: i64) -> bool {
+    let per = cycle_months(&l.cycle).map_or(l.rent, |m| l.rent * i64::from(m) / 12);
+    [per, l.rent]
+        .iter()
+        .any(|&u| u > 0 && amount > 0 && amount % u == 0 && amount / u <= 30)
 }
 
 pub(crate) fn day(days: i32) -> NaiveDate {

@@ -17,8 +17,11 @@ then every cycle (`payment_cycle`: 按年, 按半年, 按季, 按月; blank is �
 一次性 is one instalment of the whole term; `prepaid_years` make the first
 instalment cover those years). A receipt is a ledger 收入 line citing the
 lease's `contract_no`, else one from the lessee (same village, same name, id
-or an account the lessee paid from on a numbered line) when it cites no
-other lease; it counts for an instalment when dated from the due date to
+or an account the lessee paid from on a numbered line; a line whose id
+names another person matches only a lessee written without id) when it
+cites no other lease and its amount is a whole number of instalments or
+years of rent (a namesake's other dues are not rent); among a lessee's
+leases, the one running on its date takes it. It counts for an instalment when dated from the due date to
 `grace-days` after, each receipt for one instalment. The export's as-of
 date is the latest ledger date: an instalment whose grace has not run out
 by then, or due before the ledger's first date, is not judged.

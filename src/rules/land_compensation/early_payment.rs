@@ -122,7 +122,6 @@ impl Rule for EarlyPayment {
                 META.finding(village, batch)
                     .score(70.0)
                     .amount(total)
-                    .related(listed.iter().map(|r| r.subject().to_string()))
                     .message(format!(
                         "征地批次{batch}（{}户，合计{}）{}，请核实补偿方案是否依法公告满期并经集体决议后发放",
                         rs.len(),

@@ -104,7 +104,6 @@ impl Rule for Outsider {
                 META.finding(&r.village, r.subject())
                     .score(if reg.is_none() { 75.0 } else { 70.0 })
                     .amount(r.amount)
-                    .related([r.batch.clone()])
                     .message(format!(
                         "{}{}，却在征地批次{}领取补偿款{}，请核实其集体经济组织成员资格及落户情况",
                         r.name,

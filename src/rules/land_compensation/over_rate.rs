@@ -77,7 +77,6 @@ impl Rule for OverRate {
                 META.finding(&r.village, r.subject())
                     .score(if excess as f64 > 0.2 * due as f64 { 80.0 } else { 65.0 })
                     .amount(excess)
-                    .related([r.batch.clone()])
                     .message(format!(
                         "{}在征地批次{}实发补偿款{}，按面积{}亩×标准{}/亩+附着物{}应为{}，多发{}，请核实超标准发放的依据",
                         r.name,

@@ -1,0 +1,56 @@
+//! Planted crop-insurance claim cases: a loss above the insured area, an
+//! insured area above the 耕地地力 roll (`eligibility`), a claim paid into
+//! another household's account (`duplicate_beneficiary`); and the hard
+//! negative at the edge: loss equal to the insured area, insured equal to
+//! the roll's.
+
+use rand::Rng;
+use rand::seq::IndexedRandom;
+
+use super::{label, negative, text};
+use crate::finding::Category;
+use crate::r#gen::truth::{Builder, claimants, new_claim};
+
+pub fn claim_case(b: &mut Builder, variant: usize) -> bool {
+    if b.v.claims.is_empty() {
+        return false;
+    }
+    let pool = claimants(b);
+    let Some(&(p, area)) = pool.choose(&mut b.rng) else { return false };
+    let (k, category, what) = match variant {
+        0 => (new_claim(b, p, area, area + 1.5), Category::Eligibility, "loss above the insured area"),
+        1 => (
+            new_claim(b, p, area + 3.0, area + 1.0),
+            Category::Eligibility,
+            "insured above the 耕地地力 area",
+        ),
+        _ => {
+            // Into the account of a claimant of another household.
+            let holder = b.v.claims[0].clone();
+            let q = &b.v.persons[p as usize];
+            let hp = &b.v.persons[holder.person.p as usize];
+            if q.household == hp.household || holder.person.v != b.v.index {
+                return false;
+            }
+            let k = new_claim(b, p, area, (area * 0.5 * 10.0).round() / 10.0);
+            b.v.claims[k].account = holder.account.clone();
+            (k, Category::DuplicateBeneficiary, "paid into another household's account")
+        }
+    };
+    let c = &b.v.claims[k];
+    let (id, n) = (c.id.clone(), format!("{what}: {} {}", c.name, c.policy));
+    label(b, category, text(&id), n);
+    true
+}
+
+pub fn claim_negatives(b: &mut Builder) {
+    if b.v.claims.is_empty() || !b.rng.random_bool(0.8) {
+        return;
+    }
+    let pool = claimants(b);
+    let Some(&(p, area)) = pool.choose(&mut b.rng) else { return };
+    let k = new_claim(b, p, area, area);
+    let c = &b.v.claims[k];
+    let (id, n) = (c.id.clone(), format!("loss = insured = roll area {area}: {}", c.name));
+    negative(b, "claim_area_at_the_limit", text(&id), n);
+}
