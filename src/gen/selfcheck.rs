@@ -83,7 +83,7 @@ fn case(out: &mut BTreeSet<Case>, category: Category, village: &str, subject: &s
 /// Kin of the cadres, from the family graph (not from the planting code's
 /// bookkeeping): spouse, parents, children and their spouses, siblings,
 /// grandparents, grandchildren, household members, declared relatives.
-fn kin_set(v: &Village) -> HashSet<u32> {
+pub(super) fn kin_set(v: &Village) -> HashSet<u32> {
     let ps = &v.persons;
     let mut kin = HashSet::new();
     let children: HashMap<u32, Vec<u32>> = {

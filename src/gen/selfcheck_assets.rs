@@ -39,6 +39,7 @@ pub fn cases(w: &World, out: &mut BTreeSet<Case>) {
         }
         compensation(v, out);
         claims(v, out);
+        kinship(w, v, out);
     }
 }
 
@@ -116,7 +117,7 @@ fn compensation(v: &Village, out: &mut BTreeSet<Case>) {
                 Some(None) => false,
             };
             if over || outsider {
-                case(out, Category::LandCompensation, &v.code, &r.id);
+                case(out, Category::LandCompensation, &v.code, &v.persons[r.person.p as usize].id);
             }
         }
     }
@@ -129,7 +130,7 @@ fn claims(v: &Village, out: &mut BTreeSet<Case>) {
         let roll = gengdi_area(v, c.person);
         let too_much = c.loss > c.insured + 0.01 || roll.is_some_and(|a| c.insured > a + 0.01);
         if too_much {
-            case(out, Category::Eligibility, &v.code, &c.id);
+            case(out, Category::Eligibility, &v.code, &v.persons[c.person.p as usize].id);
         }
         debug_assert_eq!(c.amount, (c.loss * CLAIM_PER_MU as f64).round() as i64);
     }
@@ -143,8 +144,43 @@ fn claims(v: &Village, out: &mut BTreeSet<Case>) {
         let Some(h) = holder else { continue };
         for &k in ks {
             if owner(k) != owner(h) {
-                case(out, Category::DuplicateBeneficiary, &v.code, &v.claims[k].id);
+                case(out, Category::DuplicateBeneficiary, &v.code, &v.persons[v.claims[k].person.p as usize].id);
             }
+        }
+    }
+}
+
+/// Lessees, compensation payees and claimants who are cadres' kin, and
+/// claims paid into a cadre's or a declared relative's account.
+fn kinship(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
+    let kin = super::selfcheck::kin_set(v);
+    let is_kin = |r: PRef| r.v == v.index && kin.contains(&r.p);
+    let mut hit = |r: PRef| case(out, Category::Kinship, &v.code, &w.person(r).id);
+    for l in &v.leases {
+        if let super::truth::Lessee::Person(p) = l.lessee
+            && is_kin(v.pref(p))
+        {
+            hit(v.pref(p));
+        }
+    }
+    for r in v.compensation.iter().filter(|r| is_kin(r.person)) {
+        hit(r.person);
+    }
+    let accounts: BTreeSet<&str> = v
+        .cadres
+        .iter()
+        .map(|c| v.persons[c.person as usize].account.as_str())
+        .chain(
+            v.declared
+                .iter()
+                .filter(|d| d.with_account)
+                .map(|d| v.persons[d.person as usize].account.as_str()),
+        )
+        .filter(|a| !a.is_empty())
+        .collect();
+    for c in &v.claims {
+        if is_kin(c.person) || accounts.contains(c.account.as_str()) {
+            hit(c.person);
         }
     }
 }

@@ -169,3 +169,25 @@ fn namesake_lessee(b: &mut Builder) {
     let n = note(b, i, "lessee shares a cadre's name, another id");
     negative(b, "lessee_cadre_namesake", text(&id), n);
 }
+
+/// A cadre's declared relative (with id) rents a shop or a plot: `kinship`.
+pub fn kin_lease(b: &mut Builder) -> bool {
+    let cands: Vec<u32> = b
+        .v
+        .declared
+        .iter()
+        .filter(|d| d.with_id && b.v.persons[d.person as usize].death.is_none())
+        .map(|d| d.person)
+        .collect();
+    let Some(&p) = cands.get(b.rng.random_range(0..cands.len().max(1))) else {
+        return false;
+    };
+    let kind = if b.rng.random_bool(0.5) { SHOP } else { PLOUGHLAND };
+    let Some(i) = new_lease(b, kind, Some(Lessee::Person(p))) else { return false };
+    b.v.leases[i].lessee_id = b.v.persons[p as usize].written_id();
+    book_rent(b, i, &RentPlan::default());
+    let n = note(b, i, "lessee is a cadre's declared relative");
+    let true_id = b.v.persons[p as usize].id.clone();
+    label(b, Category::Kinship, text(&true_id), n);
+    true
+}

@@ -38,7 +38,7 @@ pub fn claim_case(b: &mut Builder, variant: usize) -> bool {
         }
     };
     let c = &b.v.claims[k];
-    let (id, n) = (c.id.clone(), format!("{what}: {} {}", c.name, c.policy));
+    let (id, n) = (b.v.persons[c.person.p as usize].id.clone(), format!("{what}: {} {}", c.name, c.policy));
     label(b, category, text(&id), n);
     true
 }
@@ -51,6 +51,27 @@ pub fn claim_negatives(b: &mut Builder) {
     let Some(&(p, area)) = pool.choose(&mut b.rng) else { return };
     let k = new_claim(b, p, area, area);
     let c = &b.v.claims[k];
-    let (id, n) = (c.id.clone(), format!("loss = insured = roll area {area}: {}", c.name));
+    let (id, n) = (b.v.persons[c.person.p as usize].id.clone(), format!("loss = insured = roll area {area}: {}", c.name));
     negative(b, "claim_area_at_the_limit", text(&id), n);
+}
+
+/// A farmer's claim paid into a cadre's account: `kinship` (the account
+/// channel), and no shared account among claimants.
+pub fn cadre_account_claim(b: &mut Builder) -> bool {
+    if b.v.claims.is_empty() {
+        return false;
+    }
+    let Some(c) = b.v.cadres.first().map(|c| c.person) else { return false };
+    let account = b.v.persons[c as usize].account.clone();
+    if account.is_empty() {
+        return false;
+    }
+    let pool = claimants(b);
+    let Some(&(p, area)) = pool.choose(&mut b.rng) else { return false };
+    let k = new_claim(b, p, area, (area * 0.6 * 10.0).round() / 10.0);
+    b.v.claims[k].account = account;
+    let c = &b.v.claims[k];
+    let (id, n) = (b.v.persons[c.person.p as usize].id.clone(), format!("claim paid into a cadre's account: {}", c.name));
+    label(b, Category::Kinship, text(&id), n);
+    true
 }

@@ -55,7 +55,7 @@ pub fn row_case(b: &mut Builder, variant: usize) -> bool {
         }
     };
     let r = &b.v.compensation[k];
-    let (id, n) = (r.id.clone(), format!("{what}: {} {}", r.name, b.v.comp_batches[0].no));
+    let (id, n) = (b.v.persons[r.person.p as usize].id.clone(), format!("{what}: {} {}", r.name, b.v.comp_batches[0].no));
     label(b, Category::LandCompensation, text(&id), n);
     true
 }
@@ -101,7 +101,7 @@ pub fn comp_negatives(b: &mut Builder, batch_planted: bool) {
         let k = pay(b, p);
         let r = &mut b.v.compensation[k];
         r.amount = r.due() + r.due() * 9 / 1000;
-        let (id, n) = (r.id.clone(), format!("paid 0.9 % over the computed amount: {}", r.name));
+        let (id, n) = (b.v.persons[r.person.p as usize].id.clone(), format!("paid 0.9 % over the computed amount: {}", r.name));
         negative(b, "compensation_within_1pct", text(&id), n);
     }
     if b.rng.random_bool(0.8)
@@ -112,7 +112,7 @@ pub fn comp_negatives(b: &mut Builder, batch_planted: bool) {
         b.v.moved_in.push((p, d));
         let k = pay(b, p);
         let r = &b.v.compensation[k];
-        let (id, n) = (r.id.clone(), format!("moved in {d} long before the plan: {}", r.name));
+        let (id, n) = (b.v.persons[r.person.p as usize].id.clone(), format!("moved in {d} long before the plan: {}", r.name));
         negative(b, "compensation_moved_in_long_before", text(&id), n);
     }
     if !batch_planted && b.rng.random_bool(0.9) {
@@ -120,4 +120,28 @@ pub fn comp_negatives(b: &mut Builder, batch_planted: bool) {
         let n = format!("paid the day after the objection period: {}", batch.no);
         negative(b, "compensation_paid_day_after_objection", text(&batch.no), n);
     }
+}
+
+/// Compensation paid to a cadre's declared relative (with id): `kinship`.
+pub fn kin_payee(b: &mut Builder) -> bool {
+    if b.v.comp_batches.is_empty() {
+        return false;
+    }
+    let cands: Vec<u32> = b
+        .v
+        .declared
+        .iter()
+        .filter(|d| {
+            let q = &b.v.persons[d.person as usize];
+            d.with_id && q.death.is_none() && q.household.is_some()
+        })
+        .map(|d| d.person)
+        .filter(|p| !b.v.compensation.iter().any(|r| r.person.p == *p))
+        .collect();
+    let Some(&p) = cands.choose(&mut b.rng) else { return false };
+    let k = pay(b, p);
+    let n = format!("compensation to a cadre's relative: {}", b.v.compensation[k].name);
+    let id = b.v.persons[p as usize].id.clone();
+    label(b, Category::Kinship, text(&id), n);
+    true
 }

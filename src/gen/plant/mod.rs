@@ -171,5 +171,14 @@ pub fn plant_assets(b: &mut Builder) {
         attempt(b, 3, v % 3, claims::claim_case);
     }
     claims::claim_negatives(b);
+    if b.rng.random_bool(0.35) {
+        asset_lease::kin_lease(b);
+    }
+    if b.rng.random_bool(0.5) {
+        land_compensation::kin_payee(b);
+    }
+    if b.rng.random_bool(0.4) {
+        claims::cadre_account_claim(b);
+    }
     std::mem::swap(&mut b.rng, &mut own);
 }
