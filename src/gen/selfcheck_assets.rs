@@ -40,6 +40,7 @@ pub fn cases(w: &World, out: &mut BTreeSet<Case>) {
         compensation(v, out);
         claims(v, out);
         kinship(w, v, out);
+        publicity(v, out);
     }
 }
 
@@ -181,6 +182,30 @@ fn kinship(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
     for c in &v.claims {
         if is_kin(c.person) || accounts.contains(c.account.as_str()) {
             hit(c.person);
+        }
+    }
+}
+
+/// Leases at or above the line need their result published (3 days, over
+/// before signing); compensation batches their list (7 days, over before
+/// the first payment).
+fn publicity(v: &Village, out: &mut BTreeSet<Case>) {
+    let ok = |no: &str, days: i64, event: NaiveDate| {
+        v.publicity.iter().any(|p| {
+            p.ref_no == no && (p.end - p.start).num_days() + 1 >= days && p.end < event
+        })
+    };
+    for l in v.leases.iter().filter(|l| l.term_value() >= LEASE_LINE) {
+        if !ok(&l.contract, 3, l.signed) {
+            case(out, Category::PublicityWindow, &v.code, &l.contract);
+        }
+    }
+    for (i, b) in v.comp_batches.iter().enumerate() {
+        let first = v.compensation.iter().filter(|r| r.batch as usize == i).map(|r| r.paid).min();
+        if let Some(first) = first
+            && !ok(&b.no, 7, first)
+        {
+            case(out, Category::PublicityWindow, &v.code, &b.no);
         }
     }
 }

@@ -158,7 +158,18 @@ pub fn lease_negatives(b: &mut Builder) {
 /// A shop let to someone from elsewhere who shares a cadre's name, with
 /// an id number that is not the cadre's.
 fn namesake_lessee(b: &mut Builder) {
-    let Some(c) = b.v.cadres.first().map(|c| c.person) else { return };
+    // A cadre whose name no relative declared without id carries (that
+    // name alone would be a lead, not a namesake).
+    let v = &b.v;
+    let unshared = |c: u32| {
+        let name = &v.persons[c as usize].name;
+        !v.declared.iter().any(|d| {
+            !d.with_id
+                && (&v.persons[d.person as usize].name == name
+                    || d.written_name.as_ref() == Some(name))
+        })
+    };
+    let Some(c) = v.cadres.iter().map(|c| c.person).find(|&c| unshared(c)) else { return };
     let name = b.v.persons[c as usize].name.clone();
     let p = outsider(b);
     b.v.persons[p as usize].name = name;
@@ -190,4 +201,36 @@ pub fn kin_lease(b: &mut Builder) -> bool {
     let true_id = b.v.persons[p as usize].id.clone();
     label(b, Category::Kinship, text(&true_id), n);
     true
+}
+
+/// A lease above the line whose result was never published, or for two
+/// days only: `publicity_window`.
+pub fn unpublished_lease(b: &mut Builder) -> bool {
+    let Some(i) = new_lease(b, SHOP, None) else { return false };
+    let y = b.rng.random_range(YEAR - 1..=YEAR);
+    let m = b.rng.random_range(1..=6);
+    reshape(b, i, ymd(y, m, 1), 6);
+    let l = &mut b.v.leases[i];
+    if l.term_value() < crate::r#gen::truth::LEASE_LINE {
+        l.rent = crate::r#gen::truth::LEASE_LINE / 5;
+    }
+    let_openly(b, i);
+    let short = b.rng.random_bool(0.5);
+    b.v.leases[i].result_days = if short { 2 } else { 0 };
+    book_rent(b, i, &RentPlan::default());
+    let what = if short { "lease result published 2 days" } else { "lease result never published" };
+    let n = note(b, i, what);
+    let c = b.v.leases[i].contract.clone();
+    label(b, Category::PublicityWindow, text(&c), n);
+    true
+}
+
+/// The village's compensation batch with no distribution 公示 (returns the
+/// days to publish: 0): `publicity_window`.
+pub fn unpublished_batch(b: &mut Builder) -> i64 {
+    let Some(no) = b.v.comp_batches.first().map(|x| x.no.clone()) else {
+        return 7;
+    };
+    label(b, Category::PublicityWindow, text(&no), format!("distribution list never published: {no}"));
+    0
 }

@@ -180,5 +180,14 @@ pub fn plant_assets(b: &mut Builder) {
     if b.rng.random_bool(0.4) {
         claims::cadre_account_claim(b);
     }
+    let list_days = if b.rng.random_bool(0.3) {
+        asset_lease::unpublished_batch(b)
+    } else {
+        7 + b.rng.random_range(0..4)
+    };
+    super::truth::publish_compensation(b, list_days);
+    if b.rng.random_bool(0.35) {
+        asset_lease::unpublished_lease(b);
+    }
     std::mem::swap(&mut b.rng, &mut own);
 }

@@ -148,3 +148,28 @@ pub fn compensation(b: &mut Builder) {
     let d = valid_decision(b, "征地补偿款分配方案", total, paid);
     b.v.comp_batches[batch as usize].decision_no = d;
 }
+
+/// The distribution list's 公示, 7 days or more, over before the batch's
+/// first payment (`days` 0: none); written once the plants are done.
+pub fn publish_compensation(b: &mut Builder, days: i64) {
+    for i in 0..b.v.comp_batches.len() {
+        let batch = &b.v.comp_batches[i];
+        let first = b
+            .v
+            .compensation
+            .iter()
+            .filter(|r| r.batch as usize == i)
+            .map(|r| r.paid)
+            .min();
+        let Some(first) = first.filter(|_| days > 0) else { continue };
+        let no = batch.no.clone();
+        let end = add_days(first, -b.rng.random_range(1..4));
+        b.v.publicity.push(Publicity {
+            ref_no: no,
+            kind: "征地补偿分配公示".into(),
+            start: add_days(end, -(days - 1)),
+            end,
+            channel: "村务公开栏",
+        });
+    }
+}

@@ -77,6 +77,9 @@ pub struct Lease {
     pub paid: Vec<(NaiveDate, Option<NaiveDate>)>,
     /// Rent booked after `end` (超期占用).
     pub after_end: Vec<NaiveDate>,
+    /// Days its result is published before signing (0: not published),
+    /// when its rent over the term reaches the line.
+    pub result_days: i64,
 }
 
 impl Lease {
@@ -235,6 +238,7 @@ pub fn new_lease(b: &mut Builder, kind: usize, lessee: Option<Lessee>) -> Option
         signed,
         paid: vec![],
         after_end: vec![],
+        result_days: 3 + b.rng.random_range(0..4),
     };
     if b.rng.random_bool(0.3) {
         l.appraised = Some(rent / 1000 * b.rng.random_range(900..=1000));
@@ -298,6 +302,16 @@ pub fn book_rent(b: &mut Builder, i: usize, plan: &RentPlan) {
     let lm = &mut b.v.leases[i];
     lm.paid = paid;
     lm.after_end = after;
+    if l.term_value() >= LEASE_LINE && l.result_days > 0 {
+        let end = add_days(l.signed, -b.rng.random_range(1..6));
+        b.v.publicity.push(Publicity {
+            ref_no: l.contract.clone(),
+            kind: "租赁结果公示".into(),
+            start: add_days(end, -(l.result_days - 1)),
+            end,
+            channel: "村务公开栏",
+        });
+    }
 }
 
 /// One rent line: by contract number, or a fifth by the lessee's name only.

@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 use serde_json::{Value, json};
 
+use super::common::lease_term;
 use super::common::util::day_string;
 use super::common::views::{LeasesView, LedgerView};
 use crate::dataset::Dataset;
@@ -284,23 +285,9 @@ pub(crate) fn add_months(days: i32, months: u32) -> i32 {
     )
 }
 
-/// Months a lease runs, start to end inclusive, rounded to whole months.
-pub(crate) fn term_months(lease: &Lease) -> Option<u32> {
-    let (s, e) = (day(lease.start), day(lease.end?).succ_opt()?);
-    let m = (e.year() - s.year()) * 12 + e.month() as i32 - s.month() as i32;
-    let m = if e.day() >= s.day() + 15 {
-        m + 1
-    } else if e.day() + 15 < s.day() {
-        m - 1
-    } else {
-        m
-    };
-    u32::try_from(m).ok()
-}
-
 /// Rent over the whole term (yuan fen): the 公开竞价 and decision line.
 pub(crate) fn term_value(lease: &Lease) -> Option<i64> {
-    term_months(lease).map(|m| lease.rent * i64::from(m) / 12)
+    lease_term::term_value(lease.rent, lease.start, lease.end?)
 }
 
 /// Months between instalments for a 缴费方式 (None: one payment).

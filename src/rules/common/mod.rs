@@ -9,6 +9,7 @@
 pub mod decisions;
 pub mod keyed;
 pub mod keywords;
+pub mod lease_term;
 pub mod ledger;
 pub mod people;
 pub mod stems;
