@@ -41,6 +41,7 @@ pub fn cases(w: &World, out: &mut BTreeSet<Case>) {
         claims(v, out);
         kinship(w, v, out);
         publicity(v, out);
+        paid_twice_or_dead(v, out);
     }
 }
 
@@ -206,6 +207,32 @@ fn publicity(v: &Village, out: &mut BTreeSet<Case>) {
             && !ok(&b.no, 7, first)
         {
             case(out, Category::PublicityWindow, &v.code, &b.no);
+        }
+    }
+}
+
+/// One person paid twice in a compensation batch or for one crop's claims;
+/// compensation or a claim paid after the month of death.
+fn paid_twice_or_dead(v: &Village, out: &mut BTreeSet<Case>) {
+    let mut seen: HashMap<(String, u32), usize> = HashMap::new();
+    let mut dead: Vec<(PRef, NaiveDate)> = vec![];
+    for r in &v.compensation {
+        *seen.entry((format!("batch{}", r.batch), r.person.p)).or_default() += 1;
+        dead.push((r.person, r.paid));
+    }
+    for c in &v.claims {
+        *seen.entry((format!("{}{}", c.crop, c.paid.year()), c.person.p)).or_default() += 1;
+        dead.push((c.person, c.paid));
+    }
+    for ((_, p), n) in seen {
+        if n > 1 {
+            case(out, Category::DuplicateBeneficiary, &v.code, &v.persons[p as usize].id);
+        }
+    }
+    for (r, paid) in dead {
+        let q = &v.persons[r.p as usize];
+        if r.v == v.index && q.death.is_some_and(|d| month_key(paid) > month_key(d)) {
+            case(out, Category::DeceasedBeneficiary, &v.code, &q.id);
         }
     }
 }

@@ -75,3 +75,42 @@ pub fn cadre_account_claim(b: &mut Builder) -> bool {
     label(b, Category::Kinship, text(&id), n);
     true
 }
+
+/// One farmer's claim entered twice (`duplicate_beneficiary`), or a claim
+/// paid after the farmer died (`deceased_beneficiary`).
+pub fn repeat_or_dead_claim(b: &mut Builder, dead: bool) -> bool {
+    if b.v.claims.is_empty() {
+        return false;
+    }
+    if !dead {
+        let pool = claimants(b);
+        let Some(&(p, area)) = pool.choose(&mut b.rng) else { return false };
+        let loss = (area * 0.5 * 10.0).round() / 10.0;
+        let k = new_claim(b, p, area, loss);
+        let mut twin = b.v.claims[k].clone();
+        twin.policy = format!("{}-2", twin.policy);
+        b.v.claims.push(twin);
+        let id = b.v.persons[p as usize].id.clone();
+        label(b, Category::DuplicateBeneficiary, text(&id), format!("claim paid twice: {}", b.v.persons[p as usize].name));
+        return true;
+    }
+    // A farmer on the 耕地地力 roll who died in May to July.
+    let dead: Vec<(u32, f64)> = b
+        .v
+        .subsidies
+        .iter()
+        .filter(|r| r.person.v == b.v.index && b.v.batches[r.batch as usize].program == crate::r#gen::model::Program::Gengdi)
+        .filter_map(|r| {
+            let q = &b.v.persons[r.person.p as usize];
+            let d = q.death?;
+            let ok = (5..=7).contains(&chrono::Datelike::month(&d)) && !b.used[r.person.p as usize] && !q.account.is_empty();
+            ok.then_some((r.person.p, r.quantity?))
+        })
+        .collect();
+    let Some(&(p, area)) = dead.choose(&mut b.rng) else { return false };
+    let k = new_claim(b, p, area, (area * 0.5 * 10.0).round() / 10.0);
+    let id = b.v.persons[p as usize].id.clone();
+    let n = format!("claim paid {} after death: {}", b.v.claims[k].paid, b.v.persons[p as usize].name);
+    label(b, Category::DeceasedBeneficiary, text(&id), n);
+    true
+}

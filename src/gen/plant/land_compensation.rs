@@ -145,3 +145,18 @@ pub fn kin_payee(b: &mut Builder) -> bool {
     label(b, Category::Kinship, text(&id), n);
     true
 }
+
+/// One payee entered twice in the batch: `duplicate_beneficiary`.
+pub fn paid_twice(b: &mut Builder) -> bool {
+    if b.v.comp_batches.is_empty() {
+        return false;
+    }
+    let Some(p) = free_villager(b) else { return false };
+    let k = pay(b, p);
+    let twin = b.v.compensation[k].clone();
+    b.v.compensation.push(twin);
+    let id = b.v.persons[p as usize].id.clone();
+    let n = format!("compensation paid twice in one batch: {}", b.v.persons[p as usize].name);
+    label(b, Category::DuplicateBeneficiary, text(&id), n);
+    true
+}

@@ -160,10 +160,10 @@ pub fn plant_assets(b: &mut Builder) {
     }
     asset_lease::lease_negatives(b);
     let mut batch_planted = false;
-    if b.rng.random_bool(0.6) {
+    if b.rng.random_bool(0.8) {
         attempt(b, 3, v % 3, land_compensation::row_case);
     }
-    if b.rng.random_bool(0.5) {
+    if b.rng.random_bool(0.6) {
         batch_planted = land_compensation::batch_case(b, (v / 3) % 3);
     }
     land_compensation::comp_negatives(b, batch_planted);
@@ -179,6 +179,15 @@ pub fn plant_assets(b: &mut Builder) {
     }
     if b.rng.random_bool(0.4) {
         claims::cadre_account_claim(b);
+    }
+    if b.rng.random_bool(0.3) {
+        land_compensation::paid_twice(b);
+    }
+    if b.rng.random_bool(0.3) {
+        claims::repeat_or_dead_claim(b, false);
+    }
+    if b.rng.random_bool(0.5) {
+        claims::repeat_or_dead_claim(b, true);
     }
     let list_days = if b.rng.random_bool(0.3) {
         asset_lease::unpublished_batch(b)

@@ -116,7 +116,7 @@ pub fn outsider(b: &mut Builder) -> u32 {
 
 /// Half the villages have one batch of 5–12 household heads.
 pub fn compensation(b: &mut Builder) {
-    if !b.rng.random_bool(0.5) {
+    if !b.rng.random_bool(0.6) {
         return;
     }
     let published = rand_date(&mut b.rng, ymd(YEAR, 3, 1), ymd(YEAR, 7, 31));

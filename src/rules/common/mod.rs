@@ -11,6 +11,7 @@ pub mod keyed;
 pub mod keywords;
 pub mod lease_term;
 pub mod ledger;
+pub mod paid_rows;
 pub mod people;
 pub mod stems;
 pub mod util;
