@@ -5,6 +5,7 @@
 //! month of death).
 
 use chrono::Datelike;
+use polars::prelude::{Int32Chunked, Int64Chunked, StringChunked, UInt32Chunked};
 use serde_json::{Value, json};
 
 use super::people::valid_id;
@@ -48,49 +49,50 @@ impl PaidRow {
 pub fn paid_rows(ds: &Dataset) -> Result<Vec<PaidRow>> {
     let mut out = Vec::new();
     if let Some(c) = LandCompensationView::load(ds)? {
+        let cells = (c.village, c.id, c.name, c.paid, c.amount, c.row);
         for i in 0..c.height() {
-            let (Some(v), Some(id), Some(paid)) = (c.village.get(i), c.id.get(i), c.paid.get(i))
-            else {
-                continue;
-            };
-            if !valid_id(id) {
-                continue;
-            }
-            out.push(PaidRow {
-                table: TableKind::LandCompensation,
-                row: c.row.get(i).unwrap_or_default(),
-                village: v.to_string(),
-                id: id.to_string(),
-                name: c.name.get(i).unwrap_or_default().to_string(),
-                paid,
-                amount: c.amount.get(i).unwrap_or_default(),
-                program: "征地补偿款",
-                group: c.batch.get(i).unwrap_or_default().to_string(),
-            });
+            let batch = c.batch.get(i).unwrap_or_default().to_string();
+            out.extend(row_of(cells, i, TableKind::LandCompensation, "征地补偿款", batch));
         }
     }
     if let Some(c) = ClaimsView::load(ds)? {
+        let cells = (c.village, c.id, c.name, c.paid, c.amount, c.row);
         for i in 0..c.height() {
-            let (Some(v), Some(id), Some(paid)) = (c.village.get(i), c.id.get(i), c.paid.get(i))
-            else {
-                continue;
-            };
-            if !valid_id(id) {
-                continue;
-            }
-            let year = from_epoch_days(paid).map(|d| d.year()).unwrap_or_default();
-            out.push(PaidRow {
-                table: TableKind::Claims,
-                row: c.row.get(i).unwrap_or_default(),
-                village: v.to_string(),
-                id: id.to_string(),
-                name: c.name.get(i).unwrap_or_default().to_string(),
-                paid,
-                amount: c.amount.get(i).unwrap_or_default(),
-                program: "农业保险理赔",
-                group: format!("{}{year}", c.crop.get(i).unwrap_or_default()),
-            });
+            let year = c.paid.get(i).and_then(from_epoch_days).map(|d| d.year());
+            let group = format!("{}{}", c.crop.get(i).unwrap_or_default(), year.unwrap_or_default());
+            out.extend(row_of(cells, i, TableKind::Claims, "农业保险理赔", group));
         }
     }
     Ok(out)
+}
+
+/// Village, id, name, paid date, amount and row columns of a table.
+type Cells<'a> = (
+    &'a StringChunked,
+    &'a StringChunked,
+    &'a StringChunked,
+    &'a Int32Chunked,
+    &'a Int64Chunked,
+    &'a UInt32Chunked,
+);
+
+fn row_of(
+    (village, id, name, paid, amount, row): Cells,
+    i: usize,
+    table: TableKind,
+    program: &'static str,
+    group: String,
+) -> Option<PaidRow> {
+    let (v, idn, day) = (village.get(i)?, id.get(i)?, paid.get(i)?);
+    valid_id(idn).then(|| PaidRow {
+        table,
+        row: row.get(i).unwrap_or_default(),
+        village: v.to_string(),
+        id: idn.to_string(),
+        name: name.get(i).unwrap_or_default().to_string(),
+        paid: day,
+        amount: amount.get(i).unwrap_or_default(),
+        program,
+        group,
+    })
 }
