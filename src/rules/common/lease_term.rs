@@ -26,3 +26,21 @@ pub fn term_months(start: i32, end: i32) -> Option<u32> {
 pub fn term_value(annual_rent: i64, start: i32, end: i32) -> Option<i64> {
     term_months(start, end).map(|m| annual_rent * i64::from(m) / 12)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::normalize::to_epoch_days;
+
+    fn d(y: i32, m: u32, day: u32) -> i32 {
+        to_epoch_days(NaiveDate::from_ymd_opt(y, m, day).unwrap())
+    }
+
+    #[test]
+    fn a_term_counts_whole_months_from_start_to_end_inclusive() {
+        assert_eq!(term_months(d(2020, 7, 1), d(2040, 6, 30)), Some(240));
+        assert_eq!(term_months(d(2024, 3, 1), d(2029, 2, 28)), Some(60));
+        assert_eq!(term_months(d(2024, 3, 15), d(2025, 3, 14)), Some(12));
+        assert_eq!(term_value(1_000_000, d(2024, 3, 1), d(2029, 2, 28)), Some(5_000_000));
+    }
+}
