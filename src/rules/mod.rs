@@ -132,9 +132,9 @@ pub(crate) use rule_params;
 /// Every rule, sorted by code.
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
-        &cash_payment::CashPayment,
         &claims::ClaimArea,
         &claims::ClaimSharedAccount,
+        &cash_payment::CashPayment,
         &deceased::Deceased,
         &missing_decision::MissingDecision,
         &decision_order::DecisionOrder,

@@ -253,16 +253,16 @@ fn lease_on(leases: &[Lease], cands: &[usize], date: i32, amount: i64) -> Option
         .iter()
         .copied()
         .filter(|&k| leases[k].start <= date && leases[k].end.is_none_or(|e| date <= e))
-        .min_by_key(|&k| (fits(k), leases[k].start, k));
+        .min_by_key(|&k| (fits(k), leases[k].start, leases[k].row));
     running
         .or_else(|| {
             cands
                 .iter()
                 .copied()
                 .filter(|&k| leases[k].end.is_some_and(|e| e < date))
-                .max_by_key(|&k| (leases[k].end, k))
+                .max_by_key(|&k| (leases[k].end, std::cmp::Reverse(leases[k].row)))
         })
-        .or_else(|| cands.iter().copied().min_by_key(|&k| (leases[k].start, k)))
+        .or_else(|| cands.iter().copied().min_by_key(|&k| (leases[k].start, leases[k].row)))
 }
 
 /// A whole number of the lease's instalments or years of rent.

@@ -84,13 +84,21 @@ impl Rule for ClaimSharedAccount {
         if by_account.is_empty() {
             return Ok(vec![]);
         }
-        let mut holder_of: HashMap<String, String> = HashMap::new();
+        // The holder: the person of the account's first roll row (by the
+        // file's row number, whatever order the rows were read in).
+        let mut holder_of: HashMap<String, (u32, String)> = HashMap::new();
         if let Some(s) = SubsidiesView::load(ds)? {
             for i in 0..s.height() {
                 if let (Some(a), Some(id)) = (s.account.get(i), s.id.get(i))
                     && by_account.contains_key(a)
                 {
-                    holder_of.entry(a.to_string()).or_insert_with(|| id.to_string());
+                    let row = s.row.get(i).unwrap_or_default();
+                    let e = holder_of
+                        .entry(a.to_string())
+                        .or_insert_with(|| (row, id.to_string()));
+                    if row < e.0 {
+                        *e = (row, id.to_string());
+                    }
                 }
             }
         }
@@ -107,7 +115,7 @@ impl Rule for ClaimSharedAccount {
             cs.sort_by_key(|c| c.row);
             let holder = holder_of
                 .get(account)
-                .cloned()
+                .map(|h| h.1.clone())
                 .unwrap_or_else(|| cs[0].subject().to_string());
             let holder_home = household.get(&holder);
             let mut seen: Vec<&str> = Vec::new();

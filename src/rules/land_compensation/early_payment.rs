@@ -82,6 +82,10 @@ impl Rule for EarlyPayment {
         for r in &rows {
             batches.entry((&r.village, &r.batch)).or_default().push(r);
         }
+        // Evidence follows the file's row numbers, not the order read.
+        for rs in batches.values_mut() {
+            rs.sort_by_key(|r| r.row);
+        }
         let mut out = Vec::new();
         for ((village, batch), rs) in batches {
             let published = rs.iter().filter_map(|r| r.published).min();

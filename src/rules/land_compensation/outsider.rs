@@ -76,9 +76,13 @@ impl Rule for Outsider {
         for i in 0..h.height() {
             let Some(v) = h.village.get(i) else { continue };
             let entry = (h.moved_in.get(i), h.row.get(i).unwrap_or_default());
+            // The first entry by row number, whatever the order read.
             for key in [h.id.get(i), h.name.get(i)].into_iter().flatten() {
                 if !key.is_empty() {
-                    register.insert((v, key), entry);
+                    let e = register.entry((v, key)).or_insert(entry);
+                    if entry.1 < e.1 {
+                        *e = entry;
+                    }
                 }
             }
         }

@@ -74,9 +74,15 @@ pub(super) fn compensation_refs(c: &LandCompensationView, p: &Params) -> Vec<Ref
         }
     }
     let mut out = Vec::new();
-    for ((v, b), idx) in batches {
+    for ((v, b), mut idx) in batches {
+        // By the file's row numbers, whatever order the rows were read in.
+        idx.sort_by_key(|&i| c.row.get(i));
         let total: i64 = idx.iter().filter_map(|&i| c.amount.get(i)).sum();
-        let first = idx.iter().filter_map(|&i| c.paid.get(i).map(|d| (d, i))).min();
+        let first = idx
+            .iter()
+            .filter_map(|&i| c.paid.get(i).map(|d| (d, c.row.get(i), i)))
+            .min()
+            .map(|(d, _, i)| (d, i));
         let event = match (p.compensation.before, first) {
             (Before::Payment, Some((d, i))) => Some(Moment {
                 kind: MomentKind::Payment,
