@@ -57,6 +57,16 @@ pub(crate) struct Lease {
     pub signed: i32,
 }
 
+/// The unit as peers are grouped: 亩 when blank, the square-metre
+/// spellings (㎡, m2, 平米 …) as 平方米.
+fn unit_name(unit: &str) -> String {
+    match unit {
+        "" | "亩" | "市亩" => "亩".into(),
+        "㎡" | "m2" | "M2" | "m²" | "平米" | "平方" | "平方米" => "平方米".into(),
+        u => u.to_string(),
+    }
+}
+
 fn text(v: Option<&str>) -> String {
     v.unwrap_or_default().trim().to_string()
 }
@@ -82,7 +92,7 @@ pub(crate) fn leases(ds: &Dataset) -> Result<Option<Vec<Lease>>> {
             asset_name: text(l.asset_name.get(i)),
             asset_type: text(l.asset_type.get(i)),
             area: l.area.get(i).filter(|a| *a > 0.0),
-            unit: if unit.is_empty() { "亩".into() } else { unit },
+            unit: unit_name(&unit),
             lessee: text(l.lessee.get(i)),
             lessee_id: text(l.lessee_id.get(i)),
             start,
