@@ -94,7 +94,7 @@ pub fn outsider(b: &mut Builder) -> u32 {
     let surname = names::pick_surname(&mut b.rng).to_string();
     let name = format!("{surname}{}", names::given_name(&mut b.rng, male));
     let account = b.account();
-    b.v.persons.push(Person {
+    let p = b.push_person(Person {
         id,
         name,
         male,
@@ -108,10 +108,9 @@ pub fn outsider(b: &mut Builder) -> u32 {
         death: None,
         legacy15: false,
     });
-    b.used.push(true);
-    b.kin.push(false);
-    b.busy.push(true);
-    (b.v.persons.len() - 1) as u32
+    b.used[p as usize] = true;
+    b.busy[p as usize] = true;
+    p
 }
 
 /// Half the villages have one batch of 5–12 household heads.
