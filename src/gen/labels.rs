@@ -34,7 +34,7 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 19] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 27] = [
     ("same_surname_non_relative", Category::Kinship),
     ("clan_neighbour_next_door", Category::Kinship),
     ("homophone_other_household", Category::Kinship),
@@ -54,6 +54,14 @@ pub const NEGATIVE_KINDS: [(&str, Category); 19] = [
     ("periodic_day_15", Category::PublicityWindow),
     ("periodic_29_lines", Category::PublicityWindow),
     ("periodic_unnamed_ref", Category::PublicityWindow),
+    ("lease_exactly_20_years", Category::AssetLease),
+    ("lease_rent_25pct_under_median", Category::AssetLease),
+    ("lease_rent_59_days_late", Category::AssetLease),
+    ("lessee_cadre_namesake", Category::Kinship),
+    ("compensation_within_1pct", Category::LandCompensation),
+    ("compensation_moved_in_long_before", Category::LandCompensation),
+    ("compensation_paid_day_after_objection", Category::LandCompensation),
+    ("claim_area_at_the_limit", Category::Eligibility),
 ];
 
 /// The category that must not flag a hard negative of this kind.

@@ -18,6 +18,7 @@ pub mod names;
 pub mod periodic;
 pub mod plant;
 pub mod selfcheck;
+pub mod selfcheck_assets;
 pub mod truth;
 pub mod weak;
 pub mod workdays;
@@ -119,6 +120,7 @@ pub fn build_world(villages: usize, seed: u64) -> Result<model::World> {
             let rng = ChaCha8Rng::seed_from_u64(mix(seed, u64::from(v), 0));
             let mut b = truth::baseline(v, rng);
             plant::plant_village(&mut b);
+            plant::plant_assets(&mut b);
             b
         })
         .collect();

@@ -349,6 +349,13 @@ pub struct Village {
     /// Ids written in the households table when they differ from the
     /// person's written id (an invalid or mangled entry): (person, written).
     pub household_id_override: Vec<(u32, String)>,
+    /// Persons who moved onto the register (`moved_in_date`), with the date.
+    pub moved_in: Vec<(u32, NaiveDate)>,
+    /// Leases of collective assets and resources, with their rent history.
+    pub leases: Vec<crate::r#gen::truth::Lease>,
+    pub comp_batches: Vec<crate::r#gen::truth::CompBatch>,
+    pub compensation: Vec<crate::r#gen::truth::CompRow>,
+    pub claims: Vec<crate::r#gen::truth::Claim>,
     pub labels: Vec<PlantedLabel>,
     pub negatives: Vec<PlantedNegative>,
     /// The periodic 公开 (also in `publicity`), with the period each answers.

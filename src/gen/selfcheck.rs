@@ -69,6 +69,7 @@ pub fn cases(w: &World) -> BTreeSet<Case> {
     let mut out: BTreeSet<Case> = per_village.into_iter().flatten().collect();
     duplicates(w, &mut out);
     super::periodic::check(w, &mut out);
+    super::selfcheck_assets::cases(w, &mut out);
     out
 }
 
@@ -83,7 +84,7 @@ fn case(out: &mut BTreeSet<Case>, category: Category, village: &str, subject: &s
 /// Kin of the cadres, from the family graph (not from the planting code's
 /// bookkeeping): spouse, parents, children and their spouses, siblings,
 /// grandparents, grandchildren, household members, declared relatives.
-fn kin_set(v: &Village) -> HashSet<u32> {
+pub(super) fn kin_set(v: &Village) -> HashSet<u32> {
     let ps = &v.persons;
     let mut kin = HashSet::new();
     let children: HashMap<u32, Vec<u32>> = {

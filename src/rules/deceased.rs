@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::common::keywords::contains_any;
+use super::common::paid_rows::paid_rows;
 use super::common::people::{Death, death_register, month_of, month_ranges, month_string};
 use super::common::util;
 use super::common::views::{HiresView, LedgerView, SubsidiesView};
@@ -27,7 +28,10 @@ Money paid for a period after the month a person died, by the death register
   The month is the one the 摘要 states (`2025年3月工资`, `3月份`); when it
   states none, the village's payment lag learnt from the data (lines that
   state their month, hires' first wages) places it, else
-  `wage-arrears-months` before its date (wages are paid in arrears).
+  `wage-arrears-months` before its date (wages are paid in arrears);
+- land-acquisition compensation and crop-insurance claims paid to the dead
+  person's id in a month after the month of death (paid to an heir, the row
+  should name the heir).
 The month of death itself is normal. A line counts as wages when its 摘要 or
 科目 mentions one of `wage-keywords` or, for a hire, their post (保洁 …) or
 nothing at all. Payments that follow a death by design (丧葬, 抚恤 …:
@@ -125,6 +129,21 @@ impl Rule for Deceased {
         }
         if let Some(ledger) = LedgerView::load(ds)? {
             wages(&p, ds, &ledger, &deaths, &mut found)?;
+        }
+        // Compensation and claims paid after the month of death.
+        for r in paid_rows(ds)? {
+            let (Some(d), Some(m)) = (deaths.get(&r.id), month_of(r.paid)) else {
+                continue;
+            };
+            if m <= d.month {
+                continue;
+            }
+            let o = found.entry((r.village.clone(), r.id.clone())).or_default();
+            o.months.insert(m);
+            o.programs.insert(r.program.to_string());
+            o.total += r.amount;
+            o.names.insert(r.name.clone());
+            o.rows.push(r.evidence());
         }
 
         let mut out = Vec::new();

@@ -12,7 +12,7 @@ use super::common::keywords::{KeywordMemo, Keywords};
 use super::common::ledger::{Options, Payment, payments_of};
 use super::common::util;
 use super::common::util::rows_by_village;
-use super::common::views::{ContractsView, LedgerView};
+use super::common::views::{ContractsView, LandCompensationView, LeasesView, LedgerView};
 use super::{Rule, RuleMeta, params_of, rule_params};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -26,7 +26,10 @@ one payee, summed), at or above `threshold` that carries no decision number
 (决议编号), or one naming a decision that does not exist in `decisions` for
 that village.
 
-A ledger payment that cites a contract (合同编号) found in `contracts` is
+A ledger payment that cites a lease (`leases.contract_no`) or a
+compensation batch (`land_compensation.batch_no`) in its 合同编号 is left to
+LSE004 and LND003, which judge the lease's or batch's decision. A ledger
+payment that cites a contract (合同编号) found in `contracts` is
 judged through that contract: the contract is the case, and the payment's
 voucher joins the contract's finding instead of making a second one. A
 payment citing a contract number that is not in `contracts` is judged on its
@@ -177,10 +180,18 @@ impl Rule for MissingDecision {
 
         // Every contract, by village and number: payments citing one are
         // judged through it.
-        let (contract_known, cases) = match ContractsView::load(ds)? {
+        let (mut contract_known, cases) = match ContractsView::load(ds)? {
             Some(c) => contract_cases(c, p.check_contracts, threshold, &judge),
             None => (HashSet::new(), Vec::new()),
         };
+        // Money citing a lease or a compensation batch is judged with it,
+        // by LSE004 and LND003 (one fact, one finding).
+        if let Some(l) = LeasesView::load(ds)? {
+            contract_known.extend((0..l.height()).filter_map(|i| l.village.get(i).zip(l.contract.get(i))));
+        }
+        if let Some(c) = LandCompensationView::load(ds)? {
+            contract_known.extend((0..c.height()).filter_map(|i| c.village.get(i).zip(c.batch.get(i))));
+        }
 
         // Ledger payments, per village in parallel: the vouchers citing a
         // contract of a case, and the payments judged on their own.

@@ -11,7 +11,9 @@ use crate::finding::{Category, Finding, Severity};
 
 pub mod common;
 
+mod asset_lease;
 mod cash_payment;
+mod claims;
 mod deceased;
 mod decision_order;
 mod duplicates;
@@ -19,6 +21,7 @@ mod eligibility;
 mod ghost_worker;
 mod invalid_id;
 mod kinship;
+mod land_compensation;
 mod missing_decision;
 mod periodic_publicity;
 mod publicity_window;
@@ -130,6 +133,8 @@ pub(crate) use rule_params;
 /// Every rule, sorted by code.
 pub fn registry() -> &'static [&'static dyn Rule] {
     &[
+        &claims::ClaimArea,
+        &claims::ClaimSharedAccount,
         &cash_payment::CashPayment,
         &deceased::Deceased,
         &missing_decision::MissingDecision,
@@ -142,6 +147,14 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &ghost_worker::GhostWorker,
         &invalid_id::InvalidId,
         &kinship::Kinship,
+        &land_compensation::OverRate,
+        &land_compensation::Outsider,
+        &land_compensation::EarlyPayment,
+        &asset_lease::Uncollected,
+        &asset_lease::Term,
+        &asset_lease::BelowPeers,
+        &asset_lease::NoOpenLetting,
+        &asset_lease::Prepaid,
         &publicity_window::PublicityWindow,
         &periodic_publicity::PeriodicPublicity,
         &split::SplitContracts,

@@ -40,7 +40,15 @@ fn assert_shard_of(full: &Dataset, shard: &Dataset, prefix: &str) {
             }
             Err(_) => t.frame.clone(),
         };
-        assert!(expected.height() > 0 || t.frame.height() == 0, "{kind}");
+        // Not every village has a land acquisition or an insurance claim.
+        let sparse = matches!(
+            kind,
+            weiquan::TableKind::LandCompensation | weiquan::TableKind::Claims
+        );
+        assert!(
+            expected.height() > 0 || t.frame.height() == 0 || sparse,
+            "{kind}"
+        );
         assert!(
             expected.equals_missing(&s.frame),
             "{kind}:\n{expected:?}\n{:?}",

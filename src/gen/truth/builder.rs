@@ -88,7 +88,7 @@ impl Builder {
             String::new()
         };
         let legacy15 = birth.year() < 1958 && birth.year() >= 1900 && self.rng.random_bool(0.25);
-        self.v.persons.push(Person {
+        self.push_person(Person {
             id,
             name,
             male,
@@ -101,7 +101,12 @@ impl Builder {
             account,
             death: None,
             legacy15,
-        });
+        })
+    }
+
+    /// Add a person with no plant, kin or role yet; their index.
+    pub fn push_person(&mut self, p: Person) -> u32 {
+        self.v.persons.push(p);
         self.used.push(false);
         self.kin.push(false);
         self.busy.push(false);

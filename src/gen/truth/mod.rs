@@ -9,11 +9,14 @@
 
 mod builder;
 mod cadres;
+mod claims;
+mod compensation;
 mod contracts;
 mod decisions;
 mod families;
 mod hires;
 mod ids;
+mod leases;
 mod ledger;
 mod rolls;
 
@@ -24,11 +27,14 @@ use super::names;
 
 pub use builder::*;
 pub use cadres::*;
+pub use claims::*;
+pub use compensation::*;
 pub use contracts::*;
 pub use decisions::*;
 pub use families::*;
 pub use hires::*;
 pub use ids::*;
+pub use leases::*;
 pub use ledger::*;
 pub use rolls::*;
 

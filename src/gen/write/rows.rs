@@ -25,6 +25,9 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
         Table::Publicity => publicity(v),
         Table::Decisions => decisions(v),
         Table::Deaths => deaths(v),
+        Table::Leases => leases(w, v),
+        Table::LandCompensation => compensation(v),
+        Table::Claims => claims(v),
     }
 }
 
@@ -103,6 +106,7 @@ fn households(v: &Village) -> Vec<Vec<Cell>> {
                 Cell::Id(id),
                 t(*rel),
                 t(&h.address),
+                Cell::OptDate(v.moved_in.iter().find(|x| x.0 == *m).map(|x| x.1)),
             ]);
         }
     }
@@ -274,4 +278,78 @@ fn deaths(v: &Village) -> Vec<Vec<Cell>> {
         }
     }
     out
+}
+
+fn leases(w: &World, v: &Village) -> Vec<Vec<Cell>> {
+    let _ = w;
+    v.leases
+        .iter()
+        .map(|l| {
+            vec![
+                village(v),
+                Cell::Code(l.contract.clone()),
+                Cell::Code(l.asset_id.clone()),
+                t(&l.asset_name),
+                t(l.kind().name),
+                Cell::Number(Some(l.area)),
+                t(l.kind().unit),
+                Cell::Name(l.lessee_name.clone()),
+                Cell::Id(l.lessee_id.clone()),
+                Cell::Date(l.start),
+                Cell::Date(l.end),
+                Cell::Amount(l.rent),
+                t(l.cycle),
+                Cell::Number(l.prepaid_years),
+                t(l.procurement),
+                Cell::Code(l.decision_no.clone()),
+                l.appraised.map(Cell::Amount).unwrap_or_else(|| t("")),
+                Cell::Date(l.signed),
+            ]
+        })
+        .collect()
+}
+
+fn compensation(v: &Village) -> Vec<Vec<Cell>> {
+    v.compensation
+        .iter()
+        .map(|r| {
+            let b = &v.comp_batches[r.batch as usize];
+            vec![
+                village(v),
+                Cell::Code(b.no.clone()),
+                Cell::Date(b.published),
+                Cell::Date(b.objection_end),
+                t(&r.household_id),
+                Cell::Name(r.name.clone()),
+                Cell::Id(r.id.clone()),
+                Cell::Number(Some(r.area)),
+                Cell::Amount(r.rate),
+                Cell::Amount(r.attachments),
+                Cell::Amount(r.amount),
+                Cell::Date(r.paid),
+                Cell::Digits(r.account.clone()),
+                Cell::Code(b.decision_no.clone()),
+            ]
+        })
+        .collect()
+}
+
+fn claims(v: &Village) -> Vec<Vec<Cell>> {
+    v.claims
+        .iter()
+        .map(|c| {
+            vec![
+                village(v),
+                Cell::Code(c.policy.clone()),
+                Cell::Name(c.name.clone()),
+                Cell::Id(c.id.clone()),
+                t(c.crop),
+                Cell::Number(Some(c.insured)),
+                Cell::Number(Some(c.loss)),
+                Cell::Amount(c.amount),
+                Cell::Date(c.paid),
+                Cell::Digits(c.account.clone()),
+            ]
+        })
+        .collect()
 }

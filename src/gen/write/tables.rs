@@ -33,9 +33,12 @@ pub enum Table {
     Publicity,
     Decisions,
     Deaths,
+    Leases,
+    LandCompensation,
+    Claims,
 }
 
-pub const TABLES: [Table; 10] = [
+pub const TABLES: [Table; 13] = [
     Table::Cadres,
     Table::Relatives,
     Table::Households,
@@ -46,6 +49,9 @@ pub const TABLES: [Table; 10] = [
     Table::Publicity,
     Table::Decisions,
     Table::Deaths,
+    Table::Leases,
+    Table::LandCompensation,
+    Table::Claims,
 ];
 
 impl Table {
@@ -61,6 +67,9 @@ impl Table {
             Table::Publicity => "publicity",
             Table::Decisions => "decisions",
             Table::Deaths => "deaths",
+            Table::Leases => "leases",
+            Table::LandCompensation => "land_compensation",
+            Table::Claims => "claims",
         }
     }
     pub fn chinese(self) -> &'static str {
@@ -75,6 +84,9 @@ impl Table {
             Table::Publicity => "公示记录",
             Table::Decisions => "四议两公开决策记录",
             Table::Deaths => "死亡人员信息",
+            Table::Leases => "集体资产资源承包租赁合同",
+            Table::LandCompensation => "征地补偿款发放",
+            Table::Claims => "农业保险理赔清单",
         }
     }
     /// (canonical header, messy header).
@@ -108,6 +120,7 @@ impl Table {
                 ("id_number", "公民身份号码"),
                 ("relation_to_head", "与户主关系"),
                 ("address", "家庭住址"),
+                ("moved_in_date", "迁入日期"),
             ],
             Table::Ledger => &[
                 ("village_code", "村代码"),
@@ -191,6 +204,54 @@ impl Table {
                 ("id_number", "身份证号"),
                 ("name", "姓名"),
                 ("death_date", "死亡日期"),
+            ],
+            Table::Leases => &[
+                ("village_code", "村居代码"),
+                ("contract_no", "合同编号"),
+                ("asset_id", "资产编号"),
+                ("asset_name", "资产名称"),
+                ("asset_type", "资产类别"),
+                ("area", "面积"),
+                ("unit", "计量单位"),
+                ("lessee", "承租方"),
+                ("lessee_id", "承租方证件号码"),
+                ("start_date", "起始日期"),
+                ("end_date", "终止日期"),
+                ("annual_rent", "年租金"),
+                ("payment_cycle", "缴费方式"),
+                ("prepaid_years", "预收年数"),
+                ("procurement", "发包方式"),
+                ("decision_no", "决议编号"),
+                ("appraised_rent", "评估年租金"),
+                ("signed_date", "签订日期"),
+            ],
+            Table::LandCompensation => &[
+                ("village_code", "村居代码"),
+                ("batch_no", "征地批次"),
+                ("plan_published_date", "补偿方案公告日期"),
+                ("plan_objection_end", "公告期满日期"),
+                ("household_id", "户号"),
+                ("name", "姓名"),
+                ("id_number", "身份证号"),
+                ("area", "征收面积"),
+                ("rate", "补偿标准(元/亩)"),
+                ("attachments", "地上附着物及青苗补偿"),
+                ("amount", "实发金额"),
+                ("paid_date", "发放日期"),
+                ("bank_account", "银行账号"),
+                ("decision_no", "分配方案决议编号"),
+            ],
+            Table::Claims => &[
+                ("village_code", "村居代码"),
+                ("policy_no", "保单号"),
+                ("name", "姓名"),
+                ("id_number", "身份证号"),
+                ("crop", "险种"),
+                ("insured_area", "投保面积"),
+                ("loss_area", "受灾面积"),
+                ("amount", "理赔金额"),
+                ("paid_date", "赔付日期"),
+                ("bank_account", "银行账号"),
             ],
         }
     }

@@ -148,6 +148,7 @@ view! {
         id: str = "id_number",
         relation: text = "relation_to_head",
         address: text = "address",
+        moved_in: date = "moved_in_date",
     }
 }
 
@@ -262,6 +263,66 @@ view! {
     }
 }
 
+view! {
+    /// 集体资产资源承包租赁合同.
+    LeasesView = Leases {
+        village: str = "village_code",
+        contract: str = "contract_no",
+        asset_id: str = "asset_id",
+        asset_name: str = "asset_name",
+        asset_type: str = "asset_type",
+        area: number = "area",
+        unit: str = "unit",
+        lessee: str = "lessee",
+        lessee_id: str = "lessee_id",
+        start: date = "start_date",
+        end: date = "end_date",
+        annual_rent: money = "annual_rent",
+        cycle: str = "payment_cycle",
+        prepaid_years: number = "prepaid_years",
+        procurement: str = "procurement",
+        decision: str = "decision_no",
+        appraised_rent: money = "appraised_rent",
+        signed: date = "signed_date",
+    }
+}
+
+view! {
+    /// 征地补偿款发放.
+    LandCompensationView = LandCompensation {
+        village: str = "village_code",
+        batch: str = "batch_no",
+        plan_published: date = "plan_published_date",
+        objection_end: date = "plan_objection_end",
+        household: str = "household_id",
+        name: str = "name",
+        id: str = "id_number",
+        area: number = "area",
+        rate: money = "rate",
+        attachments: money = "attachments",
+        amount: money = "amount",
+        paid: date = "paid_date",
+        account: str = "bank_account",
+        decision: str = "decision_no",
+    }
+}
+
+view! {
+    /// 农业保险理赔清单.
+    ClaimsView = Claims {
+        village: str = "village_code",
+        policy: str = "policy_no",
+        name: str = "name",
+        id: str = "id_number",
+        crop: str = "crop",
+        insured_area: number = "insured_area",
+        loss_area: number = "loss_area",
+        amount: money = "amount",
+        paid: date = "paid_date",
+        account: str = "bank_account",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +364,9 @@ mod tests {
             (PublicityView::TABLE, PublicityView::COLUMNS),
             (DecisionsView::TABLE, DecisionsView::COLUMNS),
             (DeathsView::TABLE, DeathsView::COLUMNS),
+            (LeasesView::TABLE, LeasesView::COLUMNS),
+            (LandCompensationView::TABLE, LandCompensationView::COLUMNS),
+            (ClaimsView::TABLE, ClaimsView::COLUMNS),
         ];
         for (table, columns) in views {
             check(table, columns);

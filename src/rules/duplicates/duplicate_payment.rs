@@ -26,7 +26,9 @@ dataset, so a person on two villages' rolls is found. Reversals (a negative
 amount of the same size) cancel the payment they take back. For programs
 where one person may legitimately be paid several times in a month (per head,
 per machine, per event: `multi-row-programs`), only payments identical in
-amount and quantity count as duplicates. One finding per person and program,
+amount and quantity count as duplicates. Land-acquisition compensation is
+judged per batch (`land_compensation.batch_no`) and crop-insurance claims
+per crop and year: one id paid twice there is a duplicate too. One finding per person and program,
 listing every payment row of the duplicated periods; the amount is what was
 paid beyond one payment per period (the earliest paid is taken as the due
 one).
@@ -95,8 +97,9 @@ impl Rule for DuplicatePayment {
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
         let p: Params = params_of(params)?;
         let min_payments = p.min_payments.max(2);
+        let mut other = super::other_tables::repeated(ds, &META, min_payments)?;
         let Some(roll) = SubsidiesView::load(ds)? else {
-            return Ok(vec![]);
+            return Ok(other);
         };
         let SubsidiesView {
             df,
@@ -195,6 +198,7 @@ impl Rule for DuplicatePayment {
                 identical,
             ));
         }
+        out.append(&mut other);
         Ok(out)
     }
 }

@@ -8,6 +8,7 @@
 
 mod duplicate_payment;
 mod exclusive_programs;
+mod other_tables;
 mod shared_account;
 mod two_ids;
 

@@ -107,7 +107,9 @@ fn related_keys(graph: &KinGraph, g: &Group, cadre_scores: &[(usize, f64)]) -> B
             Item::Ledger { voucher, .. } if !voucher.is_empty() => {
                 related.insert(voucher.clone());
             }
-            Item::Contract { contract, .. } if !contract.is_empty() => {
+            Item::Contract { contract, .. } | Item::Lease { contract, .. }
+                if !contract.is_empty() =>
+            {
                 related.insert(contract.clone());
             }
             _ => {}
@@ -269,6 +271,8 @@ fn what_received(payments: &[Payment]) -> String {
     let (mut contract_n, mut contract_sum) = (0usize, 0i64);
     let (mut paid_n, mut paid_sum) = (0usize, 0i64);
     let mut first_project: Option<&str> = None;
+    let mut leases: Vec<String> = Vec::new();
+    let mut other: BTreeMap<&str, (usize, i64)> = BTreeMap::new();
     for pay in payments {
         match &pay.item {
             Item::Subsidy { program, .. } => {
@@ -291,6 +295,23 @@ fn what_received(payments: &[Payment]) -> String {
                 contract_n += 1;
                 contract_sum += pay.amount;
                 first_project.get_or_insert(project.as_str());
+            }
+            Item::Lease {
+                asset, procurement, ..
+            } => leases.push(format!(
+                "以{}方式承租“{asset}”（年租金{}）",
+                if procurement.is_empty() { "未注明" } else { procurement },
+                fen_to_yuan_display(pay.amount)
+            )),
+            Item::Compensation { .. } | Item::Claim { .. } => {
+                let what = if matches!(pay.item, Item::Claim { .. }) {
+                    "农业保险理赔款"
+                } else {
+                    "征地补偿款"
+                };
+                let e = other.entry(what).or_default();
+                e.0 += 1;
+                e.1 += pay.amount;
             }
         }
     }
@@ -321,6 +342,10 @@ fn what_received(payments: &[Payment]) -> String {
             "承包{proj}合同{contract_n}份共{}{paid}",
             fen_to_yuan_display(contract_sum)
         ));
+    }
+    parts.extend(leases);
+    for (what, (n, sum)) in other {
+        parts.push(format!("领取{what}{n}笔共{}", fen_to_yuan_display(sum)));
     }
     if ledger_n > 0 {
         parts.push(format!(
@@ -369,6 +394,22 @@ fn payment_json(pay: &Payment) -> Value {
         Item::Contract { contract, project } => {
             m.insert("contract_no".into(), json!(contract));
             m.insert("project_name".into(), json!(project));
+        }
+        Item::Lease {
+            contract,
+            asset,
+            procurement,
+        } => {
+            m.insert("contract_no".into(), json!(contract));
+            m.insert("asset".into(), json!(asset));
+            m.insert("procurement".into(), json!(procurement));
+            m.insert("amount_is".into(), json!("annual_rent"));
+        }
+        Item::Compensation { batch } => {
+            m.insert("batch_no".into(), json!(batch));
+        }
+        Item::Claim { policy } => {
+            m.insert("policy_no".into(), json!(policy));
         }
     }
     o

@@ -17,6 +17,7 @@ use crate::matching::kin::{AgeGaps, Channel, KinGraph, KinOptions};
 mod finding;
 mod groups;
 mod names;
+mod new_tables;
 mod scan;
 mod score;
 #[cfg(test)]
@@ -30,9 +31,10 @@ use score::Names;
 
 const DOC: &str = "\
 ## What it flags
-优亲厚友: a subsidy or relief recipient, a hire, a ledger payee or a contract
-vendor (or its legal representative) who is a cadre or a cadre's close
-relative. Persons of interest are the cadres (`cadres`), the relatives they
+优亲厚友: a subsidy or relief recipient, a hire, a ledger payee, a contract
+vendor (or its legal representative), a lessee of collective assets or
+resources, a payee of land-acquisition compensation or of a crop-insurance
+claim, who is a cadre or a cadre's close relative. Persons of interest are the cadres (`cadres`), the relatives they
 declared (`relatives`, in the cadre's village), the members of their
 household (`households`), and the people the household register places at a
 cadre's address with the cadre's surname and a fitting age gap.
@@ -253,10 +255,10 @@ const META: RuleMeta = RuleMeta {
     name: "kinship",
     category: Category::Kinship,
     severity: Severity::High,
-    summary: "优亲厚友: a recipient, hire, payee or vendor who is a cadre, a declared relative or household member, by id, household, account/phone, name, address+age, homophone",
+    summary: "优亲厚友: a recipient, hire, payee, vendor or lessee who is a cadre, a declared relative or household member, by id, household, account/phone, name, address+age, homophone",
     doc: DOC,
     needs: &[TableKind::Cadres],
-    processes: &[2, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 31],
+    processes: &[2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 31],
 };
 
 impl Rule for Kinship {

@@ -13,7 +13,10 @@ use crate::matching::LastKey;
 use crate::matching::kin::{Channel, KinGraph, Link, Query, Source, same_street, usable_id};
 use crate::matching::names::{is_person_name, simplify};
 use crate::rules::common::keywords::contains_any;
-use crate::rules::common::views::{ContractsView, HiresView, LedgerView, SubsidiesView};
+use crate::rules::common::views::{
+    ClaimsView, ContractsView, HiresView, LandCompensationView, LeasesView, LedgerView,
+    SubsidiesView,
+};
 
 /// What was received on one row.
 #[derive(Debug, Clone)]
@@ -22,6 +25,9 @@ pub(super) enum Item {
     Hire { post: String, wage: i64 },
     Ledger { voucher: String, summary: String },
     Contract { contract: String, project: String },
+    Lease { contract: String, asset: String, procurement: String },
+    Compensation { batch: String },
+    Claim { policy: String },
 }
 
 #[derive(Debug, Clone)]
@@ -80,7 +86,7 @@ pub(super) fn opt(s: Option<&str>) -> Option<&str> {
 }
 
 /// A recipient's key on one row: id number, else name.
-fn row_key(id: Option<&str>, name: &str) -> Key {
+pub(super) fn row_key(id: Option<&str>, name: &str) -> Key {
     match usable_id(id) {
         Some(id) => Key::Id(id.to_string()),
         None => Key::Name(name.to_string()),
@@ -116,6 +122,15 @@ impl Scan<'_> {
         if let Some(hires) = HiresView::load(ds)? {
             hits.extend(self.hires(&hires));
         }
+        if let Some(leases) = LeasesView::load(ds)? {
+            hits.extend(self.leases(&leases));
+        }
+        if let Some(paid) = LandCompensationView::load(ds)? {
+            hits.extend(self.compensation(&paid));
+        }
+        if let Some(claims) = ClaimsView::load(ds)? {
+            hits.extend(self.claims(&claims));
+        }
         let ledger = LedgerView::load(ds)?;
         let mut ledger_rows = PlHashSet::default();
         if let Some(ledger) = &ledger {
@@ -138,7 +153,7 @@ impl Scan<'_> {
     }
 
     /// Keep the links a payment on `date` in `village` can carry.
-    fn keep_links(
+    pub(super) fn keep_links(
         &self,
         village: &str,
         date: Option<i32>,

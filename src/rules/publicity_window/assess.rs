@@ -108,6 +108,8 @@ fn describe(r: &Ref) -> String {
             format!("{}招聘批次{}（月工资合计{}）", r.what, r.ref_no, amount_txt)
         }
         Family::Contract => format!("合同{}（{}，{}）", r.ref_no, r.what, amount_txt),
+        Family::Lease => format!("租赁合同{}（{}，租期租金{}）", r.ref_no, r.what, amount_txt),
+        Family::Compensation => format!("征地补偿批次{}（{}）", r.ref_no, amount_txt),
         Family::Decision => {
             if r.what.is_empty() {
                 format!("决议{}", r.ref_no)

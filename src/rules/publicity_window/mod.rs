@@ -11,7 +11,10 @@ use polars::prelude::PlHashSet;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::common::views::{ContractsView, DecisionsView, HiresView, PublicityView, SubsidiesView};
+use super::common::views::{
+    ContractsView, DecisionsView, HiresView, LandCompensationView, LeasesView, PublicityView,
+    SubsidiesView,
+};
 use super::{Rule, RuleMeta, params_of, parse_params};
 use crate::dataset::normalize::{clean_code, clean_name};
 use crate::dataset::{Dataset, TableKind};
@@ -23,6 +26,7 @@ mod citations;
 mod contracts;
 mod decisions;
 mod hiring;
+mod new_tables;
 mod records;
 mod refs;
 mod subsidies;
@@ -33,6 +37,7 @@ use assess::{Context, assess};
 use contracts::contract_refs;
 use decisions::decision_refs;
 use hiring::hiring_batches;
+use new_tables::{compensation_refs, lease_refs};
 use records::{Index, Record, loose_key};
 use refs::{Family, Ref};
 use subsidies::subsidy_batches;
@@ -40,7 +45,11 @@ use subsidies::subsidy_batches;
 const DOC: &str = "\
 ## What it flags
 Every subsidy batch (`subsidies.batch_no`), hiring batch (`hires.batch_no`),
-contract at or above `contract-threshold` and 四议两公开 decision whose 公示
+contract at or above `contract-threshold`, 四议两公开 decision, lease of
+collective assets whose rent over its term is at or above
+`contract-threshold` (`leases.contract_no`: its result, before signing) and
+land-compensation batch (`land_compensation.batch_no`: its distribution
+list, before the first payment) whose 公示
 is missing, shorter than required, or not over before the event it must
 precede. Publicity records are found by `publicity.ref_no` in the same
 village (spacing, case and punctuation differences tolerated; one record
@@ -89,6 +98,12 @@ short or after the fact takes that check away.
   `before` is `signing` or `none`.
 - `decisions` (`{ days = 5, before = \"signing-or-payment\" }`): 决议公开;
   `before` is `signing-or-payment`, `signing`, `payment` or `none`.
+- `leases` (`{ days = 3, before = \"signing\" }`): the result of letting a
+  lease (租赁结果公示); `before` is `signing` or `none`.
+- `compensation` (`{ days = 7, before = \"payment\" }`): a compensation
+  batch's distribution list (分配公示); `before` is `payment` or `none`. The
+  plan's own 30-day publication, dated in the compensation table, is
+  LND003's.
 - `contract-threshold` (50000.0): yuan; contracts at or above it (the
   四议两公开 line) need a 中标结果 publicity.
 - `after-payment-programs` ([\"急难\"]): fragments of a program name whose
@@ -182,6 +197,8 @@ pub struct Params {
     pub hires: Vec<PostRequirement>,
     pub contracts: Requirement,
     pub decisions: Requirement,
+    pub leases: Requirement,
+    pub compensation: Requirement,
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -226,6 +243,14 @@ impl Default for Params {
             decisions: Requirement {
                 days: 5,
                 before: Before::SigningOrPayment,
+            },
+            leases: Requirement {
+                days: 3,
+                before: Before::Signing,
+            },
+            compensation: Requirement {
+                days: 7,
+                before: Before::Payment,
             },
         }
     }
@@ -279,6 +304,8 @@ impl Params {
             bad("hires", r.before, &[Start, None])?;
         }
         bad("contracts", self.contracts.before, &[Signing, None])?;
+        bad("leases", self.leases.before, &[Signing, None])?;
+        bad("compensation", self.compensation.before, &[Payment, None])?;
         bad(
             "decisions",
             self.decisions.before,
@@ -305,7 +332,7 @@ const META: RuleMeta = RuleMeta {
     // Without the publicity table every batch would be "missing": that
     // says the export lacks the table, not that the villages skipped 公示.
     needs: &[TableKind::Publicity],
-    processes: &[1, 2, 7, 8, 10, 12, 13, 14, 15, 17, 21],
+    processes: &[1, 2, 4, 5, 6, 7, 8, 10, 12, 13, 14, 15, 17, 21],
 };
 
 impl Rule for PublicityWindow {
@@ -379,6 +406,12 @@ fn all_refs(ds: &Dataset, p: &Params) -> Result<Vec<Ref>> {
     }
     if let Some(decisions) = DecisionsView::load(ds)? {
         rest.extend(decision_refs(&decisions, ds, p)?);
+    }
+    if let Some(leases) = LeasesView::load(ds)? {
+        rest.extend(lease_refs(&leases, p));
+    }
+    if let Some(paid) = LandCompensationView::load(ds)? {
+        rest.extend(compensation_refs(&paid, p));
     }
     refs.reserve_exact(rest.len());
     refs.extend(rest);

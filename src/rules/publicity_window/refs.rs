@@ -16,6 +16,8 @@ pub(super) enum Family {
     HiringBatch,
     Contract,
     Decision,
+    Lease,
+    Compensation,
 }
 
 impl Family {
@@ -25,6 +27,8 @@ impl Family {
             Family::HiringBatch => "hiring_batch",
             Family::Contract => "contract",
             Family::Decision => "decision",
+            Family::Lease => "lease",
+            Family::Compensation => "compensation_batch",
         }
     }
 }
