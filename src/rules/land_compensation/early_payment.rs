@@ -20,7 +20,8 @@ or a plan published for fewer than `min-publicity-days` days
 (`plan_published_date` to `plan_objection_end`, both counted); or a batch
 with no valid distribution decision (no `decision_no`, or one the
 decisions table does not hold). One finding per batch, its subject the
-`batch_no`; a batch without a decision is reported here, not also by
+`batch_no` and every person paid in the batch among its related ids (the
+data contract keys `land_compensation` by id number); a batch without a decision is reported here, not also by
 DEC001.
 
 ## Why it matters
@@ -124,6 +125,9 @@ impl Rule for EarlyPayment {
             let listed: Vec<&&Payment> = if early.is_empty() { rs.iter().collect() } else { early };
             out.push(
                 META.finding(village, batch)
+                    // Each person paid is a subject of the case too (§4 keys
+                    // land_compensation by id number).
+                    .related(payees(&rs))
                     .score(70.0)
                     .amount(total)
                     .message(format!(
@@ -147,4 +151,14 @@ impl Rule for EarlyPayment {
         }
         Ok(out)
     }
+}
+
+/// The id numbers of the people paid, once each, in order.
+fn payees(rs: &[&Payment]) -> Vec<String> {
+    let ids: std::collections::BTreeSet<&str> = rs
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !id.is_empty())
+        .collect();
+    ids.into_iter().map(str::to_string).collect()
 }
