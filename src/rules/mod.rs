@@ -20,7 +20,9 @@ mod ghost_worker;
 mod invalid_id;
 mod kinship;
 mod missing_decision;
+mod party_affairs;
 mod publicity_window;
+mod seal_use;
 mod split;
 mod weak_signal;
 
@@ -141,7 +143,16 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &ghost_worker::GhostWorker,
         &invalid_id::InvalidId,
         &kinship::Kinship,
+        &party_affairs::AdmissionSteps,
+        &party_affairs::ElectionAdmissions,
+        &party_affairs::TransferUnreceived,
+        &party_affairs::DuesBracket,
+        &party_affairs::DuesUnpaid,
+        &party_affairs::DuesAfterTransfer,
         &publicity_window::PublicityWindow,
+        &seal_use::SealApproval,
+        &seal_use::SealMissing,
+        &seal_use::SealRestDay,
         &split::SplitContracts,
         &split::SplitPayments,
         &weak_signal::TableTotals,
