@@ -15,6 +15,7 @@
 pub mod labels;
 pub mod model;
 pub mod names;
+mod party_check;
 pub mod plant;
 pub mod selfcheck;
 pub mod truth;
@@ -123,6 +124,7 @@ pub fn build_world(villages: usize, seed: u64) -> Result<model::World> {
     plant::plant_cross(&mut builders, &mut rng);
     let mut vs: Vec<model::Village> = builders.into_iter().map(|b| b.v).collect();
     vs.par_iter_mut().for_each(truth::finalize_ledger);
+    vs.par_iter_mut().for_each(|v| plant::organisation(v, seed));
     Ok(model::World { villages: vs })
 }
 

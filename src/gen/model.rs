@@ -341,6 +341,10 @@ pub struct Village {
     pub household_id_override: Vec<(u32, String)>,
     pub labels: Vec<PlantedLabel>,
     pub negatives: Vec<PlantedNegative>,
+    /// The party branch: admissions, transfers, dues (`truth::party`).
+    pub party: crate::r#gen::truth::party::Party,
+    /// The seal log (`truth::seals`).
+    pub seals: Vec<crate::r#gen::truth::seals::SealUse>,
 }
 
 impl Village {

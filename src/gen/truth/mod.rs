@@ -15,7 +15,9 @@ mod families;
 mod hires;
 mod ids;
 mod ledger;
+pub mod party;
 mod rolls;
+pub mod seals;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

@@ -33,9 +33,13 @@ pub enum Table {
     Publicity,
     Decisions,
     Deaths,
+    PartyMembers,
+    PartyTransfers,
+    PartyDues,
+    SealLog,
 }
 
-pub const TABLES: [Table; 10] = [
+pub const TABLES: [Table; 14] = [
     Table::Cadres,
     Table::Relatives,
     Table::Households,
@@ -46,6 +50,10 @@ pub const TABLES: [Table; 10] = [
     Table::Publicity,
     Table::Decisions,
     Table::Deaths,
+    Table::PartyMembers,
+    Table::PartyTransfers,
+    Table::PartyDues,
+    Table::SealLog,
 ];
 
 impl Table {
@@ -61,6 +69,10 @@ impl Table {
             Table::Publicity => "publicity",
             Table::Decisions => "decisions",
             Table::Deaths => "deaths",
+            Table::PartyMembers => "party_members",
+            Table::PartyTransfers => "party_transfers",
+            Table::PartyDues => "party_dues",
+            Table::SealLog => "seal_log",
         }
     }
     pub fn chinese(self) -> &'static str {
@@ -75,6 +87,10 @@ impl Table {
             Table::Publicity => "公示记录",
             Table::Decisions => "四议两公开决策记录",
             Table::Deaths => "死亡人员信息",
+            Table::PartyMembers => "党员发展纪实",
+            Table::PartyTransfers => "党组织关系转接",
+            Table::PartyDues => "党费收缴",
+            Table::SealLog => "印章使用登记",
         }
     }
     /// (canonical header, messy header).
@@ -192,6 +208,10 @@ impl Table {
                 ("name", "姓名"),
                 ("death_date", "死亡日期"),
             ],
+            Table::PartyMembers => super::party_rows::PARTY_MEMBERS,
+            Table::PartyTransfers => super::party_rows::PARTY_TRANSFERS,
+            Table::PartyDues => super::party_rows::PARTY_DUES,
+            Table::SealLog => super::party_rows::SEAL_LOG,
         }
     }
 }
