@@ -137,7 +137,8 @@ fn dues_cases(v: &Village, as_of: Option<NaiveDate>) -> Vec<u32> {
     }
     for (&(p, _), &(sum, kind, base)) in &months {
         let due = due_fen(kind, base);
-        if sum > 0 && due > 0 && sum < due - 10 {
+        let slack = if matches!(kind, MemberType::Employed | MemberType::Retired) { 10 } else { 0 };
+        if sum > 0 && due > 0 && sum < due - slack {
             out.push(p);
         }
     }

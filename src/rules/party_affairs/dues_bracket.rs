@@ -94,8 +94,9 @@ const META: RuleMeta = RuleMeta {
     processes: &[25],
 };
 
-/// The amount due in fen, and the rule that set it (for the message).
-fn due(p: &Params, member_type: &str, base: Option<i64>) -> Option<(i64, String)> {
+/// The amount due in fen, the rule that set it (for the message), and
+/// whether it is a rate of the income (else the flat minimum).
+fn due(p: &Params, member_type: &str, base: Option<i64>) -> Option<(i64, String, bool)> {
     let has = |words: &[String]| words.iter().any(|w| member_type.contains(w.as_str()));
     let rated = |brackets: &[(f64, f64)], top: f64, base: i64| {
         let rate = brackets
@@ -107,13 +108,14 @@ fn due(p: &Params, member_type: &str, base: Option<i64>) -> Option<(i64, String)
         (
             fen,
             format!("基数{}×{}%", fen_to_yuan_display(base), rate * 100.0),
+            true,
         )
     };
     if has(&p.retiree_types) {
         return base.map(|b| rated(&p.retiree_brackets, p.retiree_top_rate, b));
     }
     if has(&p.flat_types) {
-        return Some((yuan_to_fen(p.flat_minimum), "每月最低标准".to_string()));
+        return Some((yuan_to_fen(p.flat_minimum), "每月最低标准".to_string(), false));
     }
     base.filter(|b| *b > 0)
         .map(|b| rated(&p.brackets, p.top_rate, b))
@@ -164,10 +166,12 @@ impl Rule for DuesBracket {
             if month.0 <= 0 {
                 continue;
             }
-            let Some((fen, how)) = due(&p, month.2, month.1) else {
+            let Some((fen, how, rated)) = due(&p, month.2, month.1) else {
                 continue;
             };
-            if month.0 < fen - tolerance {
+            // The tolerance absorbs rounding a percentage; a flat minimum is exact.
+            let slack = if rated { tolerance } else { 0 };
+            if month.0 < fen - slack {
                 per_member
                     .entry((v, key))
                     .or_default()
