@@ -79,8 +79,6 @@ fn self_check_rejects_labels_that_disagree_with_the_truth() {
 const NOT_YET_GENERATED: &[Category] = &[
     Category::AssetLease,
     Category::LandCompensation,
-    Category::PartyAffairs,
-    Category::SealUse,
 ];
 
 #[test]
@@ -90,7 +88,13 @@ fn forty_villages_hold_eight_cases_of_every_category_and_negative_kind() {
     let per_cat = report.labels_per_category();
     for c in Category::ALL {
         if c == Category::WeakSignal {
-            assert_eq!(per_cat.get(&c), None, "weak signals are never labelled");
+            // The one weak signal the truth labels: seal uses on rest days.
+            let seals = report
+                .labels
+                .iter()
+                .filter(|l| l.case.category == c)
+                .all(|l| l.note.contains("用印"));
+            assert!(seals, "weak signals are labelled only for seal uses");
             continue;
         }
         // Categories whose tables the generator does not make yet (issues 23,

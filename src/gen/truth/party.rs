@@ -114,6 +114,9 @@ pub struct Due {
     pub base: Option<i64>,
     pub amount: i64,
     pub paid: Option<NaiveDate>,
+    /// False: the roll leaves this month's id number blank (the name, unique
+    /// on the village's roll, still tells the member).
+    pub with_id: bool,
 }
 
 /// The bracket (rules.md "Party affairs"): fen due a month, half up to the
@@ -213,7 +216,13 @@ pub fn party(v: &mut Village, rng: &mut ChaCha8Rng) {
     transfers(v, rng, &mut taken);
     let collect_quarterly = rng.random_bool(0.3);
     let members = v.party.members.clone();
-    for m in &members {
+    let name_of = |p: u32| v.persons[p as usize].name.clone();
+    let names: Vec<String> = members.iter().map(|m| name_of(m.person)).collect();
+    let unique: Vec<bool> = names
+        .iter()
+        .map(|n| names.iter().filter(|x| *x == n).count() == 1)
+        .collect();
+    for (k, m) in members.iter().enumerate() {
         let last = match v.person(m.person).death {
             Some(d) if d.year() == YEAR => m.last.min(d.month()),
             _ => m.last,
@@ -228,6 +237,7 @@ pub fn party(v: &mut Village, rng: &mut ChaCha8Rng) {
                 base: m.base,
                 amount,
                 paid: Some(paid),
+                with_id: !(unique[k] && rng.random_bool(0.03)),
             });
         }
     }

@@ -103,7 +103,11 @@ pub(super) fn party_dues(v: &Village) -> Vec<Vec<Cell>> {
         out.push(vec![
             village(v),
             Cell::Name(p.name.clone()),
-            Cell::Id(p.written_id()),
+            Cell::Id(if d.with_id {
+                p.written_id()
+            } else {
+                String::new()
+            }),
             Cell::Period(d.month),
             t(d.kind.label()),
             match d.base {

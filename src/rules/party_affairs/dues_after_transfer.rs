@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{day, member_key, month_index, month_string, outs_of, subject_of, transfers_out};
+use super::{DuesKeys, day, member_key, month_index, month_string, outs_of, subject_of, transfers_out};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -75,6 +75,7 @@ impl Rule for DuesAfterTransfer {
         if outs.is_empty() {
             return Ok(vec![]);
         }
+        let keys = DuesKeys::new(&d);
         // (village, member) → (letter, letter row, [(month, amount, row)]).
         type After = (i32, u32, Vec<(i32, i64, u32)>, String);
         let mut after: BTreeMap<(&str, String), After> = BTreeMap::new();
@@ -86,7 +87,8 @@ impl Rule for DuesAfterTransfer {
             if amount <= 0 {
                 continue;
             }
-            let (id, name) = (d.id.get(i), d.name.get(i));
+            let name = d.name.get(i);
+            let id = keys.id(v, d.id.get(i), name);
             let hit = outs_of(&outs, v, id, name)
                 .into_iter()
                 .find(|o| period > o.letter && o.back_in.is_none_or(|b| period < b));

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{member_key, month_index, month_string, subject_of};
+use super::{DuesKeys, month_index, month_string, subject_of};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -133,6 +133,7 @@ impl Rule for DuesBracket {
             return Ok(vec![]);
         };
         let tolerance = yuan_to_fen(p.tolerance);
+        let keys = DuesKeys::new(&d);
         // (village, member, month) → (sum, max base, type, rows, name).
         type Month<'a> = (i64, Option<i64>, &'a str, Vec<u32>, &'a str);
         let mut months: BTreeMap<(&str, String, i32), Month> = BTreeMap::new();
@@ -140,7 +141,7 @@ impl Rule for DuesBracket {
             let (Some(v), Some(period)) = (d.village.get(i), d.period.get(i)) else {
                 continue;
             };
-            let Some(key) = member_key(d.id.get(i), d.name.get(i)) else {
+            let Some(key) = keys.key(v, d.id.get(i), d.name.get(i)) else {
                 continue;
             };
             let e = months.entry((v, key, month_index(period))).or_insert((

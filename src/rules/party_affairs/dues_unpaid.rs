@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{as_of, member_key, month_index, month_string, outs_of, subject_of, transfers_out};
+use super::{DuesKeys, as_of, member_key, month_index, month_string, outs_of, subject_of, transfers_out};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -97,18 +97,20 @@ impl Rule for DuesUnpaid {
                 }
             }
         }
+        let keys = DuesKeys::new(&d);
         let mut members: BTreeMap<(&str, String), Member> = BTreeMap::new();
         for i in 0..d.height() {
             let (Some(v), Some(period)) = (d.village.get(i), d.period.get(i)) else {
                 continue;
             };
-            let Some(key) = member_key(d.id.get(i), d.name.get(i)) else {
+            let id = keys.id(v, d.id.get(i), d.name.get(i));
+            let Some(key) = member_key(id, d.name.get(i)) else {
                 continue;
             };
             let m = month_index(period);
             let e = members.entry((v, key)).or_default();
             e.name = d.name.get(i).unwrap_or_default();
-            e.id = d.id.get(i).filter(|s| !s.is_empty());
+            e.id = e.id.or(id);
             e.first = Some(e.first.map_or(m, |f| f.min(m)));
             *e.paid.entry(m).or_default() += d.amount.get(i).unwrap_or(0);
             e.rows.push(d.row.get(i).unwrap_or_default());

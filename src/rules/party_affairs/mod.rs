@@ -198,3 +198,40 @@ pub(crate) fn keys(id: &StringChunked, name: &StringChunked, i: usize) -> Vec<St
     }
     k
 }
+
+/// Members' keys on the dues roll: a row with no id number takes the id
+/// the village's other rows give its name, when they give exactly one (a
+/// roll often leaves the id out on some months).
+pub(crate) struct DuesKeys<'a> {
+    ids: BTreeMap<(&'a str, &'a str), Vec<&'a str>>,
+}
+
+impl<'a> DuesKeys<'a> {
+    pub(crate) fn new(d: &PartyDuesView<'a>) -> DuesKeys<'a> {
+        let mut ids: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for i in 0..d.height() {
+            if let (Some(v), Some(n), Some(id)) = (d.village.get(i), d.name.get(i), d.id.get(i))
+                && !id.is_empty()
+            {
+                let e = ids.entry((v, n)).or_default();
+                if !e.contains(&id) {
+                    e.push(id);
+                }
+            }
+        }
+        DuesKeys { ids }
+    }
+
+    /// The row's id number, or the one its name resolves to.
+    pub(crate) fn id(&self, village: &str, id: Option<&'a str>, name: Option<&'a str>) -> Option<&'a str> {
+        id.filter(|s| !s.is_empty()).or_else(|| {
+            let list = self.ids.get(&(village, name?))?;
+            (list.len() == 1).then(|| list[0])
+        })
+    }
+
+    /// The member's key of a row (see [`member_key`]).
+    pub(crate) fn key(&self, village: &str, id: Option<&'a str>, name: Option<&'a str>) -> Option<String> {
+        member_key(self.id(village, id, name), name)
+    }
+}
