@@ -72,7 +72,8 @@ fn admission_cases(v: &Village, as_of: Option<NaiveDate>) -> Vec<u32> {
     for a in &v.party.admissions {
         let s = &a.steps;
         let birth = v.person(a.person).birth;
-        let out_of_order = (1..7).any(|k| s[k].is_some_and(|dk| (0..k).any(|j| s[j].is_some_and(|dj| dj > dk))));
+        let out_of_order =
+            (1..7).any(|k| s[k].is_some_and(|dk| (0..k).any(|j| s[j].is_some_and(|dj| dj > dk))));
         let last = (0..7).rev().find(|&k| s[k].is_some());
         let skipped = last.is_some_and(|l| (0..l).any(|j| s[j].is_none() && recorded[j]));
         let young = s[APPLIED].is_some_and(|d| age_on(birth, d) < 18 && birth <= d);
@@ -110,12 +111,19 @@ fn election_cases(v: &Village) -> Vec<u32> {
     let inside = |d: NaiveDate| windows.iter().any(|&(a, b)| d >= a && d < b);
     let outside = adm.iter().filter(|x| !inside(x.0)).count();
     let span = (last - first).num_days().max(0) as f64 / 30.44;
-    let in_span = windows.iter().filter(|&&(a, b)| b > first && a <= last).count();
+    let in_span = windows
+        .iter()
+        .filter(|&&(a, b)| b > first && a <= last)
+        .count();
     let months_outside = (span - in_span as f64 * 6.0).max(1.0);
     let pace = outside as f64 / months_outside * 6.0;
     let mut out = Vec::new();
     for &(a, b) in &windows {
-        let hits: Vec<u32> = adm.iter().filter(|x| x.0 >= a && x.0 < b).map(|x| x.1).collect();
+        let hits: Vec<u32> = adm
+            .iter()
+            .filter(|x| x.0 >= a && x.0 < b)
+            .map(|x| x.1)
+            .collect();
         if hits.len() >= 3 && hits.len() as f64 >= 2.0 * pace {
             out.extend(hits);
         }
@@ -129,7 +137,9 @@ fn dues_cases(v: &Village, as_of: Option<NaiveDate>) -> Vec<u32> {
     // (person, month) → (sum, kind, base).
     let mut months: BTreeMap<(u32, u32), (i64, MemberType, Option<i64>)> = BTreeMap::new();
     for d in &v.party.dues {
-        let e = months.entry((d.person, d.month)).or_insert((0, d.kind, None));
+        let e = months
+            .entry((d.person, d.month))
+            .or_insert((0, d.kind, None));
         e.0 += d.amount;
         if let Some(b) = d.base {
             e.2 = Some(e.2.map_or(b, |x: i64| x.max(b)));
@@ -137,7 +147,11 @@ fn dues_cases(v: &Village, as_of: Option<NaiveDate>) -> Vec<u32> {
     }
     for (&(p, _), &(sum, kind, base)) in &months {
         let due = due_fen(kind, base);
-        let slack = if matches!(kind, MemberType::Employed | MemberType::Retired) { 10 } else { 0 };
+        let slack = if matches!(kind, MemberType::Employed | MemberType::Retired) {
+            10
+        } else {
+            0
+        };
         if sum > 0 && due > 0 && sum < due - slack {
             out.push(p);
         }
@@ -157,7 +171,11 @@ fn dues_cases(v: &Village, as_of: Option<NaiveDate>) -> Vec<u32> {
     }
     for (&p, &f) in &first {
         let away_from = outs.get(&p).copied().unwrap_or(13);
-        let died = v.person(p).death.filter(|d| d.year() == YEAR).map_or(12, |d| d.month());
+        let died = v
+            .person(p)
+            .death
+            .filter(|d| d.year() == YEAR)
+            .map_or(12, |d| d.month());
         let stop = end.min(died);
         let (mut run, mut best) = (0, 0);
         for m in f..=stop {
@@ -218,7 +236,9 @@ pub fn seal_cases(v: &Village, out: &mut BTreeSet<Case>) {
         } else if app.is_empty() {
             false
         } else {
-            ap == app || (pinyin_key(&ap) == pinyin_key(&app) && !(known.contains(&ap) && known.contains(&app)))
+            ap == app
+                || (pinyin_key(&ap) == pinyin_key(&app)
+                    && !(known.contains(&ap) && known.contains(&app)))
         };
         if hit {
             case(out, Category::SealUse, v, &s.entry_no);

@@ -52,7 +52,12 @@ fn taken(v: &Village) -> Vec<bool> {
 
 /// A villager outside the party tables, alive to the cutoff, aged
 /// `ages` on `on`.
-fn fresh(v: &Village, rng: &mut ChaCha8Rng, ages: std::ops::RangeInclusive<i32>, on: NaiveDate) -> Option<u32> {
+fn fresh(
+    v: &Village,
+    rng: &mut ChaCha8Rng,
+    ages: std::ops::RangeInclusive<i32>,
+    on: NaiveDate,
+) -> Option<u32> {
     let t = taken(v);
     let c: Vec<u32> = (0..v.persons.len() as u32)
         .filter(|&p| {
@@ -68,10 +73,19 @@ fn fresh(v: &Village, rng: &mut ChaCha8Rng, ages: std::ops::RangeInclusive<i32>,
 
 /// Steps from an application, redrawn until the admission is outside every
 /// pre-换届 window and the step at `need` is dated.
-fn outside_windows(v: &Village, rng: &mut ChaCha8Rng, training: Option<i64>, need: usize) -> Option<[Option<NaiveDate>; 7]> {
+fn outside_windows(
+    v: &Village,
+    rng: &mut ChaCha8Rng,
+    training: Option<i64>,
+    need: usize,
+) -> Option<[Option<NaiveDate>; 7]> {
     let windows = election_windows(v);
     for _ in 0..50 {
-        let applied = ymd(rng.random_range(2016..=2022), rng.random_range(1..=12), rng.random_range(1..=28));
+        let applied = ymd(
+            rng.random_range(2016..=2022),
+            rng.random_range(1..=12),
+            rng.random_range(1..=28),
+        );
         let t = training.unwrap_or_else(|| rng.random_range(380..560));
         let s = steps_with(rng, applied, t);
         let inside = s[ADMITTED].is_some_and(|d| windows.iter().any(|&(a, b)| d >= a && d < b));
@@ -107,7 +121,11 @@ fn admission_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool
             "确定积极分子早于递交申请"
         }
         1 => {
-            let recorded = v.party.admissions.iter().any(|a| a.steps[CANDIDATE].is_some());
+            let recorded = v
+                .party
+                .admissions
+                .iter()
+                .any(|a| a.steps[CANDIDATE].is_some());
             if !recorded {
                 return false;
             }
@@ -147,7 +165,11 @@ fn admission_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool
 /// An applicant of 17, or a 预备党员 whose 转正 is long overdue.
 fn young_or_overdue(v: &mut Village, rng: &mut ChaCha8Rng, young: bool) -> bool {
     if young {
-        let applied = ymd(rng.random_range(2023..=YEAR), rng.random_range(1..=9), rng.random_range(1..=28));
+        let applied = ymd(
+            rng.random_range(2023..=YEAR),
+            rng.random_range(1..=9),
+            rng.random_range(1..=28),
+        );
         let Some(p) = fresh(v, rng, 17..=17, applied) else {
             return false;
         };
@@ -161,7 +183,11 @@ fn young_or_overdue(v: &mut Village, rng: &mut ChaCha8Rng, young: bool) -> bool 
     }
     let windows = election_windows(v);
     for _ in 0..50 {
-        let applied = ymd(rng.random_range(2019..=2021), rng.random_range(1..=12), rng.random_range(1..=28));
+        let applied = ymd(
+            rng.random_range(2019..=2021),
+            rng.random_range(1..=12),
+            rng.random_range(1..=28),
+        );
         let mut s = clean_steps(rng, applied);
         let Some(adm) = s[ADMITTED] else { continue };
         if adm > ymd(2024, 8, 1) || windows.iter().any(|&(a, b)| adm >= a && adm < b) {
@@ -201,7 +227,15 @@ fn election_cluster(v: &mut Village, rng: &mut ChaCha8Rng) -> bool {
         let Some(p) = fresh(v, rng, 20..=45, applied) else {
             return false;
         };
-        let mut s = [Some(applied), Some(activist), Some(candidate), Some(vetted), Some(adm), None, None];
+        let mut s = [
+            Some(applied),
+            Some(activist),
+            Some(candidate),
+            Some(vetted),
+            Some(adm),
+            None,
+            None,
+        ];
         s[APPROVED] = (approved <= cutoff()).then_some(approved);
         let full = add_days(plus_months(adm, 12), rng.random_range(0..45));
         s[FULL] = (s[APPROVED].is_some() && full <= cutoff()).then_some(full);
@@ -221,7 +255,11 @@ fn election_cluster(v: &mut Village, rng: &mut ChaCha8Rng) -> bool {
 }
 
 /// A member on the roll all year, with no transfer and alive.
-fn steady_member(v: &Village, rng: &mut ChaCha8Rng, pred: impl Fn(&Member) -> bool) -> Option<usize> {
+fn steady_member(
+    v: &Village,
+    rng: &mut ChaCha8Rng,
+    pred: impl Fn(&Member) -> bool,
+) -> Option<usize> {
     let moved: Vec<u32> = v.party.transfers.iter().map(|t| t.person).collect();
     let c: Vec<usize> = (0..v.party.members.len())
         .filter(|&i| {
@@ -265,7 +303,12 @@ fn transfer_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool 
         }
         2 => {
             t.received = Some(deadline);
-            negative(v, "letter_received_last_day", p, format!("有效期最后一天（{deadline}）回执"));
+            negative(
+                v,
+                "letter_received_last_day",
+                p,
+                format!("有效期最后一天（{deadline}）回执"),
+            );
         }
         _ => {
             t.received = Some(add_days(letter, rng.random_range(3..20)));
@@ -274,7 +317,9 @@ fn transfer_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool 
     }
     if !keep_paying {
         v.party.members[i].last = letter.month();
-        v.party.dues.retain(|d| d.person != p || d.month <= letter.month());
+        v.party
+            .dues
+            .retain(|d| d.person != p || d.month <= letter.month());
     }
     v.party.transfers.push(t);
     true
@@ -290,7 +335,12 @@ fn dues_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
             let m = v.party.members[i].clone();
             v.party.planted.push(m.person);
             let from = rng.random_range(1..=10);
-            for d in v.party.dues.iter_mut().filter(|d| d.person == m.person && d.month >= from) {
+            for d in v
+                .party
+                .dues
+                .iter_mut()
+                .filter(|d| d.person == m.person && d.month >= from)
+            {
                 d.amount = if m.kind == MemberType::Employed || m.kind == MemberType::Retired {
                     due_fen(m.kind, m.base) / 2
                 } else {
@@ -312,7 +362,12 @@ fn dues_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
                 d.base = Some(base);
                 d.amount = due;
             }
-            negative(v, "dues_exactly_at_bracket", p, format!("基数{}分，恰按标准交纳{}分", base, due));
+            negative(
+                v,
+                "dues_exactly_at_bracket",
+                p,
+                format!("基数{}分，恰按标准交纳{}分", base, due),
+            );
         }
         _ => {
             let months = if variant == 2 { 6 } else { 5 };
@@ -326,9 +381,16 @@ fn dues_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
             let drop = from > 1 && rng.random_bool(0.5);
             let gap = from..from + months;
             if drop {
-                v.party.dues.retain(|d| d.person != p || !gap.contains(&d.month));
+                v.party
+                    .dues
+                    .retain(|d| d.person != p || !gap.contains(&d.month));
             } else {
-                for d in v.party.dues.iter_mut().filter(|d| d.person == p && gap.contains(&d.month)) {
+                for d in v
+                    .party
+                    .dues
+                    .iter_mut()
+                    .filter(|d| d.person == p && gap.contains(&d.month))
+                {
                     d.amount = 0;
                     d.paid = None;
                 }
@@ -336,7 +398,12 @@ fn dues_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
             if variant == 2 {
                 label(v, p, format!("{from}月起连续{months}个月未交党费"));
             } else {
-                negative(v, "five_unpaid_months", p, format!("{from}月起连续5个月未交党费"));
+                negative(
+                    v,
+                    "five_unpaid_months",
+                    p,
+                    format!("{from}月起连续5个月未交党费"),
+                );
             }
         }
     }
@@ -346,7 +413,8 @@ fn dues_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
 /// Hard negatives of admission: training of exactly 365 days, 转正 on the
 /// anniversary, a cadre's relative admitted by the book.
 fn admission_negative(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
-    let Some(mut s) = outside_windows(v, rng, if variant == 0 { Some(365) } else { None }, FULL) else {
+    let Some(mut s) = outside_windows(v, rng, if variant == 0 { Some(365) } else { None }, FULL)
+    else {
         return false;
     };
     let applied = s[APPLIED].unwrap_or(cutoff());
@@ -355,7 +423,9 @@ fn admission_negative(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> 
         let w: &Village = v;
         let cadre = |q: &Person| {
             w.cadres.iter().any(|c| {
-                q.father == Some(c.person) || q.mother == Some(c.person) || q.spouse == Some(c.person)
+                q.father == Some(c.person)
+                    || q.mother == Some(c.person)
+                    || q.spouse == Some(c.person)
             })
         };
         let kin: Vec<u32> = (0..w.persons.len() as u32)
@@ -374,13 +444,19 @@ fn admission_negative(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> 
     };
     let Some(p) = p else { return false };
     let (kind, note) = match variant {
-        0 => ("training_exactly_365", "积极分子到发展对象恰好365天".to_string()),
+        0 => (
+            "training_exactly_365",
+            "积极分子到发展对象恰好365天".to_string(),
+        ),
         1 => {
             let full = plus_months(s[ADMITTED].unwrap_or(cutoff()), 12);
             s[FULL] = Some(full);
             ("full_on_anniversary", format!("预备期满当日（{full}）转正"))
         }
-        _ => ("cadre_relative_admitted", "干部近亲属按程序发展入党".to_string()),
+        _ => (
+            "cadre_relative_admitted",
+            "干部近亲属按程序发展入党".to_string(),
+        ),
     };
     admit(v, p, s);
     negative(v, kind, p, note);

@@ -14,9 +14,9 @@ use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
 use crate::finding::Category;
-use crate::matching::names::pinyin_key;
 use crate::r#gen::model::*;
 use crate::r#gen::truth::seals::{days, published, signers};
+use crate::matching::names::pinyin_key;
 
 /// Characters a given name may be written with instead of another of the
 /// same sound (the register's spelling is the other one).
@@ -47,7 +47,10 @@ fn certificates(v: &Village) -> Vec<usize> {
     (0..v.seals.len())
         .filter(|&i| {
             let s = &v.seals[i];
-            s.ref_no.is_empty() && !s.purpose.starts_with("签订") && s.label.is_none() && s.negative.is_none()
+            s.ref_no.is_empty()
+                && !s.purpose.starts_with("签订")
+                && s.label.is_none()
+                && s.negative.is_none()
         })
         .collect()
 }
@@ -117,15 +120,25 @@ fn missing_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
             .filter_map(|d| published(d).map(|p| (d.no.clone(), p)))
             .collect()
     } else {
-        v.contracts.iter().map(|c| (c.no.clone(), c.signed)).collect()
+        v.contracts
+            .iter()
+            .map(|c| (c.no.clone(), c.signed))
+            .collect()
     };
     let planted = planted_numbers(v);
     let usable: Vec<&(String, NaiveDate)> = events
         .iter()
         .filter(|(no, d)| *d >= ymd(YEAR, 3, 1) && !planted.contains(no))
         // Another record on or before the event: the log covers it.
-        .filter(|(no, d)| v.seals.iter().any(|s| s.date <= *d && s.ref_no != *no && !s.purpose.contains(no.as_str())))
-        .filter(|(no, _)| record_of(v, no).is_some_and(|i| v.seals[i].label.is_none() && v.seals[i].negative.is_none()))
+        .filter(|(no, d)| {
+            v.seals
+                .iter()
+                .any(|s| s.date <= *d && s.ref_no != *no && !s.purpose.contains(no.as_str()))
+        })
+        .filter(|(no, _)| {
+            record_of(v, no)
+                .is_some_and(|i| v.seals[i].label.is_none() && v.seals[i].negative.is_none())
+        })
         .collect();
     let Some((no, date)) = usable.choose(rng).map(|x| (x.0.clone(), x.1)) else {
         return false;
@@ -142,7 +155,11 @@ fn missing_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
         "用印登记晚于合同签订"
     } else {
         v.seals.remove(i);
-        if variant == 2 { "决议公开无用印登记" } else { "合同签订无用印登记" }
+        if variant == 2 {
+            "决议公开无用印登记"
+        } else {
+            "合同签订无用印登记"
+        }
     };
     label_text(v, Category::SealUse, &no, note.to_string());
     true

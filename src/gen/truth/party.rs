@@ -285,7 +285,9 @@ pub fn new_member(v: &Village, rng: &mut ChaCha8Rng, p: u32, first: u32, last: u
         }
     };
     let base = match kind {
-        MemberType::Employed => Some(rng.random_range(1_800..14_000) * 100 + rng.random_range(0..4) * 33),
+        MemberType::Employed => {
+            Some(rng.random_range(1_800..14_000) * 100 + rng.random_range(0..4) * 33)
+        }
         MemberType::Retired => Some(rng.random_range(1_500..8_000) * 100),
         _ => None,
     };
@@ -309,14 +311,20 @@ pub fn clean_steps(rng: &mut ChaCha8Rng, applied: NaiveDate) -> [Option<NaiveDat
 
 /// A timeline with `training` days from 积极分子 to 发展对象, the other
 /// gaps as the baseline draws them.
-pub fn steps_with(rng: &mut ChaCha8Rng, applied: NaiveDate, training: i64) -> [Option<NaiveDate>; 7] {
+pub fn steps_with(
+    rng: &mut ChaCha8Rng,
+    applied: NaiveDate,
+    training: i64,
+) -> [Option<NaiveDate>; 7] {
     let activist = add_days(applied, rng.random_range(30..120));
     let candidate = add_days(activist, training);
     let vetted = add_days(candidate, rng.random_range(10..60));
     let admitted = add_days(vetted, rng.random_range(5..40));
     let approved = add_days(admitted, rng.random_range(20..80));
     let full = add_days(plus_months(admitted, 12), rng.random_range(0..45));
-    let all = [applied, activist, candidate, vetted, admitted, approved, full];
+    let all = [
+        applied, activist, candidate, vetted, admitted, approved, full,
+    ];
     let mut out = [None; 7];
     for (k, d) in all.into_iter().enumerate() {
         if d > cutoff() {
@@ -340,7 +348,11 @@ fn admissions(v: &mut Village, rng: &mut ChaCha8Rng, taken: &mut [bool]) {
         if v.party.admissions.len() >= n {
             break;
         }
-        let applied = ymd(rng.random_range(2015..=YEAR), rng.random_range(1..=12), rng.random_range(1..=28));
+        let applied = ymd(
+            rng.random_range(2015..=YEAR),
+            rng.random_range(1..=12),
+            rng.random_range(1..=28),
+        );
         if applied > ymd(YEAR, 9, 30) {
             continue;
         }
@@ -363,7 +375,9 @@ fn admissions(v: &mut Village, rng: &mut ChaCha8Rng, taken: &mut [bool]) {
                     && age_on(q.birth, applied) <= 45
             })
             .collect();
-        let Some(&p) = cands.choose(rng) else { continue };
+        let Some(&p) = cands.choose(rng) else {
+            continue;
+        };
         taken[p as usize] = true;
         let sponsors: Vec<u32> = v
             .party
@@ -413,7 +427,9 @@ fn transfers(v: &mut Village, rng: &mut ChaCha8Rng, taken: &mut [bool]) {
         let cands: Vec<u32> = (0..v.persons.len() as u32)
             .filter(|&p| {
                 let q = v.person(p);
-                !taken[p as usize] && alive_on(q, cutoff()) && (25..=60).contains(&age_on(q.birth, jan))
+                !taken[p as usize]
+                    && alive_on(q, cutoff())
+                    && (25..=60).contains(&age_on(q.birth, jan))
             })
             .collect();
         let Some(&p) = cands.choose(rng) else { break };

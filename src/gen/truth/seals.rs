@@ -51,8 +51,18 @@ pub fn days() -> &'static Days {
         let mut off = BTreeSet::new();
         let mut work = BTreeSet::new();
         let file: toml::Table = toml::from_str(HOLIDAYS).unwrap_or_default();
-        for h in file.get("holiday").and_then(|h| h.as_array()).into_iter().flatten() {
-            for pair in h.get("off").and_then(|o| o.as_array()).into_iter().flatten() {
+        for h in file
+            .get("holiday")
+            .and_then(|h| h.as_array())
+            .into_iter()
+            .flatten()
+        {
+            for pair in h
+                .get("off")
+                .and_then(|o| o.as_array())
+                .into_iter()
+                .flatten()
+            {
                 let ends: Vec<NaiveDate> = pair
                     .as_array()
                     .into_iter()
@@ -63,7 +73,12 @@ pub fn days() -> &'static Days {
                     off.extend(a.iter_days().take_while(|d| *d <= b));
                 }
             }
-            for w in h.get("work").and_then(|o| o.as_array()).into_iter().flatten() {
+            for w in h
+                .get("work")
+                .and_then(|o| o.as_array())
+                .into_iter()
+                .flatten()
+            {
                 work.extend(w.as_str().and_then(parse));
             }
         }
@@ -80,7 +95,11 @@ impl Days {
     }
     /// The 调休 working weekends of a year.
     pub fn make_up_days(&self, year: i32) -> Vec<NaiveDate> {
-        self.work.iter().copied().filter(|d| d.year() == year).collect()
+        self.work
+            .iter()
+            .copied()
+            .filter(|d| d.year() == year)
+            .collect()
     }
     /// The latest working day on or before `d`.
     pub fn working_on_or_before(&self, d: NaiveDate) -> NaiveDate {
@@ -124,7 +143,11 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
     let cal = days();
     let (secretary, _, applicants) = signers(v);
     let mut uses: Vec<SealUse> = Vec::new();
-    let mut add = |rng: &mut ChaCha8Rng, date: NaiveDate, seal: &'static str, purpose: String, ref_no: String| {
+    let mut add = |rng: &mut ChaCha8Rng,
+                   date: NaiveDate,
+                   seal: &'static str,
+                   purpose: String,
+                   ref_no: String| {
         let applicant = applicants.choose(rng).cloned().unwrap_or_default();
         uses.push(SealUse {
             entry_no: String::new(),
@@ -145,14 +168,26 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
         if rng.random_bool(0.15) {
             add(rng, date, seal, format!("签订{}合同", c.no), String::new());
         } else {
-            add(rng, date, seal, format!("签订{}合同", c.project), c.no.clone());
+            add(
+                rng,
+                date,
+                seal,
+                format!("签订{}合同", c.project),
+                c.no.clone(),
+            );
         }
     }
     for d in &v.decisions {
         let Some(p) = published(d) else { continue };
         let date = cal.working_on_or_before(add_days(p, -rng.random_range(0..3)));
         let seal = ["村民委员会章", "村党组织章"][rng.random_range(0..2)];
-        add(rng, date, seal, format!("{}决议公开", d.subject), d.no.clone());
+        add(
+            rng,
+            date,
+            seal,
+            format!("{}决议公开", d.subject),
+            d.no.clone(),
+        );
     }
     let certificates = rng.random_range(20..50);
     for _ in 0..certificates {
@@ -160,7 +195,14 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
         while cal.is_rest(date) {
             date = add_days(date, 1);
         }
-        let what = ["出具居住证明", "出具收入证明", "出具家庭关系证明", "开具介绍信", "出具无犯罪记录情况说明", "报送统计报表"];
+        let what = [
+            "出具居住证明",
+            "出具收入证明",
+            "出具家庭关系证明",
+            "开具介绍信",
+            "出具无犯罪记录情况说明",
+            "报送统计报表",
+        ];
         let seal = ["村民委员会章", "村党组织章", "财务专用章"][rng.random_range(0..3)];
         let purpose = what.choose(rng).copied().unwrap_or("出具证明").to_string();
         add(rng, date, seal, purpose, String::new());
@@ -171,7 +213,8 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
 /// Entry numbers in date order, after the plants moved records; then the
 /// labels and negatives planted on records, by their numbers.
 pub fn number_seals(v: &mut Village) {
-    v.seals.sort_by(|a, b| (a.date, &a.ref_no, &a.purpose).cmp(&(b.date, &b.ref_no, &b.purpose)));
+    v.seals
+        .sort_by(|a, b| (a.date, &a.ref_no, &a.purpose).cmp(&(b.date, &b.ref_no, &b.purpose)));
     let vnum = v.index + 1;
     let mut per_year: BTreeMap<i32, u32> = BTreeMap::new();
     for s in &mut v.seals {

@@ -65,7 +65,11 @@ pub(super) fn party_members(v: &Village) -> Vec<Vec<Cell>> {
     let mut out = vec![];
     for a in &v.party.admissions {
         let p = v.person(a.person);
-        let sponsors: Vec<String> = a.sponsors.iter().map(|s| v.person(*s).written_id()).collect();
+        let sponsors: Vec<String> = a
+            .sponsors
+            .iter()
+            .map(|s| v.person(*s).written_id())
+            .collect();
         let mut row = vec![
             village(v),
             t(&v.party.branch),

@@ -128,104 +128,16 @@ impl Rule for AdmissionSteps {
                 continue;
             };
             let dates: Vec<Option<i32>> = cols.iter().map(|c| date(c, i)).collect();
-            let mut reasons: Vec<String> = Vec::new();
-            let mut strong = false;
-            // Order and skipped steps.
-            for k in 1..STEPS.len() {
-                let Some(dk) = dates[k] else { continue };
-                if let Some((j, dj)) = (0..k)
-                    .filter_map(|j| dates[j].map(|d| (j, d)))
-                    .find(|&(_, dj)| dj > dk)
-                {
-                    if !(j == 3 && k == 4) {
-                        reasons.push(format!(
-                            "{}（{}）早于{}（{}）",
-                            STEPS[k],
-                            day(dk),
-                            STEPS[j],
-                            day(dj)
-                        ));
-                        strong = true;
-                    }
-                }
-            }
-            if let Some(last) = (0..STEPS.len()).rev().find(|&k| dates[k].is_some()) {
-                let skipped: Vec<&str> = (0..last)
-                    .filter(|&j| dates[j].is_none() && recorded.contains(&(v, j)))
-                    .map(|j| STEPS[j])
-                    .collect();
-                if !skipped.is_empty() {
-                    reasons.push(format!("已{}但未记录{}", STEPS[last], skipped.join("、")));
-                    strong = true;
-                }
-            }
-            if let (Some(vet), Some(adm)) = (dates[3], dates[4])
-                && vet > adm
-            {
-                reasons.push(format!(
-                    "政治审查（{}）在支部大会接收（{}）之后",
-                    day(vet),
-                    day(adm)
-                ));
-                strong = true;
-            }
-            // Age at the application.
-            if let (Some(app), Some(birth)) = (dates[0], m.id.get(i).and_then(birth_date)) {
-                let age = crate::rules::party_affairs::naive(app)
-                    .years_since(birth)
-                    .unwrap_or(0);
-                if age < p.min_age && to_epoch_days(birth) <= app {
-                    reasons.push(format!("递交申请时{age}周岁，未满{}周岁", p.min_age));
-                    strong = true;
-                }
-            }
-            // Training period.
-            if let (Some(a), Some(c)) = (dates[1], dates[2]) {
-                let days = i64::from(c - a);
-                if (0..p.min_training_days).contains(&days) {
-                    reasons.push(format!(
-                        "从入党积极分子到发展对象仅{days}天，不足{}天",
-                        p.min_training_days
-                    ));
-                    strong = true;
-                }
-            }
-            // Probation.
-            let mut overdue = None;
-            if let Some(adm) = dates[4] {
-                let end = add_months(adm, p.probation_months);
-                let due = end + p.overdue_days as i32;
-                match dates[6] {
-                    Some(full) if full >= adm && full < end => {
-                        reasons.push(format!("转正（{}）早于预备期满（{}）", day(full), day(end)));
-                        strong = true;
-                    }
-                    Some(full) if full > due => {
-                        reasons.push(format!(
-                            "转正（{}）晚于预备期满（{}）{}天以上",
-                            day(full),
-                            day(end),
-                            p.overdue_days
-                        ));
-                        overdue = Some(full - end);
-                    }
-                    None if as_of.is_some_and(|a| a > due) => {
-                        let a = as_of.unwrap_or(due);
-                        reasons.push(format!(
-                            "预备期已于{}届满，至{}仍未转正（超过{}天）",
-                            day(end),
-                            day(a),
-                            p.overdue_days
-                        ));
-                        overdue = Some(a - end);
-                    }
-                    _ => {}
-                }
-            }
+            let birth = m.id.get(i).and_then(birth_date);
+            let known = |j: usize| recorded.contains(&(v, j));
+            let Assessed {
+                reasons,
+                strong,
+                overdue,
+            } = assess(&p, &dates, known, birth, as_of);
             if reasons.is_empty() {
                 continue;
             }
-            reasons.dedup();
             let subject = subject_of(&key);
             let name = m.name.get(i).unwrap_or_default();
             let steps: serde_json::Map<String, serde_json::Value> = STEPS
@@ -258,5 +170,122 @@ impl Rule for AdmissionSteps {
             );
         }
         Ok(out)
+    }
+}
+
+/// Why a member's admission is irregular, whether any reason is strong
+/// (anything but a late 转正), and the days past the 预备期.
+struct Assessed {
+    reasons: Vec<String>,
+    strong: bool,
+    overdue: Option<i32>,
+}
+
+fn assess(
+    p: &Params,
+    dates: &[Option<i32>],
+    recorded: impl Fn(usize) -> bool,
+    birth: Option<chrono::NaiveDate>,
+    as_of: Option<i32>,
+) -> Assessed {
+    let mut reasons: Vec<String> = Vec::new();
+    let mut strong = false;
+    // Order and skipped steps.
+    for k in 1..STEPS.len() {
+        let Some(dk) = dates[k] else { continue };
+        if let Some((j, dj)) = (0..k)
+            .filter_map(|j| dates[j].map(|d| (j, d)))
+            .find(|&(_, dj)| dj > dk)
+        {
+            if !(j == 3 && k == 4) {
+                reasons.push(format!(
+                    "{}（{}）早于{}（{}）",
+                    STEPS[k],
+                    day(dk),
+                    STEPS[j],
+                    day(dj)
+                ));
+                strong = true;
+            }
+        }
+    }
+    if let Some(last) = (0..STEPS.len()).rev().find(|&k| dates[k].is_some()) {
+        let skipped: Vec<&str> = (0..last)
+            .filter(|&j| dates[j].is_none() && recorded(j))
+            .map(|j| STEPS[j])
+            .collect();
+        if !skipped.is_empty() {
+            reasons.push(format!("已{}但未记录{}", STEPS[last], skipped.join("、")));
+            strong = true;
+        }
+    }
+    if let (Some(vet), Some(adm)) = (dates[3], dates[4])
+        && vet > adm
+    {
+        reasons.push(format!(
+            "政治审查（{}）在支部大会接收（{}）之后",
+            day(vet),
+            day(adm)
+        ));
+        strong = true;
+    }
+    // Age at the application.
+    if let (Some(app), Some(birth)) = (dates[0], birth) {
+        let age = crate::rules::party_affairs::naive(app)
+            .years_since(birth)
+            .unwrap_or(0);
+        if age < p.min_age && to_epoch_days(birth) <= app {
+            reasons.push(format!("递交申请时{age}周岁，未满{}周岁", p.min_age));
+            strong = true;
+        }
+    }
+    // Training period.
+    if let (Some(a), Some(c)) = (dates[1], dates[2]) {
+        let days = i64::from(c - a);
+        if (0..p.min_training_days).contains(&days) {
+            reasons.push(format!(
+                "从入党积极分子到发展对象仅{days}天，不足{}天",
+                p.min_training_days
+            ));
+            strong = true;
+        }
+    }
+    // Probation.
+    let mut overdue = None;
+    if let Some(adm) = dates[4] {
+        let end = add_months(adm, p.probation_months);
+        let due = end + p.overdue_days as i32;
+        match dates[6] {
+            Some(full) if full >= adm && full < end => {
+                reasons.push(format!("转正（{}）早于预备期满（{}）", day(full), day(end)));
+                strong = true;
+            }
+            Some(full) if full > due => {
+                reasons.push(format!(
+                    "转正（{}）晚于预备期满（{}）{}天以上",
+                    day(full),
+                    day(end),
+                    p.overdue_days
+                ));
+                overdue = Some(full - end);
+            }
+            None if as_of.is_some_and(|a| a > due) => {
+                let a = as_of.unwrap_or(due);
+                reasons.push(format!(
+                    "预备期已于{}届满，至{}仍未转正（超过{}天）",
+                    day(end),
+                    day(a),
+                    p.overdue_days
+                ));
+                overdue = Some(a - end);
+            }
+            _ => {}
+        }
+    }
+    reasons.dedup();
+    Assessed {
+        reasons,
+        strong,
+        overdue,
     }
 }

@@ -3,7 +3,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{DuesKeys, day, member_key, month_index, month_string, outs_of, subject_of, transfers_out};
+use super::{
+    DuesKeys, day, member_key, month_index, month_string, outs_of, subject_of, transfers_out,
+};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -131,7 +133,7 @@ impl Rule for DuesAfterTransfer {
                     .evidence(json!({
                         "name": name,
                         "letter_date": day(letter),
-                        "transfer_row": letter_row,
+                        "transfer": json!({"row": letter_row}),
                         "dues": rows.iter().map(|r| json!({
                             "period": month_string(r.0), "amount": fen_to_yuan_string(r.1), "row": r.2,
                         })).collect::<Vec<_>>(),

@@ -115,7 +115,11 @@ fn due(p: &Params, member_type: &str, base: Option<i64>) -> Option<(i64, String,
         return base.map(|b| rated(&p.retiree_brackets, p.retiree_top_rate, b));
     }
     if has(&p.flat_types) {
-        return Some((yuan_to_fen(p.flat_minimum), "每月最低标准".to_string(), false));
+        return Some((
+            yuan_to_fen(p.flat_minimum),
+            "每月最低标准".to_string(),
+            false,
+        ));
     }
     base.filter(|b| *b > 0)
         .map(|b| rated(&p.brackets, p.top_rate, b))
@@ -205,7 +209,7 @@ impl Rule for DuesBracket {
                         "months": months,
                         "rows": low.iter().map(|x| json!({
                             "period": month_string(x.0),
-                            "rows": x.4.3,
+                            "rows": x.4.3.iter().map(|r| json!({"row": r})).collect::<Vec<_>>(),
                             "base_income": x.4.1.map(fen_to_yuan_string),
                             "paid": fen_to_yuan_string(x.1),
                             "due": fen_to_yuan_string(x.2),

@@ -3,7 +3,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{DuesKeys, as_of, member_key, month_index, month_string, outs_of, subject_of, transfers_out};
+use super::{
+    DuesKeys, as_of, member_key, month_index, month_string, outs_of, subject_of, transfers_out,
+};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -166,7 +168,7 @@ impl Rule for DuesUnpaid {
                         "months": best,
                         "roll_from": month_string(first),
                         "roll_to": month_string(end),
-                        "rows": mem.rows,
+                        "rows": mem.rows.iter().map(|r| json!({"row": r})).collect::<Vec<_>>(),
                     })),
             );
         }

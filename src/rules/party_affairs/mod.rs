@@ -223,7 +223,12 @@ impl<'a> DuesKeys<'a> {
     }
 
     /// The row's id number, or the one its name resolves to.
-    pub(crate) fn id(&self, village: &str, id: Option<&'a str>, name: Option<&'a str>) -> Option<&'a str> {
+    pub(crate) fn id(
+        &self,
+        village: &str,
+        id: Option<&'a str>,
+        name: Option<&'a str>,
+    ) -> Option<&'a str> {
         id.filter(|s| !s.is_empty()).or_else(|| {
             let list = self.ids.get(&(village, name?))?;
             (list.len() == 1).then(|| list[0])
@@ -231,7 +236,12 @@ impl<'a> DuesKeys<'a> {
     }
 
     /// The member's key of a row (see [`member_key`]).
-    pub(crate) fn key(&self, village: &str, id: Option<&'a str>, name: Option<&'a str>) -> Option<String> {
+    pub(crate) fn key(
+        &self,
+        village: &str,
+        id: Option<&'a str>,
+        name: Option<&'a str>,
+    ) -> Option<String> {
         member_key(self.id(village, id, name), name)
     }
 }
