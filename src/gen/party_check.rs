@@ -230,7 +230,8 @@ pub fn seal_cases(v: &Village, out: &mut BTreeSet<Case>) {
         .chain(v.cadres.iter().map(|c| normalize(&v.person(c.person).name)))
         .collect();
     for s in &v.seals {
-        let (ap, app) = (normalize(&s.approver), normalize(&s.applicant));
+        let signer = |n: &str| normalize(n.split(['（', '(']).next().unwrap_or("").trim());
+        let (ap, app) = (signer(&s.approver), signer(&s.applicant));
         let hit = if ap.is_empty() || none.contains(&s.approver.trim()) {
             true
         } else if app.is_empty() {

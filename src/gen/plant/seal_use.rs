@@ -68,7 +68,7 @@ fn label_text(v: &mut Village, category: Category, subject: &str, note: String) 
 fn record_of(v: &Village, no: &str) -> Option<usize> {
     v.seals
         .iter()
-        .position(|s| s.ref_no == no || s.purpose.contains(no))
+        .position(|s| s.ref_no.split(';').any(|r| r == no) || s.purpose.contains(no))
 }
 
 /// Contract and decision numbers a seal case was planted on.
@@ -134,6 +134,16 @@ fn missing_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
             v.seals
                 .iter()
                 .any(|s| s.date <= *d && s.ref_no != *no && !s.purpose.contains(no.as_str()))
+        })
+        // One record cites it, and cites nothing else.
+        .filter(|(no, _)| {
+            let all: Vec<usize> = (0..v.seals.len())
+                .filter(|&i| {
+                    v.seals[i].ref_no.split(';').any(|r| r == no)
+                        || v.seals[i].purpose.contains(no.as_str())
+                })
+                .collect();
+            all.len() == 1 && !v.seals[all[0]].ref_no.contains(';')
         })
         .filter(|(no, _)| {
             record_of(v, no)

@@ -149,6 +149,12 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
                    purpose: String,
                    ref_no: String| {
         let applicant = applicants.choose(rng).cloned().unwrap_or_default();
+        // Some logs print the approver's office beside the name.
+        let approver = if rng.random_bool(0.1) {
+            format!("{secretary}（书记）")
+        } else {
+            secretary.clone()
+        };
         uses.push(SealUse {
             entry_no: String::new(),
             date,
@@ -156,7 +162,7 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
             purpose,
             ref_no,
             applicant,
-            approver: secretary.clone(),
+            approver,
             copies: rng.random_range(1..5),
             label: None,
             negative: None,
@@ -167,6 +173,10 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
         let seal = ["村民委员会章", "村集体经济组织章"][rng.random_range(0..2)];
         if rng.random_bool(0.15) {
             add(rng, date, seal, format!("签订{}合同", c.no), String::new());
+        } else if !c.decision_no.is_empty() && rng.random_bool(0.1) {
+            // The record cites the decision behind the contract too.
+            let refs = format!("{};{}", c.no, c.decision_no);
+            add(rng, date, seal, format!("签订{}合同", c.project), refs);
         } else {
             add(
                 rng,

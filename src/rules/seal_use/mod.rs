@@ -29,3 +29,10 @@ pub(crate) fn cited(ref_no: Option<&str>, purpose: Option<&str>) -> Vec<String> 
     out.dedup();
     out
 }
+
+/// A signer's name without what a log prints beside it: `王建国（书记）`,
+/// `王建国(代)` → `王建国`.
+pub(crate) fn signer(name: &str) -> &str {
+    let cut = name.find(['（', '(']).unwrap_or(name.len());
+    name[..cut].trim()
+}

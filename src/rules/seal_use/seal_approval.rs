@@ -3,6 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::signer;
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -15,7 +16,8 @@ const DOC: &str = "\
 ## What it flags
 A use of a village seal with no approver (blank, or one of `no-approver`),
 or approved by its own applicant: the two names equal once normalised
-(spaces, widths, traditional characters), or homophones (张伟/张玮) when
+(spaces, widths, traditional characters, a bracketed note such as
+`王建国（书记）` dropped), or homophones (张伟/张玮) when
 the village's cadres and register do not hold both names as two people
 (then they are taken for one person written two ways; medium).
 
@@ -110,9 +112,9 @@ impl Rule for SealApproval {
             let (Some(v), Some(entry)) = (s.village.get(i), s.entry.get(i)) else {
                 continue;
             };
-            let applicant = normalize(s.applicant.get(i).unwrap_or_default());
+            let applicant = normalize(signer(s.applicant.get(i).unwrap_or_default()));
             let approver_raw = s.approver.get(i).unwrap_or_default();
-            let approver = normalize(approver_raw);
+            let approver = normalize(signer(approver_raw));
             let none = approver.is_empty()
                 || p.no_approver
                     .iter()
