@@ -81,11 +81,7 @@ fn outside_windows(
 ) -> Option<[Option<NaiveDate>; 7]> {
     let windows = election_windows(v);
     for _ in 0..50 {
-        let applied = ymd(
-            rng.random_range(2016..=2022),
-            rng.random_range(1..=12),
-            rng.random_range(1..=28),
-        );
+        let applied = random_day(rng, 2016..=2022, 1..=12);
         let t = training.unwrap_or_else(|| rng.random_range(380..560));
         let s = steps_with(rng, applied, t);
         let inside = s[ADMITTED].is_some_and(|d| windows.iter().any(|&(a, b)| d >= a && d < b));
@@ -165,11 +161,7 @@ fn admission_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool
 /// An applicant of 17, or a 预备党员 whose 转正 is long overdue.
 fn young_or_overdue(v: &mut Village, rng: &mut ChaCha8Rng, young: bool) -> bool {
     if young {
-        let applied = ymd(
-            rng.random_range(2023..=YEAR),
-            rng.random_range(1..=9),
-            rng.random_range(1..=28),
-        );
+        let applied = random_day(rng, 2023..=YEAR, 1..=9);
         let Some(p) = fresh(v, rng, 17..=17, applied) else {
             return false;
         };
@@ -183,11 +175,7 @@ fn young_or_overdue(v: &mut Village, rng: &mut ChaCha8Rng, young: bool) -> bool 
     }
     let windows = election_windows(v);
     for _ in 0..50 {
-        let applied = ymd(
-            rng.random_range(2019..=2021),
-            rng.random_range(1..=12),
-            rng.random_range(1..=28),
-        );
+        let applied = random_day(rng, 2019..=2021, 1..=12);
         let mut s = clean_steps(rng, applied);
         let Some(adm) = s[ADMITTED] else { continue };
         if adm > ymd(2024, 8, 1) || windows.iter().any(|&(a, b)| adm >= a && adm < b) {
@@ -284,7 +272,7 @@ fn transfer_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool 
     };
     let p = v.party.members[i].person;
     v.party.planted.push(p);
-    let letter = ymd(YEAR, rng.random_range(2..8), rng.random_range(1..=28));
+    let letter = random_day(rng, YEAR..=YEAR, 2..=7);
     let valid = [Some(90), None, Some(60), Some(30)][rng.random_range(0..4)];
     let mut t = Transfer {
         person: p,

@@ -15,6 +15,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::finding::Category;
 use crate::r#gen::model::*;
+use crate::r#gen::truth::party::random_day;
 use crate::r#gen::truth::seals::{days, published, signers};
 use crate::matching::names::pinyin_key;
 
@@ -188,7 +189,7 @@ fn day_case(v: &mut Village, rng: &mut ChaCha8Rng, make_up: bool) -> bool {
         };
         d
     } else {
-        let mut d = ymd(YEAR, rng.random_range(1..=12), rng.random_range(1..=28));
+        let mut d = random_day(rng, YEAR..=YEAR, 1..=12);
         while !cal.is_rest(d) {
             d = add_days(d, 1);
         }

@@ -175,6 +175,17 @@ pub fn election_windows(v: &Village) -> Vec<(NaiveDate, NaiveDate)> {
         .collect()
 }
 
+/// A day (1st–28th) of a month drawn from `months` of a year from `years`.
+pub fn random_day(
+    rng: &mut ChaCha8Rng,
+    years: std::ops::RangeInclusive<i32>,
+    months: std::ops::RangeInclusive<u32>,
+) -> NaiveDate {
+    let y = rng.random_range(years);
+    let m = rng.random_range(months);
+    ymd(y, m, rng.random_range(1..=28))
+}
+
 pub fn plus_months(d: NaiveDate, m: u32) -> NaiveDate {
     d.checked_add_months(Months::new(m)).unwrap_or(d)
 }
@@ -348,11 +359,7 @@ fn admissions(v: &mut Village, rng: &mut ChaCha8Rng, taken: &mut [bool]) {
         if v.party.admissions.len() >= n {
             break;
         }
-        let applied = ymd(
-            rng.random_range(2015..=YEAR),
-            rng.random_range(1..=12),
-            rng.random_range(1..=28),
-        );
+        let applied = random_day(rng, 2015..=YEAR, 1..=12);
         if applied > ymd(YEAR, 9, 30) {
             continue;
         }
@@ -408,7 +415,7 @@ fn transfers(v: &mut Village, rng: &mut ChaCha8Rng, taken: &mut [bool]) {
             })
             .collect();
         let Some(&i) = idx.choose(rng) else { break };
-        let letter = ymd(YEAR, rng.random_range(2..10), rng.random_range(1..=28));
+        let letter = random_day(rng, YEAR..=YEAR, 2..=9);
         let valid = rng.random_bool(0.7).then_some(90);
         let received = add_days(letter, rng.random_range(3..60));
         v.party.members[i].last = letter.month();
@@ -434,7 +441,7 @@ fn transfers(v: &mut Village, rng: &mut ChaCha8Rng, taken: &mut [bool]) {
             .collect();
         let Some(&p) = cands.choose(rng) else { break };
         taken[p as usize] = true;
-        let letter = ymd(YEAR, rng.random_range(1..10), rng.random_range(1..=28));
+        let letter = random_day(rng, YEAR..=YEAR, 1..=9);
         let received = add_days(letter, rng.random_range(2..40));
         let m = new_member(v, rng, p, received.month(), 12);
         v.party.members.push(m);

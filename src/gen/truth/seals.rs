@@ -16,6 +16,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
+use super::party::random_day;
 use crate::finding::Category;
 use crate::r#gen::model::*;
 
@@ -201,7 +202,7 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
     }
     let certificates = rng.random_range(20..50);
     for _ in 0..certificates {
-        let mut date = ymd(YEAR, rng.random_range(1..=12), rng.random_range(1..=28));
+        let mut date = random_day(rng, YEAR..=YEAR, 1..=12);
         while cal.is_rest(date) {
             date = add_days(date, 1);
         }

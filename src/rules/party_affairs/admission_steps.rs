@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{add_months, as_of, date, day, member_key, subject_of};
+use super::{add_months, as_of, date, day, member_key, steps, subject_of};
 use crate::dataset::id_number::birth_date;
 use crate::dataset::normalize::to_epoch_days;
 use crate::dataset::{Dataset, TableKind};
@@ -102,15 +102,7 @@ impl Rule for AdmissionSteps {
             return Ok(vec![]);
         };
         let as_of = as_of(ds)?;
-        let cols = [
-            m.applied,
-            m.activist,
-            m.candidate,
-            m.vetted,
-            m.admitted,
-            m.approved,
-            m.full,
-        ];
+        let cols = steps(&m);
         // Steps a village records at all: only those can be skipped.
         let mut recorded: BTreeSet<(&str, usize)> = BTreeSet::new();
         for i in 0..m.height() {

@@ -40,15 +40,7 @@ pub(crate) fn as_of(ds: &Dataset) -> Result<Option<i32>> {
         }
     };
     if let Some(m) = PartyMembersView::load(ds)? {
-        for c in [
-            m.applied,
-            m.activist,
-            m.candidate,
-            m.vetted,
-            m.admitted,
-            m.approved,
-            m.full,
-        ] {
+        for c in steps(&m) {
             see(c);
         }
     }
@@ -61,6 +53,19 @@ pub(crate) fn as_of(ds: &Dataset) -> Result<Option<i32>> {
         see(d.paid);
     }
     Ok(latest)
+}
+
+/// The seven dated steps of an admission, in their order (申请 … 转正).
+pub(crate) fn steps<'a>(m: &PartyMembersView<'a>) -> [&'a Int32Chunked; 7] {
+    [
+        m.applied,
+        m.activist,
+        m.candidate,
+        m.vetted,
+        m.admitted,
+        m.approved,
+        m.full,
+    ]
 }
 
 /// A member's key within a village: the id number, else `姓名:` and the
