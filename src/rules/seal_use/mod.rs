@@ -36,3 +36,30 @@ pub(crate) fn signer(name: &str) -> &str {
     let cut = name.find(['（', '(']).unwrap_or(name.len());
     name[..cut].trim()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_is_cited_whole_from_the_ref_or_the_purpose() {
+        let c = cited(
+            Some("ht-2025-0001-01;JY-2025-0001-02"),
+            Some("签订HT-2025-0001-10号合同"),
+        );
+        assert!(c.contains(&"HT-2025-0001-01".to_string()));
+        assert!(c.contains(&"JY-2025-0001-02".to_string()));
+        assert!(c.contains(&"HT-2025-0001-10".to_string()));
+        // A number is never found inside a longer one.
+        assert!(
+            !cited(None, Some("签订HT-2025-0001-10合同")).contains(&"HT-2025-0001-1".to_string())
+        );
+    }
+
+    #[test]
+    fn a_signer_is_the_name_without_the_office_printed_beside_it() {
+        assert_eq!(signer("王建国（书记）"), "王建国");
+        assert_eq!(signer("王建国(代)"), "王建国");
+        assert_eq!(signer("王建国"), "王建国");
+    }
+}
