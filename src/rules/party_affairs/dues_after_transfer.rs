@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    DuesKeys, day, member_key, month_index, month_string, outs_of, subject_of, transfers_out,
+    DuesKeys, day, in_row_order, member_key, month_index, month_string, outs_of, subject_of,
+    transfers_out,
 };
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
@@ -81,7 +82,7 @@ impl Rule for DuesAfterTransfer {
         // (village, member) → (letter, letter row, [(month, amount, row)]).
         type After = (i32, u32, Vec<(i32, i64, u32)>, String);
         let mut after: BTreeMap<(&str, String), After> = BTreeMap::new();
-        for i in 0..d.height() {
+        for i in in_row_order(d.row) {
             let (Some(v), Some(period)) = (d.village.get(i), d.period.get(i)) else {
                 continue;
             };

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{DuesKeys, month_index, month_string, subject_of};
+use super::{DuesKeys, in_row_order, month_index, month_string, subject_of};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -141,7 +141,7 @@ impl Rule for DuesBracket {
         // (village, member, month) → (sum, max base, type, rows, name).
         type Month<'a> = (i64, Option<i64>, &'a str, Vec<u32>, &'a str);
         let mut months: BTreeMap<(&str, String, i32), Month> = BTreeMap::new();
-        for i in 0..d.height() {
+        for i in in_row_order(d.row) {
             let (Some(v), Some(period)) = (d.village.get(i), d.period.get(i)) else {
                 continue;
             };

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    DuesKeys, as_of, member_key, month_index, month_string, outs_of, subject_of, transfers_out,
+    DuesKeys, as_of, in_row_order, member_key, month_index, month_string, outs_of, subject_of,
+    transfers_out,
 };
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
@@ -101,7 +102,7 @@ impl Rule for DuesUnpaid {
         }
         let keys = DuesKeys::new(&d);
         let mut members: BTreeMap<(&str, String), Member> = BTreeMap::new();
-        for i in 0..d.height() {
+        for i in in_row_order(d.row) {
             let (Some(v), Some(period)) = (d.village.get(i), d.period.get(i)) else {
                 continue;
             };

@@ -23,7 +23,7 @@ pub use transfer_unreceived::TransferUnreceived;
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
-use polars::prelude::{Int32Chunked, StringChunked};
+use polars::prelude::{Int32Chunked, StringChunked, UInt32Chunked};
 
 use crate::dataset::Dataset;
 use crate::dataset::normalize::{from_epoch_days, to_epoch_days};
@@ -53,6 +53,15 @@ pub(crate) fn as_of(ds: &Dataset) -> Result<Option<i32>> {
         see(d.paid);
     }
     Ok(latest)
+}
+
+/// Row indexes in the order of the file's rows (`__row`): what a rule
+/// accumulates over several rows does not depend on the order rows were
+/// read in.
+pub(crate) fn in_row_order(row: &UInt32Chunked) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..row.len()).collect();
+    idx.sort_by_key(|&i| row.get(i));
+    idx
 }
 
 /// The seven dated steps of an admission, in their order (申请 … 转正).
@@ -156,7 +165,7 @@ pub(crate) fn transfers_out(ds: &Dataset) -> Result<BTreeMap<(String, String), V
     };
     // (village, key) → (letter, is_out, row), every key a member has.
     let mut moves: BTreeMap<(String, String), Vec<(i32, bool, u32, bool)>> = BTreeMap::new();
-    for i in 0..t.height() {
+    for i in in_row_order(t.row) {
         let (Some(v), Some(letter)) = (t.village.get(i), t.letter.get(i)) else {
             continue;
         };

@@ -139,10 +139,11 @@ impl Rule for SealMissing {
             if d < start || no.is_empty() {
                 continue;
             }
-            let records = index
+            let mut records: Vec<(i32, u32, &str)> = index
                 .get(&(v, crate::text::clean_code(no)))
-                .map(Vec::as_slice)
+                .cloned()
                 .unwrap_or_default();
+            records.sort();
             if records.iter().any(|r| r.0 <= d) {
                 continue;
             }
