@@ -36,8 +36,11 @@ pub(super) const PARTY_DUES: &[(&str, &str)] = &[
     ("id_number", "身份证号"),
     ("period", "所属月份"),
     ("member_type", "人员类别"),
-    ("base_income", "计算基数（月收入）"),
+    // The amount before the base income: an office form's 小计 planted
+    // wrong goes into its first money column, and a column with blanks (a
+    // farmer has no base income) is one the loader cannot check.
     ("amount", "交纳金额"),
+    ("base_income", "计算基数（月收入）"),
     ("paid_date", "交纳日期"),
 ];
 
@@ -114,11 +117,11 @@ pub(super) fn party_dues(v: &Village) -> Vec<Vec<Cell>> {
             }),
             Cell::Period(d.month),
             t(d.kind.label()),
+            Cell::Amount(d.amount),
             match d.base {
                 Some(b) => Cell::Amount(b),
                 None => t(""),
             },
-            Cell::Amount(d.amount),
             Cell::OptDate(d.paid),
         ]);
     }
