@@ -34,7 +34,7 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 27] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 35] = [
     ("same_surname_non_relative", Category::Kinship),
     ("clan_neighbour_next_door", Category::Kinship),
     ("homophone_other_household", Category::Kinship),
@@ -62,6 +62,14 @@ pub const NEGATIVE_KINDS: [(&str, Category); 27] = [
     ("compensation_moved_in_long_before", Category::LandCompensation),
     ("compensation_paid_day_after_objection", Category::LandCompensation),
     ("claim_area_at_the_limit", Category::Eligibility),
+    ("training_exactly_365", Category::PartyAffairs),
+    ("full_on_anniversary", Category::PartyAffairs),
+    ("cadre_relative_admitted", Category::PartyAffairs),
+    ("letter_received_last_day", Category::PartyAffairs),
+    ("dues_exactly_at_bracket", Category::PartyAffairs),
+    ("five_unpaid_months", Category::PartyAffairs),
+    ("seal_same_day_as_signing", Category::SealUse),
+    ("seal_on_make_up_workday", Category::WeakSignal),
 ];
 
 /// The category that must not flag a hard negative of this kind.

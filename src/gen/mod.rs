@@ -16,6 +16,7 @@ pub mod labels;
 pub mod model;
 pub mod names;
 pub mod periodic;
+mod party_check;
 pub mod plant;
 pub mod selfcheck;
 pub mod selfcheck_assets;
@@ -131,6 +132,7 @@ pub fn build_world(villages: usize, seed: u64) -> Result<model::World> {
     vs.par_iter_mut().for_each(truth::finalize_ledger);
     weak::plant_vouchers(&mut vs, seed);
     periodic::publish_all(&mut vs, seed);
+    vs.par_iter_mut().for_each(|v| plant::organisation(v, seed));
     Ok(model::World { villages: vs })
 }
 

@@ -363,6 +363,10 @@ pub struct Village {
     /// Weak signals planted (rule, note) and hard negatives for them.
     pub weak: Vec<(&'static str, String)>,
     pub weak_negatives: Vec<(&'static str, String)>,
+    /// The party branch: admissions, transfers, dues (`truth::party`).
+    pub party: crate::r#gen::truth::party::Party,
+    /// The seal log (`truth::seals`).
+    pub seals: Vec<crate::r#gen::truth::seals::SealUse>,
 }
 
 impl Village {

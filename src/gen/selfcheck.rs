@@ -49,6 +49,7 @@ fn invalid_party(written: &str) -> bool {
 /// All cases the truth holds.
 pub fn cases(w: &World) -> BTreeSet<Case> {
     use rayon::prelude::*;
+    let as_of = super::party_check::as_of(w);
     let per_village: Vec<BTreeSet<Case>> = w
         .villages
         .par_iter()
@@ -63,6 +64,8 @@ pub fn cases(w: &World) -> BTreeSet<Case> {
             invalid_ids(w, v, &mut out);
             eligibility(v, &mut out);
             ghost(v, &mut out);
+            super::party_check::party_cases(v, as_of, &mut out);
+            super::party_check::seal_cases(v, &mut out);
             out
         })
         .collect();

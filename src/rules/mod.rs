@@ -24,7 +24,9 @@ mod kinship;
 mod land_compensation;
 mod missing_decision;
 mod periodic_publicity;
+mod party_affairs;
 mod publicity_window;
+mod seal_use;
 mod split;
 mod weak_signal;
 
@@ -157,6 +159,16 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &asset_lease::Prepaid,
         &publicity_window::PublicityWindow,
         &periodic_publicity::PeriodicPublicity,
+        &party_affairs::AdmissionSteps,
+        &party_affairs::ElectionAdmissions,
+        &party_affairs::TransferUnreceived,
+        &party_affairs::DuesBracket,
+        &party_affairs::DuesUnpaid,
+        &party_affairs::DuesAfterTransfer,
+        &publicity_window::PublicityWindow,
+        &seal_use::SealApproval,
+        &seal_use::SealMissing,
+        &seal_use::SealRestDay,
         &split::SplitContracts,
         &split::SplitPayments,
         &weak_signal::NearThreshold,

@@ -17,6 +17,7 @@ fn report_has_every_phase_every_rule_and_the_yardstick() {
     let r = bench::run(demo(), &cfg, &BenchOptions::default()).unwrap();
     let phases: Vec<&str> = r.phases.iter().map(|p| p.phase.as_str()).collect();
     assert_eq!(phases, ["load", "rules", "write", "scan"]);
+    // The demo holds every table the generator writes.
     assert_eq!(r.tables, weiquan::r#gen::write::TABLES.len());
     assert!(r.rows > 10_000 && r.bytes > 1_000_000);
     assert_eq!(r.rules.len(), weiquan::rules::registry().len());

@@ -23,7 +23,9 @@ mod kinship;
 mod land_compensation;
 mod missing_decision;
 mod negatives;
+mod party_affairs;
 mod publicity_window;
+mod seal_use;
 mod split_contract;
 
 use std::collections::HashSet;
@@ -36,6 +38,7 @@ use super::truth::Builder;
 use crate::finding::Category;
 
 pub use cross_village::plant_cross;
+pub use seal_use::organisation;
 pub use split_contract::pad_name;
 
 fn label(b: &mut Builder, category: Category, subject: Subject, note: String) {

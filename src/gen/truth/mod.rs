@@ -18,7 +18,9 @@ mod hires;
 mod ids;
 mod leases;
 mod ledger;
+pub mod party;
 mod rolls;
+pub mod seals;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

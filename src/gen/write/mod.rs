@@ -15,6 +15,7 @@
 //! files.
 
 mod office;
+mod party_rows;
 mod render;
 mod rows;
 mod tables;

@@ -28,6 +28,10 @@ pub fn rows(w: &World, v: &Village, table: Table) -> Vec<Vec<Cell>> {
         Table::Leases => leases(w, v),
         Table::LandCompensation => compensation(v),
         Table::Claims => claims(v),
+        Table::PartyMembers => super::party_rows::party_members(v),
+        Table::PartyTransfers => super::party_rows::party_transfers(v),
+        Table::PartyDues => super::party_rows::party_dues(v),
+        Table::SealLog => super::party_rows::seal_log(v),
     }
 }
 

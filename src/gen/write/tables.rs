@@ -36,9 +36,13 @@ pub enum Table {
     Leases,
     LandCompensation,
     Claims,
+    PartyMembers,
+    PartyTransfers,
+    PartyDues,
+    SealLog,
 }
 
-pub const TABLES: [Table; 13] = [
+pub const TABLES: [Table; 17] = [
     Table::Cadres,
     Table::Relatives,
     Table::Households,
@@ -52,6 +56,10 @@ pub const TABLES: [Table; 13] = [
     Table::Leases,
     Table::LandCompensation,
     Table::Claims,
+    Table::PartyMembers,
+    Table::PartyTransfers,
+    Table::PartyDues,
+    Table::SealLog,
 ];
 
 impl Table {
@@ -70,6 +78,10 @@ impl Table {
             Table::Leases => "leases",
             Table::LandCompensation => "land_compensation",
             Table::Claims => "claims",
+            Table::PartyMembers => "party_members",
+            Table::PartyTransfers => "party_transfers",
+            Table::PartyDues => "party_dues",
+            Table::SealLog => "seal_log",
         }
     }
     pub fn chinese(self) -> &'static str {
@@ -87,6 +99,10 @@ impl Table {
             Table::Leases => "集体资产资源承包租赁合同",
             Table::LandCompensation => "征地补偿款发放",
             Table::Claims => "农业保险理赔清单",
+            Table::PartyMembers => "党员发展纪实",
+            Table::PartyTransfers => "党组织关系转接",
+            Table::PartyDues => "党费收缴",
+            Table::SealLog => "印章使用登记",
         }
     }
     /// (canonical header, messy header).
@@ -253,6 +269,10 @@ impl Table {
                 ("paid_date", "赔付日期"),
                 ("bank_account", "银行账号"),
             ],
+            Table::PartyMembers => super::party_rows::PARTY_MEMBERS,
+            Table::PartyTransfers => super::party_rows::PARTY_TRANSFERS,
+            Table::PartyDues => super::party_rows::PARTY_DUES,
+            Table::SealLog => super::party_rows::SEAL_LOG,
         }
     }
 }

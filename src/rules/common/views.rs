@@ -323,6 +323,66 @@ view! {
     }
 }
 
+view! {
+    /// 党员发展纪实.
+    PartyMembersView = PartyMembers {
+        village: str = "village_code",
+        branch: str = "branch",
+        name: str = "name",
+        id: str = "id_number",
+        applied: date = "applied_date",
+        activist: date = "activist_date",
+        candidate: date = "candidate_date",
+        vetted: date = "vetted_date",
+        admitted: date = "admitted_date",
+        approved: date = "approved_date",
+        full: date = "full_date",
+        sponsors: str = "sponsor_ids",
+    }
+}
+
+view! {
+    /// 党组织关系转接.
+    PartyTransfersView = PartyTransfers {
+        village: str = "village_code",
+        name: str = "name",
+        id: str = "id_number",
+        direction: str = "direction",
+        letter: date = "letter_date",
+        valid_days: number = "valid_days",
+        received: date = "received_date",
+    }
+}
+
+view! {
+    /// 党费收缴.
+    PartyDuesView = PartyDues {
+        village: str = "village_code",
+        name: str = "name",
+        id: str = "id_number",
+        period: date = "period",
+        member_type: str = "member_type",
+        base_income: money = "base_income",
+        amount: money = "amount",
+        paid: date = "paid_date",
+    }
+}
+
+view! {
+    /// 印章使用登记.
+    SealLogView = SealLog {
+        village: str = "village_code",
+        entry: str = "entry_no",
+        date: date = "date",
+        seal: str = "seal",
+        purpose: str = "purpose",
+        ref_no: str = "ref_no",
+        applicant: str = "applicant",
+        approver: str = "approver",
+        copies: number = "copies",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +427,10 @@ mod tests {
             (LeasesView::TABLE, LeasesView::COLUMNS),
             (LandCompensationView::TABLE, LandCompensationView::COLUMNS),
             (ClaimsView::TABLE, ClaimsView::COLUMNS),
+            (PartyMembersView::TABLE, PartyMembersView::COLUMNS),
+            (PartyTransfersView::TABLE, PartyTransfersView::COLUMNS),
+            (PartyDuesView::TABLE, PartyDuesView::COLUMNS),
+            (SealLogView::TABLE, SealLogView::COLUMNS),
         ];
         for (table, columns) in views {
             check(table, columns);
