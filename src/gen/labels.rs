@@ -59,8 +59,14 @@ pub const NEGATIVE_KINDS: [(&str, Category); 35] = [
     ("lease_rent_59_days_late", Category::AssetLease),
     ("lessee_cadre_namesake", Category::Kinship),
     ("compensation_within_1pct", Category::LandCompensation),
-    ("compensation_moved_in_long_before", Category::LandCompensation),
-    ("compensation_paid_day_after_objection", Category::LandCompensation),
+    (
+        "compensation_moved_in_long_before",
+        Category::LandCompensation,
+    ),
+    (
+        "compensation_paid_day_after_objection",
+        Category::LandCompensation,
+    ),
     ("claim_area_at_the_limit", Category::Eligibility),
     ("training_exactly_365", Category::PartyAffairs),
     ("full_on_anniversary", Category::PartyAffairs),

@@ -15,8 +15,8 @@
 pub mod labels;
 pub mod model;
 pub mod names;
-pub mod periodic;
 mod party_check;
+pub mod periodic;
 pub mod plant;
 pub mod selfcheck;
 pub mod selfcheck_assets;

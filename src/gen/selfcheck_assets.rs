@@ -27,7 +27,10 @@ fn case(out: &mut BTreeSet<Case>, category: Category, village: &str, subject: &s
 
 /// Every case of the three tables in the world.
 pub fn cases(w: &World, out: &mut BTreeSet<Case>) {
-    let dates = w.villages.iter().flat_map(|v| v.ledger.iter().map(|l| l.date));
+    let dates = w
+        .villages
+        .iter()
+        .flat_map(|v| v.ledger.iter().map(|l| l.date));
     let (first, as_of) = (dates.clone().min(), dates.max());
     let all: Vec<&Lease> = w.villages.iter().flat_map(|v| v.leases.iter()).collect();
     for v in &w.villages {
@@ -61,7 +64,10 @@ fn lease_case(
             && paid.is_none_or(|p| p > add_days(*due, RENT_GRACE))
     });
     let limit = if l.kind().land { 30 } else { 20 };
-    let over = l.start.checked_add_months(Months::new(limit * 12)).is_some_and(|d| l.end >= d);
+    let over = l
+        .start
+        .checked_add_months(Months::new(limit * 12))
+        .is_some_and(|d| l.end >= d);
     let peers: Vec<f64> = all
         .iter()
         .filter(|o| {
@@ -76,7 +82,11 @@ fn lease_case(
         let mut p = peers;
         p.sort_by(f64::total_cmp);
         let n = p.len();
-        let med = if n % 2 == 1 { p[n / 2] } else { (p[n / 2 - 1] + p[n / 2]) / 2.0 };
+        let med = if n % 2 == 1 {
+            p[n / 2]
+        } else {
+            (p[n / 2 - 1] + p[n / 2]) / 2.0
+        };
         1.0 - l.per_unit() / med >= BELOW_MEDIAN - 1e-9
     };
     let appraisal = l.appraised.is_some_and(|a| l.rent < a);
@@ -99,7 +109,11 @@ fn compensation(v: &Village, out: &mut BTreeSet<Case>) {
         .collect();
     let decisions: BTreeSet<&str> = v.decisions.iter().map(|d| d.no.as_str()).collect();
     for (i, b) in v.comp_batches.iter().enumerate() {
-        let rows: Vec<_> = v.compensation.iter().filter(|r| r.batch as usize == i).collect();
+        let rows: Vec<_> = v
+            .compensation
+            .iter()
+            .filter(|r| r.batch as usize == i)
+            .collect();
         if rows.is_empty() {
             continue;
         }
@@ -112,14 +126,23 @@ fn compensation(v: &Village, out: &mut BTreeSet<Case>) {
         for r in rows {
             let over = (r.amount - r.due()) as f64 > 0.01 * r.due() as f64;
             let id = r.person.p as usize;
-            let true_id = if r.person.v == v.index { v.persons[id].id.as_str() } else { "" };
+            let true_id = if r.person.v == v.index {
+                v.persons[id].id.as_str()
+            } else {
+                ""
+            };
             let outsider = match registered.get(true_id) {
                 None => true,
                 Some(Some(m)) => (b.published - *m).num_days() < MIN_MOVED_DAYS,
                 Some(None) => false,
             };
             if over || outsider {
-                case(out, Category::LandCompensation, &v.code, &v.persons[r.person.p as usize].id);
+                case(
+                    out,
+                    Category::LandCompensation,
+                    &v.code,
+                    &v.persons[r.person.p as usize].id,
+                );
             }
         }
     }
@@ -132,7 +155,12 @@ fn claims(v: &Village, out: &mut BTreeSet<Case>) {
         let roll = gengdi_area(v, c.person);
         let too_much = c.loss > c.insured + 0.01 || roll.is_some_and(|a| c.insured > a + 0.01);
         if too_much {
-            case(out, Category::Eligibility, &v.code, &v.persons[c.person.p as usize].id);
+            case(
+                out,
+                Category::Eligibility,
+                &v.code,
+                &v.persons[c.person.p as usize].id,
+            );
         }
         debug_assert_eq!(c.amount, (c.loss * CLAIM_PER_MU as f64).round() as i64);
     }
@@ -146,7 +174,12 @@ fn claims(v: &Village, out: &mut BTreeSet<Case>) {
         let Some(h) = holder else { continue };
         for &k in ks {
             if owner(k) != owner(h) {
-                case(out, Category::DuplicateBeneficiary, &v.code, &v.persons[v.claims[k].person.p as usize].id);
+                case(
+                    out,
+                    Category::DuplicateBeneficiary,
+                    &v.code,
+                    &v.persons[v.claims[k].person.p as usize].id,
+                );
             }
         }
     }
@@ -192,9 +225,9 @@ fn kinship(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
 /// the first payment).
 fn publicity(v: &Village, out: &mut BTreeSet<Case>) {
     let ok = |no: &str, days: i64, event: NaiveDate| {
-        v.publicity.iter().any(|p| {
-            p.ref_no == no && (p.end - p.start).num_days() + 1 >= days && p.end < event
-        })
+        v.publicity
+            .iter()
+            .any(|p| p.ref_no == no && (p.end - p.start).num_days() + 1 >= days && p.end < event)
     };
     for l in v.leases.iter().filter(|l| l.term_value() >= LEASE_LINE) {
         if !ok(&l.contract, 3, l.signed) {
@@ -202,7 +235,12 @@ fn publicity(v: &Village, out: &mut BTreeSet<Case>) {
         }
     }
     for (i, b) in v.comp_batches.iter().enumerate() {
-        let first = v.compensation.iter().filter(|r| r.batch as usize == i).map(|r| r.paid).min();
+        let first = v
+            .compensation
+            .iter()
+            .filter(|r| r.batch as usize == i)
+            .map(|r| r.paid)
+            .min();
         if let Some(first) = first
             && !ok(&b.no, 7, first)
         {
@@ -217,16 +255,25 @@ fn paid_twice_or_dead(v: &Village, out: &mut BTreeSet<Case>) {
     let mut seen: HashMap<(String, u32), usize> = HashMap::new();
     let mut dead: Vec<(PRef, NaiveDate)> = vec![];
     for r in &v.compensation {
-        *seen.entry((format!("batch{}", r.batch), r.person.p)).or_default() += 1;
+        *seen
+            .entry((format!("batch{}", r.batch), r.person.p))
+            .or_default() += 1;
         dead.push((r.person, r.paid));
     }
     for c in &v.claims {
-        *seen.entry((format!("{}{}", c.crop, c.paid.year()), c.person.p)).or_default() += 1;
+        *seen
+            .entry((format!("{}{}", c.crop, c.paid.year()), c.person.p))
+            .or_default() += 1;
         dead.push((c.person, c.paid));
     }
     for ((_, p), n) in seen {
         if n > 1 {
-            case(out, Category::DuplicateBeneficiary, &v.code, &v.persons[p as usize].id);
+            case(
+                out,
+                Category::DuplicateBeneficiary,
+                &v.code,
+                &v.persons[p as usize].id,
+            );
         }
     }
     for (r, paid) in dead {

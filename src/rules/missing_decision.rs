@@ -187,10 +187,12 @@ impl Rule for MissingDecision {
         // Money citing a lease or a compensation batch is judged with it,
         // by LSE004 and LND003 (one fact, one finding).
         if let Some(l) = LeasesView::load(ds)? {
-            contract_known.extend((0..l.height()).filter_map(|i| l.village.get(i).zip(l.contract.get(i))));
+            contract_known
+                .extend((0..l.height()).filter_map(|i| l.village.get(i).zip(l.contract.get(i))));
         }
         if let Some(c) = LandCompensationView::load(ds)? {
-            contract_known.extend((0..c.height()).filter_map(|i| c.village.get(i).zip(c.batch.get(i))));
+            contract_known
+                .extend((0..c.height()).filter_map(|i| c.village.get(i).zip(c.batch.get(i))));
         }
 
         // Ledger payments, per village in parallel: the vouchers citing a

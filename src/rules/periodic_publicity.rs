@@ -30,8 +30,10 @@ the days.
   党务: any ledger line in the quarter (every village has a party
   organisation, which must publish each quarter while the village is
   active), or any dated row of the party tables (党员发展纪实, 党组织关系转接,
-  党费收缴) when the export has them; a village absent from every table has
-  no activity.
+  党费收缴) when the export has them, from the quarter of the village's
+  first ledger line on (else the export's first ledger line, else its first
+  publicity record): those tables carry years of history; a village absent
+  from every table has no activity.
 - Which record answers a period: its `ref_no` names the period (`2025Q1`,
   `2025-Q1`, `2025年第一季度`, `2025年1-3月`, `2025-03`, `2025年3月`,
   `202503`, also inside a longer text); a quarter is also answered by a
@@ -203,8 +205,22 @@ fn date(d: i32) -> Option<NaiveDate> {
     from_epoch_days(d)
 }
 
-/// Party-table rows as activity, by village and quarter.
-fn party_activity(ds: &Dataset, acts: &mut BTreeMap<String, Activity>) -> Result<()> {
+/// Party-table rows as activity, by village and quarter, from the quarter
+/// of `from` on.
+fn party_activity(
+    ds: &Dataset,
+    acts: &mut BTreeMap<String, Activity>,
+    from: Option<i32>,
+) -> Result<()> {
+    let street_first = from.and_then(date).map(Period::quarter_of);
+    // Each village's first quarter: that of its first ledger line.
+    let firsts: BTreeMap<String, Period> = acts
+        .iter()
+        .filter_map(|(v, a)| {
+            let m = a.lines.keys().next()?;
+            Some((v.clone(), Period::quarter_of(m.first_day())))
+        })
+        .collect();
     let tables: [(TableKind, &[&str]); 3] = [
         (
             TableKind::PartyMembers,
@@ -220,10 +236,12 @@ fn party_activity(ds: &Dataset, acts: &mut BTreeMap<String, Activity>) -> Result
             let Ok(days) = date_of(df, c) else { continue };
             for (v, d) in village.iter().zip(days.iter()) {
                 if let (Some(v), Some(d)) = (v, d.and_then(date)) {
-                    acts.entry(v.to_string())
-                        .or_default()
-                        .party
-                        .insert(Period::quarter_of(d));
+                    let q = Period::quarter_of(d);
+                    let first = firsts.get(v).copied().or(street_first);
+                    if first.is_some_and(|f| q < f) {
+                        continue;
+                    }
+                    acts.entry(v.to_string()).or_default().party.insert(q);
                 }
             }
         }
@@ -244,11 +262,13 @@ impl Rule for PeriodicPublicity {
         };
         let mut acts: BTreeMap<String, Activity> = BTreeMap::new();
         let mut last_booked: Option<i32> = None;
+        let mut ledger_first: Option<i32> = None;
         if let Some(ledger) = LedgerView::load(ds)? {
             for (v, d) in ledger.village.iter().zip(ledger.date.iter()) {
                 let (Some(v), Some(d)) = (v, d) else { continue };
                 let Some(day) = date(d) else { continue };
                 last_booked = Some(last_booked.map_or(d, |l| l.max(d)));
+                ledger_first = Some(ledger_first.map_or(d, |l| l.min(d)));
                 *acts
                     .entry(v.to_string())
                     .or_default()
@@ -257,7 +277,12 @@ impl Rule for PeriodicPublicity {
                     .or_default() += 1;
             }
         }
-        party_activity(ds, &mut acts)?;
+        // The party tables carry years of history (applications, old
+        // letters): only the quarters of the export's own span count, from
+        // the village's first ledger line (else the export's first ledger
+        // line, else its first publicity record).
+        let first_booked = ledger_first.or_else(|| publicity.start.iter().flatten().min());
+        party_activity(ds, &mut acts, first_booked)?;
         // The periodic records, by village.
         let mut records: BTreeMap<&str, Vec<(PeriodicKind, Record)>> = BTreeMap::new();
         let mut kinds_seen: BTreeSet<PeriodicKind> = BTreeSet::new();

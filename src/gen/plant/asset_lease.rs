@@ -50,7 +50,9 @@ pub fn lease_case(b: &mut Builder, variant: usize) -> bool {
     let mut plan = RentPlan::default();
     let (i, what) = match variant {
         0 | 1 => {
-            let Some(i) = due_this_year(b, PLOUGHLAND) else { return false };
+            let Some(i) = due_this_year(b, PLOUGHLAND) else {
+                return false;
+            };
             if variant == 0 {
                 plan.skip = Some(0);
                 (i, "rent not collected")
@@ -60,14 +62,18 @@ pub fn lease_case(b: &mut Builder, variant: usize) -> bool {
             }
         }
         2 => {
-            let Some(i) = new_lease(b, WORKSHOP, None) else { return false };
+            let Some(i) = new_lease(b, WORKSHOP, None) else {
+                return false;
+            };
             let y = b.rng.random_range(YEAR - 5..=YEAR);
             let m = b.rng.random_range(1..=6);
             reshape(b, i, ymd(y, m, 1), 25);
             (i, "term over 20 years")
         }
         3 => {
-            let Some(i) = new_lease(b, PLOUGHLAND, None) else { return false };
+            let Some(i) = new_lease(b, PLOUGHLAND, None) else {
+                return false;
+            };
             b.v.leases[i].cycle = "按年";
             let years = b.rng.random_range(5..=8);
             reshape(b, i, ymd(YEAR - years as i32, 4, 1), years);
@@ -75,9 +81,12 @@ pub fn lease_case(b: &mut Builder, variant: usize) -> bool {
             (i, "rent booked past the lease's end")
         }
         4 => {
-            let Some(i) = new_lease(b, PLOUGHLAND, None) else { return false };
+            let Some(i) = new_lease(b, PLOUGHLAND, None) else {
+                return false;
+            };
             let l = &mut b.v.leases[i];
-            l.rent = ((KINDS[PLOUGHLAND].price as f64 * 0.5 * l.area / 1000.0).round() as i64) * 1000;
+            l.rent =
+                ((KINDS[PLOUGHLAND].price as f64 * 0.5 * l.area / 1000.0).round() as i64) * 1000;
             l.appraised = None;
             let y = b.rng.random_range(YEAR - 1..=YEAR);
             let m = b.rng.random_range(1..=5);
@@ -85,13 +94,17 @@ pub fn lease_case(b: &mut Builder, variant: usize) -> bool {
             (i, "rent half its peers' median")
         }
         5 => {
-            let Some(i) = new_lease(b, SHOP, None) else { return false };
+            let Some(i) = new_lease(b, SHOP, None) else {
+                return false;
+            };
             let l = &mut b.v.leases[i];
             l.appraised = Some(l.rent / 1000 * 1250);
             (i, "rent below appraisal")
         }
         6 => {
-            let Some(i) = new_lease(b, SHOP, None) else { return false };
+            let Some(i) = new_lease(b, SHOP, None) else {
+                return false;
+            };
             let y = b.rng.random_range(YEAR - 3..=YEAR);
             let m = b.rng.random_range(1..=6);
             reshape(b, i, ymd(y, m, 1), 6);
@@ -105,7 +118,9 @@ pub fn lease_case(b: &mut Builder, variant: usize) -> bool {
             (i, "let by 协商 without a valid decision above the line")
         }
         _ => {
-            let Some(i) = new_lease(b, SHOP, None) else { return false };
+            let Some(i) = new_lease(b, SHOP, None) else {
+                return false;
+            };
             let m = b.rng.random_range(1..=6);
             reshape(b, i, ymd(YEAR, m, 1), 8);
             b.v.leases[i].prepaid_years = Some(5.0);
@@ -145,7 +160,14 @@ pub fn lease_negatives(b: &mut Builder) {
     if b.rng.random_bool(0.5)
         && let Some(i) = due_this_year(b, PLOUGHLAND)
     {
-        book_rent(b, i, &RentPlan { late: Some((0, 59)), ..Default::default() });
+        book_rent(
+            b,
+            i,
+            &RentPlan {
+                late: Some((0, 59)),
+                ..Default::default()
+            },
+        );
         let n = note(b, i, "rent paid 59 days after its due date");
         let c = b.v.leases[i].contract.clone();
         negative(b, "lease_rent_59_days_late", text(&c), n);
@@ -169,11 +191,15 @@ fn namesake_lessee(b: &mut Builder) {
                     || d.written_name.as_ref() == Some(name))
         })
     };
-    let Some(c) = v.cadres.iter().map(|c| c.person).find(|&c| unshared(c)) else { return };
+    let Some(c) = v.cadres.iter().map(|c| c.person).find(|&c| unshared(c)) else {
+        return;
+    };
     let name = b.v.persons[c as usize].name.clone();
     let p = outsider(b);
     b.v.persons[p as usize].name = name;
-    let Some(i) = new_lease(b, SHOP, Some(Lessee::Person(p))) else { return };
+    let Some(i) = new_lease(b, SHOP, Some(Lessee::Person(p))) else {
+        return;
+    };
     let id = b.v.persons[p as usize].id.clone();
     b.v.leases[i].lessee_id = id.clone();
     book_rent(b, i, &RentPlan::default());
@@ -183,18 +209,23 @@ fn namesake_lessee(b: &mut Builder) {
 
 /// A cadre's declared relative (with id) rents a shop or a plot: `kinship`.
 pub fn kin_lease(b: &mut Builder) -> bool {
-    let cands: Vec<u32> = b
-        .v
-        .declared
-        .iter()
-        .filter(|d| d.with_id && b.v.persons[d.person as usize].death.is_none())
-        .map(|d| d.person)
-        .collect();
+    let cands: Vec<u32> =
+        b.v.declared
+            .iter()
+            .filter(|d| d.with_id && b.v.persons[d.person as usize].death.is_none())
+            .map(|d| d.person)
+            .collect();
     let Some(&p) = cands.get(b.rng.random_range(0..cands.len().max(1))) else {
         return false;
     };
-    let kind = if b.rng.random_bool(0.5) { SHOP } else { PLOUGHLAND };
-    let Some(i) = new_lease(b, kind, Some(Lessee::Person(p))) else { return false };
+    let kind = if b.rng.random_bool(0.5) {
+        SHOP
+    } else {
+        PLOUGHLAND
+    };
+    let Some(i) = new_lease(b, kind, Some(Lessee::Person(p))) else {
+        return false;
+    };
     b.v.leases[i].lessee_id = b.v.persons[p as usize].written_id();
     book_rent(b, i, &RentPlan::default());
     let n = note(b, i, "lessee is a cadre's declared relative");
@@ -206,7 +237,9 @@ pub fn kin_lease(b: &mut Builder) -> bool {
 /// A lease above the line whose result was never published, or for two
 /// days only: `publicity_window`.
 pub fn unpublished_lease(b: &mut Builder) -> bool {
-    let Some(i) = new_lease(b, SHOP, None) else { return false };
+    let Some(i) = new_lease(b, SHOP, None) else {
+        return false;
+    };
     let y = b.rng.random_range(YEAR - 1..=YEAR);
     let m = b.rng.random_range(1..=6);
     reshape(b, i, ymd(y, m, 1), 6);
@@ -218,7 +251,11 @@ pub fn unpublished_lease(b: &mut Builder) -> bool {
     let short = b.rng.random_bool(0.5);
     b.v.leases[i].result_days = if short { 2 } else { 0 };
     book_rent(b, i, &RentPlan::default());
-    let what = if short { "lease result published 2 days" } else { "lease result never published" };
+    let what = if short {
+        "lease result published 2 days"
+    } else {
+        "lease result never published"
+    };
     let n = note(b, i, what);
     let c = b.v.leases[i].contract.clone();
     label(b, Category::PublicityWindow, text(&c), n);
@@ -231,6 +268,11 @@ pub fn unpublished_batch(b: &mut Builder) -> i64 {
     let Some(no) = b.v.comp_batches.first().map(|x| x.no.clone()) else {
         return 7;
     };
-    label(b, Category::PublicityWindow, text(&no), format!("distribution list never published: {no}"));
+    label(
+        b,
+        Category::PublicityWindow,
+        text(&no),
+        format!("distribution list never published: {no}"),
+    );
     0
 }

@@ -16,9 +16,15 @@ pub fn claim_case(b: &mut Builder, variant: usize) -> bool {
         return false;
     }
     let pool = claimants(b);
-    let Some(&(p, area)) = pool.choose(&mut b.rng) else { return false };
+    let Some(&(p, area)) = pool.choose(&mut b.rng) else {
+        return false;
+    };
     let (k, category, what) = match variant {
-        0 => (new_claim(b, p, area, area + 1.5), Category::Eligibility, "loss above the insured area"),
+        0 => (
+            new_claim(b, p, area, area + 1.5),
+            Category::Eligibility,
+            "loss above the insured area",
+        ),
         1 => (
             new_claim(b, p, area + 3.0, area + 1.0),
             Category::Eligibility,
@@ -34,11 +40,18 @@ pub fn claim_case(b: &mut Builder, variant: usize) -> bool {
             }
             let k = new_claim(b, p, area, (area * 0.5 * 10.0).round() / 10.0);
             b.v.claims[k].account = holder.account.clone();
-            (k, Category::DuplicateBeneficiary, "paid into another household's account")
+            (
+                k,
+                Category::DuplicateBeneficiary,
+                "paid into another household's account",
+            )
         }
     };
     let c = &b.v.claims[k];
-    let (id, n) = (b.v.persons[c.person.p as usize].id.clone(), format!("{what}: {} {}", c.name, c.policy));
+    let (id, n) = (
+        b.v.persons[c.person.p as usize].id.clone(),
+        format!("{what}: {} {}", c.name, c.policy),
+    );
     label(b, category, text(&id), n);
     true
 }
@@ -48,10 +61,15 @@ pub fn claim_negatives(b: &mut Builder) {
         return;
     }
     let pool = claimants(b);
-    let Some(&(p, area)) = pool.choose(&mut b.rng) else { return };
+    let Some(&(p, area)) = pool.choose(&mut b.rng) else {
+        return;
+    };
     let k = new_claim(b, p, area, area);
     let c = &b.v.claims[k];
-    let (id, n) = (b.v.persons[c.person.p as usize].id.clone(), format!("loss = insured = roll area {area}: {}", c.name));
+    let (id, n) = (
+        b.v.persons[c.person.p as usize].id.clone(),
+        format!("loss = insured = roll area {area}: {}", c.name),
+    );
     negative(b, "claim_area_at_the_limit", text(&id), n);
 }
 
@@ -61,17 +79,24 @@ pub fn cadre_account_claim(b: &mut Builder) -> bool {
     if b.v.claims.is_empty() {
         return false;
     }
-    let Some(c) = b.v.cadres.first().map(|c| c.person) else { return false };
+    let Some(c) = b.v.cadres.first().map(|c| c.person) else {
+        return false;
+    };
     let account = b.v.persons[c as usize].account.clone();
     if account.is_empty() {
         return false;
     }
     let pool = claimants(b);
-    let Some(&(p, area)) = pool.choose(&mut b.rng) else { return false };
+    let Some(&(p, area)) = pool.choose(&mut b.rng) else {
+        return false;
+    };
     let k = new_claim(b, p, area, (area * 0.6 * 10.0).round() / 10.0);
     b.v.claims[k].account = account;
     let c = &b.v.claims[k];
-    let (id, n) = (b.v.persons[c.person.p as usize].id.clone(), format!("claim paid into a cadre's account: {}", c.name));
+    let (id, n) = (
+        b.v.persons[c.person.p as usize].id.clone(),
+        format!("claim paid into a cadre's account: {}", c.name),
+    );
     label(b, Category::Kinship, text(&id), n);
     true
 }
@@ -84,33 +109,49 @@ pub fn repeat_or_dead_claim(b: &mut Builder, dead: bool) -> bool {
     }
     if !dead {
         let pool = claimants(b);
-        let Some(&(p, area)) = pool.choose(&mut b.rng) else { return false };
+        let Some(&(p, area)) = pool.choose(&mut b.rng) else {
+            return false;
+        };
         let loss = (area * 0.5 * 10.0).round() / 10.0;
         let k = new_claim(b, p, area, loss);
         let mut twin = b.v.claims[k].clone();
         twin.policy = format!("{}-2", twin.policy);
         b.v.claims.push(twin);
         let id = b.v.persons[p as usize].id.clone();
-        label(b, Category::DuplicateBeneficiary, text(&id), format!("claim paid twice: {}", b.v.persons[p as usize].name));
+        label(
+            b,
+            Category::DuplicateBeneficiary,
+            text(&id),
+            format!("claim paid twice: {}", b.v.persons[p as usize].name),
+        );
         return true;
     }
     // A farmer on the 耕地地力 roll who died in May to July.
-    let dead: Vec<(u32, f64)> = b
-        .v
-        .subsidies
-        .iter()
-        .filter(|r| r.person.v == b.v.index && b.v.batches[r.batch as usize].program == crate::r#gen::model::Program::Gengdi)
-        .filter_map(|r| {
-            let q = &b.v.persons[r.person.p as usize];
-            let d = q.death?;
-            let ok = (5..=7).contains(&chrono::Datelike::month(&d)) && !b.used[r.person.p as usize] && !q.account.is_empty();
-            ok.then_some((r.person.p, r.quantity?))
-        })
-        .collect();
-    let Some(&(p, area)) = dead.choose(&mut b.rng) else { return false };
+    let dead: Vec<(u32, f64)> =
+        b.v.subsidies
+            .iter()
+            .filter(|r| {
+                r.person.v == b.v.index
+                    && b.v.batches[r.batch as usize].program == crate::r#gen::model::Program::Gengdi
+            })
+            .filter_map(|r| {
+                let q = &b.v.persons[r.person.p as usize];
+                let d = q.death?;
+                let ok = (5..=7).contains(&chrono::Datelike::month(&d))
+                    && !b.used[r.person.p as usize]
+                    && !q.account.is_empty();
+                ok.then_some((r.person.p, r.quantity?))
+            })
+            .collect();
+    let Some(&(p, area)) = dead.choose(&mut b.rng) else {
+        return false;
+    };
     let k = new_claim(b, p, area, (area * 0.5 * 10.0).round() / 10.0);
     let id = b.v.persons[p as usize].id.clone();
-    let n = format!("claim paid {} after death: {}", b.v.claims[k].paid, b.v.persons[p as usize].name);
+    let n = format!(
+        "claim paid {} after death: {}",
+        b.v.claims[k].paid, b.v.persons[p as usize].name
+    );
     label(b, Category::DeceasedBeneficiary, text(&id), n);
     true
 }

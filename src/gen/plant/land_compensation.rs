@@ -34,7 +34,9 @@ pub fn row_case(b: &mut Builder, variant: usize) -> bool {
     let published = b.v.comp_batches[0].published;
     let (k, what) = match variant {
         0 => {
-            let Some(p) = free_villager(b) else { return false };
+            let Some(p) = free_villager(b) else {
+                return false;
+            };
             let k = pay(b, p);
             let r = &mut b.v.compensation[k];
             r.amount = r.due() + r.due() / 5;
@@ -45,7 +47,9 @@ pub fn row_case(b: &mut Builder, variant: usize) -> bool {
             (pay(b, p), "payee on no register of the village")
         }
         _ => {
-            let Some(p) = free_villager(b) else { return false };
+            let Some(p) = free_villager(b) else {
+                return false;
+            };
             if b.v.moved_in.iter().any(|m| m.0 == p) {
                 return false;
             }
@@ -55,14 +59,19 @@ pub fn row_case(b: &mut Builder, variant: usize) -> bool {
         }
     };
     let r = &b.v.compensation[k];
-    let (id, n) = (b.v.persons[r.person.p as usize].id.clone(), format!("{what}: {} {}", r.name, b.v.comp_batches[0].no));
+    let (id, n) = (
+        b.v.persons[r.person.p as usize].id.clone(),
+        format!("{what}: {} {}", r.name, b.v.comp_batches[0].no),
+    );
     label(b, Category::LandCompensation, text(&id), n);
     true
 }
 
 /// Batch-level variants (subject: the batch number).
 pub fn batch_case(b: &mut Builder, variant: usize) -> bool {
-    let Some(batch) = b.v.comp_batches.first().cloned() else { return false };
+    let Some(batch) = b.v.comp_batches.first().cloned() else {
+        return false;
+    };
     let what = match variant {
         0 => {
             let paid = add_days(batch.objection_end, -b.rng.random_range(0..6));
@@ -94,17 +103,27 @@ fn set_paid(b: &mut Builder, paid: NaiveDate) {
 }
 
 pub fn comp_negatives(b: &mut Builder, batch_planted: bool) {
-    let Some(batch) = b.v.comp_batches.first().cloned() else { return };
-    if b.rng.random_bool(0.8)
+    let Some(batch) = b.v.comp_batches.first().cloned() else {
+        return;
+    };
+    // Everyone in a batch paid early was paid early (LND003 names them): a
+    // person's edge is tested in a batch paid on time.
+    let early = batch.paid <= batch.objection_end;
+    if !early
+        && b.rng.random_bool(0.8)
         && let Some(p) = free_villager(b)
     {
         let k = pay(b, p);
         let r = &mut b.v.compensation[k];
         r.amount = r.due() + r.due() * 9 / 1000;
-        let (id, n) = (b.v.persons[r.person.p as usize].id.clone(), format!("paid 0.9 % over the computed amount: {}", r.name));
+        let (id, n) = (
+            b.v.persons[r.person.p as usize].id.clone(),
+            format!("paid 0.9 % over the computed amount: {}", r.name),
+        );
         negative(b, "compensation_within_1pct", text(&id), n);
     }
-    if b.rng.random_bool(0.8)
+    if !early
+        && b.rng.random_bool(0.8)
         && let Some(p) = free_villager(b)
         && !b.v.moved_in.iter().any(|m| m.0 == p)
     {
@@ -112,13 +131,21 @@ pub fn comp_negatives(b: &mut Builder, batch_planted: bool) {
         b.v.moved_in.push((p, d));
         let k = pay(b, p);
         let r = &b.v.compensation[k];
-        let (id, n) = (b.v.persons[r.person.p as usize].id.clone(), format!("moved in {d} long before the plan: {}", r.name));
+        let (id, n) = (
+            b.v.persons[r.person.p as usize].id.clone(),
+            format!("moved in {d} long before the plan: {}", r.name),
+        );
         negative(b, "compensation_moved_in_long_before", text(&id), n);
     }
     if !batch_planted && b.rng.random_bool(0.9) {
         set_paid(b, add_days(batch.objection_end, 1));
         let n = format!("paid the day after the objection period: {}", batch.no);
-        negative(b, "compensation_paid_day_after_objection", text(&batch.no), n);
+        negative(
+            b,
+            "compensation_paid_day_after_objection",
+            text(&batch.no),
+            n,
+        );
     }
 }
 
@@ -127,20 +154,24 @@ pub fn kin_payee(b: &mut Builder) -> bool {
     if b.v.comp_batches.is_empty() {
         return false;
     }
-    let cands: Vec<u32> = b
-        .v
-        .declared
-        .iter()
-        .filter(|d| {
-            let q = &b.v.persons[d.person as usize];
-            d.with_id && q.death.is_none() && q.household.is_some()
-        })
-        .map(|d| d.person)
-        .filter(|p| !b.v.compensation.iter().any(|r| r.person.p == *p))
-        .collect();
-    let Some(&p) = cands.choose(&mut b.rng) else { return false };
+    let cands: Vec<u32> =
+        b.v.declared
+            .iter()
+            .filter(|d| {
+                let q = &b.v.persons[d.person as usize];
+                d.with_id && q.death.is_none() && q.household.is_some()
+            })
+            .map(|d| d.person)
+            .filter(|p| !b.v.compensation.iter().any(|r| r.person.p == *p))
+            .collect();
+    let Some(&p) = cands.choose(&mut b.rng) else {
+        return false;
+    };
     let k = pay(b, p);
-    let n = format!("compensation to a cadre's relative: {}", b.v.compensation[k].name);
+    let n = format!(
+        "compensation to a cadre's relative: {}",
+        b.v.compensation[k].name
+    );
     let id = b.v.persons[p as usize].id.clone();
     label(b, Category::Kinship, text(&id), n);
     true
@@ -151,12 +182,17 @@ pub fn paid_twice(b: &mut Builder) -> bool {
     if b.v.comp_batches.is_empty() {
         return false;
     }
-    let Some(p) = free_villager(b) else { return false };
+    let Some(p) = free_villager(b) else {
+        return false;
+    };
     let k = pay(b, p);
     let twin = b.v.compensation[k].clone();
     b.v.compensation.push(twin);
     let id = b.v.persons[p as usize].id.clone();
-    let n = format!("compensation paid twice in one batch: {}", b.v.persons[p as usize].name);
+    let n = format!(
+        "compensation paid twice in one batch: {}",
+        b.v.persons[p as usize].name
+    );
     label(b, Category::DuplicateBeneficiary, text(&id), n);
     true
 }

@@ -66,7 +66,11 @@ pub fn new_claim(b: &mut Builder, p: u32, insured: f64, loss: f64) -> usize {
         person: b.v.pref(p),
         name: q.name.clone(),
         id: q.written_id(),
-        crop: if b.rng.random_bool(0.6) { "小麦" } else { "玉米" },
+        crop: if b.rng.random_bool(0.6) {
+            "小麦"
+        } else {
+            "玉米"
+        },
         insured,
         loss,
         amount: (loss * CLAIM_PER_MU as f64).round() as i64,
@@ -87,7 +91,11 @@ pub fn claims(b: &mut Builder) {
         if !b.rng.random_bool(0.25) {
             continue;
         }
-        let insured = if b.rng.random_bool(0.7) { area } else { (area * 0.8 * 10.0).round() / 10.0 };
+        let insured = if b.rng.random_bool(0.7) {
+            area
+        } else {
+            (area * 0.8 * 10.0).round() / 10.0
+        };
         let loss = (insured * b.rng.random_range(0.3..1.0) * 10.0).round() / 10.0;
         new_claim(b, p, insured, loss);
     }

@@ -52,7 +52,10 @@ impl CompRow {
 pub fn movers(b: &mut Builder) {
     for p in 0..b.v.persons.len() as u32 {
         let q = &b.v.persons[p as usize];
-        if q.household.is_some() && YEAR - chrono::Datelike::year(&q.birth) > 25 && b.rng.random_bool(0.03) {
+        if q.household.is_some()
+            && YEAR - chrono::Datelike::year(&q.birth) > 25
+            && b.rng.random_bool(0.03)
+        {
             let d = rand_date(&mut b.rng, ymd(1995, 1, 1), ymd(YEAR - 3, 12, 31));
             b.v.moved_in.push((p, d.max(q.birth)));
         }
@@ -133,17 +136,25 @@ pub fn compensation(b: &mut Builder) {
     let mut pool = lessee_pool(b);
     pool.retain(|&p| {
         let q = &b.v.persons[p as usize];
-        q.household.is_some_and(|h| b.v.households[h as usize].members[0].0 == p)
+        q.household
+            .is_some_and(|h| b.v.households[h as usize].members[0].0 == p)
     });
     let n = b.rng.random_range(5..13);
     for _ in 0..n {
-        let Some(&p) = pool.choose(&mut b.rng) else { break };
+        let Some(&p) = pool.choose(&mut b.rng) else {
+            break;
+        };
         pool.retain(|&x| x != p);
         b.used[p as usize] = true;
         let r = comp_row(b, batch, p);
         b.v.compensation.push(r);
     }
-    let total: i64 = b.v.compensation.iter().filter(|r| r.batch == batch).map(|r| r.amount).sum();
+    let total: i64 =
+        b.v.compensation
+            .iter()
+            .filter(|r| r.batch == batch)
+            .map(|r| r.amount)
+            .sum();
     let d = valid_decision(b, "征地补偿款分配方案", total, paid);
     b.v.comp_batches[batch as usize].decision_no = d;
 }
@@ -153,14 +164,15 @@ pub fn compensation(b: &mut Builder) {
 pub fn publish_compensation(b: &mut Builder, days: i64) {
     for i in 0..b.v.comp_batches.len() {
         let batch = &b.v.comp_batches[i];
-        let first = b
-            .v
-            .compensation
-            .iter()
-            .filter(|r| r.batch as usize == i)
-            .map(|r| r.paid)
-            .min();
-        let Some(first) = first.filter(|_| days > 0) else { continue };
+        let first =
+            b.v.compensation
+                .iter()
+                .filter(|r| r.batch as usize == i)
+                .map(|r| r.paid)
+                .min();
+        let Some(first) = first.filter(|_| days > 0) else {
+            continue;
+        };
         let no = batch.no.clone();
         let end = add_days(first, -b.rng.random_range(1..4));
         b.v.publicity.push(Publicity {

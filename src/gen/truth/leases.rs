@@ -44,12 +44,54 @@ pub struct AssetKind {
 }
 
 pub const KINDS: [AssetKind; 6] = [
-    AssetKind { name: "门面", unit: "平方米", price: 30_000, area: (30, 120), years: (3, 8), land: false },
-    AssetKind { name: "厂房", unit: "平方米", price: 12_000, area: (300, 1500), years: (5, 12), land: false },
-    AssetKind { name: "仓库", unit: "平方米", price: 8_000, area: (100, 600), years: (3, 8), land: false },
-    AssetKind { name: "耕地", unit: "亩", price: 80_000, area: (5, 60), years: (5, 15), land: true },
-    AssetKind { name: "林地", unit: "亩", price: 15_000, area: (50, 300), years: (10, 20), land: true },
-    AssetKind { name: "水面", unit: "亩", price: 60_000, area: (10, 50), years: (5, 10), land: true },
+    AssetKind {
+        name: "门面",
+        unit: "平方米",
+        price: 30_000,
+        area: (30, 120),
+        years: (3, 8),
+        land: false,
+    },
+    AssetKind {
+        name: "厂房",
+        unit: "平方米",
+        price: 12_000,
+        area: (300, 1500),
+        years: (5, 12),
+        land: false,
+    },
+    AssetKind {
+        name: "仓库",
+        unit: "平方米",
+        price: 8_000,
+        area: (100, 600),
+        years: (3, 8),
+        land: false,
+    },
+    AssetKind {
+        name: "耕地",
+        unit: "亩",
+        price: 80_000,
+        area: (5, 60),
+        years: (5, 15),
+        land: true,
+    },
+    AssetKind {
+        name: "林地",
+        unit: "亩",
+        price: 15_000,
+        area: (50, 300),
+        years: (10, 20),
+        land: true,
+    },
+    AssetKind {
+        name: "水面",
+        unit: "亩",
+        price: 60_000,
+        area: (10, 50),
+        years: (5, 10),
+        land: true,
+    },
 ];
 
 #[derive(Debug, Clone)]
@@ -143,15 +185,14 @@ pub struct RentPlan {
 /// Villagers who may rent: not kin, not hires or vendors, of working age,
 /// alive all year, paying the village nothing else.
 pub fn lessee_pool(b: &Builder) -> Vec<u32> {
-    let payers: std::collections::HashSet<u32> = b
-        .v
-        .ledger
-        .iter()
-        .filter_map(|l| match l.payee {
-            Payee::Person(r) if r.v == b.v.index => Some(r.p),
-            _ => None,
-        })
-        .collect();
+    let payers: std::collections::HashSet<u32> =
+        b.v.ledger
+            .iter()
+            .filter_map(|l| match l.payee {
+                Payee::Person(r) if r.v == b.v.index => Some(r.p),
+                _ => None,
+            })
+            .collect();
     (0..b.v.persons.len() as u32)
         .filter(|&p| {
             let q = &b.v.persons[p as usize];
@@ -186,7 +227,11 @@ pub fn new_lease(b: &mut Builder, kind: usize, lessee: Option<Lessee>) -> Option
     let (lessee_name, lessee_id) = match lessee {
         Lessee::Person(p) => {
             let q = &b.v.persons[p as usize];
-            let id = if b.rng.random_bool(0.8) { q.written_id() } else { String::new() };
+            let id = if b.rng.random_bool(0.8) {
+                q.written_id()
+            } else {
+                String::new()
+            };
             (q.name.clone(), id)
         }
         Lessee::Company(c) => {
@@ -202,16 +247,24 @@ pub fn new_lease(b: &mut Builder, kind: usize, lessee: Option<Lessee>) -> Option
     let per = k.price as f64 * b.rng.random_range(0.96..1.04);
     let rent = ((per * area / 1000.0).round() as i64).max(1) * 1000;
     let years = b.rng.random_range(k.years.0..=k.years.1);
-    let start = ymd(b.rng.random_range(YEAR - 10..=YEAR), b.rng.random_range(1..=12), 1);
+    let start = ymd(
+        b.rng.random_range(YEAR - 10..=YEAR),
+        b.rng.random_range(1..=12),
+        1,
+    );
     let start = start.min(ymd(YEAR, 6, 1));
     let end = start
         .checked_add_months(Months::new(years * 12))
         .and_then(|d| d.pred_opt())
         .unwrap_or(start);
     let cycle = if k.land {
-        *["按年", "按年", "按年", "按半年"].choose(&mut b.rng).unwrap_or(&"按年")
+        *["按年", "按年", "按年", "按半年"]
+            .choose(&mut b.rng)
+            .unwrap_or(&"按年")
     } else {
-        *["按年", "按半年", "按季", "按季"].choose(&mut b.rng).unwrap_or(&"按年")
+        *["按年", "按半年", "按季", "按季"]
+            .choose(&mut b.rng)
+            .unwrap_or(&"按年")
     };
     let n = b.v.leases.len() + 1;
     let asset_id = format!("ZC-{:04}-{:03}", b.vnum(), n);
@@ -254,13 +307,17 @@ pub fn let_openly(b: &mut Builder, i: usize) {
     let l = &b.v.leases[i];
     if l.term_value() >= LEASE_LINE {
         let (value, signed, subject) = (l.term_value(), l.signed, format!("出租{}", l.asset_name));
-        let how = *["公开竞价", "公开竞价", "公开招标", "拍卖"].choose(&mut b.rng).unwrap_or(&"公开竞价");
+        let how = *["公开竞价", "公开竞价", "公开招标", "拍卖"]
+            .choose(&mut b.rng)
+            .unwrap_or(&"公开竞价");
         let no = valid_decision(b, &subject, value, signed);
         let l = &mut b.v.leases[i];
         l.procurement = how;
         l.decision_no = no;
     } else {
-        let how = *["协商", "公开竞价", "直接发包"].choose(&mut b.rng).unwrap_or(&"协商");
+        let how = *["协商", "公开竞价", "直接发包"]
+            .choose(&mut b.rng)
+            .unwrap_or(&"协商");
         b.v.leases[i].procurement = how;
         b.v.leases[i].decision_no.clear();
     }
@@ -270,8 +327,11 @@ pub fn let_openly(b: &mut Builder, i: usize) {
 pub fn book_rent(b: &mut Builder, i: usize, plan: &RentPlan) {
     let l = b.v.leases[i].clone();
     let (from, to) = (ymd(YEAR, 1, 1), ymd(YEAR, 12, 31));
-    let dues: Vec<(NaiveDate, i64)> =
-        l.dues().into_iter().filter(|(d, _)| *d >= from && *d <= to).collect();
+    let dues: Vec<(NaiveDate, i64)> = l
+        .dues()
+        .into_iter()
+        .filter(|(d, _)| *d >= from && *d <= to)
+        .collect();
     let mut paid = vec![];
     for (k, (due, amount)) in dues.into_iter().enumerate() {
         if plan.skip == Some(k) {

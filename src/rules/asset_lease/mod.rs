@@ -163,7 +163,10 @@ pub(crate) fn receipts(ds: &Dataset, leases: &[Lease]) -> Result<Vec<Vec<Receipt
             by_contract.insert((v, lease.contract.as_str()), k);
         }
         if !lease.lessee.is_empty() {
-            by_party.entry((v, lease.lessee.as_str())).or_default().push(k);
+            by_party
+                .entry((v, lease.lessee.as_str()))
+                .or_default()
+                .push(k);
         }
         if let Some(id) = usable_id(Some(lease.lessee_id.as_str())) {
             by_party.entry((v, id)).or_default().push(k);
@@ -177,7 +180,8 @@ pub(crate) fn receipts(ds: &Dataset, leases: &[Lease]) -> Result<Vec<Vec<Receipt
         if l.direction.get(i) != Some("收入") {
             continue;
         }
-        let (Some(v), Some(date), Some(amount)) = (l.village.get(i), l.date.get(i), l.amount.get(i))
+        let (Some(v), Some(date), Some(amount)) =
+            (l.village.get(i), l.date.get(i), l.amount.get(i))
         else {
             continue;
         };
@@ -272,7 +276,12 @@ fn lease_on(leases: &[Lease], cands: &[usize], date: i32, amount: i64) -> Option
                 .filter(|&k| leases[k].end.is_some_and(|e| e < date))
                 .max_by_key(|&k| (leases[k].end, std::cmp::Reverse(leases[k].row)))
         })
-        .or_else(|| cands.iter().copied().min_by_key(|&k| (leases[k].start, leases[k].row)))
+        .or_else(|| {
+            cands
+                .iter()
+                .copied()
+                .min_by_key(|&k| (leases[k].start, leases[k].row))
+        })
 }
 
 /// A whole number of the lease's instalments or years of rent.

@@ -49,9 +49,18 @@ impl Default for Params {
         Params {
             max_years: 20,
             land_max_years: 30,
-            land_types: ["耕地", "林地", "水面", "四荒地", "机动地", "园地", "草地", "养殖水面"]
-                .map(String::from)
-                .to_vec(),
+            land_types: [
+                "耕地",
+                "林地",
+                "水面",
+                "四荒地",
+                "机动地",
+                "园地",
+                "草地",
+                "养殖水面",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }
@@ -97,7 +106,9 @@ impl Rule for Term {
             let land = p.land_types.iter().any(|t| *t == lease.asset_type);
             let limit = if land { p.land_max_years } else { p.max_years };
             let mut reasons = Vec::new();
-            let over = lease.end.filter(|&e| e >= add_months(lease.start, limit * 12));
+            let over = lease
+                .end
+                .filter(|&e| e >= add_months(lease.start, limit * 12));
             if let Some(e) = over {
                 reasons.push(format!(
                     "租期{}至{}超过{}年上限",

@@ -87,8 +87,9 @@ impl Rule for Uncollected {
                 if inst.due < first || inst.due + p.grace_days > as_of {
                     continue;
                 }
-                let found = (0..rs.len())
-                    .find(|&k| !used[k] && rs[k].date >= inst.due && rs[k].date <= inst.due + p.grace_days);
+                let found = (0..rs.len()).find(|&k| {
+                    !used[k] && rs[k].date >= inst.due && rs[k].date <= inst.due + p.grace_days
+                });
                 if let Some(k) = found {
                     used[k] = true;
                 }

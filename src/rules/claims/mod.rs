@@ -41,7 +41,9 @@ pub(crate) fn claims(ds: &Dataset) -> Result<Option<Vec<Claim>>> {
     };
     let mut out = Vec::with_capacity(c.height());
     for i in 0..c.height() {
-        let Some(village) = c.village.get(i) else { continue };
+        let Some(village) = c.village.get(i) else {
+            continue;
+        };
         out.push(Claim {
             row: c.row.get(i).unwrap_or_default(),
             village: village.to_string(),
@@ -61,7 +63,11 @@ pub(crate) fn claims(ds: &Dataset) -> Result<Option<Vec<Claim>>> {
 
 impl Claim {
     pub fn subject(&self) -> &str {
-        if self.id.is_empty() { &self.name } else { &self.id }
+        if self.id.is_empty() {
+            &self.name
+        } else {
+            &self.id
+        }
     }
 
     pub fn evidence(&self) -> Value {

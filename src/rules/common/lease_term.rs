@@ -41,6 +41,9 @@ mod tests {
         assert_eq!(term_months(d(2020, 7, 1), d(2040, 6, 30)), Some(240));
         assert_eq!(term_months(d(2024, 3, 1), d(2029, 2, 28)), Some(60));
         assert_eq!(term_months(d(2024, 3, 15), d(2025, 3, 14)), Some(12));
-        assert_eq!(term_value(1_000_000, d(2024, 3, 1), d(2029, 2, 28)), Some(5_000_000));
+        assert_eq!(
+            term_value(1_000_000, d(2024, 3, 1), d(2029, 2, 28)),
+            Some(5_000_000)
+        );
     }
 }

@@ -52,14 +52,24 @@ pub fn paid_rows(ds: &Dataset) -> Result<Vec<PaidRow>> {
         let cells = (c.village, c.id, c.name, c.paid, c.amount, c.row);
         for i in 0..c.height() {
             let batch = c.batch.get(i).unwrap_or_default().to_string();
-            out.extend(row_of(cells, i, TableKind::LandCompensation, "征地补偿款", batch));
+            out.extend(row_of(
+                cells,
+                i,
+                TableKind::LandCompensation,
+                "征地补偿款",
+                batch,
+            ));
         }
     }
     if let Some(c) = ClaimsView::load(ds)? {
         let cells = (c.village, c.id, c.name, c.paid, c.amount, c.row);
         for i in 0..c.height() {
             let year = c.paid.get(i).and_then(from_epoch_days).map(|d| d.year());
-            let group = format!("{}{}", c.crop.get(i).unwrap_or_default(), year.unwrap_or_default());
+            let group = format!(
+                "{}{}",
+                c.crop.get(i).unwrap_or_default(),
+                year.unwrap_or_default()
+            );
             out.extend(row_of(cells, i, TableKind::Claims, "农业保险理赔", group));
         }
     }

@@ -17,7 +17,10 @@ pub(super) fn repeated(ds: &Dataset, meta: &RuleMeta, min_payments: usize) -> Re
     let rows = paid_rows(ds)?;
     let mut groups: BTreeMap<(&str, &str, &str), Vec<&PaidRow>> = BTreeMap::new();
     for r in &rows {
-        groups.entry((r.program, &r.group, &r.id)).or_default().push(r);
+        groups
+            .entry((r.program, &r.group, &r.id))
+            .or_default()
+            .push(r);
     }
     let mut out = Vec::new();
     for ((program, group, id), mut rs) in groups {

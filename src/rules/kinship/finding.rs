@@ -300,7 +300,11 @@ fn what_received(payments: &[Payment]) -> String {
                 asset, procurement, ..
             } => leases.push(format!(
                 "以{}方式承租“{asset}”（年租金{}）",
-                if procurement.is_empty() { "未注明" } else { procurement },
+                if procurement.is_empty() {
+                    "未注明"
+                } else {
+                    procurement
+                },
                 fen_to_yuan_display(pay.amount)
             )),
             Item::Compensation { .. } | Item::Claim { .. } => {

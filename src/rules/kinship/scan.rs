@@ -21,13 +21,33 @@ use crate::rules::common::views::{
 /// What was received on one row.
 #[derive(Debug, Clone)]
 pub(super) enum Item {
-    Subsidy { program: String, batch: String },
-    Hire { post: String, wage: i64 },
-    Ledger { voucher: String, summary: String },
-    Contract { contract: String, project: String },
-    Lease { contract: String, asset: String, procurement: String },
-    Compensation { batch: String },
-    Claim { policy: String },
+    Subsidy {
+        program: String,
+        batch: String,
+    },
+    Hire {
+        post: String,
+        wage: i64,
+    },
+    Ledger {
+        voucher: String,
+        summary: String,
+    },
+    Contract {
+        contract: String,
+        project: String,
+    },
+    Lease {
+        contract: String,
+        asset: String,
+        procurement: String,
+    },
+    Compensation {
+        batch: String,
+    },
+    Claim {
+        policy: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -20,8 +20,8 @@ or a plan published for fewer than `min-publicity-days` days
 (`plan_published_date` to `plan_objection_end`, both counted); or a batch
 with no valid distribution decision (no `decision_no`, or one the
 decisions table does not hold). One finding per batch, its subject the
-`batch_no` and every person paid in the batch among its related ids (the
-data contract keys `land_compensation` by id number); a batch without a decision is reported here, not also by
+`batch_no`, the people paid early among its related ids (the data contract
+keys `land_compensation` by id number); a batch without a decision is reported here, not also by
 DEC001.
 
 ## Why it matters
@@ -100,7 +100,10 @@ impl Rule for EarlyPayment {
                 ));
             }
             let early: Vec<&&Payment> = match end {
-                Some(e) => rs.iter().filter(|r| r.paid.is_some_and(|d| d <= e)).collect(),
+                Some(e) => rs
+                    .iter()
+                    .filter(|r| r.paid.is_some_and(|d| d <= e))
+                    .collect(),
                 None => vec![],
             };
             if let Some(e) = end.filter(|_| !early.is_empty()) {
@@ -110,7 +113,10 @@ impl Rule for EarlyPayment {
                     day_string(e)
                 ));
             }
-            let decision = rs.iter().map(|r| r.decision.as_str()).find(|d| !d.is_empty());
+            let decision = rs
+                .iter()
+                .map(|r| r.decision.as_str())
+                .find(|d| !d.is_empty());
             let decided = decision.is_some_and(|d| decisions.covers(village, d));
             if !decided {
                 reasons.push(match decision {
@@ -122,12 +128,18 @@ impl Rule for EarlyPayment {
                 continue;
             }
             let total: i64 = rs.iter().map(|r| r.amount).sum();
-            let listed: Vec<&&Payment> = if early.is_empty() { rs.iter().collect() } else { early };
+            // The people paid early are subjects of the case too (§4 keys
+            // land_compensation by id number); a short plan or a missing
+            // decision is the batch's fact, under its number alone.
+            let paid_early = payees(early.iter().map(|r| **r));
+            let listed: Vec<&&Payment> = if early.is_empty() {
+                rs.iter().collect()
+            } else {
+                early
+            };
             out.push(
                 META.finding(village, batch)
-                    // Each person paid is a subject of the case too (§4 keys
-                    // land_compensation by id number).
-                    .related(payees(&rs))
+                    .related(paid_early)
                     .score(70.0)
                     .amount(total)
                     .message(format!(
@@ -154,9 +166,8 @@ impl Rule for EarlyPayment {
 }
 
 /// The id numbers of the people paid, once each, in order.
-fn payees(rs: &[&Payment]) -> Vec<String> {
+fn payees<'a>(rs: impl Iterator<Item = &'a Payment>) -> Vec<String> {
     let ids: std::collections::BTreeSet<&str> = rs
-        .iter()
         .map(|r| r.id.as_str())
         .filter(|id| !id.is_empty())
         .collect();

@@ -75,7 +75,11 @@ pub(crate) fn payments(ds: &Dataset) -> Result<Option<Vec<Payment>>> {
 impl Payment {
     /// The subject: the id number, else the name.
     pub fn subject(&self) -> &str {
-        if self.id.is_empty() { &self.name } else { &self.id }
+        if self.id.is_empty() {
+            &self.name
+        } else {
+            &self.id
+        }
     }
 
     pub fn evidence(&self) -> Value {

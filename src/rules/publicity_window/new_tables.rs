@@ -19,9 +19,12 @@ pub(super) fn lease_refs(l: &LeasesView, p: &Params) -> Vec<Ref> {
     let threshold = crate::money::yuan_to_fen(p.contract_threshold);
     let mut out = Vec::new();
     for i in 0..l.height() {
-        let (Some(v), Some(c), Some(rent), Some(start)) =
-            (l.village.get(i), l.contract.get(i), l.annual_rent.get(i), l.start.get(i))
-        else {
+        let (Some(v), Some(c), Some(rent), Some(start)) = (
+            l.village.get(i),
+            l.contract.get(i),
+            l.annual_rent.get(i),
+            l.start.get(i),
+        ) else {
             continue;
         };
         let value = l
@@ -40,7 +43,11 @@ pub(super) fn lease_refs(l: &LeasesView, p: &Params) -> Vec<Ref> {
             row: l.row.get(i),
             key: None,
         });
-        let asset = l.asset_name.get(i).filter(|a| !a.is_empty()).or(l.asset_type.get(i));
+        let asset = l
+            .asset_name
+            .get(i)
+            .filter(|a| !a.is_empty())
+            .or(l.asset_type.get(i));
         out.push(Ref {
             family: Family::Lease,
             village: v.to_string(),
