@@ -6,11 +6,14 @@
 //! and values made once per dataset (`shared`). Nothing here imports a rule;
 //! a rule imports from here, never from another rule.
 
+pub mod age;
 pub mod decisions;
 pub mod keyed;
 pub mod keywords;
 pub mod ledger;
+pub mod payroll;
 pub mod people;
+pub mod programs;
 pub mod stems;
 pub mod util;
 pub mod views;

@@ -1,6 +1,7 @@
 //! 重复享受 on the subsidy roll: DUP001 one program paid twice for a
 //! period, DUP002 two programs that exclude each other, DUP003 one account
-//! for several people, DUP004 one person under two id numbers. Each finds
+//! for several people, DUP004 one person under two id numbers, DUP005 one item (machine,
+//! ear tag, facility) paid twice, DUP006 one funeral subsidy paid twice. Each finds
 //! candidate rows, nets reversals out of each period's payments and builds
 //! a case out of what stands; what they share is that case: the payments it
 //! lists, the villages and batches they come from, and which village
@@ -8,11 +9,15 @@
 
 mod duplicate_payment;
 mod exclusive_programs;
+mod funeral_twice;
+mod same_item;
 mod shared_account;
 mod two_ids;
 
 pub use duplicate_payment::DuplicatePayment;
 pub use exclusive_programs::ExclusivePrograms;
+pub use funeral_twice::FuneralTwice;
+pub use same_item::SameItem;
 pub use shared_account::SharedAccount;
 pub use two_ids::TwoIds;
 
