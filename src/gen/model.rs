@@ -137,6 +137,18 @@ pub enum Program {
     Gengdi,
     Zunlao,
     Nongji,
+    /// 城乡居民基本养老保险待遇, monthly from 60.
+    Pension,
+    /// 计划生育奖励扶助, yearly from 60.
+    Jisheng,
+    /// 惠民殡葬补贴: the row's id is the deceased's, `payee` a relative.
+    Funeral,
+    /// 病死猪无害化处理补贴, per collection (`item_id` the 收集单号).
+    Pig,
+    /// 设施农业奖补, per facility (`item_id` the facility's number).
+    Facility,
+    /// 困难残疾人生活补贴, for disabled members of 低保 households.
+    Kunnan,
 }
 
 impl Program {
@@ -150,6 +162,12 @@ impl Program {
             Program::Gengdi => "耕地地力保护补贴",
             Program::Zunlao => "尊老金",
             Program::Nongji => "农机购置补贴",
+            Program::Pension => "城乡居民基本养老保险待遇",
+            Program::Jisheng => "计划生育奖励扶助",
+            Program::Funeral => "惠民殡葬补贴",
+            Program::Pig => "病死猪无害化处理补贴",
+            Program::Facility => "高效农业、设施农业奖补",
+            Program::Kunnan => "困难残疾人生活补贴",
         }
     }
     pub fn code(self) -> &'static str {
@@ -162,6 +180,12 @@ impl Program {
             Program::Gengdi => "GD",
             Program::Zunlao => "ZL",
             Program::Nongji => "NJ",
+            Program::Pension => "YL",
+            Program::Jisheng => "JS",
+            Program::Funeral => "BZ",
+            Program::Pig => "BS",
+            Program::Facility => "SS",
+            Program::Kunnan => "KC",
         }
     }
     /// Publicity rule of rules.md: required days, and whether the window
@@ -169,10 +193,15 @@ impl Program {
     pub fn publicity(self) -> Option<(i64, PubEvent)> {
         match self {
             Program::Dibao | Program::Tekun => Some((7, PubEvent::ApprovalElsePayment)),
-            Program::Canji | Program::Gengdi => Some((7, PubEvent::Payment)),
+            Program::Canji | Program::Gengdi | Program::Kunnan => Some((7, PubEvent::Payment)),
             Program::Linshi => Some((3, PubEvent::Payment)),
             Program::LinshiUrgent => Some((3, PubEvent::None)),
             Program::Zunlao | Program::Nongji => None,
+            Program::Pension
+            | Program::Jisheng
+            | Program::Funeral
+            | Program::Pig
+            | Program::Facility => None,
         }
     }
 }
@@ -208,6 +237,10 @@ pub struct SubsidyRow {
     pub quantity: Option<f64>,
     pub approved: Option<NaiveDate>,
     pub paid: NaiveDate,
+    /// 领取人 when someone else received it (惠民殡葬: a relative).
+    pub payee: String,
+    /// 出厂编号, 收集单号, facility number: the item paid for.
+    pub item_id: String,
 }
 
 #[derive(Debug, Clone)]

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 
+mod programs;
+
 use super::labels::Case;
 use super::model::*;
 use crate::dataset::id_number::{IdParse, PartyId, birth_date, id_problem, parse_id, parse_party};
@@ -62,12 +64,14 @@ pub fn cases(w: &World) -> BTreeSet<Case> {
             cash(v, &mut out);
             invalid_ids(w, v, &mut out);
             eligibility(v, &mut out);
+            programs::eligibility(w, v, &mut out);
             ghost(v, &mut out);
             out
         })
         .collect();
     let mut out: BTreeSet<Case> = per_village.into_iter().flatten().collect();
     duplicates(w, &mut out);
+    programs::duplicates(w, &mut out);
     out
 }
 
@@ -244,6 +248,10 @@ fn deceased(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
             .is_some_and(|d| month_key(period) > month_key(d))
     };
     for r in &v.subsidies {
+        // A funeral subsidy is paid because of the death.
+        if v.batches[r.batch as usize].program == Program::Funeral {
+            continue;
+        }
         let period = ymd(YEAR, v.batches[r.batch as usize].month, 1);
         if after(r.person, period) {
             case(
@@ -280,10 +288,17 @@ fn publicity_requirements(v: &Village) -> Vec<(String, i64, Option<NaiveDate>)> 
         let approved = rows.iter().filter_map(|r| r.approved).min();
         match b.program {
             Program::Dibao | Program::Tekun => req.push((b.no.clone(), 7, approved.or(paid))),
-            Program::Canji | Program::Gengdi => req.push((b.no.clone(), 7, paid)),
+            Program::Canji | Program::Gengdi | Program::Kunnan => {
+                req.push((b.no.clone(), 7, paid))
+            }
             Program::Linshi => req.push((b.no.clone(), 3, paid)),
             Program::LinshiUrgent => req.push((b.no.clone(), 3, None)),
             Program::Zunlao | Program::Nongji => {}
+            Program::Pension
+            | Program::Jisheng
+            | Program::Funeral
+            | Program::Pig
+            | Program::Facility => {}
         }
     }
     let mut hire_start: BTreeMap<&str, NaiveDate> = BTreeMap::new();

@@ -20,6 +20,7 @@ mod kin_negatives;
 mod kinship;
 mod missing_decision;
 mod negatives;
+mod programs;
 mod publicity_window;
 mod split_contract;
 
@@ -33,6 +34,7 @@ use super::truth::Builder;
 use crate::finding::Category;
 
 pub use cross_village::plant_cross;
+pub use programs::plant_programs;
 pub use split_contract::pad_name;
 
 fn label(b: &mut Builder, category: Category, subject: Subject, note: String) {

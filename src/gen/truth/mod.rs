@@ -15,6 +15,7 @@ mod families;
 mod hires;
 mod ids;
 mod ledger;
+mod programs;
 mod rolls;
 
 use rand::Rng;
@@ -30,6 +31,7 @@ pub use families::*;
 pub use hires::*;
 pub use ids::*;
 pub use ledger::*;
+pub use programs::*;
 pub use rolls::*;
 
 /// Build the baseline of village `v`.

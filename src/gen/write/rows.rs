@@ -196,10 +196,14 @@ fn subsidies(v: &Village) -> Vec<Vec<Cell>> {
             t(match b.program {
                 Program::Gengdi => "亩",
                 Program::Nongji => "台",
+                Program::Pig => "头",
+                Program::Facility => "亩",
                 _ => "",
             }),
             Cell::OptDate(r.approved),
             Cell::Date(r.paid),
+            Cell::Name(r.payee.clone()),
+            Cell::Code(r.item_id.clone()),
         ]);
     }
     out
