@@ -170,6 +170,22 @@ impl Program {
             Program::Kunnan => "困难残疾人生活补贴",
         }
     }
+    /// The name as village `village`'s roll writes it: the remaining
+    /// programs are worded two ways across a street, as rolls word them.
+    pub fn written(self, village: u32) -> &'static str {
+        if village % 2 == 0 {
+            return self.name();
+        }
+        match self {
+            Program::Pension => "城乡居民养老保险基础养老金",
+            Program::Jisheng => "农村部分计划生育家庭奖励扶助",
+            Program::Funeral => "殡葬惠民补贴",
+            Program::Pig => "病死畜禽无害化处理补贴",
+            Program::Facility => "设施农业奖补资金",
+            Program::Kunnan => "残疾人两项补贴（困难残疾人生活补贴）",
+            _ => self.name(),
+        }
+    }
     pub fn code(self) -> &'static str {
         match self {
             Program::Dibao => "DB",

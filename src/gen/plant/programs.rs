@@ -322,9 +322,14 @@ fn pension_early(b: &mut Builder) -> bool {
     true
 }
 
-/// A funeral subsidy for a living person, or paid before the death.
+/// A funeral subsidy for a living person, or paid before the death (the
+/// other when one cannot be planted).
 fn funeral_wrong(b: &mut Builder) -> bool {
     let before = b.rng.random_bool(0.5);
+    funeral_wrong_as(b, before) || funeral_wrong_as(b, !before)
+}
+
+fn funeral_wrong_as(b: &mut Builder, before: bool) -> bool {
     let cands: Vec<u32> = (0..b.v.persons.len() as u32)
         .filter(|&p| {
             let q = &b.v.persons[p as usize];

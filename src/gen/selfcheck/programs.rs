@@ -62,7 +62,7 @@ fn items(cell: &str) -> Vec<String> {
                 .flat_map(char::to_uppercase)
                 .collect::<String>()
         })
-        .filter(|t| t.chars().count() >= 4)
+        .filter(|t| t.chars().count() >= 4 && t.chars().any(|c| c.is_ascii_digit()))
         .collect()
 }
 

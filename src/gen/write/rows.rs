@@ -182,7 +182,7 @@ fn subsidies(v: &Village) -> Vec<Vec<Cell>> {
     for r in &v.subsidies {
         let b = &v.batches[r.batch as usize];
         out.push(vec![
-            t(b.program.name()),
+            t(b.program.written(v.index)),
             Cell::Code(b.no.clone()),
             Cell::Period(b.month),
             village(v),

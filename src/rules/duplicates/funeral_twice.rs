@@ -27,7 +27,7 @@ twice, to two relatives (two 领取人) or by two villages (the place of
 registration and the place of residence), it is 重复领取 and is recovered.
 
 ## Parameters
-- `programs` ([\"惠民殡葬\", \"殡葬补贴\"]): program names (a roll program containing one of them).
+- `programs` ([\"惠民殡葬\", \"殡葬补贴\", \"殡葬惠民\", \"基本殡葬\"]): program names (a roll program containing one of them).
 
 ## Known false positives
 A payment split in two installments by a locality that pays the basic
@@ -47,7 +47,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            programs: ["惠民殡葬", "殡葬补贴"].map(String::from).to_vec(),
+            programs: ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"].map(String::from).to_vec(),
         }
     }
 }

@@ -20,8 +20,8 @@ facility's number) paid more than once by one program, whoever was paid and
 in whichever village or period: the join runs over the whole dataset. A cell
 listing several items (`耳标号` `A01;A02`) counts each. Item numbers compare
 in upper case with spaces, dashes and other punctuation removed; numbers
-shorter than `min-item-length` are ignored (a `1` or `无` identifies
-nothing). Reversals cancel the payment they take back. One finding per set
+shorter than `min-item-length`, without a digit (`暂无编号`), or mangled
+by Excel (`3.70112E+14`) are ignored: they identify nothing. Reversals cancel the payment they take back. One finding per set
 of payments sharing items; the first paid is taken as due, the others are
 to recover.
 
@@ -32,8 +32,9 @@ and claimed again, is 套取); 病死猪无害化处理补贴 once per carcass c
 facility. Two farmers of two villages with one serial is the classic 套补.
 
 ## Parameters
-- `programs` ([\"农机购置\", \"病死猪无害化处理\", \"设施农业\", \"高效农业\"]): program names
-  (a roll program containing one of them) whose items are paid once.
+- `programs` ([\"农机购置\", \"无害化处理\", \"设施农业\", \"高效农业\"]): program names
+  (a roll program containing one of them) whose items are paid once
+  (`无害化处理`: 病死猪 and 病死畜禽).
 - `min-item-length` (4): characters an item number needs to identify an item.
 
 ## Known false positives
@@ -54,7 +55,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            programs: ["农机购置", "病死猪无害化处理", "设施农业", "高效农业"]
+            programs: ["农机购置", "无害化处理", "设施农业", "高效农业"]
                 .map(String::from)
                 .to_vec(),
             min_item_length: 4,
@@ -73,17 +74,33 @@ const META: RuleMeta = RuleMeta {
     processes: &[8, 9, 31],
 };
 
-/// The items a cell names, each in its compared form.
+/// The items a cell names, each in its compared form. A token without a
+/// digit (`暂无编号`, `待补`) or in Excel's scientific form (`3.70112E+14`:
+/// the digits are lost) identifies nothing.
 pub fn items(cell: &str, min_len: usize) -> Vec<String> {
     cell.split([';', '；', ',', '，', '、', '/', '\n'])
+        .filter(|t| !excel_mangled(t.trim()))
         .map(|t| {
             t.chars()
                 .filter(|c| c.is_alphanumeric())
                 .flat_map(char::to_uppercase)
                 .collect::<String>()
         })
-        .filter(|t| t.chars().count() >= min_len.max(1))
+        .filter(|t| t.chars().count() >= min_len.max(1) && t.chars().any(|c| c.is_ascii_digit()))
         .collect()
+}
+
+/// `3.70112E+14`, `3.7E14`: a long number Excel turned into a float.
+fn excel_mangled(t: &str) -> bool {
+    let Some((mantissa, exp)) = t.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exp = exp.strip_prefix('+').unwrap_or(exp);
+    !mantissa.is_empty()
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && mantissa.contains('.')
+        && !exp.is_empty()
+        && exp.chars().all(|c| c.is_ascii_digit())
 }
 
 impl Rule for SameItem {
@@ -188,4 +205,18 @@ fn finding(roll: &SubsidiesView, rows: &[usize], items: &[String]) -> Finding {
             "recoverable": fen_to_yuan_string(case.recoverable),
             "payments": case.payments,
         }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::items;
+
+    #[test]
+    fn items_of_a_cell() {
+        assert_eq!(items("LY1504-250312", 4), vec!["LY1504250312"]);
+        assert_eq!(items("sj0001；SJ 0002、", 4), vec!["SJ0001", "SJ0002"]);
+        assert!(items("暂无编号", 4).is_empty());
+        assert!(items("3.70112E+14", 4).is_empty());
+        assert!(items("无", 4).is_empty());
+    }
 }

@@ -28,7 +28,7 @@ does not know as dead, or paid before the death, the papers were not
 checked: a living person's id used to claim it.
 
 ## Parameters
-- `programs` ([\"惠民殡葬\", \"殡葬补贴\"]): program names (a roll program containing one of them).
+- `programs` ([\"惠民殡葬\", \"殡葬补贴\", \"殡葬惠民\", \"基本殡葬\"]): program names (a roll program containing one of them).
 
 ## Known false positives
 A death not yet in the register when it was exported (a death in the last
@@ -48,7 +48,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            programs: ["惠民殡葬", "殡葬补贴"].map(String::from).to_vec(),
+            programs: ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"].map(String::from).to_vec(),
         }
     }
 }

@@ -27,8 +27,9 @@ and person, listing every early payment.
 a 计生奖扶 before it is an application passed without 审核.
 
 ## Parameters
-- `programs` ([\"城乡居民基本养老保险\", \"城乡居保\", \"居民养老保险\", \"计划生育奖励扶助\", \"计生奖扶\"]):
-  program names (a roll program containing one of them). 计划生育特别扶助 is
+- `programs` ([\"城乡居民基本养老保险\", \"城乡居保\", \"居民养老保险\", \"奖励扶助\", \"计生奖扶\"]):
+  program names (a roll program containing one of them: `奖励扶助` names
+  农村部分计划生育家庭奖励扶助 however a roll words it). 计划生育特别扶助 is
   not among them: it is paid from 49.
 - `min-age` (60): years, at the paid month's last day.
 
@@ -55,7 +56,7 @@ impl Default for Params {
                 "城乡居民基本养老保险",
                 "城乡居保",
                 "居民养老保险",
-                "计划生育奖励扶助",
+                "奖励扶助",
                 "计生奖扶",
             ]
             .map(String::from)
