@@ -76,8 +76,9 @@ pub fn more_programs(b: &mut Builder) {
     kunnan(b);
 }
 
-/// 城乡居保: most people from the month they turn 60, monthly, until the
-/// month of death.
+/// 城乡居保: about half the people of 60 and over (the others draw a
+/// pension the village roll does not carry: 职工养老, 被征地农民养老), from
+/// the month they turn 60, monthly, until the month of death.
 fn pensions(b: &mut Builder) {
     let mut listed = 0;
     for p in 0..b.v.persons.len() as u32 {
@@ -88,7 +89,7 @@ fn pensions(b: &mut Builder) {
         {
             continue;
         }
-        if !b.rng.random_bool(0.7) {
+        if !b.rng.random_bool(0.5) {
             continue;
         }
         let amount = b.rng.random_range(160..320) * 100;

@@ -47,7 +47,9 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            programs: ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"].map(String::from).to_vec(),
+            programs: ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }
@@ -78,7 +80,7 @@ impl Rule for FuneralTwice {
         let mut by_id: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for i in 0..roll.height() {
             let Some(id) = roll.id.get(i) else { continue };
-            if valid_id(id) && programs.has(roll.program.get(i)) {
+            if programs.has(roll.program.get(i)) && valid_id(id) {
                 by_id.entry(id).or_default().push(i);
             }
         }

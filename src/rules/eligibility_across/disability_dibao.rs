@@ -126,7 +126,7 @@ impl Rule for DisabilityDibao {
             let household = homes_of
                 .iter()
                 .find(|(i, _)| set.contains(i))
-                .map(|(_, k)| k.1.clone())
+                .map(|(_, k)| k.1.to_string())
                 .unwrap_or_default();
             let l = listed(&roll, rows);
             let name = roll.name.get(l.rows[0]).unwrap_or_default();
@@ -144,7 +144,7 @@ impl Rule for DisabilityDibao {
                     .evidence(json!({
                         "name": name,
                         "household_id": household,
-                        "household_members": homes.members(&(v.clone(), household.clone())),
+                        "household_members": homes.members(&(v.as_str(), household.as_str())),
                         "months": l.months,
                         "total": fen_to_yuan_string(l.total),
                         "payments": l.payments,

@@ -48,7 +48,9 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            programs: ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"].map(String::from).to_vec(),
+            programs: ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }

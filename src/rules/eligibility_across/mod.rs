@@ -20,7 +20,7 @@ pub use tekun_wages::TekunWages;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use polars::prelude::PlHashMap;
+use polars::prelude::{PlHashMap, PlHashSet};
 use serde_json::Value;
 
 use crate::dataset::Dataset;
@@ -30,20 +30,20 @@ use crate::rules::common::programs::payment;
 use crate::rules::common::views::{HouseholdsView, SubsidiesView};
 
 /// A household: its village and its 户号.
-pub type HouseholdKey = (String, String);
+pub type HouseholdKey<'a> = (&'a str, &'a str);
 
 /// Households as the register (户籍人口) tells them, the roll's 户号 where
 /// the register does not list the person.
 pub struct Households<'a> {
-    of_id: PlHashMap<&'a str, HouseholdKey>,
-    members: BTreeMap<HouseholdKey, BTreeSet<&'a str>>,
+    of_id: PlHashMap<&'a str, HouseholdKey<'a>>,
+    members: PlHashMap<HouseholdKey<'a>, BTreeSet<&'a str>>,
 }
 
 impl<'a> Households<'a> {
     pub fn load(ds: &'a Dataset) -> Result<Households<'a>> {
         let mut h = Households {
             of_id: PlHashMap::default(),
-            members: BTreeMap::new(),
+            members: PlHashMap::default(),
         };
         if let Some(reg) = HouseholdsView::load(ds)? {
             for i in 0..reg.height() {
@@ -55,9 +55,8 @@ impl<'a> Households<'a> {
                 if !valid_id(id) {
                     continue;
                 }
-                let key = (v.to_string(), hid.to_string());
-                h.members.entry(key.clone()).or_default().insert(id);
-                h.of_id.insert(id, key);
+                h.members.entry((v, hid)).or_default().insert(id);
+                h.of_id.insert(id, (v, hid));
             }
         }
         Ok(h)
@@ -65,17 +64,17 @@ impl<'a> Households<'a> {
 
     /// The household of roll row `i`: the register's for its id, else the
     /// roll's 户号 in the row's village.
-    pub fn of_row(&self, roll: &SubsidiesView, i: usize) -> Option<HouseholdKey> {
+    pub fn of_row(&self, roll: &SubsidiesView<'a>, i: usize) -> Option<HouseholdKey<'a>> {
         if let Some(k) = roll.id.get(i).and_then(|id| self.of_id.get(id)) {
-            return Some(k.clone());
+            return Some(*k);
         }
         let hid = roll.household.get(i).filter(|h| !h.is_empty())?;
-        Some((roll.village.get(i)?.to_string(), hid.to_string()))
+        Some((roll.village.get(i)?, hid))
     }
 
     /// The id numbers the register lists in a household (empty when it
     /// lists none).
-    pub fn members(&self, key: &HouseholdKey) -> Vec<&'a str> {
+    pub fn members(&self, key: &HouseholdKey<'a>) -> Vec<&'a str> {
         self.members
             .get(key)
             .map(|m| m.iter().copied().collect())
@@ -128,29 +127,38 @@ pub fn listed(roll: &SubsidiesView, mut rows: Vec<usize>) -> Listed {
     }
 }
 
-/// The payments of a roll that stand, per person, program and period: reversals
-/// (a negative amount of the same size) cancel what they take back. Only
-/// rows `keep` accepts, with a valid id number.
-pub fn standing_rows(roll: &SubsidiesView, keep: impl FnMut(usize) -> bool) -> Vec<usize> {
-    let mut keep = keep;
+/// The payments of a roll that stand, per person, program and period:
+/// reversals (a negative amount of the same size) cancel what they take
+/// back. Only rows `keep` accepts, with a valid id number. Most periods hold
+/// one payment: only those with a reversal are grouped and netted.
+pub fn standing_rows(roll: &SubsidiesView, mut keep: impl FnMut(usize) -> bool) -> Vec<usize> {
     type Key<'s> = (&'s str, &'s str, &'s str, Option<i32>);
-    let mut by: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
-    for i in 0..roll.height() {
-        let Some(id) = roll.id.get(i) else { continue };
-        if !valid_id(id) || !keep(i) {
-            continue;
-        }
-        by.entry((
+    let key = |i: usize| -> Key {
+        (
             roll.village.get(i).unwrap_or_default(),
-            id,
+            roll.id.get(i).unwrap_or_default(),
             roll.program.get(i).unwrap_or_default(),
             roll.period.get(i),
-        ))
-        .or_default()
-        .push(i);
+        )
+    };
+    let rows: Vec<usize> = (0..roll.height())
+        .filter(|&i| keep(i) && roll.id.get(i).is_some_and(valid_id))
+        .collect();
+    let reversed: PlHashSet<Key> = rows
+        .iter()
+        .filter(|&&i| roll.amount(i) < 0)
+        .map(|&i| key(i))
+        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut netted: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+    for i in rows {
+        if !reversed.is_empty() && reversed.contains(&key(i)) {
+            netted.entry(key(i)).or_default().push(i);
+        } else if roll.amount(i) > 0 {
+            out.push(i);
+        }
     }
-    let mut out = Vec::new();
-    for (_, mut rows) in by {
+    for (_, mut rows) in netted {
         out.extend(roll.standing(&mut rows));
     }
     out.sort_unstable();
