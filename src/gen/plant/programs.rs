@@ -84,19 +84,7 @@ fn hires_free(b: &Builder) -> Vec<usize> {
 }
 
 fn tekun_rows(b: &mut Builder, p: u32, months: impl IntoIterator<Item = u32>) {
-    for m in months {
-        roll_row(
-            b,
-            Program::Tekun,
-            m,
-            b.v.pref(p),
-            RowSpec {
-                amount: 115_000,
-                quantity: None,
-                account: None,
-            },
-        );
-    }
+    monthly(b, Program::Tekun, p, months, 115_000);
 }
 
 /// 特困 support paid for months a hire is on the payroll.
@@ -188,19 +176,13 @@ fn dibao_under_line(b: &mut Builder) -> bool {
     let head = b.v.households[hh as usize].members[0].0;
     let n = b.v.households[hh as usize].members.len() as i64;
     let months = paid_months(&b.v.hires[h]);
-    for &m in months.iter().take(4) {
-        roll_row(
-            b,
-            Program::Dibao,
-            m,
-            b.v.pref(head),
-            RowSpec {
-                amount: 40_000 * n,
-                quantity: None,
-                account: None,
-            },
-        );
-    }
+    monthly(
+        b,
+        Program::Dibao,
+        head,
+        months.into_iter().take(4),
+        40_000 * n,
+    );
     for (m, _) in b.v.households[hh as usize].members.clone() {
         b.used[m as usize] = true;
     }
@@ -237,19 +219,7 @@ fn disability_alone(b: &mut Builder) -> bool {
     };
     b.used[p as usize] = true;
     let from = b.rng.random_range(1..10u32);
-    for m in from..=12 {
-        roll_row(
-            b,
-            Program::Kunnan,
-            m,
-            b.v.pref(p),
-            RowSpec {
-                amount: 12_000,
-                quantity: None,
-                account: None,
-            },
-        );
-    }
+    monthly(b, Program::Kunnan, p, from..=12, 12_000);
     label(
         b,
         Category::Eligibility,
@@ -279,17 +249,7 @@ fn pension_early(b: &mut Builder) -> bool {
     b.used[p as usize] = true;
     let birth = b.v.persons[p as usize].birth;
     if jisheng {
-        roll_row(
-            b,
-            Program::Jisheng,
-            JISHENG_MONTH,
-            b.v.pref(p),
-            RowSpec {
-                amount: JISHENG_FEN,
-                quantity: None,
-                account: None,
-            },
-        );
+        monthly(b, Program::Jisheng, p, [JISHENG_MONTH], JISHENG_FEN);
         label(
             b,
             Category::Eligibility,
@@ -299,19 +259,7 @@ fn pension_early(b: &mut Builder) -> bool {
     } else {
         let from = b.rng.random_range(1..=JISHENG_MONTH);
         let amount = b.rng.random_range(160..320) * 100;
-        for m in from..=12 {
-            roll_row(
-                b,
-                Program::Pension,
-                m,
-                b.v.pref(p),
-                RowSpec {
-                    amount,
-                    quantity: None,
-                    account: None,
-                },
-            );
-        }
+        monthly(b, Program::Pension, p, from..=12, amount);
         label(
             b,
             Category::Eligibility,

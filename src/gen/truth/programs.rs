@@ -65,6 +65,25 @@ fn negative(b: &mut Builder, kind: &'static str, id: &str, note: String) {
     });
 }
 
+/// Rows of `program` for person `p` of this village, one a month, each
+/// of `amount`.
+pub fn monthly(
+    b: &mut Builder,
+    program: Program,
+    p: u32,
+    months: impl IntoIterator<Item = u32>,
+    amount: i64,
+) {
+    for m in months {
+        let spec = RowSpec {
+            amount,
+            quantity: None,
+            account: None,
+        };
+        roll_row(b, program, m, b.v.pref(p), spec);
+    }
+}
+
 /// Every program of this file, in order.
 pub fn more_programs(b: &mut Builder) {
     pensions(b);
@@ -93,27 +112,12 @@ fn pensions(b: &mut Builder) {
             continue;
         }
         let amount = b.rng.random_range(160..320) * 100;
-        let mut first = None;
-        for m in 1..=12 {
-            if age_on(q.birth, month_end(YEAR, m)) < 60 {
-                continue;
-            }
-            if q.death.is_some_and(|d| d.month() < m) {
-                break;
-            }
-            roll_row(
-                b,
-                Program::Pension,
-                m,
-                b.v.pref(p),
-                RowSpec {
-                    amount,
-                    quantity: None,
-                    account: None,
-                },
-            );
-            first.get_or_insert(m);
-        }
+        let months: Vec<u32> = (1..=12)
+            .filter(|&m| age_on(q.birth, month_end(YEAR, m)) >= 60)
+            .filter(|&m| q.death.is_none_or(|d| d.month() >= m))
+            .collect();
+        let first = months.first().copied();
+        monthly(b, Program::Pension, p, months, amount);
         if let Some(m) = first
             && q.birth.year() == YEAR - 60
             && listed < 3
@@ -145,17 +149,7 @@ fn jisheng(b: &mut Builder) {
         if !turned && !b.rng.random_bool(0.05) {
             continue;
         }
-        roll_row(
-            b,
-            Program::Jisheng,
-            JISHENG_MONTH,
-            b.v.pref(p),
-            RowSpec {
-                amount: JISHENG_FEN,
-                quantity: None,
-                account: None,
-            },
-        );
+        monthly(b, Program::Jisheng, p, [JISHENG_MONTH], JISHENG_FEN);
         if turned {
             negative(
                 b,
@@ -444,20 +438,8 @@ fn kunnan(b: &mut Builder) {
         let Some(&p) = others.choose(&mut b.rng) else {
             continue;
         };
-        let months: Vec<u32> = dibao_months(b, h);
-        for m in months {
-            roll_row(
-                b,
-                Program::Kunnan,
-                m,
-                b.v.pref(p),
-                RowSpec {
-                    amount: 12_000,
-                    quantity: None,
-                    account: None,
-                },
-            );
-        }
+        let months = dibao_months(b, h);
+        monthly(b, Program::Kunnan, p, months, 12_000);
         if listed < 2 {
             listed += 1;
             let id = b.v.persons[p as usize].id.clone();

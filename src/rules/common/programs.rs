@@ -10,6 +10,9 @@ use serde_json::Value;
 use super::people::program_key;
 use super::views::SubsidiesView;
 
+/// The names of 惠民殡葬补贴 as rolls word it (ELG006, DUP006 by default).
+pub const FUNERAL: [&str; 4] = ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"];
+
 /// Configured program names, and the roll's names already judged.
 pub struct Programs<'a> {
     names: Vec<String>,

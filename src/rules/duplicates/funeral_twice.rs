@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::rules::common::people::{net_of_reversals, valid_id};
-use crate::rules::common::programs::{Programs, payment};
+use crate::rules::common::programs::{FUNERAL, Programs};
 use crate::rules::common::views::SubsidiesView;
 use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
@@ -47,9 +47,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            programs: ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"]
-                .map(String::from)
-                .to_vec(),
+            programs: FUNERAL.map(String::from).to_vec(),
         }
     }
 }
@@ -91,15 +89,7 @@ impl Rule for FuneralTwice {
             if standing.len() < 2 {
                 continue;
             }
-            let mut case = Case::default();
-            for (k, &i) in standing.iter().enumerate() {
-                case.list(&roll, i);
-                case.payments.pop();
-                case.payments.push(payment(&roll, i));
-                if k > 0 {
-                    case.recover(&roll, i);
-                }
-            }
+            let case = Case::one_due(&roll, &standing);
             let village = case.village().unwrap_or_default();
             let others = case.other_villages(&village);
             let payees: Vec<&str> = standing.iter().filter_map(|&i| roll.payee.get(i)).collect();

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::rules::common::programs::payment;
 use crate::rules::common::views::SubsidiesView;
 
 /// One case of a DUP rule, collected payment by payment.
@@ -54,6 +55,22 @@ impl Case {
             .insert(r.batch.get(i).unwrap_or_default().to_string());
         self.payments.push(r.payment(i));
         self.first.get_or_insert(i);
+    }
+
+    /// The case of payments that should have been one (DUP005, DUP006):
+    /// the first of `rows` is due, the others are to recover; each listed
+    /// with who received it and the item it paid for.
+    pub fn one_due(r: &SubsidiesView, rows: &[usize]) -> Case {
+        let mut case = Case::default();
+        for (k, &i) in rows.iter().enumerate() {
+            case.list(r, i);
+            case.payments.pop();
+            case.payments.push(payment(r, i));
+            if k > 0 {
+                case.recover(r, i);
+            }
+        }
+        case
     }
 
     /// Payment `i` is one too many: its amount is to recover and its

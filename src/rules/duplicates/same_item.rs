@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::rules::common::people::net_of_reversals;
-use crate::rules::common::programs::{Programs, payment};
+use crate::rules::common::programs::Programs;
 use crate::rules::common::views::SubsidiesView;
 use crate::rules::{Rule, RuleMeta, params_of, rule_params};
 
@@ -150,15 +150,7 @@ impl Rule for SameItem {
 }
 
 fn finding(roll: &SubsidiesView, rows: &[usize], items: &[String]) -> Finding {
-    let mut case = Case::default();
-    for (k, &i) in rows.iter().enumerate() {
-        case.list(roll, i);
-        case.payments.pop();
-        case.payments.push(payment(roll, i));
-        if k > 0 {
-            case.recover(roll, i);
-        }
-    }
+    let case = Case::one_due(roll, rows);
     let village = case.village().unwrap_or_default();
     let others = case.other_villages(&village);
     // The subject: the first recoverable payment's person; the others related.

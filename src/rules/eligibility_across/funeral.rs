@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
 use crate::money::{fen_to_yuan_display, fen_to_yuan_string};
 use crate::rules::common::people::death_register;
-use crate::rules::common::programs::Programs;
+use crate::rules::common::programs::{FUNERAL, Programs};
 use crate::rules::common::util::day_string;
 use crate::rules::common::views::SubsidiesView;
 use crate::rules::{Rule, RuleMeta, params_of, rule_params};
@@ -48,9 +48,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            programs: ["惠民殡葬", "殡葬补贴", "殡葬惠民", "基本殡葬"]
-                .map(String::from)
-                .to_vec(),
+            programs: FUNERAL.map(String::from).to_vec(),
         }
     }
 }
