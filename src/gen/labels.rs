@@ -34,7 +34,7 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 23] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 24] = [
     ("same_surname_non_relative", Category::Kinship),
     ("clan_neighbour_next_door", Category::Kinship),
     ("homophone_other_household", Category::Kinship),
@@ -58,6 +58,7 @@ pub const NEGATIVE_KINDS: [(&str, Category); 23] = [
     ("disability_in_dibao_household", Category::Eligibility),
     ("tekun_after_hire_ended", Category::Eligibility),
     ("dibao_wages_under_line", Category::Eligibility),
+    ("pension_contribution_under_60", Category::Eligibility),
 ];
 
 /// The category that must not flag a hard negative of this kind.

@@ -149,6 +149,9 @@ pub enum Program {
     Facility,
     /// 困难残疾人生活补贴, for disabled members of 低保 households.
     Kunnan,
+    /// 城乡居保 contributions the government pays for the disabled under 60
+    /// (政府代缴): on the pension's roll, not a pension.
+    PaidFor,
 }
 
 impl Program {
@@ -168,6 +171,7 @@ impl Program {
             Program::Pig => "病死猪无害化处理补贴",
             Program::Facility => "高效农业、设施农业奖补",
             Program::Kunnan => "困难残疾人生活补贴",
+            Program::PaidFor => "城乡居民基本养老保险政府代缴",
         }
     }
     /// The name as village `village`'s roll writes it: the remaining
@@ -202,6 +206,7 @@ impl Program {
             Program::Pig => "BS",
             Program::Facility => "SS",
             Program::Kunnan => "KC",
+            Program::PaidFor => "DJ",
         }
     }
     /// Publicity rule of rules.md: required days, and whether the window
@@ -217,7 +222,8 @@ impl Program {
             | Program::Jisheng
             | Program::Funeral
             | Program::Pig
-            | Program::Facility => None,
+            | Program::Facility
+            | Program::PaidFor => None,
         }
     }
 }

@@ -298,7 +298,8 @@ fn publicity_requirements(v: &Village) -> Vec<(String, i64, Option<NaiveDate>)> 
             | Program::Jisheng
             | Program::Funeral
             | Program::Pig
-            | Program::Facility => {}
+            | Program::Facility
+            | Program::PaidFor => {}
         }
     }
     let mut hire_start: BTreeMap<&str, NaiveDate> = BTreeMap::new();

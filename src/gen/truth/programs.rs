@@ -93,6 +93,7 @@ pub fn more_programs(b: &mut Builder) {
     pigs(b);
     facilities(b);
     kunnan(b);
+    paid_for(b);
 }
 
 /// 城乡居保: about half the people of 60 and over (the others draw a
@@ -468,4 +469,34 @@ pub fn dibao_months(b: &Builder, h: u32) -> Vec<u32> {
     months.sort();
     months.dedup();
     months
+}
+
+/// 城乡居保 contributions paid by the government for the disabled of 低保
+/// households under 60, once a year in March: a row of the pension's roll
+/// that is no pension.
+fn paid_for(b: &mut Builder) {
+    let disabled: Vec<u32> = b
+        .v
+        .subsidies
+        .iter()
+        .filter(|r| {
+            b.v.batches[r.batch as usize].program == Program::Kunnan && r.person.v == b.v.index
+        })
+        .map(|r| r.person.p)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|&p| (16..60).contains(&age_on(b.v.persons[p as usize].birth, month_end(YEAR, 3))))
+        .collect();
+    for (k, p) in disabled.into_iter().enumerate() {
+        monthly(b, Program::PaidFor, p, [3], 10_000);
+        if k < 2 {
+            let id = b.v.persons[p as usize].id.clone();
+            negative(
+                b,
+                "pension_contribution_under_60",
+                &id,
+                "未满60周岁重度残疾人由政府代缴城乡居保保费，不是领取待遇".into(),
+            );
+        }
+    }
 }

@@ -32,6 +32,9 @@ a 计生奖扶 before it is an application passed without 审核.
   农村部分计划生育家庭奖励扶助 however a roll words it). 计划生育特别扶助 is
   not among them: it is paid from 49.
 - `min-age` (60): years, at the paid month's last day.
+- `exclude-words` ([\"缴费\", \"代缴\", \"补缴\", \"退保\"]): a program naming one of
+  these is a contribution paid for someone (政府代缴 for the disabled and
+  低保 under 60) or a refund, not a pension: not judged.
 
 ## Known false positives
 A wrong birth date in the id number (ID001 then usually reports the id).
@@ -47,6 +50,7 @@ pub struct PensionAge;
 pub struct Params {
     pub programs: Vec<String>,
     pub min_age: u32,
+    pub exclude_words: Vec<String>,
 }
 
 impl Default for Params {
@@ -62,6 +66,7 @@ impl Default for Params {
             .map(String::from)
             .to_vec(),
             min_age: 60,
+            exclude_words: ["缴费", "代缴", "补缴", "退保"].map(String::from).to_vec(),
         }
     }
 }
@@ -90,13 +95,18 @@ impl Rule for PensionAge {
             return Ok(vec![]);
         };
         let mut programs = Programs::new(&p.programs);
+        let mut excluded = Programs::new(&p.exclude_words);
         let age_at = |i: usize| {
             let birth = birth_date(roll.id.get(i)?)?;
             let end = last_day_of_month(roll.period.get(i).and_then(from_epoch_days)?);
             Some((birth, age_on(birth, end)))
         };
         let mut faulted = Faulted::new();
-        for i in standing_rows(&roll, |i| programs.has(roll.program.get(i))) {
+        let rows = standing_rows(&roll, |i| {
+            let pg = roll.program.get(i);
+            programs.has(pg) && !excluded.has(pg)
+        });
+        for i in rows {
             if age_at(i).is_some_and(|(_, age)| age < min_age) {
                 faulted.add(&roll, i, ());
             }
