@@ -1,6 +1,8 @@
 //! Code the rules share, apart from the rules: typed table views (`views`),
 //! units and row helpers (`util`), what the people rules derive from the
-//! roll, ledger and hires (`people`), wages paid to hires (`wages`), ledger
+//! roll, ledger and hires (`people`), wages paid to hires (`wages`), who is
+//! on a payroll in which month (`payroll`), program names and payments with
+//! their payee and item (`programs`), ages (`age`), ledger
 //! payments (`ledger`), grouping by key (`keyed`), the decision index
 //! (`decisions`), words in free text (`keywords`), project stems (`stems`),
 //! and values made once per dataset (`shared`). Nothing here imports a rule;
