@@ -53,6 +53,17 @@ pub fn plant_programs(builders: &mut [Builder], seed: u64) {
     machine_in_two_villages(builders, &mut rng);
 }
 
+/// A person some hard negative says no duplicate rule may flag (a common
+/// name in two villages, a shared household account): kept out of the
+/// duplicate cases here, whose findings name every person involved.
+fn dup_negative(b: &Builder, p: u32) -> bool {
+    let id = &b.v.persons[p as usize].id;
+    b.v.negatives.iter().any(|n| {
+        crate::r#gen::negative_category(n.kind) == Some(Category::DuplicateBeneficiary)
+            && n.subject == Subject::Text(id.clone())
+    })
+}
+
 fn id_of(b: &Builder, p: u32) -> String {
     b.v.persons[p as usize].id.clone()
 }
@@ -319,6 +330,7 @@ fn funeral_twice(b: &mut Builder) -> bool {
             b.v.batches[r.batch as usize].program == Program::Funeral
                 && r.person.v == b.v.index
                 && !b.used[r.person.p as usize]
+                && !dup_negative(b, r.person.p)
                 && r.paid.month() <= 10
         })
         .collect();
@@ -366,6 +378,7 @@ fn item_twice(b: &mut Builder) -> bool {
             b.v.batches[r.batch as usize].program == program
                 && r.person.v == b.v.index
                 && !b.used[r.person.p as usize]
+                && !dup_negative(b, r.person.p)
                 && !r.item_id.is_empty()
         })
         .collect();
@@ -379,6 +392,7 @@ fn item_twice(b: &mut Builder) -> bool {
     let spouse = b.v.persons[p as usize].spouse.filter(|&s| {
         b.v.persons[s as usize].household == b.v.persons[p as usize].household
             && may_receive(b, s)
+            && !dup_negative(b, s)
             && b.v.persons[s as usize].death.is_none()
     });
     let who = match (program, spouse) {
@@ -448,6 +462,7 @@ fn machine_in_two_villages(builders: &mut [Builder], rng: &mut ChaCha8Rng) {
                     && !r.item_id.is_empty()
                     && r.person.v == builders[a].v.index
                     && !builders[a].used[r.person.p as usize]
+                    && !dup_negative(&builders[a], r.person.p)
             })
             .collect();
         let Some(&i) = rows.choose(rng) else { continue };
@@ -456,6 +471,7 @@ fn machine_in_two_villages(builders: &mut [Builder], rng: &mut ChaCha8Rng) {
             .map(|h| bc.v.households[h].members[0].0)
             .filter(|&p| {
                 may_receive(bc, p)
+                    && !dup_negative(bc, p)
                     && bc.v.persons[p as usize].death.is_none()
                     && !has_program(bc, p, Program::Nongji)
             })
