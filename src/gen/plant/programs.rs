@@ -40,7 +40,7 @@ pub fn plant_programs(builders: &mut [Builder], seed: u64) {
             (disability_alone, 0.5),
             (pension_early, 0.5),
             (funeral_wrong, 0.5),
-            (funeral_twice, 0.35),
+            (funeral_twice, 0.5),
             (item_twice, 0.45),
         ];
         for (f, p) in plants {
