@@ -34,7 +34,7 @@ pub struct Negative {
 
 /// Every hard-negative kind the generator writes, with the category that
 /// must not flag it.
-pub const NEGATIVE_KINDS: [(&str, Category); 35] = [
+pub const NEGATIVE_KINDS: [(&str, Category); 43] = [
     ("same_surname_non_relative", Category::Kinship),
     ("clan_neighbour_next_door", Category::Kinship),
     ("homophone_other_household", Category::Kinship),
@@ -76,6 +76,14 @@ pub const NEGATIVE_KINDS: [(&str, Category); 35] = [
     ("five_unpaid_months", Category::PartyAffairs),
     ("seal_same_day_as_signing", Category::SealUse),
     ("seal_on_make_up_workday", Category::WeakSignal),
+    ("turned_60_in_paid_month", Category::Eligibility),
+    ("funeral_paid_on_death_day", Category::Eligibility),
+    ("funeral_after_death_month", Category::DeceasedBeneficiary),
+    ("two_machines_one_farmer", Category::DuplicateBeneficiary),
+    ("disability_in_dibao_household", Category::Eligibility),
+    ("tekun_after_hire_ended", Category::Eligibility),
+    ("dibao_wages_under_line", Category::Eligibility),
+    ("pension_contribution_under_60", Category::Eligibility),
 ];
 
 /// The category that must not flag a hard negative of this kind.

@@ -127,6 +127,7 @@ pub fn build_world(villages: usize, seed: u64) -> Result<model::World> {
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(mix(seed, u64::MAX, 1));
     plant::plant_cross(&mut builders, &mut rng);
+    plant::plant_programs(&mut builders, seed);
     let mut vs: Vec<model::Village> = builders.into_iter().map(|b| b.v).collect();
     weak::plant_lines(&mut vs, seed);
     vs.par_iter_mut().for_each(truth::finalize_ledger);

@@ -137,6 +137,21 @@ pub enum Program {
     Gengdi,
     Zunlao,
     Nongji,
+    /// 城乡居民基本养老保险待遇, monthly from 60.
+    Pension,
+    /// 计划生育奖励扶助, yearly from 60.
+    Jisheng,
+    /// 惠民殡葬补贴: the row's id is the deceased's, `payee` a relative.
+    Funeral,
+    /// 病死猪无害化处理补贴, per collection (`item_id` the 收集单号).
+    Pig,
+    /// 设施农业奖补, per facility (`item_id` the facility's number).
+    Facility,
+    /// 困难残疾人生活补贴, for disabled members of 低保 households.
+    Kunnan,
+    /// 城乡居保 contributions the government pays for the disabled under 60
+    /// (政府代缴): on the pension's roll, not a pension.
+    PaidFor,
 }
 
 impl Program {
@@ -150,6 +165,29 @@ impl Program {
             Program::Gengdi => "耕地地力保护补贴",
             Program::Zunlao => "尊老金",
             Program::Nongji => "农机购置补贴",
+            Program::Pension => "城乡居民基本养老保险待遇",
+            Program::Jisheng => "计划生育奖励扶助",
+            Program::Funeral => "惠民殡葬补贴",
+            Program::Pig => "病死猪无害化处理补贴",
+            Program::Facility => "高效农业、设施农业奖补",
+            Program::Kunnan => "困难残疾人生活补贴",
+            Program::PaidFor => "城乡居民基本养老保险政府代缴",
+        }
+    }
+    /// The name as village `village`'s roll writes it: the remaining
+    /// programs are worded two ways across a street, as rolls word them.
+    pub fn written(self, village: u32) -> &'static str {
+        if village % 2 == 0 {
+            return self.name();
+        }
+        match self {
+            Program::Pension => "城乡居民养老保险基础养老金",
+            Program::Jisheng => "农村部分计划生育家庭奖励扶助",
+            Program::Funeral => "殡葬惠民补贴",
+            Program::Pig => "病死畜禽无害化处理补贴",
+            Program::Facility => "设施农业奖补资金",
+            Program::Kunnan => "残疾人两项补贴（困难残疾人生活补贴）",
+            _ => self.name(),
         }
     }
     pub fn code(self) -> &'static str {
@@ -162,6 +200,13 @@ impl Program {
             Program::Gengdi => "GD",
             Program::Zunlao => "ZL",
             Program::Nongji => "NJ",
+            Program::Pension => "YL",
+            Program::Jisheng => "JS",
+            Program::Funeral => "BZ",
+            Program::Pig => "BS",
+            Program::Facility => "SS",
+            Program::Kunnan => "KC",
+            Program::PaidFor => "DJ",
         }
     }
     /// Publicity rule of rules.md: required days, and whether the window
@@ -169,10 +214,16 @@ impl Program {
     pub fn publicity(self) -> Option<(i64, PubEvent)> {
         match self {
             Program::Dibao | Program::Tekun => Some((7, PubEvent::ApprovalElsePayment)),
-            Program::Canji | Program::Gengdi => Some((7, PubEvent::Payment)),
+            Program::Canji | Program::Gengdi | Program::Kunnan => Some((7, PubEvent::Payment)),
             Program::Linshi => Some((3, PubEvent::Payment)),
             Program::LinshiUrgent => Some((3, PubEvent::None)),
             Program::Zunlao | Program::Nongji => None,
+            Program::Pension
+            | Program::Jisheng
+            | Program::Funeral
+            | Program::Pig
+            | Program::Facility
+            | Program::PaidFor => None,
         }
     }
 }
@@ -208,6 +259,10 @@ pub struct SubsidyRow {
     pub quantity: Option<f64>,
     pub approved: Option<NaiveDate>,
     pub paid: NaiveDate,
+    /// 领取人 when someone else received it (惠民殡葬: a relative).
+    pub payee: String,
+    /// 出厂编号, 收集单号, facility number: the item paid for.
+    pub item_id: String,
 }
 
 #[derive(Debug, Clone)]

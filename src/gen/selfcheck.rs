@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::NaiveDate;
 
+mod programs;
+
 use super::labels::Case;
 use super::model::*;
 use crate::dataset::id_number::{IdParse, PartyId, birth_date, id_problem, parse_id, parse_party};
@@ -63,6 +65,7 @@ pub fn cases(w: &World) -> BTreeSet<Case> {
             cash(v, &mut out);
             invalid_ids(w, v, &mut out);
             eligibility(v, &mut out);
+            programs::eligibility(w, v, &mut out);
             ghost(v, &mut out);
             super::party_check::party_cases(v, as_of, &mut out);
             super::party_check::seal_cases(v, &mut out);
@@ -73,6 +76,7 @@ pub fn cases(w: &World) -> BTreeSet<Case> {
     duplicates(w, &mut out);
     super::periodic::check(w, &mut out);
     super::selfcheck_assets::cases(w, &mut out);
+    programs::duplicates(w, &mut out);
     out
 }
 
@@ -249,6 +253,10 @@ fn deceased(w: &World, v: &Village, out: &mut BTreeSet<Case>) {
             .is_some_and(|d| month_key(period) > month_key(d))
     };
     for r in &v.subsidies {
+        // A funeral subsidy is paid because of the death.
+        if v.batches[r.batch as usize].program == Program::Funeral {
+            continue;
+        }
         let period = ymd(YEAR, v.batches[r.batch as usize].month, 1);
         if after(r.person, period) {
             case(
@@ -285,10 +293,18 @@ fn publicity_requirements(v: &Village) -> Vec<(String, i64, Option<NaiveDate>)> 
         let approved = rows.iter().filter_map(|r| r.approved).min();
         match b.program {
             Program::Dibao | Program::Tekun => req.push((b.no.clone(), 7, approved.or(paid))),
-            Program::Canji | Program::Gengdi => req.push((b.no.clone(), 7, paid)),
+            Program::Canji | Program::Gengdi | Program::Kunnan => {
+                req.push((b.no.clone(), 7, paid))
+            }
             Program::Linshi => req.push((b.no.clone(), 3, paid)),
             Program::LinshiUrgent => req.push((b.no.clone(), 3, None)),
             Program::Zunlao | Program::Nongji => {}
+            Program::Pension
+            | Program::Jisheng
+            | Program::Funeral
+            | Program::Pig
+            | Program::Facility
+            | Program::PaidFor => {}
         }
     }
     let mut hire_start: BTreeMap<&str, NaiveDate> = BTreeMap::new();

@@ -1,10 +1,11 @@
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::PlHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::common::age::{age_on, last_day_of_month};
 use super::common::people::program_is;
 use super::common::util;
 use super::common::views::SubsidiesView;
@@ -67,27 +68,6 @@ impl Default for Params {
             band_amounts: vec![],
         }
     }
-}
-
-/// Age in completed years on `on`.
-fn age_on(birth: NaiveDate, on: NaiveDate) -> i32 {
-    let mut age = on.year() - birth.year();
-    if (on.month(), on.day()) < (birth.month(), birth.day()) {
-        age -= 1;
-    }
-    age
-}
-
-fn last_day_of_month(first: NaiveDate) -> NaiveDate {
-    let (y, m) = if first.month() == 12 {
-        (first.year() + 1, 1)
-    } else {
-        (first.year(), first.month() + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, 1)
-        .expect("valid month")
-        .pred_opt()
-        .expect("has a day before")
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -385,13 +365,6 @@ impl Rule for Eligibility {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn age_in_completed_years() {
-        let b = NaiveDate::from_ymd_opt(1945, 6, 15).unwrap();
-        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2025, 6, 14).unwrap()), 79);
-        assert_eq!(age_on(b, NaiveDate::from_ymd_opt(2025, 6, 15).unwrap()), 80);
-    }
 
     #[test]
     fn band_named_by_the_program() {

@@ -18,6 +18,7 @@ mod deceased;
 mod decision_order;
 mod duplicates;
 mod eligibility;
+mod eligibility_across;
 mod ghost_worker;
 mod invalid_id;
 mod kinship;
@@ -145,7 +146,14 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &duplicates::ExclusivePrograms,
         &duplicates::SharedAccount,
         &duplicates::TwoIds,
+        &duplicates::SameItem,
+        &duplicates::FuneralTwice,
         &eligibility::Eligibility,
+        &eligibility_across::TekunWages,
+        &eligibility_across::DibaoWages,
+        &eligibility_across::DisabilityDibao,
+        &eligibility_across::PensionAge,
+        &eligibility_across::FuneralSubsidy,
         &ghost_worker::GhostWorker,
         &invalid_id::InvalidId,
         &kinship::Kinship,

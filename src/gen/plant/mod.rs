@@ -24,6 +24,7 @@ mod land_compensation;
 mod missing_decision;
 mod negatives;
 mod party_affairs;
+mod programs;
 mod publicity_window;
 mod seal_use;
 mod split_contract;
@@ -39,6 +40,7 @@ use crate::finding::Category;
 
 pub use cross_village::plant_cross;
 pub use seal_use::organisation;
+pub use programs::plant_programs;
 pub use split_contract::pad_name;
 
 fn label(b: &mut Builder, category: Category, subject: Subject, note: String) {

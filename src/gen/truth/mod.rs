@@ -19,6 +19,7 @@ mod ids;
 mod leases;
 mod ledger;
 pub mod party;
+mod programs;
 mod rolls;
 pub mod seals;
 
@@ -38,6 +39,7 @@ pub use hires::*;
 pub use ids::*;
 pub use leases::*;
 pub use ledger::*;
+pub use programs::*;
 pub use rolls::*;
 
 /// Build the baseline of village `v`.

@@ -160,6 +160,8 @@ pub fn roll_row(
         quantity: spec.quantity,
         approved,
         paid,
+        payee: String::new(),
+        item_id: String::new(),
     });
     b.v.subsidies.len() - 1
 }

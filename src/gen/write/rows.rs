@@ -190,7 +190,7 @@ fn subsidies(v: &Village) -> Vec<Vec<Cell>> {
     for r in &v.subsidies {
         let b = &v.batches[r.batch as usize];
         out.push(vec![
-            t(b.program.name()),
+            t(b.program.written(v.index)),
             Cell::Code(b.no.clone()),
             Cell::Period(b.month),
             village(v),
@@ -204,10 +204,14 @@ fn subsidies(v: &Village) -> Vec<Vec<Cell>> {
             t(match b.program {
                 Program::Gengdi => "亩",
                 Program::Nongji => "台",
+                Program::Pig => "头",
+                Program::Facility => "亩",
                 _ => "",
             }),
             Cell::OptDate(r.approved),
             Cell::Date(r.paid),
+            Cell::Name(r.payee.clone()),
+            Cell::Code(r.item_id.clone()),
         ]);
     }
     out

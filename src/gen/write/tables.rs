@@ -182,6 +182,8 @@ impl Table {
                 ("unit", "单位"),
                 ("approved_date", "审批日期"),
                 ("paid_date", "发放日期"),
+                ("payee", "领取人"),
+                ("item_id", "机具编号"),
             ],
             Table::Hires => &[
                 ("village_code", "村居代码"),

@@ -1,12 +1,15 @@
 //! Code the rules share, apart from the rules: working days and holidays
 //! (`calendar`), typed table views (`views`),
 //! units and row helpers (`util`), what the people rules derive from the
-//! roll, ledger and hires (`people`), wages paid to hires (`wages`), ledger
+//! roll, ledger and hires (`people`), wages paid to hires (`wages`), who is
+//! on a payroll in which month (`payroll`), program names and payments with
+//! their payee and item (`programs`), ages (`age`), ledger
 //! payments (`ledger`), grouping by key (`keyed`), the decision index
 //! (`decisions`), words in free text (`keywords`), project stems (`stems`),
 //! and values made once per dataset (`shared`). Nothing here imports a rule;
 //! a rule imports from here, never from another rule.
 
+pub mod age;
 pub mod calendar;
 pub mod decisions;
 pub mod keyed;
@@ -14,8 +17,10 @@ pub mod keywords;
 pub mod lease_term;
 pub mod ledger;
 pub mod paid_rows;
+pub mod payroll;
 pub mod people;
 pub mod periods;
+pub mod programs;
 pub mod stems;
 pub mod util;
 pub mod views;

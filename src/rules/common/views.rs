@@ -206,6 +206,8 @@ view! {
         unit: text = "unit",
         approved: date = "approved_date",
         paid: date = "paid_date",
+        payee: str = "payee",
+        item_id: str = "item_id",
     }
 }
 

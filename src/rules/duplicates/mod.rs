@@ -1,6 +1,7 @@
 //! 重复享受 on the subsidy roll: DUP001 one program paid twice for a
 //! period, DUP002 two programs that exclude each other, DUP003 one account
-//! for several people, DUP004 one person under two id numbers. Each finds
+//! for several people, DUP004 one person under two id numbers, DUP005 one item (machine,
+//! ear tag, facility) paid twice, DUP006 one funeral subsidy paid twice. Each finds
 //! candidate rows, nets reversals out of each period's payments and builds
 //! a case out of what stands; what they share is that case: the payments it
 //! lists, the villages and batches they come from, and which village
@@ -9,11 +10,15 @@
 mod duplicate_payment;
 mod exclusive_programs;
 mod other_tables;
+mod funeral_twice;
+mod same_item;
 mod shared_account;
 mod two_ids;
 
 pub use duplicate_payment::DuplicatePayment;
 pub use exclusive_programs::ExclusivePrograms;
+pub use funeral_twice::FuneralTwice;
+pub use same_item::SameItem;
 pub use shared_account::SharedAccount;
 pub use two_ids::TwoIds;
 
@@ -21,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::rules::common::programs::payment;
 use crate::rules::common::views::SubsidiesView;
 
 /// One case of a DUP rule, collected payment by payment.
@@ -50,6 +56,22 @@ impl Case {
             .insert(r.batch.get(i).unwrap_or_default().to_string());
         self.payments.push(r.payment(i));
         self.first.get_or_insert(i);
+    }
+
+    /// The case of payments that should have been one (DUP005, DUP006):
+    /// the first of `rows` is due, the others are to recover; each listed
+    /// with who received it and the item it paid for.
+    pub fn one_due(r: &SubsidiesView, rows: &[usize]) -> Case {
+        let mut case = Case::default();
+        for (k, &i) in rows.iter().enumerate() {
+            case.list(r, i);
+            case.payments.pop();
+            case.payments.push(payment(r, i));
+            if k > 0 {
+                case.recover(r, i);
+            }
+        }
+        case
     }
 
     /// Payment `i` is one too many: its amount is to recover and its
