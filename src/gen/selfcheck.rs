@@ -293,9 +293,7 @@ fn publicity_requirements(v: &Village) -> Vec<(String, i64, Option<NaiveDate>)> 
         let approved = rows.iter().filter_map(|r| r.approved).min();
         match b.program {
             Program::Dibao | Program::Tekun => req.push((b.no.clone(), 7, approved.or(paid))),
-            Program::Canji | Program::Gengdi | Program::Kunnan => {
-                req.push((b.no.clone(), 7, paid))
-            }
+            Program::Canji | Program::Gengdi | Program::Kunnan => req.push((b.no.clone(), 7, paid)),
             Program::Linshi => req.push((b.no.clone(), 3, paid)),
             Program::LinshiUrgent => req.push((b.no.clone(), 3, None)),
             Program::Zunlao | Program::Nongji => {}

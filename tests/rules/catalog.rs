@@ -180,3 +180,16 @@ fn every_rule_has_its_section_in_docs() {
         }
     }
 }
+
+#[test]
+fn registry_lists_each_rule_once_sorted_by_code() {
+    let codes: Vec<&str> = registry().iter().map(|r| r.code()).collect();
+    for w in codes.windows(2) {
+        assert!(w[0] < w[1], "registry: {} before {}", w[0], w[1]);
+    }
+    let mut names: Vec<&str> = registry().iter().map(|r| r.name()).collect();
+    names.sort_unstable();
+    let n = names.len();
+    names.dedup();
+    assert_eq!(names.len(), n, "two rules share a name");
+}

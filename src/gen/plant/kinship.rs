@@ -304,6 +304,15 @@ fn the_cadre(b: &mut Builder, k: &CadreKin) -> bool {
     true
 }
 
+/// Whether another person of the village bears `p`'s name.
+fn has_namesake(b: &Builder, p: u32) -> bool {
+    let name = &b.v.persons[p as usize].name;
+    b.v.persons
+        .iter()
+        .enumerate()
+        .any(|(i, q)| i as u32 != p && q.name == *name)
+}
+
 /// A declared relative paid: matched by id (variant 1), by name when
 /// declared without id (5), by a homophone of that name (7).
 fn declared_relative(b: &mut Builder, k: &CadreKin, variant: usize) -> bool {
@@ -317,6 +326,10 @@ fn declared_relative(b: &mut Builder, k: &CadreKin, variant: usize) -> bool {
         .filter(|d| {
             variant != 7 || names::homophone_of(&b.v.persons[d.person as usize].name).is_some()
         })
+        // Matched by name alone, the relative must be the village's only
+        // bearer of it: with a namesake (a 单姓村 has them) the name cannot
+        // tell which is the relative, and the lead is rightly weaker.
+        .filter(|d| variant != 5 || !has_namesake(b, d.person))
         .map(|d| d.person)
         .collect();
     let Some(p) = pick(b, cands) else {

@@ -39,8 +39,8 @@ use super::truth::Builder;
 use crate::finding::Category;
 
 pub use cross_village::plant_cross;
-pub use seal_use::organisation;
 pub use programs::plant_programs;
+pub use seal_use::organisation;
 pub use split_contract::pad_name;
 
 fn label(b: &mut Builder, category: Category, subject: Subject, note: String) {

@@ -9,8 +9,8 @@
 
 mod duplicate_payment;
 mod exclusive_programs;
-mod other_tables;
 mod funeral_twice;
+mod other_tables;
 mod same_item;
 mod shared_account;
 mod two_ids;
