@@ -9,6 +9,7 @@ use rand::seq::IndexedRandom;
 
 use super::{label, negative, text};
 use crate::finding::Category;
+use crate::r#gen::model::Subject;
 use crate::r#gen::truth::{Builder, claimants, new_claim};
 
 pub fn claim_case(b: &mut Builder, variant: usize) -> bool {
@@ -36,6 +37,13 @@ pub fn claim_case(b: &mut Builder, variant: usize) -> bool {
             let q = &b.v.persons[p as usize];
             let hp = &b.v.persons[holder.person.p as usize];
             if q.household == hp.household || holder.person.v != b.v.index {
+                return false;
+            }
+            // The holder is named by the finding: not someone a hard
+            // negative says must not be flagged (a couple sharing one
+            // account for their 尊老金).
+            let holder_id = Subject::Text(hp.id.clone());
+            if b.v.negatives.iter().any(|n| n.subject == holder_id) {
                 return false;
             }
             let k = new_claim(b, p, area, (area * 0.5 * 10.0).round() / 10.0);

@@ -77,13 +77,19 @@ fn runs_in(l: &Lease, year: i32) -> bool {
     l.start <= to && l.end.is_none_or(|e| e >= from)
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    let n = xs.len();
+/// The median of sorted `v` with one occurrence of `skip` left out (the
+/// lease itself among its peers).
+fn median_without(v: &[f64], skip: Option<f64>) -> f64 {
+    let at = skip.map(|x| v.partition_point(|y| y.total_cmp(&x).is_lt()));
+    let get = |j: usize| match at {
+        Some(i) if j >= i => v[j + 1],
+        _ => v[j],
+    };
+    let n = v.len() - usize::from(at.is_some());
     if n % 2 == 1 {
-        xs[n / 2]
+        get(n / 2)
     } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+        (get(n / 2 - 1) + get(n / 2)) / 2.0
     }
 }
 
@@ -106,21 +112,38 @@ impl Rule for BelowPeers {
                 .or_default()
                 .push(k);
         }
+        // Each group's rents per unit in a year, sorted: made once per
+        // group and year, not once per lease (a street lets thousands of
+        // plots of one kind).
+        let mut by_year: std::collections::HashMap<(&str, &str, i32), Vec<f64>> =
+            std::collections::HashMap::new();
+        for lease in &leases {
+            let key = (
+                lease.asset_type.as_str(),
+                lease.unit.as_str(),
+                year_of(lease.signed),
+            );
+            by_year.entry(key).or_insert_with(|| {
+                let mut v: Vec<f64> = groups[&(key.0, key.1)]
+                    .iter()
+                    .filter(|&&j| runs_in(&leases[j], key.2))
+                    .filter_map(|&j| per_unit(&leases[j]))
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                v
+            });
+        }
         let mut out = Vec::new();
-        for (k, lease) in leases.iter().enumerate() {
-            let group = &groups[&(lease.asset_type.as_str(), lease.unit.as_str())];
+        for lease in leases.iter() {
             let year = year_of(lease.signed);
             let mut reasons = Vec::new();
             let mut peer_info = serde_json::Value::Null;
             if let Some(own) = per_unit(lease) {
-                let peers: Vec<f64> = group
-                    .iter()
-                    .filter(|&&j| j != k && runs_in(&leases[j], year))
-                    .filter_map(|&j| per_unit(&leases[j]))
-                    .collect();
-                if peers.len() >= p.min_peers {
-                    let n = peers.len();
-                    let med = median(peers);
+                let all = &by_year[&(lease.asset_type.as_str(), lease.unit.as_str(), year)];
+                let skip = runs_in(lease, year).then_some(own);
+                let n = all.len() - usize::from(skip.is_some());
+                if n >= p.min_peers {
+                    let med = median_without(all, skip);
                     let below = 1.0 - own / med;
                     peer_info = json!({
                         "year": year,

@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -70,13 +70,59 @@ const META: RuleMeta = RuleMeta {
 };
 
 /// One recipient row: who, which household, where it is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Who {
-    id: String,
-    name: String,
-    household: String,
+#[derive(Debug, Clone, Copy)]
+struct Who<'a> {
+    name: &'a str,
+    household: &'a str,
     table: &'static str,
     row: u32,
+}
+
+type Whos<'a> = BTreeMap<&'a str, Who<'a>>;
+/// (village, "phone"/"address", value) → recipients by id.
+type Shared<'a> = HashMap<(&'a str, &'static str, &'a str), Whos<'a>>;
+
+/// One row's recipient under its phone and its registered address.
+#[allow(clippy::too_many_arguments)]
+fn add<'a>(
+    shared: &mut Shared<'a>,
+    register: &BTreeMap<&'a str, (&'a str, Option<&'a str>)>,
+    table: &'static str,
+    village: Option<&'a str>,
+    id: Option<&'a str>,
+    name: Option<&'a str>,
+    hh: Option<&'a str>,
+    phone: Option<&'a str>,
+    row: u32,
+) {
+    let (Some(village), Some(id)) = (village, id) else {
+        return;
+    };
+    let reg = register.get(id);
+    let household = hh
+        .filter(|h| !h.is_empty())
+        .or(reg.map(|r| r.0))
+        .unwrap_or(id);
+    let who = Who {
+        name: name.unwrap_or_default(),
+        household,
+        table,
+        row,
+    };
+    if let Some(ph) = phone.filter(|x| x.len() >= 7) {
+        shared
+            .entry((village, "phone", ph))
+            .or_default()
+            .entry(id)
+            .or_insert(who);
+    }
+    if let Some(addr) = reg.and_then(|r| r.1) {
+        shared
+            .entry((village, "address", addr))
+            .or_default()
+            .entry(id)
+            .or_insert(who);
+    }
 }
 
 impl Rule for SharedContact {
@@ -105,46 +151,14 @@ impl Rule for SharedContact {
             cadre_ids.extend(c.id.iter().flatten());
             cadre_phones.extend(c.phone.iter().flatten().filter(|x| !x.is_empty()));
         }
-        // (village, "phone"/"address", value) → recipients.
-        let mut shared: BTreeMap<(String, &'static str, String), BTreeSet<Who>> = BTreeMap::new();
-        let mut add = |table: &'static str,
-                       village: Option<&str>,
-                       id: Option<&str>,
-                       name: Option<&str>,
-                       hh: Option<&str>,
-                       phone: Option<&str>,
-                       row: u32| {
-            let (Some(village), Some(id)) = (village, id) else {
-                return;
-            };
-            let reg = register.get(id);
-            let household = hh
-                .filter(|h| !h.is_empty())
-                .or(reg.map(|r| r.0))
-                .unwrap_or(id)
-                .to_string();
-            let who = Who {
-                id: id.to_string(),
-                name: name.unwrap_or_default().to_string(),
-                household,
-                table,
-                row,
-            };
-            if let Some(ph) = phone.filter(|x| x.len() >= 7) {
-                shared
-                    .entry((village.to_string(), "phone", ph.to_string()))
-                    .or_default()
-                    .insert(who.clone());
-            }
-            if let Some(addr) = reg.and_then(|r| r.1) {
-                shared
-                    .entry((village.to_string(), "address", addr.to_string()))
-                    .or_default()
-                    .insert(who);
-            }
-        };
+        let hires = HiresView::load(ds)?;
+        // (village, "phone"/"address", value) → recipients by id, each at
+        // the first row that gives it (a person is on a roll every month).
+        let mut shared: Shared = HashMap::new();
         for i in 0..s.height() {
             add(
+                &mut shared,
+                &register,
                 "subsidies",
                 s.village.get(i),
                 s.id.get(i),
@@ -154,9 +168,11 @@ impl Rule for SharedContact {
                 s.row.get(i).unwrap_or_default(),
             );
         }
-        if let Some(h) = HiresView::load(ds)? {
+        if let Some(h) = &hires {
             for i in 0..h.height() {
                 add(
+                    &mut shared,
+                    &register,
                     "hires",
                     h.village.get(i),
                     h.id.get(i),
@@ -167,29 +183,24 @@ impl Rule for SharedContact {
                 );
             }
         }
+        // In key order, as the findings' evidence lists them.
+        let shared: BTreeMap<_, _> = shared.into_iter().collect();
         let mut by_village: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
         let mut related: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
         let mut first: BTreeMap<&str, String> = BTreeMap::new();
-        for ((v, what, value), whos) in &shared {
-            let v = v.as_str();
-            if *what == "phone"
-                && (p.ignore_phones.iter().any(|x| x == value)
-                    || cadre_phones.contains(value.as_str()))
+        for (&(v, what, value), whos) in &shared {
+            if what == "phone"
+                && (p.ignore_phones.iter().any(|x| x == value) || cadre_phones.contains(value))
             {
                 continue;
             }
-            let households: BTreeSet<&str> = whos.iter().map(|w| w.household.as_str()).collect();
-            if households.len() < p.min_households
-                || whos.iter().any(|w| cadre_ids.contains(w.id.as_str()))
-            {
+            let households: BTreeSet<&str> = whos.values().map(|w| w.household).collect();
+            if households.len() < p.min_households || whos.keys().any(|id| cadre_ids.contains(id)) {
                 continue;
             }
-            let people: BTreeSet<(&str, &str)> = whos
-                .iter()
-                .map(|w| (w.id.as_str(), w.name.as_str()))
-                .collect();
+            let people: BTreeSet<(&str, &str)> = whos.iter().map(|(id, w)| (*id, w.name)).collect();
             first.entry(v).or_insert_with(|| {
-                let label = if *what == "phone" { "电话" } else { "住址" };
+                let label = if what == "phone" { "电话" } else { "住址" };
                 let names: Vec<&str> = people.iter().map(|(_, n)| *n).take(4).collect();
                 format!(
                     "{label}“{value}”为{}户{}人共用（{}）",
@@ -206,7 +217,7 @@ impl Rule for SharedContact {
                 "kind": what,
                 "value": value,
                 "households": households,
-                "recipients": whos.iter().map(|w| json!({"id_number": w.id, "name": w.name, "household_id": w.household, "table": w.table, "row": w.row})).collect::<Vec<_>>(),
+                "recipients": whos.iter().map(|(id, w)| json!({"id_number": id, "name": w.name, "household_id": w.household, "table": w.table, "row": w.row})).collect::<Vec<_>>(),
             }));
         }
         let mut out = Vec::new();
