@@ -71,14 +71,22 @@ impl Rule for Outsider {
         let (Some(rows), Some(h)) = (payments(ds)?, HouseholdsView::load(ds)?) else {
             return Ok(vec![]);
         };
-        // (village, id or name) → (moved in, register row).
+        // (village, id or name) → (moved in, register row), for the people
+        // paid only: the register is a street's whole population.
+        let wanted: std::collections::HashSet<(&str, &str)> = rows
+            .iter()
+            .map(|r| {
+                let key = if r.id.is_empty() { &r.name } else { &r.id };
+                (r.village.as_str(), key.as_str())
+            })
+            .collect();
         let mut register: HashMap<(&str, &str), (Option<i32>, u32)> = HashMap::new();
         for i in 0..h.height() {
             let Some(v) = h.village.get(i) else { continue };
-            let entry = (h.moved_in.get(i), h.row.get(i).unwrap_or_default());
             // The first entry by row number, whatever the order read.
             for key in [h.id.get(i), h.name.get(i)].into_iter().flatten() {
-                if !key.is_empty() {
+                if !key.is_empty() && wanted.contains(&(v, key)) {
+                    let entry = (h.moved_in.get(i), h.row.get(i).unwrap_or_default());
                     let e = register.entry((v, key)).or_insert(entry);
                     if entry.1 < e.1 {
                         *e = entry;

@@ -86,7 +86,7 @@ type Shared<'a> = HashMap<(&'a str, &'static str, &'a str), Whos<'a>>;
 #[allow(clippy::too_many_arguments)]
 fn add<'a>(
     shared: &mut Shared<'a>,
-    register: &BTreeMap<&'a str, (&'a str, Option<&'a str>)>,
+    register: &HashMap<&'a str, (&'a str, Option<&'a str>)>,
     table: &'static str,
     village: Option<&'a str>,
     id: Option<&'a str>,
@@ -137,11 +137,12 @@ impl Rule for SharedContact {
             return Ok(vec![]);
         };
         // The register: id → (household, address).
-        let mut register: BTreeMap<&str, (&str, Option<&str>)> = BTreeMap::new();
+        let mut register: HashMap<&str, (&str, Option<&str>)> = HashMap::new();
         if let Some(h) = HouseholdsView::load(ds)? {
-            for i in 0..h.height() {
-                if let (Some(id), Some(hh)) = (h.id.get(i), h.household.get(i)) {
-                    register.insert(id, (hh, h.address.get(i).filter(|a| !a.is_empty())));
+            let rows = h.id.iter().zip(h.household.iter()).zip(h.address.iter());
+            for ((id, hh), address) in rows {
+                if let (Some(id), Some(hh)) = (id, hh) {
+                    register.insert(id, (hh, address.filter(|a| !a.is_empty())));
                 }
             }
         }
@@ -155,18 +156,18 @@ impl Rule for SharedContact {
         // (village, "phone"/"address", value) → recipients by id, each at
         // the first row that gives it (a person is on a roll every month).
         let mut shared: Shared = HashMap::new();
-        for i in 0..s.height() {
-            add(
-                &mut shared,
-                &register,
-                "subsidies",
-                s.village.get(i),
-                s.id.get(i),
-                s.name.get(i),
-                s.household.get(i),
-                s.phone.get(i),
-                s.row.get(i).unwrap_or_default(),
-            );
+        // Zipped iterators, not `get(i)`: a loaded column is many chunks.
+        let rows = s
+            .village
+            .iter()
+            .zip(s.id.iter())
+            .zip(s.name.iter())
+            .zip(s.household.iter())
+            .zip(s.phone.iter())
+            .zip(s.row.iter());
+        for (((((v, id), name), hh), phone), row) in rows {
+            let row = row.unwrap_or_default();
+            add(&mut shared, &register, "subsidies", v, id, name, hh, phone, row);
         }
         if let Some(h) = &hires {
             for i in 0..h.height() {
