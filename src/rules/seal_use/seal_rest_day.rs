@@ -89,7 +89,8 @@ impl Rule for SealRestDay {
             let ref_no = s.ref_no.get(i).unwrap_or_default();
             out.push(
                 META.finding(v, entry)
-                    .score(20.0)
+                    // A weak signal's score, as WEAK001–007's.
+                    .score(5.0)
                     .related([ref_no.to_string()])
                     .message(format!(
                         "印章使用登记{entry}于{}（{label}）用印（{}），非工作日用印，请结合其他线索核实",
