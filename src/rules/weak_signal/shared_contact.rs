@@ -167,7 +167,17 @@ impl Rule for SharedContact {
             .zip(s.row.iter());
         for (((((v, id), name), hh), phone), row) in rows {
             let row = row.unwrap_or_default();
-            add(&mut shared, &register, "subsidies", v, id, name, hh, phone, row);
+            add(
+                &mut shared,
+                &register,
+                "subsidies",
+                v,
+                id,
+                name,
+                hh,
+                phone,
+                row,
+            );
         }
         if let Some(h) = &hires {
             for i in 0..h.height() {
