@@ -10,7 +10,8 @@ use chrono::{Datelike, NaiveDate};
 use super::labels::Case;
 use super::model::*;
 use super::truth::party::*;
-use super::truth::seals::{days, published};
+use super::truth::seals::published;
+use super::workdays;
 use crate::finding::Category;
 use crate::matching::names::{normalize, pinyin_key};
 use crate::text::clean_code;
@@ -244,7 +245,7 @@ pub fn seal_cases(v: &Village, out: &mut BTreeSet<Case>) {
         if hit {
             case(out, Category::SealUse, v, &s.entry_no);
         }
-        if days().is_rest(s.date) {
+        if workdays::is_rest(s.date) {
             case(out, Category::WeakSignal, v, &s.entry_no);
         }
     }

@@ -90,6 +90,25 @@ pub fn in_month(d: NaiveDate) -> NaiveDate {
     within(d, first, last)
 }
 
+/// The 调休 working weekends of a year.
+pub fn make_up_days(year: i32) -> Vec<NaiveDate> {
+    days()
+        .work
+        .iter()
+        .copied()
+        .filter(|d| d.year() == year)
+        .collect()
+}
+
+/// The latest working day on or before `d`.
+pub fn working_on_or_before(d: NaiveDate) -> NaiveDate {
+    let mut c = d;
+    while is_rest(c) {
+        c = add_days(c, -1);
+    }
+    c
+}
+
 /// `d`, or the first working day after it.
 pub fn next(d: NaiveDate) -> NaiveDate {
     let mut c = d;

@@ -16,7 +16,8 @@ use rand_chacha::ChaCha8Rng;
 use crate::finding::Category;
 use crate::r#gen::model::*;
 use crate::r#gen::truth::party::random_day;
-use crate::r#gen::truth::seals::{days, published, signers};
+use crate::r#gen::truth::seals::{published, signers};
+use crate::r#gen::workdays;
 use crate::matching::names::pinyin_key;
 
 /// Characters a given name may be written with instead of another of the
@@ -114,7 +115,6 @@ fn approval_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool 
 
 /// A contract or decision whose record is gone or dated after the event.
 fn missing_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
-    let cal = days();
     let events: Vec<(String, NaiveDate)> = if variant == 2 {
         v.decisions
             .iter()
@@ -159,7 +159,7 @@ fn missing_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
     };
     let note = if variant == 1 {
         let mut late = add_days(date, rng.random_range(1..10));
-        while cal.is_rest(late) {
+        while workdays::is_rest(late) {
             late = add_days(late, 1);
         }
         v.seals[i].date = late;
@@ -179,18 +179,17 @@ fn missing_case(v: &mut Village, rng: &mut ChaCha8Rng, variant: usize) -> bool {
 /// A certificate moved to a weekend or holiday (weak), or to a 调休
 /// working weekend (a hard negative).
 fn day_case(v: &mut Village, rng: &mut ChaCha8Rng, make_up: bool) -> bool {
-    let cal = days();
     let Some(&i) = certificates(v).choose(rng) else {
         return false;
     };
     let date = if make_up {
-        let Some(&d) = cal.make_up_days(YEAR).choose(rng) else {
+        let Some(&d) = workdays::make_up_days(YEAR).choose(rng) else {
             return false;
         };
         d
     } else {
         let mut d = random_day(rng, YEAR..=YEAR, 1..=12);
-        while !cal.is_rest(d) {
+        while !workdays::is_rest(d) {
             d = add_days(d, 1);
         }
         d
@@ -206,12 +205,11 @@ fn day_case(v: &mut Village, rng: &mut ChaCha8Rng, make_up: bool) -> bool {
 
 /// A contract signed on a working day whose record is dated that day.
 fn same_day_negative(v: &mut Village, rng: &mut ChaCha8Rng) -> bool {
-    let cal = days();
     let planted = planted_numbers(v);
     let cands: Vec<(String, NaiveDate)> = v
         .contracts
         .iter()
-        .filter(|c| !cal.is_rest(c.signed) && !planted.contains(&c.no))
+        .filter(|c| !workdays::is_rest(c.signed) && !planted.contains(&c.no))
         .map(|c| (c.no.clone(), c.signed))
         .filter(|(no, _)| record_of(v, no).is_some_and(|i| v.seals[i].label.is_none()))
         .collect();

@@ -5,13 +5,12 @@
 //! chair when the secretary applies). The baseline holds no case and no use
 //! on a rest day; `plant::seal_use` adds them.
 //!
-//! Working days are the holiday data's (`rules/holidays.toml`), read here
-//! by the generator's own small parser: the generator imports no rule.
+//! Working days are the holiday data's (`rules/holidays.toml`), as the
+//! generator reads them (`gen::workdays`): the generator imports no rule.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
@@ -19,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use super::party::random_day;
 use crate::finding::Category;
 use crate::r#gen::model::*;
+use crate::r#gen::workdays;
 
 #[derive(Debug, Clone)]
 pub struct SealUse {
@@ -35,81 +35,6 @@ pub struct SealUse {
     pub label: Option<(Category, String)>,
     /// A hard negative on this record.
     pub negative: Option<(&'static str, String)>,
-}
-
-/// Holidays (days off) and 调休 working days of the shipped data.
-pub struct Days {
-    off: BTreeSet<NaiveDate>,
-    work: BTreeSet<NaiveDate>,
-}
-
-const HOLIDAYS: &str = include_str!("../../../rules/holidays.toml");
-
-pub fn days() -> &'static Days {
-    static DAYS: OnceLock<Days> = OnceLock::new();
-    DAYS.get_or_init(|| {
-        let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-        let mut off = BTreeSet::new();
-        let mut work = BTreeSet::new();
-        let file: toml::Table = toml::from_str(HOLIDAYS).unwrap_or_default();
-        for h in file
-            .get("holiday")
-            .and_then(|h| h.as_array())
-            .into_iter()
-            .flatten()
-        {
-            for pair in h
-                .get("off")
-                .and_then(|o| o.as_array())
-                .into_iter()
-                .flatten()
-            {
-                let ends: Vec<NaiveDate> = pair
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|x| x.as_str().and_then(parse))
-                    .collect();
-                if let [a, b] = ends[..] {
-                    off.extend(a.iter_days().take_while(|d| *d <= b));
-                }
-            }
-            for w in h
-                .get("work")
-                .and_then(|o| o.as_array())
-                .into_iter()
-                .flatten()
-            {
-                work.extend(w.as_str().and_then(parse));
-            }
-        }
-        Days { off, work }
-    })
-}
-
-impl Days {
-    pub fn is_rest(&self, d: NaiveDate) -> bool {
-        if self.off.contains(&d) {
-            return true;
-        }
-        matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.work.contains(&d)
-    }
-    /// The 调休 working weekends of a year.
-    pub fn make_up_days(&self, year: i32) -> Vec<NaiveDate> {
-        self.work
-            .iter()
-            .copied()
-            .filter(|d| d.year() == year)
-            .collect()
-    }
-    /// The latest working day on or before `d`.
-    pub fn working_on_or_before(&self, d: NaiveDate) -> NaiveDate {
-        let mut x = d;
-        while self.is_rest(x) {
-            x = add_days(x, -1);
-        }
-        x
-    }
 }
 
 /// The names of the secretary and of the cadres who apply for seals.
@@ -141,7 +66,6 @@ pub fn published(d: &Decision) -> Option<NaiveDate> {
 
 /// Build the baseline seal log of a village.
 pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
-    let cal = days();
     let (secretary, _, applicants) = signers(v);
     let mut uses: Vec<SealUse> = Vec::new();
     let mut add = |rng: &mut ChaCha8Rng,
@@ -170,7 +94,7 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
         });
     };
     for c in &v.contracts {
-        let date = cal.working_on_or_before(add_days(c.signed, -rng.random_range(0..4)));
+        let date = workdays::working_on_or_before(add_days(c.signed, -rng.random_range(0..4)));
         let seal = ["村民委员会章", "村集体经济组织章"][rng.random_range(0..2)];
         if rng.random_bool(0.15) {
             add(rng, date, seal, format!("签订{}合同", c.no), String::new());
@@ -190,7 +114,7 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
     }
     for d in &v.decisions {
         let Some(p) = published(d) else { continue };
-        let date = cal.working_on_or_before(add_days(p, -rng.random_range(0..3)));
+        let date = workdays::working_on_or_before(add_days(p, -rng.random_range(0..3)));
         let seal = ["村民委员会章", "村党组织章"][rng.random_range(0..2)];
         add(
             rng,
@@ -203,7 +127,7 @@ pub fn seals(v: &mut Village, rng: &mut ChaCha8Rng) {
     let certificates = rng.random_range(20..50);
     for _ in 0..certificates {
         let mut date = random_day(rng, YEAR..=YEAR, 1..=12);
-        while cal.is_rest(date) {
+        while workdays::is_rest(date) {
             date = add_days(date, 1);
         }
         let what = [
