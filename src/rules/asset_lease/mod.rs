@@ -6,11 +6,13 @@
 //! its own file.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Months, NaiveDate};
 use serde_json::{Value, json};
 
 use super::common::lease_term;
+use super::common::shared;
 use super::common::util::day_string;
 use super::common::views::{LeasesView, LedgerView};
 use crate::dataset::Dataset;
@@ -145,12 +147,30 @@ pub(crate) fn ledger_span(ds: &Dataset) -> Result<Option<(i32, i32)>> {
     Ok(lo.zip(hi))
 }
 
+/// The leases and the rent received for each: matched once per dataset
+/// (a pass over the whole ledger), read by LSE001, LSE002 and LSE005.
+pub(crate) struct Book {
+    pub leases: Vec<Lease>,
+    pub receipts: Vec<Vec<Receipt>>,
+}
+
+/// The dataset's `Book`, `None` without a leases table.
+pub(crate) fn book(ds: &Dataset) -> Result<Arc<Option<Book>>> {
+    shared(ds, || {
+        let Some(leases) = leases(ds)? else {
+            return Ok(None);
+        };
+        let receipts = receipts(ds, &leases)?;
+        Ok(Some(Book { leases, receipts }))
+    })
+}
+
 /// Each lease's receipts (same index as `leases`), in date order. A line
 /// citing a lease's contract number is that lease's; a line citing no
 /// number of any lease is the lessee's (same village, same id, name or an
 /// account the lessee paid from on a numbered line), and goes to the
 /// lessee's lease running on its date, else the one that ended last before.
-pub(crate) fn receipts(ds: &Dataset, leases: &[Lease]) -> Result<Vec<Vec<Receipt>>> {
+fn receipts(ds: &Dataset, leases: &[Lease]) -> Result<Vec<Vec<Receipt>>> {
     let mut out: Vec<Vec<Receipt>> = vec![Vec::new(); leases.len()];
     let Some(l) = LedgerView::load(ds)? else {
         return Ok(out);

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Receipt, lease_evidence, lease_label, leases, receipts};
+use super::{Receipt, book, lease_evidence, lease_label};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -63,12 +63,13 @@ impl Rule for Prepaid {
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
         let p: Params = params_of(params)?;
-        let Some(leases) = leases(ds)? else {
+        let book = book(ds)?;
+        let Some(book) = book.as_ref() else {
             return Ok(vec![]);
         };
-        let got = receipts(ds, &leases)?;
+        let (leases, got) = (&book.leases, &book.receipts);
         let mut out = Vec::new();
-        for (lease, rs) in leases.iter().zip(&got) {
+        for (lease, rs) in leases.iter().zip(got) {
             let declared = lease.prepaid_years.filter(|y| *y > p.max_years + 1e-9);
             let cap = (lease.rent as f64 * p.max_years).round() as i64;
             let big: Vec<&Receipt> = rs

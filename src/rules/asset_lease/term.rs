@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Lease, Receipt, add_months, lease_evidence, lease_label, leases, receipts};
+use super::{Lease, Receipt, add_months, book, lease_evidence, lease_label};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -97,12 +97,13 @@ impl Rule for Term {
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
         let p: Params = params_of(params)?;
-        let Some(leases) = leases(ds)? else {
+        let book = book(ds)?;
+        let Some(book) = book.as_ref() else {
             return Ok(vec![]);
         };
-        let got = receipts(ds, &leases)?;
+        let (leases, got) = (&book.leases, &book.receipts);
         let mut out = Vec::new();
-        for (lease, rs) in leases.iter().zip(&got) {
+        for (lease, rs) in leases.iter().zip(got) {
             let land = p.land_types.iter().any(|t| *t == lease.asset_type);
             let limit = if land { p.land_max_years } else { p.max_years };
             let mut reasons = Vec::new();
@@ -120,7 +121,7 @@ impl Rule for Term {
             let late: Vec<&Receipt> = match lease.end {
                 Some(e) => rs
                     .iter()
-                    .filter(|r| r.date > e && !renewed(&leases, lease, r.date))
+                    .filter(|r| r.date > e && !renewed(leases, lease, r.date))
                     .collect(),
                 None => vec![],
             };

@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Receipt, instalments, lease_evidence, lease_label, leases, ledger_span, receipts};
+use super::{Receipt, book, instalments, lease_evidence, lease_label, ledger_span};
 use crate::dataset::{Dataset, TableKind};
 use crate::error::Result;
 use crate::finding::{Category, Finding, Severity};
@@ -74,12 +74,13 @@ impl Rule for Uncollected {
 
     fn check(&self, ds: &Dataset, params: &toml::Table) -> Result<Vec<Finding>> {
         let p: Params = params_of(params)?;
-        let (Some(leases), Some((first, as_of))) = (leases(ds)?, ledger_span(ds)?) else {
+        let book = book(ds)?;
+        let (Some(book), Some((first, as_of))) = (book.as_ref(), ledger_span(ds)?) else {
             return Ok(vec![]);
         };
-        let got = receipts(ds, &leases)?;
+        let (leases, got) = (&book.leases, &book.receipts);
         let mut out = Vec::new();
-        for (lease, rs) in leases.iter().zip(&got) {
+        for (lease, rs) in leases.iter().zip(got) {
             let mut used = vec![false; rs.len()];
             let mut missed = Vec::new();
             let mut expected = Vec::new();
