@@ -82,19 +82,32 @@ type Whos<'a> = BTreeMap<&'a str, Who<'a>>;
 /// (village, "phone"/"address", value) → recipients by id.
 type Shared<'a> = HashMap<(&'a str, &'static str, &'a str), Whos<'a>>;
 
-/// One row's recipient under its phone and its registered address.
-#[allow(clippy::too_many_arguments)]
-fn add<'a>(
-    shared: &mut Shared<'a>,
-    register: &HashMap<&'a str, (&'a str, Option<&'a str>)>,
+/// A recipient as one row of the roll or the hires gives them.
+struct Row<'a> {
     table: &'static str,
     village: Option<&'a str>,
     id: Option<&'a str>,
     name: Option<&'a str>,
-    hh: Option<&'a str>,
+    household: Option<&'a str>,
     phone: Option<&'a str>,
     row: u32,
+}
+
+/// One row's recipient under its phone and its registered address.
+fn add<'a>(
+    shared: &mut Shared<'a>,
+    register: &HashMap<&'a str, (&'a str, Option<&'a str>)>,
+    r: Row<'a>,
 ) {
+    let Row {
+        table,
+        village,
+        id,
+        name,
+        household: hh,
+        phone,
+        row,
+    } = r;
     let (Some(village), Some(id)) = (village, id) else {
         return;
     };
@@ -165,33 +178,30 @@ impl Rule for SharedContact {
             .zip(s.household.iter())
             .zip(s.phone.iter())
             .zip(s.row.iter());
-        for (((((v, id), name), hh), phone), row) in rows {
-            let row = row.unwrap_or_default();
-            add(
-                &mut shared,
-                &register,
-                "subsidies",
-                v,
+        for (((((village, id), name), household), phone), row) in rows {
+            let r = Row {
+                table: "subsidies",
+                village,
                 id,
                 name,
-                hh,
+                household,
                 phone,
-                row,
-            );
+                row: row.unwrap_or_default(),
+            };
+            add(&mut shared, &register, r);
         }
         if let Some(h) = &hires {
             for i in 0..h.height() {
-                add(
-                    &mut shared,
-                    &register,
-                    "hires",
-                    h.village.get(i),
-                    h.id.get(i),
-                    h.name.get(i),
-                    None,
-                    h.phone.get(i),
-                    h.row.get(i).unwrap_or_default(),
-                );
+                let r = Row {
+                    table: "hires",
+                    village: h.village.get(i),
+                    id: h.id.get(i),
+                    name: h.name.get(i),
+                    household: None,
+                    phone: h.phone.get(i),
+                    row: h.row.get(i).unwrap_or_default(),
+                };
+                add(&mut shared, &register, r);
             }
         }
         // In key order, as the findings' evidence lists them.
